@@ -1,0 +1,265 @@
+/**
+ * Every error Stepline throws or records. Each class has a stable `code`, sets
+ * `name`, and has a static `is()` guard that works across duplicate package copies
+ * (where `instanceof` does not).
+ *
+ * The split that matters: {@link TerminalError} stops retries, anything else thrown
+ * by a step is retried by its policy; engine errors ({@link NonDeterminismError},
+ * {@link CorruptJournalError}) park the execution as `blocked` instead of failing it.
+ */
+
+/** Base class of all Stepline errors. `code` is stable across releases. */
+export class SteplineError extends Error {
+  readonly code: string = "STEPLINE_ERROR";
+  override name = "SteplineError";
+
+  /** True for any Stepline error, from any copy of this package. */
+  static is(value: unknown): value is SteplineError {
+    const code = (value as { code?: unknown } | null)?.code;
+    return value instanceof Error && typeof code === "string" && code.startsWith("STEPLINE_");
+  }
+}
+
+function guard<T extends SteplineError>(code: string) {
+  return (value: unknown): value is T =>
+    value instanceof Error && (value as { code?: unknown }).code === code;
+}
+
+/**
+ * Thrown by a step to say "do not retry": the step fails at once with this error.
+ *
+ * @example
+ * await ctx.step("charge", async () => {
+ *   const res = await payments.charge(order);
+ *   if (res.declined) throw new TerminalError(`card declined: ${res.reason}`);
+ *   return res.id;
+ * });
+ */
+export class TerminalError extends SteplineError {
+  override readonly code = "STEPLINE_TERMINAL";
+  override name = "TerminalError";
+  static override is = guard<TerminalError>("STEPLINE_TERMINAL");
+}
+
+/**
+ * Thrown by a step to ask for a retry, optionally after a given delay that overrides
+ * the policy's backoff for this attempt.
+ *
+ * @example
+ * throw new RetryableError("rate limited", { retryAfter: "30s" });
+ */
+export class RetryableError extends SteplineError {
+  override readonly code = "STEPLINE_RETRYABLE";
+  override name = "RetryableError";
+  readonly retryAfter: number | string | undefined;
+  constructor(message: string, options: { retryAfter?: number | string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.retryAfter = options.retryAfter;
+  }
+  static override is = guard<RetryableError>("STEPLINE_RETRYABLE");
+}
+
+/** What a replay found in the journal against what the code asked for. */
+export interface NonDeterminismDetail {
+  executionId: string;
+  op: number;
+  recorded: string;
+  requested: string;
+}
+
+/**
+ * The workflow code no longer matches its journal: replay asked for a different
+ * operation (or none) at a recorded op index. The execution is parked as `blocked`
+ * and nothing is appended; deploy code that matches, or start a new execution.
+ */
+export class NonDeterminismError extends SteplineError {
+  override readonly code = "STEPLINE_NON_DETERMINISM";
+  override name = "NonDeterminismError";
+  readonly executionId: string;
+  readonly op: number;
+  readonly recorded: string;
+  readonly requested: string;
+  constructor(detail: NonDeterminismDetail) {
+    super(
+      `Execution ${detail.executionId} no longer matches its journal at op ${detail.op}: ` +
+        `the journal has ${detail.recorded}, the code asked for ${detail.requested}. ` +
+        "Changing the order, names or number of operations of a running workflow breaks replay; " +
+        "keep the old code path for executions started before the change (or give the workflow a new name). " +
+        "See docs/determinism.md in the Stepline repository.",
+    );
+    this.executionId = detail.executionId;
+    this.op = detail.op;
+    this.recorded = detail.recorded;
+    this.requested = detail.requested;
+  }
+  static override is = guard<NonDeterminismError>("STEPLINE_NON_DETERMINISM");
+}
+
+/** A step attempt, an event wait or a `result()` call ran out of time. */
+export class TimeoutError extends SteplineError {
+  override readonly code = "STEPLINE_TIMEOUT";
+  override name = "TimeoutError";
+  static override is = guard<TimeoutError>("STEPLINE_TIMEOUT");
+}
+
+/** The execution was cancelled; `result()` rejects with this. */
+export class CancelledError extends SteplineError {
+  override readonly code = "STEPLINE_CANCELLED";
+  override name = "CancelledError";
+  static override is = guard<CancelledError>("STEPLINE_CANCELLED");
+}
+
+/**
+ * A step failed for good: its retries are exhausted, or it threw a
+ * {@link TerminalError} or a `nonRetryable` error. `cause` is the step's own error,
+ * with the same class (for built-in and registered classes), name and message on
+ * every replay.
+ */
+export class StepFailedError extends SteplineError {
+  override readonly code = "STEPLINE_STEP_FAILED";
+  override name = "StepFailedError";
+  readonly step: string;
+  readonly attempts: number;
+  constructor(step: string, attempts: number, cause: unknown) {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(
+      `Step "${step}" failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}`,
+      { cause },
+    );
+    this.step = step;
+    this.attempts = attempts;
+  }
+  static override is = guard<StepFailedError>("STEPLINE_STEP_FAILED");
+}
+
+/** `client.start(..., { ifExists: "fail" })` found an execution with that id. */
+export class ExecutionAlreadyExistsError extends SteplineError {
+  override readonly code = "STEPLINE_EXECUTION_EXISTS";
+  override name = "ExecutionAlreadyExistsError";
+  readonly executionId: string;
+  constructor(executionId: string, message: string) {
+    super(message);
+    this.executionId = executionId;
+  }
+  static override is = guard<ExecutionAlreadyExistsError>("STEPLINE_EXECUTION_EXISTS");
+}
+
+/** No execution has this id. */
+export class ExecutionNotFoundError extends SteplineError {
+  override readonly code = "STEPLINE_EXECUTION_NOT_FOUND";
+  override name = "ExecutionNotFoundError";
+  readonly executionId: string;
+  constructor(executionId: string) {
+    super(
+      `No execution with id "${executionId}" exists in this store. ` +
+        "Check the id (client.list() shows the executions) and that client and worker use the same store.",
+    );
+    this.executionId = executionId;
+  }
+  static override is = guard<ExecutionNotFoundError>("STEPLINE_EXECUTION_NOT_FOUND");
+}
+
+/** An event or cancellation was sent to an execution that has already ended. */
+export class ExecutionFinishedError extends SteplineError {
+  override readonly code = "STEPLINE_EXECUTION_FINISHED";
+  override name = "ExecutionFinishedError";
+  readonly executionId: string;
+  readonly status: string;
+  constructor(executionId: string, status: string, action: string) {
+    super(
+      `Cannot ${action} execution "${executionId}": it has already ${status}. ` +
+        "Events and cancellations only reach executions that are still running, sleeping, waiting or blocked.",
+    );
+    this.executionId = executionId;
+    this.status = status;
+  }
+  static override is = guard<ExecutionFinishedError>("STEPLINE_EXECUTION_FINISHED");
+}
+
+/** A workflow name that no worker of this engine registers. */
+export class UnknownWorkflowError extends SteplineError {
+  override readonly code = "STEPLINE_UNKNOWN_WORKFLOW";
+  override name = "UnknownWorkflowError";
+  readonly workflow: string;
+  constructor(workflow: string, known: readonly string[]) {
+    super(
+      `No workflow named "${workflow}" is registered` +
+        (known.length > 0 ? ` (registered: ${known.join(", ")})` : "") +
+        ". Pass the workflow definition to engine.worker({ workflows: [...] }) or createEngine({ workflows: [...] }).",
+    );
+    this.workflow = workflow;
+  }
+  static override is = guard<UnknownWorkflowError>("STEPLINE_UNKNOWN_WORKFLOW");
+}
+
+/** A value cannot be journaled: MessagePack cannot encode it faithfully. */
+export class SerializationError extends SteplineError {
+  override readonly code = "STEPLINE_SERIALIZATION";
+  override name = "SerializationError";
+  readonly path: string;
+  constructor(what: string, path: string, problem: string) {
+    super(
+      `${what} cannot be journaled: ${problem} at ${path}. ` +
+        "Journaled values must be plain data: objects, arrays, strings, numbers, booleans, null, Date and Uint8Array.",
+    );
+    this.path = path;
+  }
+  static override is = guard<SerializationError>("STEPLINE_SERIALIZATION");
+}
+
+/** An encoded event is larger than the store's per-event limit. */
+export class PayloadTooLargeError extends SteplineError {
+  override readonly code = "STEPLINE_PAYLOAD_TOO_LARGE";
+  override name = "PayloadTooLargeError";
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(what: string, bytes: number, limit: number) {
+    super(
+      `${what} is ${bytes} bytes encoded, above the limit of ${limit} bytes per journal event. ` +
+        "Store large data elsewhere (a blob store) and journal a reference, or raise maxEventBytes in createEngine().",
+    );
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+  static override is = guard<PayloadTooLargeError>("STEPLINE_PAYLOAD_TOO_LARGE");
+}
+
+/** A journal entry could not be decoded; the execution is parked as `blocked`. */
+export class CorruptJournalError extends SteplineError {
+  override readonly code = "STEPLINE_CORRUPT_JOURNAL";
+  override name = "CorruptJournalError";
+  readonly executionId: string;
+  readonly seq: number;
+  constructor(executionId: string, seq: number, problem: string) {
+    super(
+      `Journal entry ${seq} of execution "${executionId}" is unreadable (${problem}). ` +
+        "The execution is parked as blocked; export its journal for a bug report.",
+    );
+    this.executionId = executionId;
+    this.seq = seq;
+  }
+  static override is = guard<CorruptJournalError>("STEPLINE_CORRUPT_JOURNAL");
+}
+
+/**
+ * The store refused a write made under a lease that is no longer current: another
+ * worker claimed the execution (its fencing token is newer). The stale worker must
+ * drop the execution; nothing it tried to write was written.
+ */
+export class LeaseLostError extends SteplineError {
+  override readonly code = "STEPLINE_LEASE_LOST";
+  override name = "LeaseLostError";
+  readonly executionId: string;
+  constructor(executionId: string, detail: string) {
+    super(`Lease on execution "${executionId}" is no longer held: ${detail}.`);
+    this.executionId = executionId;
+  }
+  static override is = guard<LeaseLostError>("STEPLINE_LEASE_LOST");
+}
+
+/** A bad argument to the public API (a duration that does not parse, say). */
+export class InvalidArgumentError extends SteplineError {
+  override readonly code = "STEPLINE_INVALID_ARGUMENT";
+  override name = "InvalidArgumentError";
+  static override is = guard<InvalidArgumentError>("STEPLINE_INVALID_ARGUMENT");
+}

@@ -1,0 +1,119 @@
+/**
+ * The journal: one discriminated union of events. Each is `{ seq, at, type, ... }`,
+ * `seq` counting from 0 without gaps, `at` in epoch milliseconds.
+ *
+ * `op` is the operation index: the n-th context call the workflow code made. A
+ * scheduling event (StepScheduled, TimerStarted, EventWaitStarted) records that the
+ * code asked for op n; a completion event resolves it. docs/journal.md describes each.
+ */
+
+/** An error as it is journaled: enough to rebuild the same class, name and message. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+  /** Own enumerable fields of the error that encode as plain data. */
+  data?: Record<string, unknown>;
+  cause?: SerializedError;
+}
+
+export type ExecutionStarted = {
+  type: "ExecutionStarted";
+  workflow: string;
+  version: number;
+  input: unknown;
+  /** Seed of `ctx.random()` and `ctx.ulid()`, fixed for the life of the execution. */
+  seed: number;
+  parent?: string;
+};
+export type StepScheduled = { type: "StepScheduled"; op: number; name: string; attempt: number };
+export type StepSucceeded = { type: "StepSucceeded"; op: number; result: unknown; attempt: number };
+export type StepFailed = {
+  type: "StepFailed";
+  op: number;
+  error: SerializedError;
+  attempt: number;
+  /** Set when another attempt will run at this time; absent when the step failed for good. */
+  retryAt?: number;
+};
+export type TimerStarted = { type: "TimerStarted"; op: number; name: string; fireAt: number };
+export type TimerFired = { type: "TimerFired"; op: number };
+export type EventWaitStarted = {
+  type: "EventWaitStarted";
+  op: number;
+  name: string;
+  timeoutAt?: number;
+};
+export type EventReceived = {
+  type: "EventReceived";
+  op: number;
+  payload: unknown;
+  /** Position of the consumed event in the execution's inbox. */
+  inboxSeq: number;
+};
+export type EventWaitTimedOut = { type: "EventWaitTimedOut"; op: number };
+export type ExecutionSucceeded = { type: "ExecutionSucceeded"; output: unknown };
+export type ExecutionFailed = { type: "ExecutionFailed"; error: SerializedError };
+export type ExecutionCancelled = { type: "ExecutionCancelled"; reason?: string };
+
+type Body =
+  | ExecutionStarted
+  | StepScheduled
+  | StepSucceeded
+  | StepFailed
+  | TimerStarted
+  | TimerFired
+  | EventWaitStarted
+  | EventReceived
+  | EventWaitTimedOut
+  | ExecutionSucceeded
+  | ExecutionFailed
+  | ExecutionCancelled;
+
+/** An event body before the store has given it a place in the journal. */
+export type NewEvent = Body;
+
+/** One journal entry. */
+export type JournalEvent = Body & { seq: number; at: number };
+
+export type EventType = JournalEvent["type"];
+export type EventOfType<T extends EventType> = Extract<JournalEvent, { type: T }>;
+
+/**
+ * One handler per event type. Adding an event type to the union makes every
+ * consumer written as an `EventHandlers` object a compile error until it handles it.
+ */
+export type EventHandlers<R> = { [T in EventType]: (event: EventOfType<T>) => R };
+
+/** Calls the handler for `event.type`. */
+export function dispatchEvent<R>(event: JournalEvent, handlers: EventHandlers<R>): R {
+  return (handlers[event.type] as (e: JournalEvent) => R)(event);
+}
+
+/** Every event type, in the order docs/journal.md lists them. */
+export const EVENT_TYPES: readonly EventType[] = [
+  "ExecutionStarted",
+  "StepScheduled",
+  "StepSucceeded",
+  "StepFailed",
+  "TimerStarted",
+  "TimerFired",
+  "EventWaitStarted",
+  "EventReceived",
+  "EventWaitTimedOut",
+  "ExecutionSucceeded",
+  "ExecutionFailed",
+  "ExecutionCancelled",
+];
+
+/** Events that end an execution. */
+export function isTerminalEvent(
+  event: JournalEvent,
+): event is EventOfType<"ExecutionSucceeded" | "ExecutionFailed" | "ExecutionCancelled"> {
+  return (
+    event.type === "ExecutionSucceeded" ||
+    event.type === "ExecutionFailed" ||
+    event.type === "ExecutionCancelled"
+  );
+}

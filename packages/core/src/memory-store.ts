@@ -1,0 +1,272 @@
+import { ExecutionFinishedError, ExecutionNotFoundError, LeaseLostError } from "./errors.js";
+import {
+  type AppendRequest,
+  type AppendResult,
+  type Claim,
+  type ClaimRequest,
+  type ExecutionRecord,
+  type Lease,
+  type ListFilter,
+  type NewExecution,
+  type Release,
+  type Store,
+  TERMINAL_STATUSES,
+} from "./store.js";
+
+interface Entry {
+  record: ExecutionRecord;
+  journal: Uint8Array[];
+  inbox: Uint8Array[];
+}
+
+/**
+ * Shared rules of the scheduling model, used by every store so that they agree
+ * (the conformance suite checks the outcome, these keep the code in one place).
+ */
+export const storeRules = {
+  /** A lease is live while it has an owner and has not expired. */
+  leaseIsLive(record: ExecutionRecord, now: number): boolean {
+    return record.leaseOwner !== null && record.dueAt !== null && record.dueAt > now;
+  },
+  /** The record after `release` (also used by append-with-release). */
+  released(record: ExecutionRecord, release: Release, now: number): ExecutionRecord {
+    const next: ExecutionRecord = {
+      ...record,
+      status: release.status,
+      dueAt: release.dueAt,
+      leaseOwner: null,
+      blockedReason: release.status === "blocked" ? (release.blockedReason ?? null) : null,
+      updatedAt: now,
+    };
+    if (TERMINAL_STATUSES.has(release.status)) {
+      next.dueAt = null;
+      next.cancelRequested = null;
+    } else if (release.status !== "blocked") {
+      const unseen = release.inboxSeen !== undefined && record.inboxLength > release.inboxSeen;
+      if (unseen || record.cancelRequested) {
+        next.status = "running";
+        next.dueAt = now;
+      }
+    }
+    return next;
+  },
+  /** The record after a wake-up (event sent, cancellation requested) that finds no live lease. */
+  woken(record: ExecutionRecord, now: number): ExecutionRecord {
+    if (storeRules.leaseIsLive(record, now) || record.status === "blocked") return record;
+    return { ...record, status: "running", dueAt: now, leaseOwner: null };
+  },
+  /**
+   * The record after `requestCancel` on a non-terminal execution. A blocked one is
+   * woken too: the worker ends it without replaying the code that blocked it.
+   */
+  cancelRequested(record: ExecutionRecord, reason: string | undefined, now: number): ExecutionRecord {
+    const cancelRequested = reason === undefined ? {} : { reason };
+    const woken =
+      record.status === "blocked"
+        ? { ...record, status: "running" as const, dueAt: now, leaseOwner: null }
+        : storeRules.woken(record, now);
+    return { ...woken, cancelRequested, updatedAt: now };
+  },
+  checkLease(record: ExecutionRecord | undefined, lease: Lease): ExecutionRecord {
+    if (!record) throw new LeaseLostError(lease.executionId, "the execution does not exist");
+    if (record.token !== lease.token) {
+      throw new LeaseLostError(
+        lease.executionId,
+        `fencing token ${lease.token} is stale (current ${record.token}); another worker claimed it`,
+      );
+    }
+    if (TERMINAL_STATUSES.has(record.status)) {
+      throw new LeaseLostError(lease.executionId, `the execution has already ${record.status}`);
+    }
+    return record;
+  },
+  newRecord(execution: NewExecution): ExecutionRecord {
+    return {
+      id: execution.id,
+      workflow: execution.workflow,
+      status: "running",
+      createdAt: execution.createdAt,
+      updatedAt: execution.createdAt,
+      dueAt: execution.createdAt,
+      token: 0,
+      leaseOwner: null,
+      journalLength: 1,
+      inboxLength: 0,
+      cancelRequested: null,
+      blockedReason: null,
+      currentStep: null,
+    };
+  },
+  /** Newest first, by createdAt then id. */
+  compareNewestFirst(a: ExecutionRecord, b: ExecutionRecord): number {
+    return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  },
+  matches(record: ExecutionRecord, filter: ListFilter): boolean {
+    return (
+      (filter.status === undefined || record.status === filter.status) &&
+      (filter.workflow === undefined || record.workflow === filter.workflow)
+    );
+  },
+};
+
+/**
+ * A store in this process's memory: fast, for tests and development. Everything is
+ * lost when the process exits; use `lmdbStore` from `@stepline/lmdb` to keep it.
+ *
+ * @example
+ * const engine = createEngine({ store: memoryStore() });
+ */
+export function memoryStore(): Store {
+  const entries = new Map<string, Entry>();
+  const listeners = new Set<() => void>();
+  const wake = () => {
+    for (const listener of listeners) listener();
+  };
+  const copy = (record: ExecutionRecord): ExecutionRecord => ({ ...record });
+
+  return {
+    executions: {
+      async create(execution: NewExecution) {
+        const existing = entries.get(execution.id);
+        if (existing) return { created: false, record: copy(existing.record) };
+        const record = storeRules.newRecord(execution);
+        entries.set(execution.id, { record, journal: [execution.started.slice()], inbox: [] });
+        wake();
+        return { created: true, record: copy(record) };
+      },
+      async get(id) {
+        const entry = entries.get(id);
+        return entry ? copy(entry.record) : undefined;
+      },
+      async list(filter = {}) {
+        return [...entries.values()]
+          .map((e) => e.record)
+          .filter((r) => storeRules.matches(r, filter))
+          .sort(storeRules.compareNewestFirst)
+          .slice(0, filter.limit ?? 100)
+          .map(copy);
+      },
+      async requestCancel(id, reason, now) {
+        const entry = entries.get(id);
+        if (!entry) throw new ExecutionNotFoundError(id);
+        if (TERMINAL_STATUSES.has(entry.record.status)) {
+          throw new ExecutionFinishedError(id, entry.record.status, "cancel");
+        }
+        entry.record = storeRules.cancelRequested(entry.record, reason, now);
+        wake();
+        return copy(entry.record);
+      },
+    },
+
+    journal: {
+      async append(lease: Lease, request: AppendRequest, now: number): Promise<AppendResult> {
+        const entry = entries.get(lease.executionId);
+        const record = storeRules.checkLease(entry?.record, lease);
+        if (!entry) throw new LeaseLostError(lease.executionId, "the execution does not exist");
+        if (request.expectedSeq !== entry.journal.length) {
+          throw new LeaseLostError(
+            lease.executionId,
+            `append expected seq ${request.expectedSeq} but the journal has ${entry.journal.length} entries`,
+          );
+        }
+        for (const bytes of request.events) entry.journal.push(bytes.slice());
+        let next: ExecutionRecord = { ...record, journalLength: entry.journal.length, updatedAt: now };
+        if (request.currentStep !== undefined) next.currentStep = request.currentStep;
+        const cancelRequested = next.cancelRequested;
+        if (request.release) {
+          next = storeRules.released(next, request.release, now);
+          if (next.dueAt !== null && next.dueAt <= now) wake();
+        }
+        entry.record = next;
+        return { journalLength: entry.journal.length, cancelRequested };
+      },
+      async read(id, fromSeq = 0) {
+        return (entries.get(id)?.journal ?? []).slice(fromSeq);
+      },
+    },
+
+    queue: {
+      async claim(request: ClaimRequest): Promise<Claim[]> {
+        const wanted = new Set(request.workflows);
+        const due = [...entries.values()]
+          .map((e) => e.record)
+          .filter((r) => r.dueAt !== null && r.dueAt <= request.now && wanted.has(r.workflow))
+          .sort((a, b) => (a.dueAt as number) - (b.dueAt as number))
+          .slice(0, request.limit);
+        return due.map((record) => {
+          const claimed: ExecutionRecord = {
+            ...record,
+            token: record.token + 1,
+            leaseOwner: request.owner,
+            dueAt: request.now + request.leaseMs,
+            status: "running",
+            updatedAt: request.now,
+          };
+          (entries.get(record.id) as Entry).record = claimed;
+          return {
+            record: copy(claimed),
+            lease: { executionId: record.id, token: claimed.token, owner: request.owner },
+          };
+        });
+      },
+      async renew(leases, leaseMs, now) {
+        const lost: string[] = [];
+        for (const lease of leases) {
+          const entry = entries.get(lease.executionId);
+          const record = entry?.record;
+          if (!entry || !record || record.token !== lease.token || record.leaseOwner === null) {
+            lost.push(lease.executionId);
+            continue;
+          }
+          entry.record = { ...record, dueAt: now + leaseMs };
+        }
+        return lost;
+      },
+      async release(lease, release, now) {
+        const entry = entries.get(lease.executionId);
+        const record = storeRules.checkLease(entry?.record, lease);
+        (entry as Entry).record = storeRules.released(record, release, now);
+        if (release.dueAt !== null && release.dueAt <= now) wake();
+      },
+      async nextDueAt(workflows) {
+        const wanted = new Set(workflows);
+        let min: number | null = null;
+        for (const { record } of entries.values()) {
+          if (record.dueAt === null || !wanted.has(record.workflow)) continue;
+          if (min === null || record.dueAt < min) min = record.dueAt;
+        }
+        return min;
+      },
+    },
+
+    inbox: {
+      async send(id, event, now) {
+        const entry = entries.get(id);
+        if (!entry) throw new ExecutionNotFoundError(id);
+        if (TERMINAL_STATUSES.has(entry.record.status)) {
+          throw new ExecutionFinishedError(id, entry.record.status, "send an event to");
+        }
+        entry.inbox.push(event.slice());
+        entry.record = {
+          ...storeRules.woken(entry.record, now),
+          inboxLength: entry.inbox.length,
+          updatedAt: now,
+        };
+        wake();
+        return entry.inbox.length - 1;
+      },
+      async read(id, fromSeq = 0) {
+        return (entries.get(id)?.inbox ?? []).slice(fromSeq);
+      },
+    },
+
+    onWake(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      listeners.clear();
+    },
+  };
+}

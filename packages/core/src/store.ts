@@ -1,0 +1,198 @@
+/**
+ * The Store interface: everything the engine keeps, grouped by noun. Memory, LMDB
+ * and Redis implement it and pass the same conformance suite (`@stepline/testing`).
+ *
+ * Stores hold bytes: journal and inbox entries arrive encoded by the engine's codec
+ * (which can also compress or encrypt them) and are returned as they were given.
+ * Stores understand only the execution record below.
+ *
+ * Scheduling model (docs/journal.md, packages/core/ARCHITECTURE.md): each execution
+ * has one `dueAt`, the time a worker should next pick it up. A ready execution has
+ * `dueAt <= now`; a sleeping one has its timer's fire time; one waiting only for an
+ * event has `null`. A claim sets `dueAt` to the lease's expiry, so an execution
+ * whose worker died becomes due again when its lease runs out: the timer index is
+ * also the lease-recovery index and the work queue.
+ */
+
+/** Where an execution stands, as `describe` and `list` show it. */
+export type ExecutionStatus =
+  | "running"
+  | "sleeping"
+  | "waiting"
+  | "succeeded"
+  | "failed"
+  | "cancelled"
+  | "blocked";
+
+export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
+  "succeeded",
+  "failed",
+  "cancelled",
+]);
+
+/** What the store keeps about one execution besides its journal and inbox. */
+export interface ExecutionRecord {
+  id: string;
+  workflow: string;
+  status: ExecutionStatus;
+  /** Epoch ms of `client.start`. */
+  createdAt: number;
+  /** Epoch ms of the last change to this record. */
+  updatedAt: number;
+  /** When a worker should next claim it; `null` when only an event (or nothing) can wake it. */
+  dueAt: number | null;
+  /** Fencing token: incremented by every claim. Writes carrying an older one are refused. */
+  token: number;
+  /** The worker holding the lease, if any, until `dueAt`. */
+  leaseOwner: string | null;
+  /** Number of journal entries (the next seq). */
+  journalLength: number;
+  /** Number of inbox entries (the next inbox seq). */
+  inboxLength: number;
+  /** Set by `requestCancel` on a live execution; the worker that next runs it ends it. */
+  cancelRequested: { reason?: string } | null;
+  /** Why the execution is blocked (status `blocked`), for `describe` and `stepline inspect`. */
+  blockedReason: string | null;
+  /** Name of the operation the execution is at, for `list` (the last scheduled one). */
+  currentStep: string | null;
+}
+
+/** Proof of ownership that a worker passes with every write. */
+export interface Lease {
+  executionId: string;
+  token: number;
+  owner: string;
+}
+
+/** A claimed execution: its record as of the claim and the lease to write under. */
+export interface Claim {
+  record: ExecutionRecord;
+  lease: Lease;
+}
+
+/** How a worker hands an execution back. */
+export interface Release {
+  /** New status: running (due now), sleeping, waiting, blocked, or a terminal one. */
+  status: ExecutionStatus;
+  /** When it is due again; `null` for none. */
+  dueAt: number | null;
+  blockedReason?: string | null;
+  /**
+   * Inbox entries the worker has seen. If the inbox holds more, or a cancellation
+   * was requested, a non-terminal, non-blocked release becomes due now with status
+   * `running` (the event arrived while the worker held it: no lost wake-up).
+   */
+  inboxSeen?: number;
+}
+
+export interface NewExecution {
+  id: string;
+  workflow: string;
+  createdAt: number;
+  /** The encoded ExecutionStarted event, journal entry 0. */
+  started: Uint8Array;
+}
+
+export interface AppendRequest {
+  /** The seq the first event will get; must equal the journal length, or the append is refused. */
+  expectedSeq: number;
+  /** Encoded events, in order. */
+  events: Uint8Array[];
+  /** Set with the append, atomically. */
+  currentStep?: string | null;
+  /** Hand the execution back in the same write (the lease ends). */
+  release?: Release;
+}
+
+export interface AppendResult {
+  /** Journal length after the append. */
+  journalLength: number;
+  /** Set when a cancellation was requested; the worker should end the execution. */
+  cancelRequested: { reason?: string } | null;
+}
+
+export interface ListFilter {
+  status?: ExecutionStatus;
+  workflow?: string;
+  /** At most this many, newest first. Default 100. */
+  limit?: number;
+}
+
+export interface ClaimRequest {
+  /** Worker id, recorded as the lease owner. */
+  owner: string;
+  /** Only executions of these workflows. */
+  workflows: readonly string[];
+  /** At most this many. */
+  limit: number;
+  /** Current time (the engine clock); executions with `dueAt <= now` are claimed. */
+  now: number;
+  /** Lease length: the claimed executions get `dueAt = now + leaseMs`. */
+  leaseMs: number;
+}
+
+export interface ExecutionStore {
+  /**
+   * Creates the execution with its first journal entry, status `running`, due now.
+   * Idempotent on `id`: if it exists, nothing is written and `created` is false.
+   */
+  create(execution: NewExecution): Promise<{ created: boolean; record: ExecutionRecord }>;
+  get(id: string): Promise<ExecutionRecord | undefined>;
+  /** Newest first (by createdAt, then id). */
+  list(filter?: ListFilter): Promise<ExecutionRecord[]>;
+  /**
+   * Marks a non-terminal execution for cancellation. If no live lease holds it, it
+   * becomes due now (status `running`); a lease holder learns of it from its next
+   * append or release. Throws ExecutionNotFoundError, or ExecutionFinishedError for
+   * a terminal one.
+   */
+  requestCancel(id: string, reason: string | undefined, now: number): Promise<ExecutionRecord>;
+}
+
+export interface JournalStore {
+  /**
+   * Appends events under a lease. Throws LeaseLostError (nothing written) when the
+   * token is not the execution's current one or `expectedSeq` is not the journal length.
+   */
+  append(lease: Lease, request: AppendRequest, now: number): Promise<AppendResult>;
+  /** Entries from `fromSeq` on, in seq order. */
+  read(id: string, fromSeq?: number): Promise<Uint8Array[]>;
+}
+
+export interface QueueStore {
+  /** Claims up to `limit` due executions (oldest `dueAt` first) with fresh leases. */
+  claim(request: ClaimRequest): Promise<Claim[]>;
+  /** Extends leases; returns the ids whose lease is no longer held (taken over or ended). */
+  renew(leases: readonly Lease[], leaseMs: number, now: number): Promise<string[]>;
+  /** Hands an execution back. Throws LeaseLostError if the lease is not current. */
+  release(lease: Lease, release: Release, now: number): Promise<void>;
+  /** The earliest `dueAt` among these workflows' executions, or null; lets a worker sleep until then. */
+  nextDueAt(workflows: readonly string[]): Promise<number | null>;
+}
+
+export interface InboxStore {
+  /**
+   * Stores an event for the execution and returns its inbox seq. If no live lease
+   * holds the execution (a lease is live while `leaseOwner` is set and `dueAt > now`),
+   * it becomes due now (status `running`); a holder sees the event through
+   * `Release.inboxSeen`. Blocked executions keep their status. Throws ExecutionNotFoundError, or ExecutionFinishedError when
+   * the execution has ended.
+   */
+  send(id: string, event: Uint8Array, now: number): Promise<number>;
+  /** Entries from `fromSeq` on, in order. */
+  read(id: string, fromSeq?: number): Promise<Uint8Array[]>;
+}
+
+/** A durable home for executions. See the module comment for the scheduling model. */
+export interface Store {
+  readonly executions: ExecutionStore;
+  readonly journal: JournalStore;
+  readonly queue: QueueStore;
+  readonly inbox: InboxStore;
+  /**
+   * Optional push notice that some execution may have become due (in-process stores);
+   * workers fall back to polling without it. Returns an unsubscribe function.
+   */
+  onWake?(listener: () => void): () => void;
+  close(): Promise<void>;
+}
