@@ -1,0 +1,237 @@
+import { ulid } from "ulid";
+import { assertPlainData } from "./codec.js";
+import { newSeed } from "./deterministic-random.js";
+import { parseDuration, type Duration } from "./duration.js";
+import type { EngineEnv } from "./engine-env.js";
+import {
+  CancelledError,
+  ExecutionAlreadyExistsError,
+  ExecutionNotFoundError,
+  InvalidArgumentError,
+  TimeoutError,
+  UnknownWorkflowError,
+} from "./errors.js";
+import { type JournalEvent, isTerminalEvent } from "./events.js";
+import { type ExecutionRecord, type ExecutionStatus, type ListFilter, TERMINAL_STATUSES } from "./store.js";
+import type { WorkflowDefinition } from "./workflow.js";
+
+export interface StartOptions {
+  /** Execution id; starting twice with one id gives one execution. Default: a new ULID. */
+  id?: string;
+  /** When the id exists: "attach" returns its handle (default), "fail" throws ExecutionAlreadyExistsError. */
+  ifExists?: "attach" | "fail";
+}
+
+/** What `describe` tells about an execution. */
+export interface ExecutionDescription {
+  id: string;
+  workflow: string;
+  status: ExecutionStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  /** The last operation the execution reached. */
+  currentStep: string | null;
+  /** Why it is blocked (status `blocked`). */
+  blockedReason: string | null;
+  /** Set while a cancellation is requested but not yet carried out. */
+  cancelRequested: boolean;
+  historyLength: number;
+  /** Output, when status is `succeeded`. */
+  output?: unknown;
+  /** Error, when status is `failed` or `cancelled`. */
+  error?: Error;
+}
+
+/** A reference to one execution. */
+export interface ExecutionHandle<O = unknown> {
+  readonly id: string;
+  /** Waits for the end: resolves with the output, rejects with the error (CancelledError if cancelled). */
+  result(options?: { timeout?: Duration }): Promise<O>;
+  describe(): Promise<ExecutionDescription>;
+  history(): Promise<JournalEvent[]>;
+  sendEvent(name: string, payload?: unknown): Promise<void>;
+  cancel(reason?: string): Promise<void>;
+}
+
+/**
+ * Starts executions and looks at them. Works from any process that opens the same
+ * store, with or without a worker.
+ *
+ * @example
+ * const run = await engine.client.start(fulfillOrder, order, { id: `order-${order.id}` });
+ * await engine.client.sendEvent(run.id, "approval", true);
+ * console.log(await run.result());
+ */
+export class Client {
+  readonly #env: EngineEnv;
+
+  constructor(env: EngineEnv) {
+    this.#env = env;
+  }
+
+  /**
+   * Starts an execution, or returns the existing one with this id. Nothing is
+   * written when the input cannot be journaled (SerializationError,
+   * PayloadTooLargeError) or the workflow is unknown (UnknownWorkflowError).
+   */
+  async start<I, O>(
+    workflow: WorkflowDefinition<I, O> | string,
+    input: I,
+    options: StartOptions = {},
+  ): Promise<ExecutionHandle<O>> {
+    const env = this.#env;
+    const definition = typeof workflow === "string" ? env.workflows.get(workflow) : workflow;
+    const name = typeof workflow === "string" ? workflow : workflow?.name;
+    if (typeof name !== "string") {
+      throw new InvalidArgumentError("client.start(workflow, input): workflow must be a workflow definition or its name.");
+    }
+    if (!definition && env.workflows.size > 0) throw new UnknownWorkflowError(name, [...env.workflows.keys()]);
+    const id = options.id ?? ulid();
+    if (typeof id !== "string" || id.length === 0 || id.length > 512) {
+      throw new InvalidArgumentError("client.start: options.id must be a non-empty string of at most 512 characters.");
+    }
+    assertPlainData(input, `The input of workflow "${name}"`);
+    const now = env.clock.now();
+    const started: JournalEvent = {
+      type: "ExecutionStarted",
+      seq: 0,
+      at: now,
+      workflow: name,
+      version: definition?.version ?? 1,
+      input,
+      seed: newSeed(),
+    };
+    const bytes = env.codec.encode(started, `The input of workflow "${name}"`);
+    const { created, record } = await env.store.executions.create({ id, workflow: name, createdAt: now, started: bytes });
+    if (!created) {
+      if (options.ifExists === "fail") {
+        throw new ExecutionAlreadyExistsError(id, `An execution with id "${id}" already exists (status ${record.status}).`);
+      }
+      if (record.workflow !== name) {
+        throw new ExecutionAlreadyExistsError(
+          id,
+          `Execution "${id}" already exists and runs workflow "${record.workflow}", not "${name}". Use another id.`,
+        );
+      }
+    }
+    env.wake();
+    return this.handle<O>(id);
+  }
+
+  /** A handle to an existing execution (not checked until used). */
+  handle<O = unknown>(id: string): ExecutionHandle<O> {
+    return {
+      id,
+      result: (options) => this.result<O>(id, options),
+      describe: () => this.describe(id),
+      history: () => this.history(id),
+      sendEvent: (name, payload) => this.sendEvent(id, name, payload),
+      cancel: (reason) => this.cancel(id, reason),
+    };
+  }
+
+  /**
+   * Sends an event to an execution's inbox; a `ctx.waitForEvent(name)` receives it,
+   * also one that starts waiting later. Throws ExecutionFinishedError if the
+   * execution has ended.
+   */
+  async sendEvent(id: string, name: string, payload?: unknown): Promise<void> {
+    if (typeof name !== "string" || name.length === 0) {
+      throw new InvalidArgumentError("client.sendEvent(id, name, payload): name must be a non-empty string.");
+    }
+    const env = this.#env;
+    assertPlainData(payload, `The payload of event "${name}"`);
+    const now = env.clock.now();
+    const bytes = env.codec.encode({ name, payload, at: now }, `The payload of event "${name}"`);
+    await env.store.inbox.send(id, bytes, now);
+    env.wake();
+  }
+
+  /** Requests cancellation; the execution ends as `cancelled` when a worker next runs it. */
+  async cancel(id: string, reason?: string): Promise<void> {
+    await this.#env.store.executions.requestCancel(id, reason, this.#env.clock.now());
+    this.#env.wake();
+  }
+
+  async describe(id: string): Promise<ExecutionDescription> {
+    const record = await this.#record(id);
+    const description: ExecutionDescription = {
+      id: record.id,
+      workflow: record.workflow,
+      status: record.status,
+      createdAt: new Date(record.createdAt),
+      updatedAt: new Date(record.updatedAt),
+      currentStep: record.currentStep,
+      blockedReason: record.blockedReason,
+      cancelRequested: record.cancelRequested !== null,
+      historyLength: record.journalLength,
+    };
+    if (TERMINAL_STATUSES.has(record.status)) {
+      const end = await this.#terminalEvent(record);
+      if (end?.type === "ExecutionSucceeded") description.output = end.output;
+      else if (end) description.error = this.#errorOf(end, id);
+    }
+    return description;
+  }
+
+  /** The journal, decoded. */
+  async history(id: string): Promise<JournalEvent[]> {
+    await this.#record(id);
+    return this.#env.readJournal(id);
+  }
+
+  /** Executions, newest first. */
+  async list(filter: ListFilter = {}): Promise<ExecutionDescription[]> {
+    const records = await this.#env.store.executions.list(filter);
+    return records.map((record) => ({
+      id: record.id,
+      workflow: record.workflow,
+      status: record.status,
+      createdAt: new Date(record.createdAt),
+      updatedAt: new Date(record.updatedAt),
+      currentStep: record.currentStep,
+      blockedReason: record.blockedReason,
+      cancelRequested: record.cancelRequested !== null,
+      historyLength: record.journalLength,
+    }));
+  }
+
+  /** Waits for the execution to end; see {@link ExecutionHandle.result}. */
+  async result<O = unknown>(id: string, options: { timeout?: Duration } = {}): Promise<O> {
+    const env = this.#env;
+    const deadline = options.timeout === undefined ? undefined : env.clock.now() + parseDuration(options.timeout);
+    let poll = Math.min(20, env.pollInterval);
+    for (;;) {
+      const record = await this.#record(id);
+      if (TERMINAL_STATUSES.has(record.status)) {
+        const end = await this.#terminalEvent(record);
+        if (end?.type === "ExecutionSucceeded") return end.output as O;
+        throw end ? this.#errorOf(end, id) : new Error(`Execution "${id}" ended without a terminal journal event.`);
+      }
+      const left = deadline === undefined ? poll : Math.min(poll, deadline - env.clock.now());
+      if (left <= 0) {
+        throw new TimeoutError(`Execution "${id}" did not finish in time; it is ${record.status}.`);
+      }
+      await env.waitForFinish(id, left);
+      poll = Math.min(poll * 2, env.pollInterval * 10, 1_000);
+    }
+  }
+
+  async #record(id: string): Promise<ExecutionRecord> {
+    const record = await this.#env.store.executions.get(id);
+    if (!record) throw new ExecutionNotFoundError(id);
+    return record;
+  }
+
+  async #terminalEvent(record: ExecutionRecord): Promise<JournalEvent | undefined> {
+    const tail = await this.#env.readJournal(record.id, record.journalLength - 1);
+    const last = tail[tail.length - 1];
+    return last && isTerminalEvent(last) ? last : undefined;
+  }
+
+  #errorOf(end: JournalEvent, id: string): Error {
+    if (end.type === "ExecutionFailed") return this.#env.errors.deserialize(end.error);
+    const reason = end.type === "ExecutionCancelled" && end.reason ? `: ${end.reason}` : "";
+    return new CancelledError(`Execution "${id}" was cancelled${reason}.`);
+  }
+}

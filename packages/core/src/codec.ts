@@ -1,0 +1,138 @@
+import { Packr } from "msgpackr";
+import { CorruptJournalError, PayloadTooLargeError, SerializationError } from "./errors.js";
+import { EVENT_TYPES, type JournalEvent } from "./events.js";
+
+/** An event sent to an execution's inbox, as the inbox stores it. */
+export interface InboxEntry {
+  name: string;
+  payload: unknown;
+  at: number;
+}
+
+/**
+ * Turns bytes into bytes after encoding and back before decoding: the seam for
+ * compression or encryption of everything the store keeps.
+ */
+export interface ByteTransform {
+  encode(bytes: Uint8Array): Uint8Array;
+  decode(bytes: Uint8Array): Uint8Array;
+}
+
+export interface CodecOptions {
+  /** Largest encoded event accepted, in bytes. Default 2 MiB. */
+  maxEventBytes?: number;
+  transform?: ByteTransform;
+}
+
+export const DEFAULT_MAX_EVENT_BYTES = 2 * 1024 * 1024;
+
+const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
+
+/**
+ * Encodes journal events and inbox entries as standard MessagePack (msgpackr with
+ * `useRecords: false`, so any MessagePack reader can read a journal), enforcing the
+ * size limit, and decodes them with a shape check so that an unreadable entry is a
+ * {@link CorruptJournalError}, never a crash.
+ */
+export class Codec {
+  readonly maxEventBytes: number;
+  readonly #packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+  readonly #transform: ByteTransform | undefined;
+
+  constructor(options: CodecOptions = {}) {
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.#transform = options.transform;
+  }
+
+  /** Encodes an event; `what` names it in a PayloadTooLargeError. */
+  encode(value: JournalEvent | InboxEntry, what: string): Uint8Array {
+    let bytes: Uint8Array = this.#packr.pack(value);
+    if (this.#transform) bytes = this.#transform.encode(bytes);
+    if (bytes.byteLength > this.maxEventBytes) {
+      throw new PayloadTooLargeError(what, bytes.byteLength, this.maxEventBytes);
+    }
+    return bytes;
+  }
+
+  decodeEvent(bytes: Uint8Array, executionId: string, seq: number): JournalEvent {
+    const value = this.#decode(bytes, executionId, seq) as Partial<JournalEvent> | null;
+    if (
+      value === null ||
+      typeof value !== "object" ||
+      typeof value.type !== "string" ||
+      !KNOWN_TYPES.has(value.type) ||
+      value.seq !== seq ||
+      typeof value.at !== "number"
+    ) {
+      throw new CorruptJournalError(executionId, seq, "not a journal event of a known type at this position");
+    }
+    return value as JournalEvent;
+  }
+
+  decodeInboxEntry(bytes: Uint8Array, executionId: string, seq: number): InboxEntry {
+    const value = this.#decode(bytes, executionId, seq) as Partial<InboxEntry> | null;
+    if (value === null || typeof value !== "object" || typeof value.name !== "string") {
+      throw new CorruptJournalError(executionId, seq, "inbox entry is not an event");
+    }
+    return value as InboxEntry;
+  }
+
+  #decode(bytes: Uint8Array, executionId: string, seq: number): unknown {
+    if (bytes.byteLength > this.maxEventBytes) {
+      throw new CorruptJournalError(executionId, seq, `${bytes.byteLength} bytes, above the limit`);
+    }
+    try {
+      const plain = this.#transform ? this.#transform.decode(bytes) : bytes;
+      return this.#packr.unpack(plain);
+    } catch (error) {
+      throw new CorruptJournalError(executionId, seq, (error as Error).message);
+    }
+  }
+}
+
+/**
+ * Checks that `value` is plain data that survives a MessagePack round trip
+ * unchanged, so the value a workflow sees live is the value it sees on replay.
+ * Throws {@link SerializationError} naming the path of the first offender.
+ */
+export function assertPlainData(value: unknown, what: string): void {
+  checkValue(value, what, "$", new Set());
+}
+
+function checkValue(value: unknown, what: string, path: string, ancestors: Set<object>): void {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "undefined":
+      return;
+    case "function":
+      throw new SerializationError(what, path, "a function");
+    case "symbol":
+      throw new SerializationError(what, path, "a symbol");
+    case "bigint":
+      throw new SerializationError(what, path, "a BigInt (convert it to a string)");
+  }
+  if (value === null || value instanceof Date || value instanceof Uint8Array) return;
+  const object = value as object;
+  if (ancestors.has(object)) throw new SerializationError(what, path, "a circular reference");
+  ancestors.add(object);
+  if (Array.isArray(object)) {
+    for (let i = 0; i < object.length; i++) checkValue(object[i], what, `${path}[${i}]`, ancestors);
+  } else {
+    const proto = Object.getPrototypeOf(object);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = object instanceof Map ? "a Map (convert it with Object.fromEntries)" : describeInstance(proto);
+      throw new SerializationError(what, path, kind);
+    }
+    for (const key of Object.keys(object)) {
+      checkValue((object as Record<string, unknown>)[key], what, `${path}.${key}`, ancestors);
+    }
+  }
+  ancestors.delete(object);
+}
+
+function describeInstance(proto: object): string {
+  const name = (proto.constructor as { name?: string } | undefined)?.name || "an unnamed class";
+  return `an instance of ${name} (journal plain objects, e.g. { ...value } or value.toJSON())`;
+}

@@ -1,0 +1,88 @@
+import type { Codec } from "./codec.js";
+import type { ErrorRegistry } from "./error-serialization.js";
+import { UnknownWorkflowError } from "./errors.js";
+import type { JournalEvent } from "./events.js";
+import type { Clock } from "./scheduler.js";
+import type { Store } from "./store.js";
+import type { LogSink } from "./workflow-run.js";
+import type { WorkflowDefinition } from "./workflow.js";
+
+/**
+ * What the client, the workers and the execution runners of one engine share.
+ * Internal: not exported from the package.
+ */
+export class EngineEnv {
+  readonly workflows = new Map<string, WorkflowDefinition<never, unknown>>();
+  readonly #finishListeners = new Map<string, Set<() => void>>();
+  readonly #wakeListeners = new Set<() => void>();
+
+  constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly codec: Codec,
+    readonly errors: ErrorRegistry,
+    readonly log: LogSink,
+    /** How often to look at the store for work or results made by other processes. */
+    readonly pollInterval: number,
+  ) {}
+
+  register(definitions: readonly WorkflowDefinition<never, unknown>[]): void {
+    for (const definition of definitions) {
+      const existing = this.workflows.get(definition.name);
+      if (existing && existing !== definition) {
+        throw new TypeError(`Two different workflows are named "${definition.name}"; workflow names must be unique.`);
+      }
+      this.workflows.set(definition.name, definition);
+    }
+  }
+
+  definition(name: string): WorkflowDefinition<never, unknown> {
+    const definition = this.workflows.get(name);
+    if (!definition) throw new UnknownWorkflowError(name, [...this.workflows.keys()]);
+    return definition;
+  }
+
+  /** Decodes a whole journal; throws CorruptJournalError at the first unreadable entry. */
+  async readJournal(id: string, fromSeq = 0): Promise<JournalEvent[]> {
+    const entries = await this.store.journal.read(id, fromSeq);
+    return entries.map((bytes, i) => this.codec.decodeEvent(bytes, id, fromSeq + i));
+  }
+
+  /** Wakes this engine's workers (new work may be due). */
+  wake(): void {
+    for (const listener of this.#wakeListeners) listener();
+  }
+
+  onWake(listener: () => void): () => void {
+    this.#wakeListeners.add(listener);
+    const unsubscribeStore = this.store.onWake?.(listener);
+    return () => {
+      this.#wakeListeners.delete(listener);
+      unsubscribeStore?.();
+    };
+  }
+
+  /** Tells local `result()` callers that execution `id` has changed state. */
+  notifyFinished(id: string): void {
+    const listeners = this.#finishListeners.get(id);
+    if (!listeners) return;
+    this.#finishListeners.delete(id);
+    for (const listener of listeners) listener();
+  }
+
+  /** Resolves when this process finishes `id`, or after `ms` (the caller then polls the store). */
+  waitForFinish(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const controller = new AbortController();
+      const listeners = this.#finishListeners.get(id) ?? new Set();
+      const done = () => {
+        controller.abort();
+        listeners.delete(done);
+        resolve();
+      };
+      listeners.add(done);
+      this.#finishListeners.set(id, listeners);
+      void this.clock.sleep(ms, controller.signal).then(done);
+    });
+  }
+}

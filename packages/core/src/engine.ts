@@ -1,0 +1,73 @@
+import { Client } from "./client.js";
+import { type ByteTransform, Codec } from "./codec.js";
+import { EngineEnv } from "./engine-env.js";
+import { type ErrorClass, ErrorRegistry } from "./error-serialization.js";
+import { type Clock, systemClock } from "./scheduler.js";
+import type { Store } from "./store.js";
+import { Worker, type WorkerOptions } from "./worker.js";
+import type { LogSink } from "./workflow-run.js";
+import type { WorkflowDefinition } from "./workflow.js";
+
+export interface EngineOptions {
+  store: Store;
+  /** Time source; `@stepline/testing` has a fake one. Default: the system clock. */
+  clock?: Clock;
+  /**
+   * Workflows this engine knows, for a client that starts them by name (workers
+   * register theirs too). A name no one registered is then an UnknownWorkflowError.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output type are accepted.
+  workflows?: readonly WorkflowDefinition<any, any>[];
+  /** Error classes to rebuild from the journal by name, beyond the built-in ones. */
+  errors?: readonly ErrorClass[];
+  /** Largest journal event in bytes. Default 2 MiB. */
+  maxEventBytes?: number;
+  /** Compression or encryption of everything journaled. */
+  transform?: ByteTransform;
+  /** Where `ctx.log` and engine warnings go. Default: console, warnings and errors only for the engine. */
+  log?: LogSink;
+  /** How often to look for work or results written by other processes, in ms. Default 100. */
+  pollInterval?: number;
+}
+
+/** An engine: a client to start and inspect executions, and workers to run them. */
+export interface Engine {
+  readonly client: Client;
+  worker(options: WorkerOptions): Worker;
+  /** Closes the store. Stop workers first. */
+  close(): Promise<void>;
+}
+
+const consoleLog: LogSink = (level, message, fields) => {
+  const line = `[stepline] ${level} ${message} ${JSON.stringify(fields)}`;
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+};
+
+/**
+ * Creates an engine on a store.
+ *
+ * @example
+ * const engine = createEngine({ store: lmdbStore("./.stepline") });
+ * const worker = engine.worker({ workflows: [fulfillOrder], concurrency: 100 });
+ * await worker.start();
+ * const run = await engine.client.start(fulfillOrder, order, { id: `order-${order.id}` });
+ * console.log(await run.result());
+ */
+export function createEngine(options: EngineOptions): Engine {
+  const env = new EngineEnv(
+    options.store,
+    options.clock ?? systemClock,
+    new Codec({ maxEventBytes: options.maxEventBytes, transform: options.transform }),
+    new ErrorRegistry(options.errors),
+    options.log ?? consoleLog,
+    options.pollInterval ?? 100,
+  );
+  env.register(options.workflows ?? []);
+  return {
+    client: new Client(env),
+    worker: (workerOptions) => new Worker(env, workerOptions),
+    close: () => options.store.close(),
+  };
+}

@@ -1,0 +1,129 @@
+import { assertPlainData } from "./codec.js";
+import {
+  CancelledError,
+  CorruptJournalError,
+  ExecutionAlreadyExistsError,
+  ExecutionFinishedError,
+  ExecutionNotFoundError,
+  InvalidArgumentError,
+  LeaseLostError,
+  NonDeterminismError,
+  PayloadTooLargeError,
+  RetryableError,
+  SerializationError,
+  StepFailedError,
+  SteplineError,
+  TerminalError,
+  TimeoutError,
+  UnknownWorkflowError,
+} from "./errors.js";
+import type { SerializedError } from "./events.js";
+
+/** A class whose instances can be rebuilt from the journal, looked up by `name`. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+const BUILT_IN: readonly ErrorClass[] = [
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  SteplineError,
+  TerminalError,
+  RetryableError,
+  NonDeterminismError,
+  TimeoutError,
+  CancelledError,
+  StepFailedError,
+  ExecutionAlreadyExistsError,
+  ExecutionNotFoundError,
+  ExecutionFinishedError,
+  UnknownWorkflowError,
+  SerializationError,
+  PayloadTooLargeError,
+  CorruptJournalError,
+  LeaseLostError,
+  InvalidArgumentError,
+];
+
+const SKIPPED_FIELDS = new Set(["name", "message", "stack", "cause"]);
+
+/**
+ * Maps error names to classes: JavaScript's built-in errors, Stepline's, and any
+ * the user registers (`createEngine({ errors: [PaymentDeclined] })`), so a
+ * journaled error comes back with the same class on every replay.
+ */
+export class ErrorRegistry {
+  readonly #classes = new Map<string, ErrorClass>();
+
+  constructor(extra: readonly ErrorClass[] = []) {
+    for (const cls of [...BUILT_IN, ...extra]) this.#classes.set(nameOf(cls), cls);
+  }
+
+  /** Journal form of any thrown value. */
+  serialize(thrown: unknown): SerializedError {
+    if (!(thrown instanceof Error)) {
+      return { name: "Error", message: `Non-error value thrown: ${describeThrown(thrown)}` };
+    }
+    const serialized: SerializedError = { name: thrown.name, message: thrown.message };
+    if (thrown.stack) serialized.stack = thrown.stack;
+    const data: Record<string, unknown> = {};
+    for (const key of Object.keys(thrown)) {
+      if (SKIPPED_FIELDS.has(key)) continue;
+      const value = (thrown as unknown as Record<string, unknown>)[key];
+      try {
+        assertPlainData(value, "error field");
+        data[key] = value;
+      } catch {
+        // A field that cannot be journaled is dropped; name and message always survive.
+      }
+    }
+    if (typeof data.code === "string") serialized.code = data.code;
+    if (Object.keys(data).length > 0) serialized.data = data;
+    if (thrown.cause !== undefined) serialized.cause = this.serialize(thrown.cause);
+    return serialized;
+  }
+
+  /** Rebuilds the error: registered class (else `Error`), name, message, stack, fields, cause. */
+  deserialize(serialized: SerializedError): Error {
+    const cls = this.#classes.get(serialized.name) ?? Error;
+    const error = Object.create(cls.prototype) as Error;
+    Object.defineProperty(error, "message", { value: serialized.message, writable: true, configurable: true });
+    Object.defineProperty(error, "stack", {
+      value: serialized.stack ?? `${serialized.name}: ${serialized.message}`,
+      writable: true,
+      configurable: true,
+    });
+    if (serialized.data) Object.assign(error, serialized.data);
+    if (error.name !== serialized.name) {
+      Object.defineProperty(error, "name", { value: serialized.name, writable: true, configurable: true });
+    }
+    if (serialized.cause) {
+      Object.defineProperty(error, "cause", {
+        value: this.deserialize(serialized.cause),
+        writable: true,
+        configurable: true,
+      });
+    }
+    return error;
+  }
+}
+
+function nameOf(cls: ErrorClass): string {
+  // Stepline errors set `name` as an instance field, so read it from an instance.
+  try {
+    return Reflect.construct(cls as unknown as new (message: string) => Error, ["probe"]).name;
+  } catch {
+    return cls.name;
+  }
+}
+
+function describeThrown(value: unknown): string {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    return typeof value;
+  }
+}

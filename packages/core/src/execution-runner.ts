@@ -1,0 +1,269 @@
+import type { InboxEntry } from "./codec.js";
+import type { EngineEnv } from "./engine-env.js";
+import { CorruptJournalError, LeaseLostError, PayloadTooLargeError, SerializationError } from "./errors.js";
+import type { JournalEvent, NewEvent } from "./events.js";
+import { runStepAttempt } from "./step-attempt.js";
+import type { Claim, Lease, Release } from "./store.js";
+import { WorkflowRun } from "./workflow-run.js";
+
+/**
+ * Drives one claimed execution: replays its journal, then runs it live (appending
+ * what the replay engine proposes, running steps, firing timers, delivering inbox
+ * events) until it ends, suspends (released with its next due time), is blocked,
+ * is handed back on a graceful stop, or loses its lease.
+ *
+ * Invariant: an event reaches the workflow code only after the store has accepted
+ * it (the append resolved), and events reach it in journal order. See
+ * packages/core/ARCHITECTURE.md.
+ */
+/** A retry or timer due within this long is waited for in memory instead of releasing the execution. */
+const HOLD_MS = 1_000;
+
+export class ExecutionRunner {
+  readonly lease: Lease;
+  readonly #env: EngineEnv;
+  readonly #claim: Claim;
+  /** Aborts running step bodies when the runner gives the execution up. */
+  readonly #abort = new AbortController();
+  #stopping = false;
+  #seq = 0;
+  #inbox: InboxEntry[] = [];
+  #cancelRequested: { reason?: string } | null;
+  /** Completions of step bodies, in the order they finished. */
+  #finished: NewEvent[] = [];
+  #running = 0;
+  #signal: (() => void) | undefined;
+
+  constructor(env: EngineEnv, claim: Claim) {
+    this.#env = env;
+    this.#claim = claim;
+    this.lease = claim.lease;
+    this.#cancelRequested = claim.record.cancelRequested;
+  }
+
+  /** The lease was lost: stop at once and write nothing more. */
+  abandon(): void {
+    this.#abort.abort(new LeaseLostError(this.lease.executionId, "taken over"));
+    this.#wakeLoop();
+  }
+
+  /** Graceful stop: start no new step; hand the execution back once running steps are journaled. */
+  stop(): void {
+    this.#stopping = true;
+    this.#wakeLoop();
+  }
+
+  /** Runs until the execution is released, finished, blocked or abandoned; never throws. */
+  async run(): Promise<{ dueAt: number | null }> {
+    try {
+      return await this.#run();
+    } catch (error) {
+      if (!LeaseLostError.is(error) && !this.#abort.signal.aborted) {
+        this.#env.log("error", "execution runner failed; the lease will expire and another worker retry", {
+          executionId: this.lease.executionId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return { dueAt: null };
+    } finally {
+      this.#abort.abort();
+    }
+  }
+
+  async #run(): Promise<{ dueAt: number | null }> {
+    const env = this.#env;
+    const id = this.lease.executionId;
+    let journal: JournalEvent[];
+    try {
+      journal = await env.readJournal(id);
+      this.#inbox = (await env.store.inbox.read(id)).map((bytes, i) => env.codec.decodeInboxEntry(bytes, id, i));
+    } catch (error) {
+      if (!CorruptJournalError.is(error)) throw error;
+      return this.#park(error.message);
+    }
+    this.#seq = journal.length;
+    if (this.#cancelRequested) return this.#finish([this.#cancelledEvent()], "cancelled");
+
+    const run = new WorkflowRun({
+      definition: env.definition(this.#claim.record.workflow),
+      executionId: id,
+      journal,
+      errors: env.errors,
+      log: env.log,
+    });
+    await run.replay();
+
+    while (!this.#abort.signal.aborted) {
+      if (run.blocked) return this.#park(run.blocked.message);
+      const idle = this.#running === 0 && this.#finished.length === 0;
+      if (this.#stopping && idle && !run.outcome && !this.#cancelRequested) {
+        return this.#release({ status: "running", dueAt: env.clock.now() });
+      }
+      // On a graceful stop, new steps are left to the next worker: a StepScheduled
+      // journaled now would read as an interrupted attempt there.
+      const events = run.takeNewEvents().filter((e) => !this.#stopping || e.type !== "StepScheduled");
+      const terminal = events.find((e) => e.type === "ExecutionSucceeded" || e.type === "ExecutionFailed");
+      if (terminal) return this.#finish(events, terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed");
+      if (this.#cancelRequested) return this.#finish([...events, this.#cancelledEvent()], "cancelled");
+
+      const now = env.clock.now();
+      const runnable = this.#stopping ? [] : run.takeRunnableSteps(now);
+      for (const step of runnable) {
+        if (!step.scheduled) events.push({ type: "StepScheduled", op: step.op, name: step.name, attempt: step.attempt });
+      }
+      events.push(...this.#finished.splice(0), ...this.#dueCompletions(run, now));
+
+      if (events.length > 0) {
+        const appended = await this.#append(events, { currentStep: run.currentStep });
+        for (const step of runnable) this.#start(step);
+        await run.apply(appended);
+        continue;
+      }
+      if (this.#running > 0) {
+        await this.#waitForActivity(run.nextDueAt());
+        continue;
+      }
+      const dueAt = run.nextDueAt();
+      if (dueAt !== null && dueAt - now <= HOLD_MS) {
+        await this.#waitForActivity(dueAt);
+        continue;
+      }
+      const status = run.pendingWaits().length > 0 ? "waiting" : "sleeping";
+      return this.#release({ status, dueAt });
+    }
+    return { dueAt: null };
+  }
+
+  /** Timers that are due, inbox events that match a wait, and waits that timed out. */
+  #dueCompletions(run: WorkflowRun, now: number): NewEvent[] {
+    const completions: NewEvent[] = [];
+    for (const timer of run.pendingTimers()) {
+      if (timer.fireAt <= now) completions.push({ type: "TimerFired", op: timer.op });
+    }
+    const taken = new Set<number>();
+    for (const wait of run.pendingWaits()) {
+      const inboxSeq = this.#inbox.findIndex(
+        (entry, seq) => entry.name === wait.name && !run.consumedInbox.has(seq) && !taken.has(seq),
+      );
+      if (inboxSeq >= 0) {
+        taken.add(inboxSeq);
+        const payload = (this.#inbox[inboxSeq] as InboxEntry).payload;
+        completions.push({ type: "EventReceived", op: wait.op, payload, inboxSeq });
+      } else if (wait.timeoutAt !== undefined && wait.timeoutAt <= now) {
+        completions.push({ type: "EventWaitTimedOut", op: wait.op });
+      }
+    }
+    return completions;
+  }
+
+  #start(step: Parameters<typeof runStepAttempt>[0]): void {
+    this.#running++;
+    const env = this.#env;
+    void runStepAttempt(step, {
+      executionId: this.lease.executionId,
+      clock: env.clock,
+      errors: env.errors,
+      signal: this.#abort.signal,
+    }).then((completion) => {
+      this.#running--;
+      this.#finished.push(completion);
+      this.#wakeLoop();
+    });
+  }
+
+  /** Resolves when a step body finishes, the runner is stopped or abandoned, or at `dueAt`. */
+  #waitForActivity(dueAt: number | null): Promise<void> {
+    if (this.#finished.length > 0 || this.#abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const controller = new AbortController();
+      this.#signal = () => {
+        controller.abort();
+        resolve();
+      };
+      if (dueAt !== null) {
+        void this.#env.clock.sleep(Math.max(0, dueAt - this.#env.clock.now()), controller.signal).then(() => {
+          this.#signal = undefined;
+          resolve();
+        });
+      }
+    });
+  }
+
+  #wakeLoop(): void {
+    const signal = this.#signal;
+    this.#signal = undefined;
+    signal?.();
+  }
+
+  /**
+   * Gives events their seq and time, encodes them and appends them under the lease.
+   * A step result or workflow output that cannot be journaled (not plain data, too
+   * large) is journaled as a failure instead, so the journal never holds a half.
+   */
+  async #append(events: NewEvent[], options: { currentStep?: string | null; release?: Release }) {
+    const env = this.#env;
+    const at = env.clock.now();
+    const appended: JournalEvent[] = [];
+    const encoded: Uint8Array[] = [];
+    for (const body of events) {
+      let event = { ...body, seq: this.#seq + appended.length, at } as JournalEvent;
+      let bytes: Uint8Array;
+      try {
+        bytes = env.codec.encode(event, describeEvent(event));
+      } catch (error) {
+        const replacement = replacementFor(event, error, env);
+        if (!replacement) throw error;
+        event = replacement;
+        bytes = env.codec.encode(event, describeEvent(event));
+      }
+      appended.push(event);
+      encoded.push(bytes);
+    }
+    const result = await env.store.journal.append(
+      this.lease,
+      { expectedSeq: this.#seq, events: encoded, ...options },
+      at,
+    );
+    this.#seq = result.journalLength;
+    if (result.cancelRequested) this.#cancelRequested = result.cancelRequested;
+    return appended;
+  }
+
+  async #finish(events: NewEvent[], status: "succeeded" | "failed" | "cancelled") {
+    await this.#append(events, { release: { status, dueAt: null } });
+    this.#env.notifyFinished(this.lease.executionId);
+    return { dueAt: null };
+  }
+
+  async #park(reason: string) {
+    await this.#env.store.queue.release(this.lease, { status: "blocked", dueAt: null, blockedReason: reason }, this.#env.clock.now());
+    this.#env.log("warn", "execution blocked", { executionId: this.lease.executionId, reason });
+    this.#env.notifyFinished(this.lease.executionId);
+    return { dueAt: null };
+  }
+
+  async #release(release: Release) {
+    await this.#env.store.queue.release(this.lease, { ...release, inboxSeen: this.#inbox.length }, this.#env.clock.now());
+    return { dueAt: release.dueAt };
+  }
+
+  #cancelledEvent(): NewEvent {
+    const reason = this.#cancelRequested?.reason;
+    return reason === undefined ? { type: "ExecutionCancelled" } : { type: "ExecutionCancelled", reason };
+  }
+}
+
+function describeEvent(event: JournalEvent): string {
+  const name = "op" in event ? ` (op ${event.op})` : "";
+  return `${event.type} event${name}`;
+}
+
+/** The failure journaled in place of a success whose value cannot be journaled, if there is one. */
+function replacementFor(event: JournalEvent, thrown: unknown, env: EngineEnv): JournalEvent | undefined {
+  if (!PayloadTooLargeError.is(thrown) && !SerializationError.is(thrown)) return undefined;
+  const { seq, at } = event;
+  const error = env.errors.serialize(thrown);
+  if (event.type === "StepSucceeded") return { type: "StepFailed", op: event.op, attempt: event.attempt, error, seq, at };
+  if (event.type === "ExecutionSucceeded") return { type: "ExecutionFailed", error, seq, at };
+  return undefined;
+}

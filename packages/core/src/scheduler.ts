@@ -1,0 +1,54 @@
+/**
+ * Time and scheduling, injected so that core stays runtime-neutral (no `node:*`,
+ * no `process`) and tests can use a fake clock.
+ */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms` (or at once when `signal` aborts). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock: `Date.now()` and `setTimeout`. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+      signal?.addEventListener("abort", done, { once: true });
+    }),
+};
+
+type Immediate = (callback: () => void) => unknown;
+
+/**
+ * Resolves on the next macrotask, after every queued microtask has run. Replay puts
+ * one of these between two completions so concurrent branches interleave as they
+ * did live (see DESIGN.md section 4). Uses setImmediate where the runtime has it
+ * (about 1 us), else a MessageChannel, else setTimeout(0).
+ */
+export const nextMacrotask: () => Promise<void> = (() => {
+  const immediate = (globalThis as { setImmediate?: Immediate }).setImmediate;
+  if (typeof immediate === "function") {
+    return () => new Promise<void>((resolve) => immediate(resolve));
+  }
+  if (typeof MessageChannel === "function") {
+    return () =>
+      new Promise<void>((resolve) => {
+        const channel = new MessageChannel();
+        const port = channel.port1 as unknown as { onmessage: (() => void) | null; close(): void };
+        port.onmessage = () => {
+          port.close();
+          resolve();
+        };
+        channel.port2.postMessage(null);
+      });
+  }
+  return () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+})();

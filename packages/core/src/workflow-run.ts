@@ -1,0 +1,518 @@
+import { monotonicFactory } from "ulid";
+import { assertPlainData } from "./codec.js";
+import { seededRandom } from "./deterministic-random.js";
+import { parseDuration } from "./duration.js";
+import type { ErrorRegistry } from "./error-serialization.js";
+import { NonDeterminismError, StepFailedError, TimeoutError } from "./errors.js";
+import { type EventHandlers, type EventOfType, type JournalEvent, type NewEvent, dispatchEvent } from "./events.js";
+import { type ResolvedRetryPolicy, resolveRetryPolicy } from "./retry-policy.js";
+import { nextMacrotask } from "./scheduler.js";
+import { StepIdentities } from "./step-identity.js";
+import type { StepInfo, StepOptions, WorkflowContext, WorkflowDefinition, WorkflowLogger } from "./workflow.js";
+
+/** Where `ctx.log` writes; called only for live (not replayed) code. */
+export type LogSink = (
+  level: "debug" | "info" | "warn" | "error",
+  message: string,
+  fields: Record<string, unknown>,
+) => void;
+
+type OpKind = "step" | "sleep" | "waitForEvent";
+
+interface OpBase {
+  op: number;
+  kind: OpKind;
+  /** The step identity (name, or name#n for a repeated name). */
+  name: string;
+  settled: boolean;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** A step the worker should run now or at `notBefore`. */
+export interface RunnableStep {
+  op: number;
+  name: string;
+  attempt: number;
+  /** Epoch ms before which the attempt must not start (a retry's backoff). */
+  notBefore: number;
+  /** False when the worker must append StepScheduled for this attempt first. */
+  scheduled: boolean;
+  fn: (info: StepInfo) => unknown;
+  policy: ResolvedRetryPolicy;
+  timeoutMs: number | undefined;
+}
+
+interface StepOp extends OpBase {
+  kind: "step";
+  fn: (info: StepInfo) => unknown;
+  policy: ResolvedRetryPolicy;
+  timeoutMs: number | undefined;
+  /** What the worker should do next, or null while an attempt runs or nothing is due. */
+  next: Omit<RunnableStep, "op" | "name" | "fn" | "policy" | "timeoutMs"> | null;
+}
+
+interface TimerOp extends OpBase {
+  kind: "sleep";
+  fireAt: number;
+}
+
+interface WaitOp extends OpBase {
+  kind: "waitForEvent";
+  timeoutAt: number | undefined;
+}
+
+type Op = StepOp | TimerOp | WaitOp;
+
+interface RecordedOp {
+  kind: OpKind;
+  name: string;
+  event: JournalEvent;
+}
+
+/** How the workflow function ended. */
+export type RunOutcome = { type: "succeeded"; output: unknown } | { type: "failed"; error: unknown };
+
+const SCHEDULING_KIND: Partial<Record<JournalEvent["type"], OpKind>> = {
+  StepScheduled: "step",
+  TimerStarted: "sleep",
+  EventWaitStarted: "waitForEvent",
+};
+
+/**
+ * The replay engine: runs a workflow function against its journal and says what
+ * comes next. It does no I/O; the worker appends what it proposes, runs steps and
+ * feeds the resulting events back through {@link WorkflowRun.apply}.
+ *
+ * Contract: the constructor gets the whole journal known so far (entry 0 being
+ * ExecutionStarted); {@link replay} walks it, resolving operations in journal order
+ * with one macrotask between completions (DESIGN.md section 4); afterwards the code
+ * runs live and every operation it issues beyond the journal appears in
+ * {@link takeNewEvents}. A mismatch between code and journal sets {@link blocked}
+ * and stops the run; nothing it proposes after that is valid.
+ *
+ * @example
+ * const run = new WorkflowRun({ definition, executionId: "e1", journal, errors: new ErrorRegistry() });
+ * await run.replay();
+ * run.blocked;          // NonDeterminismError if the code no longer matches
+ * run.takeNewEvents();  // e.g. [{ type: "StepScheduled", op: 3, name: "ship", attempt: 1 }]
+ */
+export class WorkflowRun {
+  readonly executionId: string;
+  readonly definition: WorkflowDefinition<never, unknown>;
+  /** Set when the code no longer matches the journal; the execution must be parked. */
+  blocked: NonDeterminismError | undefined;
+  /** Set once the workflow function has returned or thrown. */
+  outcome: RunOutcome | undefined;
+
+  readonly #journal: readonly JournalEvent[];
+  readonly #recorded = new Map<number, RecordedOp>();
+  readonly #ops = new Map<number, Op>();
+  readonly #errors: ErrorRegistry;
+  readonly #logSink: LogSink | undefined;
+  readonly #identities = new StepIdentities();
+  readonly #random: () => number;
+  readonly #ulid: (seedTime: number) => string;
+  readonly #consumedInbox = new Set<number>();
+  /**
+   * Per step op: highest attempt journaled, and the pending retry's time. Kept apart
+   * from the op because the journal walk can reach a StepScheduled before the code
+   * has issued that op (its continuation is still in the microtask queue).
+   */
+  readonly #attempts = new Map<number, { attempt: number; retryAt: number | undefined }>();
+  #newEvents: NewEvent[] = [];
+  #nextOp = 0;
+  #now: number;
+  #replaying = true;
+  #outcomeProposed = false;
+
+  constructor(params: {
+    definition: WorkflowDefinition<never, unknown>;
+    executionId: string;
+    journal: readonly JournalEvent[];
+    errors: ErrorRegistry;
+    log?: LogSink;
+  }) {
+    const started = params.journal[0];
+    if (started?.type !== "ExecutionStarted") {
+      throw new TypeError(`Journal of execution ${params.executionId} does not begin with ExecutionStarted.`);
+    }
+    this.definition = params.definition;
+    this.executionId = params.executionId;
+    this.#journal = params.journal;
+    this.#errors = params.errors;
+    this.#logSink = params.log;
+    this.#now = started.at;
+    this.#random = seededRandom(started.seed);
+    this.#ulid = monotonicFactory(this.#random);
+    for (const event of params.journal) {
+      const kind = SCHEDULING_KIND[event.type];
+      const op = (event as { op?: number }).op;
+      if (kind && op !== undefined && !this.#recorded.has(op)) {
+        this.#recorded.set(op, { kind, name: (event as { name: string }).name, event });
+      }
+    }
+    this.#start(started.input);
+  }
+
+  /** True while the code is re-running recorded history (logs are suppressed). */
+  get replaying(): boolean {
+    return this.#replaying;
+  }
+
+  /** Inbox entries already consumed by EventReceived. */
+  get consumedInbox(): ReadonlySet<number> {
+    return this.#consumedInbox;
+  }
+
+  /**
+   * Walks the journal given to the constructor. Resolves once the code has caught
+   * up with it and gone quiet (or the run is blocked).
+   */
+  async replay(): Promise<void> {
+    const lastCompletion = this.#journal.findLastIndex((e) => isCompletion(e));
+    for (let i = 1; i < this.#journal.length && !this.blocked; i++) {
+      if (i === lastCompletion) this.#replaying = false;
+      await this.#apply(this.#journal[i] as JournalEvent);
+    }
+    this.#replaying = false;
+    await nextMacrotask();
+    this.#checkAllRecordedIssued();
+    this.#planRecoveredSteps();
+  }
+
+  /** Feeds events the worker has just journaled (in seq order) and lets the code run on. */
+  async apply(events: readonly JournalEvent[]): Promise<void> {
+    for (const event of events) {
+      if (this.blocked) return;
+      await this.#apply(event);
+    }
+    await nextMacrotask();
+  }
+
+  /**
+   * Scheduling events for operations the code issued beyond the journal, and the
+   * terminal event once the function has ended. Each is returned once.
+   */
+  takeNewEvents(): NewEvent[] {
+    if (this.blocked) return [];
+    if (this.outcome && !this.#outcomeProposed) {
+      this.#outcomeProposed = true;
+      this.#newEvents.push(this.#terminalEvent(this.outcome));
+    }
+    const events = this.#newEvents;
+    this.#newEvents = [];
+    return events;
+  }
+
+  /** Steps due to run at `now`; each is returned once per attempt. */
+  takeRunnableSteps(now: number): RunnableStep[] {
+    const runnable: RunnableStep[] = [];
+    for (const op of this.#ops.values()) {
+      if (op.kind !== "step" || op.settled || !op.next || op.next.notBefore > now) continue;
+      runnable.push({ ...op.next, op: op.op, name: op.name, fn: op.fn, policy: op.policy, timeoutMs: op.timeoutMs });
+      op.next = null;
+    }
+    return runnable;
+  }
+
+  /** The earliest time something the run waits for becomes due: a retry, a timer, a wait's timeout. */
+  nextDueAt(): number | null {
+    let min: number | null = null;
+    const consider = (t: number | undefined) => {
+      if (t !== undefined && (min === null || t < min)) min = t;
+    };
+    for (const op of this.#ops.values()) {
+      if (op.settled) continue;
+      if (op.kind === "step") consider(op.next?.notBefore);
+      else if (op.kind === "sleep") consider(op.fireAt);
+      else consider(op.timeoutAt);
+    }
+    return min;
+  }
+
+  /** Unsettled timers. */
+  pendingTimers(): { op: number; fireAt: number }[] {
+    return this.#unsettled("sleep").map((t) => ({ op: t.op, fireAt: t.fireAt }));
+  }
+
+  /** Unsettled event waits, in op order. */
+  pendingWaits(): { op: number; name: string; timeoutAt: number | undefined }[] {
+    return this.#unsettled("waitForEvent").map((w) => ({ op: w.op, name: w.name, timeoutAt: w.timeoutAt }));
+  }
+
+  /** True while some step has not settled (running, or waiting for a retry). */
+  hasPendingSteps(): boolean {
+    return this.#unsettled("step").length > 0;
+  }
+
+  /** The last scheduled operation's name, for `list` and `describe`. */
+  get currentStep(): string | null {
+    const last = this.#ops.get(this.#nextOp - 1);
+    return last ? last.name : null;
+  }
+
+  #unsettled<K extends OpKind>(kind: K): Extract<Op, { kind: K }>[] {
+    const found: Extract<Op, { kind: K }>[] = [];
+    for (const op of this.#ops.values()) {
+      if (op.kind === kind && !op.settled) found.push(op as Extract<Op, { kind: K }>);
+    }
+    return found.sort((a, b) => a.op - b.op);
+  }
+
+  #start(input: unknown): void {
+    const ctx = this.#context();
+    let promise: Promise<unknown>;
+    try {
+      promise = Promise.resolve((this.definition.fn as (c: WorkflowContext, i: unknown) => unknown)(ctx, input));
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (output) => {
+        try {
+          assertPlainData(output, `The output of workflow "${this.definition.name}"`);
+          this.outcome = { type: "succeeded", output };
+        } catch (error) {
+          this.outcome = { type: "failed", error };
+        }
+      },
+      (error) => {
+        this.outcome = { type: "failed", error };
+      },
+    );
+  }
+
+  #terminalEvent(outcome: RunOutcome): NewEvent {
+    return outcome.type === "succeeded"
+      ? { type: "ExecutionSucceeded", output: outcome.output }
+      : { type: "ExecutionFailed", error: this.#errors.serialize(outcome.error) };
+  }
+
+  async #apply(event: JournalEvent): Promise<void> {
+    if (isCompletion(event)) {
+      await nextMacrotask();
+      if (this.blocked) return;
+      this.#now = event.at;
+    }
+    dispatchEvent(event, this.#handlers);
+  }
+
+  readonly #handlers: EventHandlers<void> = {
+    ExecutionStarted: () => {},
+    StepScheduled: (e) => {
+      this.#attempts.set(e.op, { attempt: e.attempt, retryAt: undefined });
+    },
+    StepSucceeded: (e) => {
+      const step = this.#opFor(e, "step");
+      step?.resolve(e.result);
+    },
+    StepFailed: (e) => {
+      if (e.retryAt !== undefined) {
+        this.#attempts.set(e.op, { attempt: e.attempt, retryAt: e.retryAt });
+        const step = this.#ops.get(e.op);
+        if (!this.#replaying && step?.kind === "step") {
+          step.next = { attempt: e.attempt + 1, notBefore: e.retryAt, scheduled: false };
+        }
+        return;
+      }
+      const step = this.#opFor(e, "step");
+      step?.reject(new StepFailedError(step.name, e.attempt, this.#errors.deserialize(e.error)));
+    },
+    TimerStarted: () => {},
+    TimerFired: (e) => {
+      this.#opFor(e, "sleep")?.resolve(undefined);
+    },
+    EventWaitStarted: () => {},
+    EventReceived: (e) => {
+      this.#consumedInbox.add(e.inboxSeq);
+      this.#opFor(e, "waitForEvent")?.resolve(e.payload);
+    },
+    EventWaitTimedOut: (e) => {
+      const wait = this.#opFor(e, "waitForEvent");
+      wait?.reject(new TimeoutError(`waitForEvent("${wait.name}") timed out: no such event arrived in time.`));
+    },
+    ExecutionSucceeded: () => {},
+    ExecutionFailed: () => {},
+    ExecutionCancelled: () => {},
+  };
+
+  /** The issued op a completion event refers to; blocks the run if the code never asked for it. */
+  #opFor<K extends OpKind>(event: JournalEvent & { op: number }, kind: K): Extract<Op, { kind: K }> | undefined {
+    const op = this.#ops.get(event.op);
+    if (op?.kind === kind) return op as Extract<Op, { kind: K }>;
+    const recorded = this.#recorded.get(event.op);
+    this.#block(
+      event.op,
+      recorded ? describeOp(recorded.kind, recorded.name) : `a ${event.type} event`,
+      op ? describeOp(op.kind, op.name) : "nothing yet (the code has not reached this operation)",
+    );
+    return undefined;
+  }
+
+  #checkAllRecordedIssued(): void {
+    if (this.blocked) return;
+    for (const [op, recorded] of this.#recorded) {
+      if (this.#ops.has(op)) continue;
+      const requested = this.outcome
+        ? `nothing (the workflow ${this.outcome.type === "succeeded" ? "returned" : "threw"} after op ${this.#nextOp - 1})`
+        : `nothing (it stopped at op ${this.#nextOp - 1})`;
+      this.#block(op, describeOp(recorded.kind, recorded.name), requested);
+      return;
+    }
+  }
+
+  /** After replay: recorded steps without a result run again (crash) or at their retry time. */
+  #planRecoveredSteps(): void {
+    for (const op of this.#ops.values()) {
+      if (op.kind !== "step" || op.settled || op.next) continue;
+      const { attempt, retryAt } = this.#attempts.get(op.op) ?? { attempt: 0, retryAt: undefined };
+      op.next = { attempt: attempt + 1, notBefore: retryAt ?? this.#now, scheduled: false };
+    }
+  }
+
+  #block(op: number, recorded: string, requested: string): void {
+    if (this.blocked) return;
+    this.blocked = new NonDeterminismError({ executionId: this.executionId, op, recorded, requested });
+  }
+
+  /** Registers the op the code just issued, checking it against the journal. */
+  #issue<T extends Op>(kind: OpKind, rawName: string, build: (base: OpBase, recorded?: RecordedOp) => T): Promise<never> {
+    if (typeof rawName !== "string" || rawName.length === 0) {
+      throw new TypeError(`ctx.${kind}(name, ...): name must be a non-empty string.`);
+    }
+    const op = this.#nextOp++;
+    const name = this.#identities.next(rawName);
+    let resolve!: (value: unknown) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<never>((res, rej) => {
+      resolve = res as (value: unknown) => void;
+      reject = rej;
+    });
+    // A losing Promise.race branch that later fails must not crash the process.
+    promise.catch(() => {});
+    if (this.blocked || this.outcome) return promise;
+    const recorded = this.#recorded.get(op);
+    if (recorded && (recorded.kind !== kind || recorded.name !== name)) {
+      this.#block(op, describeOp(recorded.kind, recorded.name), describeOp(kind, name));
+      return promise;
+    }
+    const base: OpBase = {
+      op,
+      kind,
+      name,
+      settled: false,
+      resolve: (value) => {
+        base.settled = true;
+        entry.settled = true;
+        resolve(value);
+      },
+      reject: (error) => {
+        base.settled = true;
+        entry.settled = true;
+        reject(error);
+      },
+    };
+    const entry = build(base, recorded);
+    this.#ops.set(op, entry);
+    return promise;
+  }
+
+  #context(): WorkflowContext {
+    const run = this;
+    const logger = (level: "debug" | "info" | "warn" | "error") => (message: string, fields = {}) => {
+      if (!run.#replaying && run.#logSink) {
+        run.#logSink(level, message, { ...fields, executionId: run.executionId, workflow: run.definition.name });
+      }
+    };
+    const log: WorkflowLogger = {
+      debug: logger("debug"),
+      info: logger("info"),
+      warn: logger("warn"),
+      error: logger("error"),
+    };
+    return {
+      executionId: this.executionId,
+      workflow: this.definition.name,
+      log,
+      step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions = {}) {
+        if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
+        const policy = resolveRetryPolicy(options.retry);
+        const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, "step timeout");
+        return run.#issue("step", name, (base, recorded): StepOp => {
+          const step: StepOp = {
+            ...base,
+            kind: "step",
+            fn,
+            policy,
+            timeoutMs,
+            next: null,
+          };
+          if (!recorded) {
+            step.next = { attempt: 1, notBefore: run.#now, scheduled: true };
+            run.#newEvents.push({ type: "StepScheduled", op: base.op, name: base.name, attempt: 1 });
+          }
+          return step;
+        });
+      },
+      sleep(name, duration) {
+        const ms = parseDuration(duration, "sleep duration");
+        return run.#issueTimer(name, () => run.#now + ms);
+      },
+      sleepUntil(name, until) {
+        const at = until instanceof Date ? until.getTime() : until;
+        if (!Number.isFinite(at)) throw new TypeError(`ctx.sleepUntil("${name}", until): until must be a Date or epoch ms.`);
+        return run.#issueTimer(name, () => at);
+      },
+      waitForEvent<T>(name: string, options: { timeout?: number | string } = {}) {
+        const ms = options.timeout === undefined ? undefined : parseDuration(options.timeout, "waitForEvent timeout");
+        return run.#issue("waitForEvent", name, (base, recorded): WaitOp => {
+          const timeoutAt = recorded
+            ? (recorded.event as EventOfType<"EventWaitStarted">).timeoutAt
+            : ms === undefined
+              ? undefined
+              : run.#now + ms;
+          if (!recorded) {
+            run.#newEvents.push({
+              type: "EventWaitStarted",
+              op: base.op,
+              name: base.name,
+              ...(timeoutAt === undefined ? {} : { timeoutAt }),
+            });
+          }
+          return { ...base, kind: "waitForEvent", timeoutAt };
+        }) as Promise<T>;
+      },
+      now: () => run.#now,
+      random: () => run.#random(),
+      ulid: () => run.#ulid(run.#now),
+      key: (name: string) => `${run.executionId}:${name}`,
+    };
+  }
+
+  #issueTimer(name: string, fireAt: () => number): Promise<void> {
+    return this.#issue("sleep", name, (base, recorded): TimerOp => {
+      const at = recorded ? (recorded.event as EventOfType<"TimerStarted">).fireAt : fireAt();
+      if (!recorded) this.#newEvents.push({ type: "TimerStarted", op: base.op, name: base.name, fireAt: at });
+      return { ...base, kind: "sleep", fireAt: at };
+    });
+  }
+}
+
+function isCompletion(event: JournalEvent): boolean {
+  switch (event.type) {
+    case "StepSucceeded":
+    case "TimerFired":
+    case "EventReceived":
+    case "EventWaitTimedOut":
+      return true;
+    case "StepFailed":
+      return event.retryAt === undefined;
+    default:
+      return false;
+  }
+}
+
+function describeOp(kind: OpKind, name: string): string {
+  return `${kind} "${name}"`;
+}

@@ -1,0 +1,103 @@
+import type { Duration } from "./duration.js";
+import { InvalidArgumentError } from "./errors.js";
+import type { RetryPolicy } from "./retry-policy.js";
+
+/** What a step body receives. */
+export interface StepInfo {
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Aborted when the attempt times out or the execution is cancelled or handed over. */
+  signal: AbortSignal;
+  executionId: string;
+  /** The step's stable idempotency key (`ctx.key(name)`), the same on every attempt. */
+  key: string;
+}
+
+export interface StepOptions {
+  retry?: RetryPolicy;
+  /** Time limit of one attempt; a late attempt fails with TimeoutError (and is retried by the policy). */
+  timeout?: Duration;
+}
+
+export interface WaitForEventOptions {
+  /** Give up after this long: the wait rejects with TimeoutError. Default: wait forever. */
+  timeout?: Duration;
+}
+
+/** Logs that are written once, live, and not again on replay. */
+export interface WorkflowLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * What a workflow function gets as `ctx`. Every awaited operation (`step`,
+ * `sleep`, `sleepUntil`, `waitForEvent`) is journaled; `now`, `random` and `ulid`
+ * are deterministic, so replay sees the same values. Operation names identify
+ * operations in the journal and states in the diagram: use string literals.
+ */
+export interface WorkflowContext {
+  readonly executionId: string;
+  readonly workflow: string;
+  readonly log: WorkflowLogger;
+  /** Runs `fn` at least once and journals its result exactly once; replay returns the recorded result. */
+  step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options?: StepOptions): Promise<Awaited<T>>;
+  /** A durable timer: survives restarts, fires once. */
+  sleep(name: string, duration: Duration): Promise<void>;
+  sleepUntil(name: string, until: Date | number): Promise<void>;
+  /** Resolves with the next event of this name sent to the execution (also one sent before the wait). */
+  waitForEvent<T = unknown>(name: string, options?: WaitForEventOptions): Promise<T>;
+  /** Time of the latest journaled event the code has seen, in epoch ms. Use instead of Date.now(). */
+  now(): number;
+  /** A number in [0, 1), from a seed fixed at start. Use instead of Math.random(). */
+  random(): number;
+  /** A ULID from `now()` and `random()`. Use instead of random ids. */
+  ulid(): string;
+  /** A stable idempotency key for external calls: `<executionId>:<name>`. */
+  key(name: string): string;
+}
+
+export interface WorkflowOptions {
+  /** Recorded in ExecutionStarted; bump it when you ship an incompatible change. Default 1. */
+  version?: number;
+}
+
+export type WorkflowFunction<I, O> = (ctx: WorkflowContext, input: I) => Promise<O>;
+
+/** A workflow definition, as returned by {@link workflow}. */
+export interface WorkflowDefinition<I = unknown, O = unknown> {
+  readonly name: string;
+  readonly fn: WorkflowFunction<I, O>;
+  readonly version: number;
+}
+
+/** The input type of a workflow definition. */
+export type WorkflowInput<W> = W extends WorkflowDefinition<infer I, unknown> ? I : never;
+/** The output type of a workflow definition. */
+export type WorkflowOutput<W> = W extends WorkflowDefinition<never, infer O> ? O : never;
+
+/**
+ * Defines a workflow: a plain async function of a context and an input.
+ *
+ * @example
+ * export const greet = workflow("greet", async (ctx, name: string) => {
+ *   const text = await ctx.step("compose", () => `Hello, ${name}`);
+ *   await ctx.sleep("pause", "1s");
+ *   return text;
+ * });
+ */
+export function workflow<I, O>(
+  name: string,
+  fn: (ctx: WorkflowContext, input: I) => Promise<O>,
+  options: WorkflowOptions = {},
+): WorkflowDefinition<I, O> {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new InvalidArgumentError("workflow(name, fn): name must be a non-empty string.");
+  }
+  if (typeof fn !== "function") {
+    throw new InvalidArgumentError(`workflow("${name}", fn): fn must be an async function (ctx, input) => output.`);
+  }
+  return Object.freeze({ name, fn, version: options.version ?? 1 });
+}
