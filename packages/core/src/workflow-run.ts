@@ -4,11 +4,23 @@ import { seededRandom } from "./deterministic-random.js";
 import { parseDuration } from "./duration.js";
 import type { ErrorRegistry } from "./error-serialization.js";
 import { NonDeterminismError, StepFailedError, TimeoutError } from "./errors.js";
-import { type EventHandlers, type EventOfType, type JournalEvent, type NewEvent, dispatchEvent } from "./events.js";
+import {
+  dispatchEvent,
+  type EventHandlers,
+  type EventOfType,
+  type JournalEvent,
+  type NewEvent,
+} from "./events.js";
 import { type ResolvedRetryPolicy, resolveRetryPolicy } from "./retry-policy.js";
 import { nextMacrotask } from "./scheduler.js";
 import { StepIdentities } from "./step-identity.js";
-import type { StepInfo, StepOptions, WorkflowContext, WorkflowDefinition, WorkflowLogger } from "./workflow.js";
+import type {
+  StepInfo,
+  StepOptions,
+  WorkflowContext,
+  WorkflowDefinition,
+  WorkflowLogger,
+} from "./workflow.js";
 
 /** Where `ctx.log` writes; called only for live (not replayed) code. */
 export type LogSink = (
@@ -210,7 +222,14 @@ export class WorkflowRun {
     const runnable: RunnableStep[] = [];
     for (const op of this.#ops.values()) {
       if (op.kind !== "step" || op.settled || !op.next || op.next.notBefore > now) continue;
-      runnable.push({ ...op.next, op: op.op, name: op.name, fn: op.fn, policy: op.policy, timeoutMs: op.timeoutMs });
+      runnable.push({
+        ...op.next,
+        op: op.op,
+        name: op.name,
+        fn: op.fn,
+        policy: op.policy,
+        timeoutMs: op.timeoutMs,
+      });
       op.next = null;
     }
     return runnable;
@@ -264,7 +283,9 @@ export class WorkflowRun {
     const ctx = this.#context();
     let promise: Promise<unknown>;
     try {
-      promise = Promise.resolve((this.definition.fn as (c: WorkflowContext, i: unknown) => unknown)(ctx, input));
+      promise = Promise.resolve(
+        (this.definition.fn as (c: WorkflowContext, i: unknown) => unknown)(ctx, input),
+      );
     } catch (error) {
       promise = Promise.reject(error);
     }
@@ -330,7 +351,9 @@ export class WorkflowRun {
     },
     EventWaitTimedOut: (e) => {
       const wait = this.#opFor(e, "waitForEvent");
-      wait?.reject(new TimeoutError(`waitForEvent("${wait.name}") timed out: no such event arrived in time.`));
+      wait?.reject(
+        new TimeoutError(`waitForEvent("${wait.name}") timed out: no such event arrived in time.`),
+      );
     },
     ExecutionSucceeded: () => {},
     ExecutionFailed: () => {},
@@ -338,14 +361,17 @@ export class WorkflowRun {
   };
 
   /** The issued op a completion event refers to; blocks the run if the code never asked for it. */
-  #opFor<K extends OpKind>(event: JournalEvent & { op: number }, kind: K): Extract<Op, { kind: K }> | undefined {
+  #opFor<K extends OpKind>(
+    event: JournalEvent & { op: number },
+    kind: K,
+  ): Extract<Op, { kind: K }> | undefined {
     const op = this.#ops.get(event.op);
     if (op?.kind === kind) return op as Extract<Op, { kind: K }>;
     const recorded = this.#recorded.get(event.op);
     this.#block(
       event.op,
       recorded ? describeOp(recorded.kind, recorded.name) : `a ${event.type} event`,
-      op ? describeOp(op.kind, op.name) : "nothing yet (the code has not reached this operation)",
+      op ? describeOp(op.kind, op.name) : this.#requestedNothing(),
     );
     return undefined;
   }
@@ -354,12 +380,15 @@ export class WorkflowRun {
     if (this.blocked) return;
     for (const [op, recorded] of this.#recorded) {
       if (this.#ops.has(op)) continue;
-      const requested = this.outcome
-        ? `nothing (the workflow ${this.outcome.type === "succeeded" ? "returned" : "threw"} after op ${this.#nextOp - 1})`
-        : `nothing (it stopped at op ${this.#nextOp - 1})`;
-      this.#block(op, describeOp(recorded.kind, recorded.name), requested);
+      this.#block(op, describeOp(recorded.kind, recorded.name), this.#requestedNothing());
       return;
     }
+  }
+
+  /** What the code asked for at an op it never reached. */
+  #requestedNothing(): string {
+    if (!this.outcome) return `nothing (the code is waiting after op ${this.#nextOp - 1})`;
+    return `nothing (the workflow ${this.outcome.type === "succeeded" ? "returned" : "threw"} after op ${this.#nextOp - 1})`;
   }
 
   /** After replay: recorded steps without a result run again (crash) or at their retry time. */
@@ -377,7 +406,11 @@ export class WorkflowRun {
   }
 
   /** Registers the op the code just issued, checking it against the journal. */
-  #issue<T extends Op>(kind: OpKind, rawName: string, build: (base: OpBase, recorded?: RecordedOp) => T): Promise<never> {
+  #issue<T extends Op>(
+    kind: OpKind,
+    rawName: string,
+    build: (base: OpBase, recorded?: RecordedOp) => T,
+  ): Promise<never> {
     if (typeof rawName !== "string" || rawName.length === 0) {
       throw new TypeError(`ctx.${kind}(name, ...): name must be a non-empty string.`);
     }
@@ -420,11 +453,17 @@ export class WorkflowRun {
 
   #context(): WorkflowContext {
     const run = this;
-    const logger = (level: "debug" | "info" | "warn" | "error") => (message: string, fields = {}) => {
-      if (!run.#replaying && run.#logSink) {
-        run.#logSink(level, message, { ...fields, executionId: run.executionId, workflow: run.definition.name });
-      }
-    };
+    const logger =
+      (level: "debug" | "info" | "warn" | "error") =>
+      (message: string, fields = {}) => {
+        if (!run.#replaying && run.#logSink) {
+          run.#logSink(level, message, {
+            ...fields,
+            executionId: run.executionId,
+            workflow: run.definition.name,
+          });
+        }
+      };
     const log: WorkflowLogger = {
       debug: logger("debug"),
       info: logger("info"),
@@ -438,7 +477,8 @@ export class WorkflowRun {
       step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions = {}) {
         if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
         const policy = resolveRetryPolicy(options.retry);
-        const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, "step timeout");
+        const timeoutMs =
+          options.timeout === undefined ? undefined : parseDuration(options.timeout, "step timeout");
         return run.#issue("step", name, (base, recorded): StepOp => {
           const step: StepOp = {
             ...base,
@@ -461,11 +501,13 @@ export class WorkflowRun {
       },
       sleepUntil(name, until) {
         const at = until instanceof Date ? until.getTime() : until;
-        if (!Number.isFinite(at)) throw new TypeError(`ctx.sleepUntil("${name}", until): until must be a Date or epoch ms.`);
+        if (!Number.isFinite(at))
+          throw new TypeError(`ctx.sleepUntil("${name}", until): until must be a Date or epoch ms.`);
         return run.#issueTimer(name, () => at);
       },
       waitForEvent<T>(name: string, options: { timeout?: number | string } = {}) {
-        const ms = options.timeout === undefined ? undefined : parseDuration(options.timeout, "waitForEvent timeout");
+        const ms =
+          options.timeout === undefined ? undefined : parseDuration(options.timeout, "waitForEvent timeout");
         return run.#issue("waitForEvent", name, (base, recorded): WaitOp => {
           const timeoutAt = recorded
             ? (recorded.event as EventOfType<"EventWaitStarted">).timeoutAt
