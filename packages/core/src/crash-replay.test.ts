@@ -55,7 +55,10 @@ function normalize(events: JournalEvent[]): string[] {
   for (const event of events) {
     const { seq: _seq, at: _at, ...body } = event as JournalEvent & Record<string, unknown>;
     for (const key of ["attempt", "fireAt", "timeoutAt", "retryAt", "seed"]) delete body[key];
-    if ("error" in body) body.error = { name: body.error.name, message: body.error.message };
+    if ("error" in body) {
+      const error = body.error as { name: string; message: string };
+      body.error = { name: error.name, message: error.message };
+    }
     if (event.type === "ExecutionSucceeded") body.output = withoutTimes(event.output);
     const op = (event as { op?: number }).op;
     if (event.type === "StepScheduled" && op !== undefined && lastTypeOfOp.get(op) === "StepScheduled")
