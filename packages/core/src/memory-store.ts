@@ -53,7 +53,9 @@ export const storeRules = {
   /** The record after a wake-up (event sent, cancellation requested) that finds no live lease. */
   woken(record: ExecutionRecord, now: number): ExecutionRecord {
     if (storeRules.leaseIsLive(record, now) || record.status === "blocked") return record;
-    return { ...record, status: "running", dueAt: now, leaseOwner: null };
+    // An execution already overdue keeps its place in the queue.
+    const dueAt = record.dueAt !== null && record.dueAt <= now ? record.dueAt : now;
+    return { ...record, status: "running", dueAt, leaseOwner: null };
   },
   /**
    * The record after `requestCancel` on a non-terminal execution. A blocked one is
@@ -63,7 +65,7 @@ export const storeRules = {
     const cancelRequested = reason === undefined ? {} : { reason };
     const woken =
       record.status === "blocked"
-        ? { ...record, status: "running" as const, dueAt: now, leaseOwner: null }
+        ? { ...record, status: "running" as const, dueAt: now, leaseOwner: null, blockedReason: null }
         : storeRules.woken(record, now);
     return { ...woken, cancelRequested, updatedAt: now };
   },
@@ -77,6 +79,9 @@ export const storeRules = {
     }
     if (TERMINAL_STATUSES.has(record.status)) {
       throw new LeaseLostError(lease.executionId, `the execution has already ${record.status}`);
+    }
+    if (record.leaseOwner === null) {
+      throw new LeaseLostError(lease.executionId, "the lease was released; claim the execution again");
     }
     return record;
   },
@@ -122,7 +127,11 @@ export function memoryStore(): Store {
   const wake = () => {
     for (const listener of listeners) listener();
   };
-  const copy = (record: ExecutionRecord): ExecutionRecord => ({ ...record });
+  const copy = (record: ExecutionRecord): ExecutionRecord => ({
+    ...record,
+    cancelRequested: record.cancelRequested && { ...record.cancelRequested },
+  });
+  const copyAll = (entries: Uint8Array[], fromSeq: number) => entries.slice(fromSeq).map((b) => b.slice());
 
   return {
     executions: {
@@ -172,7 +181,7 @@ export function memoryStore(): Store {
         for (const bytes of request.events) entry.journal.push(bytes.slice());
         let next: ExecutionRecord = { ...record, journalLength: entry.journal.length, updatedAt: now };
         if (request.currentStep !== undefined) next.currentStep = request.currentStep;
-        const cancelRequested = next.cancelRequested;
+        const cancelRequested = next.cancelRequested && { ...next.cancelRequested };
         if (request.release) {
           next = storeRules.released(next, request.release, now);
           if (next.dueAt !== null && next.dueAt <= now) wake();
@@ -181,7 +190,7 @@ export function memoryStore(): Store {
         return { journalLength: entry.journal.length, cancelRequested };
       },
       async read(id, fromSeq = 0) {
-        return (entries.get(id)?.journal ?? []).slice(fromSeq);
+        return copyAll(entries.get(id)?.journal ?? [], fromSeq);
       },
     },
 
@@ -256,7 +265,7 @@ export function memoryStore(): Store {
         return entry.inbox.length - 1;
       },
       async read(id, fromSeq = 0) {
-        return (entries.get(id)?.inbox ?? []).slice(fromSeq);
+        return copyAll(entries.get(id)?.inbox ?? [], fromSeq);
       },
     },
 

@@ -24,11 +24,7 @@ export type ExecutionStatus =
   | "cancelled"
   | "blocked";
 
-export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
-  "succeeded",
-  "failed",
-  "cancelled",
-]);
+export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(["succeeded", "failed", "cancelled"]);
 
 /** What the store keeps about one execution besides its journal and inbox. */
 export interface ExecutionRecord {
@@ -155,7 +151,7 @@ export interface JournalStore {
    * token is not the execution's current one or `expectedSeq` is not the journal length.
    */
   append(lease: Lease, request: AppendRequest, now: number): Promise<AppendResult>;
-  /** Entries from `fromSeq` on, in seq order. */
+  /** Copies of the entries from `fromSeq` on, in seq order; `[]` for an unknown id. */
   read(id: string, fromSeq?: number): Promise<Uint8Array[]>;
 }
 
@@ -164,7 +160,10 @@ export interface QueueStore {
   claim(request: ClaimRequest): Promise<Claim[]>;
   /** Extends leases; returns the ids whose lease is no longer held (taken over or ended). */
   renew(leases: readonly Lease[], leaseMs: number, now: number): Promise<string[]>;
-  /** Hands an execution back. Throws LeaseLostError if the lease is not current. */
+  /**
+   * Hands an execution back; the lease ends, and any later write under it (append or
+   * release) throws LeaseLostError, as does a release under a lease that is not current.
+   */
   release(lease: Lease, release: Release, now: number): Promise<void>;
   /** The earliest `dueAt` among these workflows' executions, or null; lets a worker sleep until then. */
   nextDueAt(workflows: readonly string[]): Promise<number | null>;
@@ -179,7 +178,7 @@ export interface InboxStore {
    * the execution has ended.
    */
   send(id: string, event: Uint8Array, now: number): Promise<number>;
-  /** Entries from `fromSeq` on, in order. */
+  /** Copies of the entries from `fromSeq` on, in order; `[]` for an unknown id. */
   read(id: string, fromSeq?: number): Promise<Uint8Array[]>;
 }
 

@@ -1,0 +1,1 @@
+export { describeStoreConformance, type StoreFixture } from "./store-conformance.js";
