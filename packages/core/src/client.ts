@@ -1,7 +1,6 @@
-import { ulid } from "ulid";
 import { assertPlainData } from "./codec.js";
 import { newSeed } from "./deterministic-random.js";
-import { parseDuration, type Duration } from "./duration.js";
+import { type Duration, parseDuration } from "./duration.js";
 import type { EngineEnv } from "./engine-env.js";
 import {
   CancelledError,
@@ -11,7 +10,8 @@ import {
   TimeoutError,
   UnknownWorkflowError,
 } from "./errors.js";
-import { type JournalEvent, isTerminalEvent } from "./events.js";
+import { isTerminalEvent, type JournalEvent } from "./events.js";
+import { newId } from "./ids.js";
 import { type ExecutionRecord, type ExecutionStatus, type ListFilter, TERMINAL_STATUSES } from "./store.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
@@ -83,12 +83,17 @@ export class Client {
     const definition = typeof workflow === "string" ? env.workflows.get(workflow) : workflow;
     const name = typeof workflow === "string" ? workflow : workflow?.name;
     if (typeof name !== "string") {
-      throw new InvalidArgumentError("client.start(workflow, input): workflow must be a workflow definition or its name.");
+      throw new InvalidArgumentError(
+        "client.start(workflow, input): workflow must be a workflow definition or its name.",
+      );
     }
-    if (!definition && env.workflows.size > 0) throw new UnknownWorkflowError(name, [...env.workflows.keys()]);
-    const id = options.id ?? ulid();
+    if (!definition && env.workflows.size > 0)
+      throw new UnknownWorkflowError(name, [...env.workflows.keys()]);
+    const id = options.id ?? newId();
     if (typeof id !== "string" || id.length === 0 || id.length > 512) {
-      throw new InvalidArgumentError("client.start: options.id must be a non-empty string of at most 512 characters.");
+      throw new InvalidArgumentError(
+        "client.start: options.id must be a non-empty string of at most 512 characters.",
+      );
     }
     assertPlainData(input, `The input of workflow "${name}"`);
     const now = env.clock.now();
@@ -102,10 +107,18 @@ export class Client {
       seed: newSeed(),
     };
     const bytes = env.codec.encode(started, `The input of workflow "${name}"`);
-    const { created, record } = await env.store.executions.create({ id, workflow: name, createdAt: now, started: bytes });
+    const { created, record } = await env.store.executions.create({
+      id,
+      workflow: name,
+      createdAt: now,
+      started: bytes,
+    });
     if (!created) {
       if (options.ifExists === "fail") {
-        throw new ExecutionAlreadyExistsError(id, `An execution with id "${id}" already exists (status ${record.status}).`);
+        throw new ExecutionAlreadyExistsError(
+          id,
+          `An execution with id "${id}" already exists (status ${record.status}).`,
+        );
       }
       if (record.workflow !== name) {
         throw new ExecutionAlreadyExistsError(
@@ -199,14 +212,17 @@ export class Client {
   /** Waits for the execution to end; see {@link ExecutionHandle.result}. */
   async result<O = unknown>(id: string, options: { timeout?: Duration } = {}): Promise<O> {
     const env = this.#env;
-    const deadline = options.timeout === undefined ? undefined : env.clock.now() + parseDuration(options.timeout);
+    const deadline =
+      options.timeout === undefined ? undefined : env.clock.now() + parseDuration(options.timeout);
     let poll = Math.min(20, env.pollInterval);
     for (;;) {
       const record = await this.#record(id);
       if (TERMINAL_STATUSES.has(record.status)) {
         const end = await this.#terminalEvent(record);
         if (end?.type === "ExecutionSucceeded") return end.output as O;
-        throw end ? this.#errorOf(end, id) : new Error(`Execution "${id}" ended without a terminal journal event.`);
+        throw end
+          ? this.#errorOf(end, id)
+          : new Error(`Execution "${id}" ended without a terminal journal event.`);
       }
       const left = deadline === undefined ? poll : Math.min(poll, deadline - env.clock.now());
       if (left <= 0) {

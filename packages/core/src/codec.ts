@@ -36,7 +36,15 @@ const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
  */
 export class Codec {
   readonly maxEventBytes: number;
-  readonly #packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+  // copyBuffers, and decoding from a plain Uint8Array view: a decoded Uint8Array is then a
+  // fresh Uint8Array, as the live run saw it, not a Node Buffer aliasing the stored bytes
+  // (client.test.ts "accepts plain data that survives the journal unchanged").
+  readonly #packr = new Packr({
+    useRecords: false,
+    moreTypes: false,
+    mapsAsObjects: true,
+    copyBuffers: true,
+  });
   readonly #transform: ByteTransform | undefined;
 
   constructor(options: CodecOptions = {}) {
@@ -83,7 +91,7 @@ export class Codec {
     }
     try {
       const plain = this.#transform ? this.#transform.decode(bytes) : bytes;
-      return this.#packr.unpack(plain);
+      return this.#packr.unpack(new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength));
     } catch (error) {
       throw new CorruptJournalError(executionId, seq, (error as Error).message);
     }
@@ -122,7 +130,8 @@ function checkValue(value: unknown, what: string, path: string, ancestors: Set<o
   } else {
     const proto = Object.getPrototypeOf(object);
     if (proto !== Object.prototype && proto !== null) {
-      const kind = object instanceof Map ? "a Map (convert it with Object.fromEntries)" : describeInstance(proto);
+      const kind =
+        object instanceof Map ? "a Map (convert it with Object.fromEntries)" : describeInstance(proto);
       throw new SerializationError(what, path, kind);
     }
     for (const key of Object.keys(object)) {

@@ -29,7 +29,8 @@ export function parseDuration(duration: Duration, what = "duration"): number {
     if (match) return Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number));
   }
   throw new InvalidArgumentError(
-    `Invalid ${what}: ${JSON.stringify(duration)}. ` +
+    // String(), not JSON.stringify, for numbers: JSON shows NaN and Infinity as "null".
+    `Invalid ${what}: ${typeof duration === "number" ? String(duration) : JSON.stringify(duration)}. ` +
       'Use a non-negative number of milliseconds or a string such as "500ms", "1.5s", "10m", "2h", "2d".',
   );
 }

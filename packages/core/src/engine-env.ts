@@ -2,10 +2,10 @@ import type { Codec } from "./codec.js";
 import type { ErrorRegistry } from "./error-serialization.js";
 import { UnknownWorkflowError } from "./errors.js";
 import type { JournalEvent } from "./events.js";
-import type { Clock } from "./scheduler.js";
+import { type Clock, SETTLED } from "./scheduler.js";
 import type { Store } from "./store.js";
-import type { LogSink } from "./workflow-run.js";
 import type { WorkflowDefinition } from "./workflow.js";
+import type { LogSink } from "./workflow-run.js";
 
 /**
  * What the client, the workers and the execution runners of one engine share.
@@ -30,7 +30,9 @@ export class EngineEnv {
     for (const definition of definitions) {
       const existing = this.workflows.get(definition.name);
       if (existing && existing !== definition) {
-        throw new TypeError(`Two different workflows are named "${definition.name}"; workflow names must be unique.`);
+        throw new TypeError(
+          `Two different workflows are named "${definition.name}"; workflow names must be unique.`,
+        );
       }
       this.workflows.set(definition.name, definition);
     }
@@ -76,7 +78,7 @@ export class EngineEnv {
       const controller = new AbortController();
       const listeners = this.#finishListeners.get(id) ?? new Set();
       const done = () => {
-        controller.abort();
+        controller.abort(SETTLED);
         listeners.delete(done);
         resolve();
       };

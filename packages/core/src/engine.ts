@@ -5,8 +5,8 @@ import { type ErrorClass, ErrorRegistry } from "./error-serialization.js";
 import { type Clock, systemClock } from "./scheduler.js";
 import type { Store } from "./store.js";
 import { Worker, type WorkerOptions } from "./worker.js";
-import type { LogSink } from "./workflow-run.js";
 import type { WorkflowDefinition } from "./workflow.js";
+import type { LogSink } from "./workflow-run.js";
 
 export interface EngineOptions {
   store: Store;

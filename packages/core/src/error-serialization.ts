@@ -90,7 +90,11 @@ export class ErrorRegistry {
   deserialize(serialized: SerializedError): Error {
     const cls = this.#classes.get(serialized.name) ?? Error;
     const error = Object.create(cls.prototype) as Error;
-    Object.defineProperty(error, "message", { value: serialized.message, writable: true, configurable: true });
+    Object.defineProperty(error, "message", {
+      value: serialized.message,
+      writable: true,
+      configurable: true,
+    });
     Object.defineProperty(error, "stack", {
       value: serialized.stack ?? `${serialized.name}: ${serialized.message}`,
       writable: true,

@@ -122,10 +122,9 @@ export class StepFailedError extends SteplineError {
   readonly attempts: number;
   constructor(step: string, attempts: number, cause: unknown) {
     const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super(
-      `Step "${step}" failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}`,
-      { cause },
-    );
+    super(`Step "${step}" failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}`, {
+      cause,
+    });
     this.step = step;
     this.attempts = attempts;
   }

@@ -2,6 +2,7 @@ import type { InboxEntry } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
 import { CorruptJournalError, LeaseLostError, PayloadTooLargeError, SerializationError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
+import { SETTLED } from "./scheduler.js";
 import { runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
 import { WorkflowRun } from "./workflow-run.js";
@@ -66,7 +67,7 @@ export class ExecutionRunner {
       }
       return { dueAt: null };
     } finally {
-      this.#abort.abort();
+      this.#abort.abort(SETTLED);
     }
   }
 
@@ -76,7 +77,9 @@ export class ExecutionRunner {
     let journal: JournalEvent[];
     try {
       journal = await env.readJournal(id);
-      this.#inbox = (await env.store.inbox.read(id)).map((bytes, i) => env.codec.decodeInboxEntry(bytes, id, i));
+      this.#inbox = (await env.store.inbox.read(id)).map((bytes, i) =>
+        env.codec.decodeInboxEntry(bytes, id, i),
+      );
     } catch (error) {
       if (!CorruptJournalError.is(error)) throw error;
       return this.#park(error.message);
@@ -103,13 +106,26 @@ export class ExecutionRunner {
       // journaled now would read as an interrupted attempt there.
       const events = run.takeNewEvents().filter((e) => !this.#stopping || e.type !== "StepScheduled");
       const terminal = events.find((e) => e.type === "ExecutionSucceeded" || e.type === "ExecutionFailed");
-      if (terminal) return this.#finish(events, terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed");
+      if (terminal)
+        return this.#finish(events, terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed");
       if (this.#cancelRequested) return this.#finish([...events, this.#cancelledEvent()], "cancelled");
 
       const now = env.clock.now();
+      // An event sent while this runner holds the lease is only in the store: read it
+      // before deciding that a wait timed out (worker.test.ts "delivers an event that
+      // arrives while a short wait timeout is held in memory").
+      if (run.pendingWaits().length > 0) {
+        try {
+          await this.#readNewInbox();
+        } catch (error) {
+          if (!CorruptJournalError.is(error)) throw error;
+          return this.#park(error.message);
+        }
+      }
       const runnable = this.#stopping ? [] : run.takeRunnableSteps(now);
       for (const step of runnable) {
-        if (!step.scheduled) events.push({ type: "StepScheduled", op: step.op, name: step.name, attempt: step.attempt });
+        if (!step.scheduled)
+          events.push({ type: "StepScheduled", op: step.op, name: step.name, attempt: step.attempt });
       }
       events.push(...this.#finished.splice(0), ...this.#dueCompletions(run, now));
 
@@ -120,18 +136,34 @@ export class ExecutionRunner {
         continue;
       }
       if (this.#running > 0) {
-        await this.#waitForActivity(run.nextDueAt());
+        await this.#waitForActivity(this.#wakeAt(run, run.nextDueAt(), now));
         continue;
       }
       const dueAt = run.nextDueAt();
       if (dueAt !== null && dueAt - now <= HOLD_MS) {
-        await this.#waitForActivity(dueAt);
+        await this.#waitForActivity(this.#wakeAt(run, dueAt, now));
         continue;
       }
       const status = run.pendingWaits().length > 0 ? "waiting" : "sleeping";
       return this.#release({ status, dueAt });
     }
     return { dueAt: null };
+  }
+
+  /** When to look again: at `dueAt`, and at least every poll interval while a wait may receive an event. */
+  #wakeAt(run: WorkflowRun, dueAt: number | null, now: number): number | null {
+    if (run.pendingWaits().length === 0) return dueAt;
+    const poll = now + this.#env.pollInterval;
+    return dueAt === null ? poll : Math.min(dueAt, poll);
+  }
+
+  /** Appends inbox entries sent since the last read to `#inbox`. */
+  async #readNewInbox(): Promise<void> {
+    const env = this.#env;
+    const id = this.lease.executionId;
+    const from = this.#inbox.length;
+    const entries = await env.store.inbox.read(id, from);
+    this.#inbox.push(...entries.map((bytes, i) => env.codec.decodeInboxEntry(bytes, id, from + i)));
   }
 
   /** Timers that are due, inbox events that match a wait, and waits that timed out. */
@@ -177,7 +209,7 @@ export class ExecutionRunner {
     return new Promise((resolve) => {
       const controller = new AbortController();
       this.#signal = () => {
-        controller.abort();
+        controller.abort(SETTLED);
         resolve();
       };
       if (dueAt !== null) {
@@ -219,6 +251,11 @@ export class ExecutionRunner {
       appended.push(event);
       encoded.push(bytes);
     }
+    // An output that could not be journaled became ExecutionFailed: the execution failed
+    // (worker.test.ts "fails the execution when the workflow output is larger than maxEventBytes").
+    if (options.release?.status === "succeeded" && appended.some((e) => e.type === "ExecutionFailed")) {
+      options = { ...options, release: { ...options.release, status: "failed" } };
+    }
     const result = await env.store.journal.append(
       this.lease,
       { expectedSeq: this.#seq, events: encoded, ...options },
@@ -236,14 +273,22 @@ export class ExecutionRunner {
   }
 
   async #park(reason: string) {
-    await this.#env.store.queue.release(this.lease, { status: "blocked", dueAt: null, blockedReason: reason }, this.#env.clock.now());
+    await this.#env.store.queue.release(
+      this.lease,
+      { status: "blocked", dueAt: null, blockedReason: reason },
+      this.#env.clock.now(),
+    );
     this.#env.log("warn", "execution blocked", { executionId: this.lease.executionId, reason });
     this.#env.notifyFinished(this.lease.executionId);
     return { dueAt: null };
   }
 
   async #release(release: Release) {
-    await this.#env.store.queue.release(this.lease, { ...release, inboxSeen: this.#inbox.length }, this.#env.clock.now());
+    await this.#env.store.queue.release(
+      this.lease,
+      { ...release, inboxSeen: this.#inbox.length },
+      this.#env.clock.now(),
+    );
     return { dueAt: release.dueAt };
   }
 
@@ -263,7 +308,17 @@ function replacementFor(event: JournalEvent, thrown: unknown, env: EngineEnv): J
   if (!PayloadTooLargeError.is(thrown) && !SerializationError.is(thrown)) return undefined;
   const { seq, at } = event;
   const error = env.errors.serialize(thrown);
-  if (event.type === "StepSucceeded") return { type: "StepFailed", op: event.op, attempt: event.attempt, error, seq, at };
+  // The replacement must fit even under a small maxEventBytes: the codec's stack tells a user nothing.
+  delete error.stack;
+  if (event.type === "StepSucceeded")
+    return { type: "StepFailed", op: event.op, attempt: event.attempt, error, seq, at };
   if (event.type === "ExecutionSucceeded") return { type: "ExecutionFailed", error, seq, at };
+  // A failure whose own error is too large (a huge message or stack): keep the failure, its
+  // retryAt included, with the original cut to its name and the start of its message
+  // (worker.test.ts "journals a step error too large for maxEventBytes ...").
+  if (event.type === "StepFailed" || event.type === "ExecutionFailed") {
+    error.cause = { name: event.error.name, message: event.error.message.slice(0, 500) };
+    return { ...event, error };
+  }
   return undefined;
 }

@@ -1,22 +1,14 @@
-export { workflow } from "./workflow.js";
-export type {
-  StepInfo,
-  StepOptions,
-  WaitForEventOptions,
-  WorkflowContext,
-  WorkflowDefinition,
-  WorkflowFunction,
-  WorkflowInput,
-  WorkflowLogger,
-  WorkflowOptions,
-  WorkflowOutput,
-} from "./workflow.js";
-export { createEngine } from "./engine.js";
-export type { Engine, EngineOptions } from "./engine.js";
-export { Client } from "./client.js";
 export type { ExecutionDescription, ExecutionHandle, StartOptions } from "./client.js";
-export { Worker } from "./worker.js";
-export type { WorkerOptions } from "./worker.js";
+export { Client } from "./client.js";
+export type { ByteTransform, CodecOptions, InboxEntry } from "./codec.js";
+export { assertPlainData, Codec, DEFAULT_MAX_EVENT_BYTES } from "./codec.js";
+export type { Duration } from "./duration.js";
+export { parseDuration } from "./duration.js";
+export type { Engine, EngineOptions } from "./engine.js";
+export { createEngine } from "./engine.js";
+export type { ErrorClass } from "./error-serialization.js";
+export { ErrorRegistry } from "./error-serialization.js";
+export type { NonDeterminismDetail } from "./errors.js";
 export {
   CancelledError,
   CorruptJournalError,
@@ -35,11 +27,22 @@ export {
   TimeoutError,
   UnknownWorkflowError,
 } from "./errors.js";
-export type { NonDeterminismDetail } from "./errors.js";
+export type {
+  EventHandlers,
+  EventOfType,
+  EventType,
+  JournalEvent,
+  NewEvent,
+  SerializedError,
+} from "./events.js";
+export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
+export { memoryStore, storeRules } from "./memory-store.js";
+export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
+export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
+export type { Clock } from "./scheduler.js";
+export { nextMacrotask, systemClock } from "./scheduler.js";
 export { StepInterruptedError } from "./step-attempt.js";
-export { EVENT_TYPES, dispatchEvent, isTerminalEvent } from "./events.js";
-export type { EventHandlers, EventOfType, EventType, JournalEvent, NewEvent, SerializedError } from "./events.js";
-export { TERMINAL_STATUSES } from "./store.js";
+export { StepIdentities, stepIdentity } from "./step-identity.js";
 export type {
   AppendRequest,
   AppendResult,
@@ -57,17 +60,21 @@ export type {
   Release,
   Store,
 } from "./store.js";
-export { memoryStore, storeRules } from "./memory-store.js";
-export { Codec, DEFAULT_MAX_EVENT_BYTES, assertPlainData } from "./codec.js";
-export type { ByteTransform, CodecOptions, InboxEntry } from "./codec.js";
-export { ErrorRegistry } from "./error-serialization.js";
-export type { ErrorClass } from "./error-serialization.js";
-export { parseDuration } from "./duration.js";
-export type { Duration } from "./duration.js";
-export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
-export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
-export { StepIdentities, stepIdentity } from "./step-identity.js";
-export { nextMacrotask, systemClock } from "./scheduler.js";
-export type { Clock } from "./scheduler.js";
-export { WorkflowRun } from "./workflow-run.js";
+export { TERMINAL_STATUSES } from "./store.js";
+export type { WorkerOptions } from "./worker.js";
+export { Worker } from "./worker.js";
+export type {
+  StepInfo,
+  StepOptions,
+  WaitForEventOptions,
+  WorkflowContext,
+  WorkflowDefinition,
+  WorkflowFunction,
+  WorkflowInput,
+  WorkflowLogger,
+  WorkflowOptions,
+  WorkflowOutput,
+} from "./workflow.js";
+export { workflow } from "./workflow.js";
 export type { LogSink, RunnableStep, RunOutcome } from "./workflow-run.js";
+export { WorkflowRun } from "./workflow-run.js";

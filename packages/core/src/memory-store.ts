@@ -123,6 +123,13 @@ export const storeRules = {
  */
 export function memoryStore(): Store {
   const entries = new Map<string, Entry>();
+  /** Entries with a due time: what claim and nextDueAt scan (finished ones drop out). */
+  const scheduled = new Map<string, Entry>();
+  const setRecord = (entry: Entry, record: ExecutionRecord) => {
+    entry.record = record;
+    if (record.dueAt === null) scheduled.delete(record.id);
+    else scheduled.set(record.id, entry);
+  };
   const listeners = new Set<() => void>();
   const wake = () => {
     for (const listener of listeners) listener();
@@ -139,7 +146,9 @@ export function memoryStore(): Store {
         const existing = entries.get(execution.id);
         if (existing) return { created: false, record: copy(existing.record) };
         const record = storeRules.newRecord(execution);
-        entries.set(execution.id, { record, journal: [execution.started.slice()], inbox: [] });
+        const entry: Entry = { record, journal: [execution.started.slice()], inbox: [] };
+        entries.set(execution.id, entry);
+        setRecord(entry, record);
         wake();
         return { created: true, record: copy(record) };
       },
@@ -161,7 +170,7 @@ export function memoryStore(): Store {
         if (TERMINAL_STATUSES.has(entry.record.status)) {
           throw new ExecutionFinishedError(id, entry.record.status, "cancel");
         }
-        entry.record = storeRules.cancelRequested(entry.record, reason, now);
+        setRecord(entry, storeRules.cancelRequested(entry.record, reason, now));
         wake();
         return copy(entry.record);
       },
@@ -182,11 +191,9 @@ export function memoryStore(): Store {
         let next: ExecutionRecord = { ...record, journalLength: entry.journal.length, updatedAt: now };
         if (request.currentStep !== undefined) next.currentStep = request.currentStep;
         const cancelRequested = next.cancelRequested && { ...next.cancelRequested };
-        if (request.release) {
-          next = storeRules.released(next, request.release, now);
-          if (next.dueAt !== null && next.dueAt <= now) wake();
-        }
-        entry.record = next;
+        if (request.release) next = storeRules.released(next, request.release, now);
+        setRecord(entry, next);
+        if (request.release && next.dueAt !== null && next.dueAt <= now) wake();
         return { journalLength: entry.journal.length, cancelRequested };
       },
       async read(id, fromSeq = 0) {
@@ -197,7 +204,7 @@ export function memoryStore(): Store {
     queue: {
       async claim(request: ClaimRequest): Promise<Claim[]> {
         const wanted = new Set(request.workflows);
-        const due = [...entries.values()]
+        const due = [...scheduled.values()]
           .map((e) => e.record)
           .filter((r) => r.dueAt !== null && r.dueAt <= request.now && wanted.has(r.workflow))
           .sort((a, b) => (a.dueAt as number) - (b.dueAt as number))
@@ -211,7 +218,7 @@ export function memoryStore(): Store {
             status: "running",
             updatedAt: request.now,
           };
-          (entries.get(record.id) as Entry).record = claimed;
+          setRecord(entries.get(record.id) as Entry, claimed);
           return {
             record: copy(claimed),
             lease: { executionId: record.id, token: claimed.token, owner: request.owner },
@@ -227,20 +234,21 @@ export function memoryStore(): Store {
             lost.push(lease.executionId);
             continue;
           }
-          entry.record = { ...record, dueAt: now + leaseMs };
+          setRecord(entry, { ...record, dueAt: now + leaseMs });
         }
         return lost;
       },
       async release(lease, release, now) {
         const entry = entries.get(lease.executionId);
         const record = storeRules.checkLease(entry?.record, lease);
-        (entry as Entry).record = storeRules.released(record, release, now);
-        if (release.dueAt !== null && release.dueAt <= now) wake();
+        const next = storeRules.released(record, release, now);
+        setRecord(entry as Entry, next);
+        if (next.dueAt !== null && next.dueAt <= now) wake();
       },
       async nextDueAt(workflows) {
         const wanted = new Set(workflows);
         let min: number | null = null;
-        for (const { record } of entries.values()) {
+        for (const { record } of scheduled.values()) {
           if (record.dueAt === null || !wanted.has(record.workflow)) continue;
           if (min === null || record.dueAt < min) min = record.dueAt;
         }
@@ -256,11 +264,11 @@ export function memoryStore(): Store {
           throw new ExecutionFinishedError(id, entry.record.status, "send an event to");
         }
         entry.inbox.push(event.slice());
-        entry.record = {
+        setRecord(entry, {
           ...storeRules.woken(entry.record, now),
           inboxLength: entry.inbox.length,
           updatedAt: now,
-        };
+        });
         wake();
         return entry.inbox.length - 1;
       },

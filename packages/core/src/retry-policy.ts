@@ -1,4 +1,4 @@
-import { parseDuration, type Duration } from "./duration.js";
+import { type Duration, parseDuration } from "./duration.js";
 import { InvalidArgumentError, RetryableError, TerminalError } from "./errors.js";
 
 /**
@@ -64,7 +64,10 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
     maxAttempts,
     backoffRate,
     jitter,
-    initialInterval: parseDuration(policy.initialInterval ?? DEFAULT_RETRY_POLICY.initialInterval, "retry.initialInterval"),
+    initialInterval: parseDuration(
+      policy.initialInterval ?? DEFAULT_RETRY_POLICY.initialInterval,
+      "retry.initialInterval",
+    ),
     maxInterval: parseDuration(policy.maxInterval ?? DEFAULT_RETRY_POLICY.maxInterval, "retry.maxInterval"),
     nonRetryable: policy.nonRetryable ?? [],
   };
@@ -86,9 +89,6 @@ export function retryDelay(
   if (RetryableError.is(error) && error.retryAfter !== undefined) {
     return parseDuration(error.retryAfter, "RetryableError retryAfter");
   }
-  const computed = Math.min(
-    policy.initialInterval * policy.backoffRate ** (attempt - 1),
-    policy.maxInterval,
-  );
+  const computed = Math.min(policy.initialInterval * policy.backoffRate ** (attempt - 1), policy.maxInterval);
   return policy.jitter === "full" ? Math.floor(random() * computed) : computed;
 }

@@ -25,6 +25,13 @@ export const systemClock: Clock = {
     }),
 };
 
+/**
+ * The abort reason for "done, nothing went wrong": passing a reason spares
+ * `abort()` creating a DOMException with a stack, which showed in profiles of the
+ * worker loop (bench/run.ts).
+ */
+export const SETTLED: unknown = Object.freeze({ reason: "settled" });
+
 type Immediate = (callback: () => void) => unknown;
 
 /**

@@ -3,7 +3,8 @@ import type { ErrorRegistry } from "./error-serialization.js";
 import { SteplineError, TerminalError, TimeoutError } from "./errors.js";
 import type { NewEvent } from "./events.js";
 import { retryDelay } from "./retry-policy.js";
-import type { Clock } from "./scheduler.js";
+import { type Clock, SETTLED } from "./scheduler.js";
+import type { StepInfo } from "./workflow.js";
 import type { RunnableStep } from "./workflow-run.js";
 
 /** Marks an attempt that was cut short by a worker that stopped (crash, kill, lost lease). */
@@ -30,14 +31,10 @@ export async function runStepAttempt(
     );
     return { type: "StepFailed", op, attempt: attempt - 1, error: env.errors.serialize(error) };
   }
-  const controller = new AbortController();
-  const stopOnOuterAbort = () => controller.abort(env.signal.reason);
-  env.signal.addEventListener("abort", stopOnOuterAbort, { once: true });
+  const info = new AttemptInfo(attempt, env.executionId, `${env.executionId}:${step.name}`, env.signal);
   try {
-    const body = Promise.resolve().then(() =>
-      step.fn({ attempt, signal: controller.signal, executionId: env.executionId, key: `${env.executionId}:${step.name}` }),
-    );
-    const result = await (step.timeoutMs === undefined ? body : withTimeout(body, step, env.clock, controller));
+    const body = Promise.resolve().then(() => step.fn(info));
+    const result = await (step.timeoutMs === undefined ? body : withTimeout(body, step, env.clock, info));
     try {
       assertPlainData(result, `The result of step "${step.name}"`);
     } catch (error) {
@@ -47,22 +44,64 @@ export async function runStepAttempt(
   } catch (error) {
     const delay = retryDelay(step.policy, attempt, error);
     const serialized = env.errors.serialize(error);
-    if (delay === undefined || TerminalError.is(error)) return { type: "StepFailed", op, attempt, error: serialized };
+    if (delay === undefined || TerminalError.is(error))
+      return { type: "StepFailed", op, attempt, error: serialized };
     return { type: "StepFailed", op, attempt, error: serialized, retryAt: env.clock.now() + delay };
   } finally {
-    env.signal.removeEventListener("abort", stopOnOuterAbort);
-    controller.abort();
+    info.dispose();
   }
 }
 
-function withTimeout<T>(body: Promise<T>, step: RunnableStep, clock: Clock, controller: AbortController): Promise<T> {
+/**
+ * The StepInfo a body gets. Its AbortSignal is made only if the body reads it: most
+ * bodies never do, and an AbortController per attempt showed up in profiles of the
+ * step loop (bench/run.ts).
+ */
+class AttemptInfo implements StepInfo {
+  #controller: AbortController | undefined;
+  #unlink: (() => void) | undefined;
+
+  constructor(
+    readonly attempt: number,
+    readonly executionId: string,
+    readonly key: string,
+    readonly outer: AbortSignal,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      if (this.outer.aborted) controller.abort(this.outer.reason);
+      else {
+        const forward = () => controller.abort(this.outer.reason);
+        this.outer.addEventListener("abort", forward, { once: true });
+        this.#unlink = () => this.outer.removeEventListener("abort", forward);
+      }
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.#controller?.abort(reason);
+  }
+
+  dispose(): void {
+    this.#unlink?.();
+  }
+}
+
+function withTimeout<T>(body: Promise<T>, step: RunnableStep, clock: Clock, info: AttemptInfo): Promise<T> {
   const ms = step.timeoutMs as number;
-  const timer = clock.sleep(ms, controller.signal).then(() => {
-    // Aborted: the body settled first (or the execution stopped); this timer lost the race.
-    if (controller.signal.aborted) return new Promise<never>(() => {});
-    const error = new TimeoutError(`Attempt ${step.attempt} of step "${step.name}" timed out after ${ms} ms.`);
-    controller.abort(error);
+  const timerStop = new AbortController();
+  const timer = clock.sleep(ms, timerStop.signal).then(() => {
+    // Stopped: the body settled first; this timer lost the race.
+    if (timerStop.signal.aborted) return new Promise<never>(() => {});
+    const error = new TimeoutError(
+      `Attempt ${step.attempt} of step "${step.name}" timed out after ${ms} ms.`,
+    );
+    info.abort(error);
     throw error;
   });
-  return Promise.race([body, timer]);
+  return Promise.race([body, timer]).finally(() => timerStop.abort(SETTLED));
 }

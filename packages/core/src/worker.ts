@@ -1,7 +1,8 @@
-import { ulid } from "ulid";
 import type { EngineEnv } from "./engine-env.js";
 import { InvalidArgumentError } from "./errors.js";
 import { ExecutionRunner } from "./execution-runner.js";
+import { newId } from "./ids.js";
+import { SETTLED } from "./scheduler.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
 export interface WorkerOptions {
@@ -49,7 +50,7 @@ export class Worker {
     this.#leaseMs = options.leaseMs ?? 30_000;
     if (!(this.#concurrency >= 1)) throw new InvalidArgumentError("worker concurrency must be >= 1.");
     if (!(this.#leaseMs >= 100)) throw new InvalidArgumentError("worker leaseMs must be >= 100.");
-    this.id = options.id ?? `worker-${ulid()}`;
+    this.id = options.id ?? `worker-${newId()}`;
   }
 
   /** Executions this worker is running now. */
@@ -61,7 +62,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    this.#unsubscribe = this.#env.onWake(() => this.#idle.abort());
+    this.#unsubscribe = this.#env.onWake(() => this.#idle.abort(SETTLED));
     this.#loop = this.#claimLoop();
     this.#renewals = this.#renewLoop();
   }
@@ -74,11 +75,11 @@ export class Worker {
     if (!this.#running) return;
     this.#running = false;
     this.#unsubscribe?.();
-    this.#idle.abort();
+    this.#idle.abort(SETTLED);
     for (const runner of this.#runners.values()) runner.stop();
     await this.#loop;
     while (this.#runners.size > 0) await this.#waitForIdle(this.#leaseMs / 3);
-    this.#renewStop.abort();
+    this.#renewStop.abort(SETTLED);
     await this.#renewals;
   }
 
@@ -130,8 +131,9 @@ export class Worker {
     const id = runner.lease.executionId;
     this.#runners.set(id, runner);
     void runner.run().then(() => {
-      this.#runners.delete(id);
-      this.#idle.abort();
+      // A newer runner for the same id (claimed again after failed renewals) keeps its entry.
+      if (this.#runners.get(id) === runner) this.#runners.delete(id);
+      this.#idle.abort(SETTLED);
     });
   }
 

@@ -83,15 +83,15 @@ describe("WorkflowRun replay", () => {
     );
     await run.replay();
     expect(seen).toHaveLength(3);
-    const [builtin, custom, terminal] = seen as StepFailedError[];
+    const [builtin, custom, terminal] = seen as [StepFailedError, StepFailedError, StepFailedError];
     expect(StepFailedError.is(builtin)).toBe(true);
-    expect(builtin?.message).toBe('Step "builtin" failed after 1 attempt: TypeError: bad input');
-    expect(builtin?.cause).toBeInstanceOf(TypeError);
-    expect((builtin?.cause as Error).message).toBe("bad input");
-    expect(custom?.cause).toBeInstanceOf(PaymentDeclined);
-    expect((custom?.cause as Error).name).toBe("PaymentDeclined");
-    expect(TerminalError.is(terminal?.cause)).toBe(true);
-    expect(terminal?.cause).toBeInstanceOf(TerminalError);
+    expect(builtin.message).toBe('Step "builtin" failed after 1 attempt: TypeError: bad input');
+    expect(builtin.cause).toBeInstanceOf(TypeError);
+    expect((builtin.cause as Error).message).toBe("bad input");
+    expect(custom.cause).toBeInstanceOf(PaymentDeclined);
+    expect((custom.cause as Error).name).toBe("PaymentDeclined");
+    expect(TerminalError.is(terminal.cause)).toBe(true);
+    expect(terminal.cause).toBeInstanceOf(TerminalError);
     expect(run.outcome).toEqual({ type: "succeeded", output: "done" });
   });
 

@@ -97,7 +97,9 @@ export function workflow<I, O>(
     throw new InvalidArgumentError("workflow(name, fn): name must be a non-empty string.");
   }
   if (typeof fn !== "function") {
-    throw new InvalidArgumentError(`workflow("${name}", fn): fn must be an async function (ctx, input) => output.`);
+    throw new InvalidArgumentError(
+      `workflow("${name}", fn): fn must be an async function (ctx, input) => output.`,
+    );
   }
   return Object.freeze({ name, fn, version: options.version ?? 1 });
 }

@@ -1,0 +1,132 @@
+/**
+ * The on-disk layout of an LMDB store: one LMDB environment (a directory) holding
+ * these sub-databases. Keys use lmdb-js's ordered-binary encoding, so array keys
+ * sort element by element and range scans follow them.
+ *
+ * | db           | key                              | value                               |
+ * |--------------|----------------------------------|-------------------------------------|
+ * | `meta`       | `"format"`                       | layout version (string)             |
+ * | `executions` | executionId                      | ExecutionRecord, MessagePack        |
+ * | `journal`    | [executionId, seq]               | the event bytes, as given           |
+ * | `inbox`      | [executionId, seq]               | the event bytes, as given           |
+ * | `due`        | [workflow, dueAt, executionId]   | empty: the work queue and timers    |
+ * | `created`    | [createdAt, executionId]         | empty: `list` newest first          |
+ *
+ * Invariants, kept by writing every change through {@link Databases.putRecord} in one
+ * write transaction with the change itself:
+ * - `due` holds exactly one key per execution whose `dueAt` is not null, with that
+ *   `dueAt` (claim and nextDueAt scan it per workflow instead of every execution);
+ * - `journal` holds seqs 0 .. journalLength-1 of each execution, no gaps (the same
+ *   for `inbox` and inboxLength);
+ * - `created` holds one key per execution.
+ */
+
+import { type ExecutionRecord, SteplineError } from "@stepline/core";
+import { type Database, open, type RootDatabase } from "lmdb";
+import { Packr } from "msgpackr";
+
+/**
+ * LMDB keys hold at most 1978 bytes; the longest key here is [workflow, dueAt, id], so
+ * an execution id and its workflow name may take this many UTF-8 bytes together.
+ */
+export const MAX_NAME_BYTES = 1900;
+
+/** Bumped when the layout above changes incompatibly. */
+const LAYOUT_FORMAT = "1";
+
+export type EntryKey = [executionId: string, seq: number];
+export type DueKey = [workflow: string, dueAt: number, executionId: string];
+export type CreatedKey = [createdAt: number, executionId: string];
+
+/**
+ * The start of a workflow's slice of the due index: the key [workflow] sorts before
+ * every [workflow, dueAt, id]. Typed as a DueKey because lmdb types range bounds so.
+ */
+export function workflowStart(workflow: string): DueKey {
+  return [workflow] as unknown as DueKey;
+}
+
+/** Plain MessagePack (no msgpackr records, no shared structures): readable by any decoder. */
+const recordCodec = new Packr({ useRecords: false });
+const EMPTY = new Uint8Array(0);
+
+export interface Databases {
+  readonly root: RootDatabase;
+  readonly journal: Database<Uint8Array, EntryKey>;
+  readonly inbox: Database<Uint8Array, EntryKey>;
+  readonly due: Database<Uint8Array, DueKey>;
+  readonly created: Database<Uint8Array, CreatedKey>;
+  /** The execution's record, or undefined. Inside a write transaction, sees its writes. */
+  getRecord(id: string): ExecutionRecord | undefined;
+  /**
+   * Writes `next` and keeps the `due` and `created` indexes in step with it. Only
+   * inside a write transaction; `previous` must be the stored record (or undefined
+   * for a new execution).
+   */
+  putRecord(previous: ExecutionRecord | undefined, next: ExecutionRecord): void;
+}
+
+export interface OpenOptions {
+  mapSize?: number;
+}
+
+export function openDatabases(path: string, options: OpenOptions): Databases {
+  const root = open(path, {
+    // `path` is always a directory, even when its name has a dot ("./data.v1").
+    noSubdir: false,
+    // Commit = fsync under the write lock: a resolved write is on disk (see README).
+    overlappingSync: false,
+    ...(options.mapSize === undefined ? {} : { mapSize: options.mapSize }),
+  });
+  try {
+    const meta = root.openDB<string, string>("meta", { encoding: "string" });
+    checkLayout(path, meta);
+    const executions = root.openDB<Uint8Array, string>("executions", { encoding: "binary" });
+    const journal = root.openDB<Uint8Array, EntryKey>("journal", { encoding: "binary" });
+    const inbox = root.openDB<Uint8Array, EntryKey>("inbox", { encoding: "binary" });
+    const due = root.openDB<Uint8Array, DueKey>("due", { encoding: "binary" });
+    const created = root.openDB<Uint8Array, CreatedKey>("created", { encoding: "binary" });
+
+    return {
+      root,
+      journal,
+      inbox,
+      due,
+      created,
+      getRecord(id) {
+        // No execution can have an id too long for a key; LMDB would throw instead.
+        if (Buffer.byteLength(id) > MAX_NAME_BYTES) return undefined;
+        // getBinaryFast's buffer is only valid until the next read: decode at once.
+        const bytes = executions.getBinaryFast(id);
+        return bytes === undefined ? undefined : (recordCodec.unpack(bytes) as ExecutionRecord);
+      },
+      putRecord(previous, next) {
+        executions.put(next.id, recordCodec.pack(next));
+        if (!previous) created.put([next.createdAt, next.id], EMPTY);
+        if (previous?.dueAt !== next.dueAt) {
+          if (previous && previous.dueAt !== null)
+            due.remove([previous.workflow, previous.dueAt, previous.id]);
+          if (next.dueAt !== null) due.put([next.workflow, next.dueAt, next.id], EMPTY);
+        }
+      },
+    };
+  } catch (error) {
+    // The open failed; a failure to close as well would hide why.
+    root.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function checkLayout(path: string, meta: Database<string, string>): void {
+  const found = meta.transactionSync(() => {
+    const format = meta.get("format");
+    if (format === undefined) meta.putSync("format", LAYOUT_FORMAT);
+    return format ?? LAYOUT_FORMAT;
+  });
+  if (found !== LAYOUT_FORMAT) {
+    throw new SteplineError(
+      `The LMDB store at "${path}" has layout format ${found}, but this @stepline/lmdb reads format ` +
+        `${LAYOUT_FORMAT}. Open it with the @stepline/lmdb version that wrote it, or use another directory.`,
+    );
+  }
+}

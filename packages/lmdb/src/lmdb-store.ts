@@ -1,0 +1,307 @@
+import {
+  type AppendRequest,
+  type AppendResult,
+  type Claim,
+  type ClaimRequest,
+  ExecutionFinishedError,
+  ExecutionNotFoundError,
+  type ExecutionRecord,
+  InvalidArgumentError,
+  type Lease,
+  LeaseLostError,
+  type ListFilter,
+  type NewExecution,
+  type Release,
+  type Store,
+  storeRules,
+  TERMINAL_STATUSES,
+} from "@stepline/core";
+import type { Database } from "lmdb";
+import { type Databases, type EntryKey, MAX_NAME_BYTES, openDatabases, workflowStart } from "./databases.js";
+
+/** Options of {@link lmdbStore}. */
+export interface LmdbStoreOptions {
+  /**
+   * Initial size in bytes of the memory map (the address space reserved for the
+   * database file). The map grows on its own when the data outgrows it; set this to
+   * the expected size to avoid the growth steps. Default: lmdb's (small, grows).
+   */
+  mapSize?: number;
+}
+
+/**
+ * A durable store in a local directory, on LMDB: crash-safe (a write that resolved
+ * survives a killed process or a power cut), shared by every process on this host
+ * that opens the same directory, and fast under concurrency because concurrent
+ * writes are committed together (group commit). The directory is created if missing.
+ *
+ * Every write is one LMDB write transaction that checks and changes together (the
+ * fencing token, `expectedSeq`, terminal status, idempotent create), so two workers
+ * in two processes can never both claim an execution or both extend its journal.
+ *
+ * @example
+ * import { createEngine } from "@stepline/core";
+ * import { lmdbStore } from "@stepline/lmdb";
+ *
+ * const store = lmdbStore("./.stepline");
+ * const engine = createEngine({ store });
+ * // ... on shutdown:
+ * await store.close();
+ */
+export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
+  const db = openDatabases(path, options);
+  const listeners = new Set<() => void>();
+  let closing: Promise<void> | undefined;
+  const wake = () => {
+    for (const listener of listeners) listener();
+  };
+
+  /**
+   * Runs `change` in the next write transaction; the promise resolves once that
+   * transaction is committed and flushed to disk. Concurrent calls share one commit.
+   * A child transaction per call makes a throw abort exactly this call's writes
+   * (a plain lmdb-js `transaction()` would commit whatever the callback wrote before
+   * throwing): lmdb-store.test.ts "a refused write leaves nothing behind".
+   * `change` must be synchronous: the write lock is held while it runs.
+   */
+  const write = <T>(change: () => T): Promise<T> => db.root.childTransaction(change);
+
+  /** Reads see the newest commit of any process, not a snapshot from earlier in this tick. */
+  const freshRead = () => db.root.resetReadTxn();
+
+  const readEntries = (entries: Database<Uint8Array, EntryKey>, id: string, fromSeq: number) => {
+    freshRead();
+    const out: Uint8Array[] = [];
+    if (Buffer.byteLength(id) > MAX_NAME_BYTES) return out;
+    const range = entries.getRange({ start: [id, Math.max(0, fromSeq)], end: [id, Number.MAX_SAFE_INTEGER] });
+    for (const { value } of range) out.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    return out;
+  };
+
+  return {
+    executions: {
+      async create(execution: NewExecution) {
+        const nameBytes = Buffer.byteLength(execution.id) + Buffer.byteLength(execution.workflow);
+        if (nameBytes > MAX_NAME_BYTES) {
+          throw new InvalidArgumentError(
+            `Cannot create execution "${execution.id.slice(0, 60)}...": its id and workflow name take ` +
+              `${nameBytes} bytes of UTF-8 together, and the LMDB store allows at most ${MAX_NAME_BYTES} ` +
+              "(LMDB's key size limit). Use a shorter id, such as a hash of a long business key.",
+          );
+        }
+        const outcome = await write(() => {
+          const existing = db.getRecord(execution.id);
+          if (existing) return { created: false, record: existing };
+          const record = storeRules.newRecord(execution);
+          db.journal.put([execution.id, 0], execution.started);
+          db.putRecord(undefined, record);
+          return { created: true, record };
+        });
+        if (outcome.created) wake();
+        return outcome;
+      },
+
+      async get(id) {
+        freshRead();
+        return db.getRecord(id);
+      },
+
+      async list(filter: ListFilter = {}) {
+        freshRead();
+        return listNewestFirst(db, filter);
+      },
+
+      async requestCancel(id, reason, now) {
+        const record = await write(() => {
+          const current = db.getRecord(id);
+          if (!current) throw new ExecutionNotFoundError(id);
+          if (TERMINAL_STATUSES.has(current.status)) {
+            throw new ExecutionFinishedError(id, current.status, "cancel");
+          }
+          const next = storeRules.cancelRequested(current, reason, now);
+          db.putRecord(current, next);
+          return next;
+        });
+        wake();
+        return record;
+      },
+    },
+
+    journal: {
+      async append(lease: Lease, request: AppendRequest, now: number): Promise<AppendResult> {
+        const { result, dueNow } = await write(() => {
+          const record = storeRules.checkLease(db.getRecord(lease.executionId), lease);
+          if (request.expectedSeq !== record.journalLength) {
+            throw new LeaseLostError(
+              lease.executionId,
+              `append expected seq ${request.expectedSeq} but the journal has ${record.journalLength} entries`,
+            );
+          }
+          let seq = record.journalLength;
+          for (const bytes of request.events) db.journal.put([lease.executionId, seq++], bytes);
+          let next: ExecutionRecord = { ...record, journalLength: seq, updatedAt: now };
+          if (request.currentStep !== undefined) next.currentStep = request.currentStep;
+          const cancelRequested = next.cancelRequested;
+          if (request.release) next = storeRules.released(next, request.release, now);
+          db.putRecord(record, next);
+          return {
+            result: { journalLength: seq, cancelRequested },
+            dueNow: request.release !== undefined && isDue(next, now),
+          };
+        });
+        if (dueNow) wake();
+        return result;
+      },
+
+      async read(id, fromSeq = 0) {
+        return readEntries(db.journal, id, fromSeq);
+      },
+    },
+
+    queue: {
+      async claim(request: ClaimRequest): Promise<Claim[]> {
+        if (request.limit <= 0 || request.workflows.length === 0) return [];
+        return write(() => {
+          const due = findDue(db, request.workflows, request.now, request.limit);
+          return due.map((id) => {
+            const record = db.getRecord(id) as ExecutionRecord;
+            // The same transition as memoryStore's claim; storeRules has no rule for it.
+            const claimed: ExecutionRecord = {
+              ...record,
+              token: record.token + 1,
+              leaseOwner: request.owner,
+              dueAt: request.now + request.leaseMs,
+              status: "running",
+              updatedAt: request.now,
+            };
+            db.putRecord(record, claimed);
+            return {
+              record: claimed,
+              lease: { executionId: id, token: claimed.token, owner: request.owner },
+            };
+          });
+        });
+      },
+
+      async renew(leases, leaseMs, now) {
+        if (leases.length === 0) return [];
+        return write(() => {
+          const lost: string[] = [];
+          for (const lease of leases) {
+            const record = db.getRecord(lease.executionId);
+            // The same test as memoryStore's renew; storeRules has no rule for it.
+            if (!record || record.token !== lease.token || record.leaseOwner === null) {
+              lost.push(lease.executionId);
+              continue;
+            }
+            db.putRecord(record, { ...record, dueAt: now + leaseMs });
+          }
+          return lost;
+        });
+      },
+
+      async release(lease: Lease, release: Release, now: number) {
+        const dueNow = await write(() => {
+          const record = storeRules.checkLease(db.getRecord(lease.executionId), lease);
+          const next = storeRules.released(record, release, now);
+          db.putRecord(record, next);
+          return isDue(next, now);
+        });
+        if (dueNow) wake();
+      },
+
+      async nextDueAt(workflows) {
+        freshRead();
+        let min: number | null = null;
+        for (const workflow of new Set(workflows)) {
+          for (const [keyWorkflow, dueAt] of db.due.getKeys({ start: workflowStart(workflow), limit: 1 })) {
+            if (keyWorkflow === workflow && (min === null || dueAt < min)) min = dueAt;
+          }
+        }
+        return min;
+      },
+    },
+
+    inbox: {
+      async send(id, event, now) {
+        const seq = await write(() => {
+          const record = db.getRecord(id);
+          if (!record) throw new ExecutionNotFoundError(id);
+          if (TERMINAL_STATUSES.has(record.status)) {
+            throw new ExecutionFinishedError(id, record.status, "send an event to");
+          }
+          const inboxSeq = record.inboxLength;
+          db.inbox.put([id, inboxSeq], event);
+          db.putRecord(record, {
+            ...storeRules.woken(record, now),
+            inboxLength: inboxSeq + 1,
+            updatedAt: now,
+          });
+          return inboxSeq;
+        });
+        wake();
+        return seq;
+      },
+
+      async read(id, fromSeq = 0) {
+        return readEntries(db.inbox, id, fromSeq);
+      },
+    },
+
+    /** Wakes workers of this process only; workers elsewhere poll `nextDueAt`. */
+    onWake(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    /** Waits for pending writes, then closes. Calling it again is harmless. */
+    close() {
+      listeners.clear();
+      closing ??= db.root.close();
+      return closing;
+    },
+  };
+}
+
+function isDue(record: ExecutionRecord, now: number): boolean {
+  return record.dueAt !== null && record.dueAt <= now;
+}
+
+/**
+ * Ids of up to `limit` executions of these workflows with `dueAt <= now`, oldest
+ * `dueAt` first: the first `limit` keys of each workflow's slice of the due index.
+ */
+function findDue(db: Databases, workflows: readonly string[], now: number, limit: number): string[] {
+  const found: { dueAt: number; id: string }[] = [];
+  for (const workflow of new Set(workflows)) {
+    let taken = 0;
+    // [workflow] sorts before every [workflow, dueAt, id]; the loop stops at the
+    // first key past `now` or of another workflow (a longer name such as "wf2").
+    for (const [keyWorkflow, dueAt, id] of db.due.getKeys({ start: workflowStart(workflow) })) {
+      if (keyWorkflow !== workflow || dueAt > now || taken === limit) break;
+      found.push({ dueAt, id });
+      taken++;
+    }
+  }
+  return found
+    .sort((a, b) => a.dueAt - b.dueAt)
+    .slice(0, limit)
+    .map((entry) => entry.id);
+}
+
+/**
+ * `list` by a reverse scan of the `created` index, filtering as it goes. It reads on
+ * past the limit while createdAt stays the same, then sorts with the shared rule: the
+ * index orders ids by UTF-8 bytes, the rule by UTF-16 units, and the two can differ.
+ */
+function listNewestFirst(db: Databases, filter: ListFilter): ExecutionRecord[] {
+  const limit = filter.limit ?? 100;
+  if (limit <= 0) return [];
+  const found: ExecutionRecord[] = [];
+  for (const [createdAt, id] of db.created.getKeys({ reverse: true })) {
+    if (found.length >= limit && createdAt !== found[limit - 1]?.createdAt) break;
+    const record = db.getRecord(id);
+    if (record && storeRules.matches(record, filter)) found.push(record);
+  }
+  return found.sort(storeRules.compareNewestFirst).slice(0, limit);
+}
