@@ -20,6 +20,20 @@ import { WorkflowRun } from "./workflow-run.js";
 /** A retry or timer due within this long is waited for in memory instead of releasing the execution. */
 const HOLD_MS = 1_000;
 
+/**
+ * How long a running attempt's StepScheduled may wait to be journaled together with
+ * its completion. A step that finishes sooner costs one append instead of two (most
+ * steps; bench/run.ts measures it); a longer one shows as running after this delay.
+ */
+const SCHEDULE_FLUSH_MS = 20;
+
+/**
+ * An event to append; `at` defaults to the append's time. A held-back StepScheduled
+ * keeps the time its attempt started, so `at` is when a thing happened, and may be
+ * earlier than the `at` of the entry before it.
+ */
+type TimedEvent = NewEvent & { at?: number };
+
 export class ExecutionRunner {
   readonly lease: Lease;
   readonly #env: EngineEnv;
@@ -33,6 +47,8 @@ export class ExecutionRunner {
   /** Completions of step bodies, in the order they finished. */
   #finished: NewEvent[] = [];
   #running = 0;
+  /** StepScheduled events of attempts already running, not yet journaled, by op. */
+  readonly #unjournaled = new Map<number, { event: NewEvent; since: number }>();
   #signal: (() => void) | undefined;
 
   constructor(env: EngineEnv, claim: Claim) {
@@ -102,13 +118,27 @@ export class ExecutionRunner {
       if (this.#stopping && idle && !run.outcome && !this.#cancelRequested) {
         return this.#release({ status: "running", dueAt: env.clock.now() });
       }
-      // On a graceful stop, new steps are left to the next worker: a StepScheduled
-      // journaled now would read as an interrupted attempt there.
-      const events = run.takeNewEvents().filter((e) => !this.#stopping || e.type !== "StepScheduled");
+      // StepScheduled of new steps is held back until the attempt finishes or
+      // SCHEDULE_FLUSH_MS passes; on a graceful stop new steps are left to the next
+      // worker (a StepScheduled journaled now would read there as an interrupted attempt).
+      const proposed = run.takeNewEvents();
+      const scheduledByOp = new Map<number, NewEvent>();
+      const events: TimedEvent[] = [];
+      for (const event of proposed) {
+        if (event.type === "StepScheduled") scheduledByOp.set(event.op, event);
+        else events.push(event);
+      }
       const terminal = events.find((e) => e.type === "ExecutionSucceeded" || e.type === "ExecutionFailed");
-      if (terminal)
-        return this.#finish(events, terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed");
-      if (this.#cancelRequested) return this.#finish([...events, this.#cancelledEvent()], "cancelled");
+      if (terminal) {
+        const status = terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed";
+        return this.#finish([...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events], status);
+      }
+      if (this.#cancelRequested) {
+        return this.#finish(
+          [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events, this.#cancelledEvent()],
+          "cancelled",
+        );
+      }
 
       const now = env.clock.now();
       // An event sent while this runner holds the lease is only in the store: read it
@@ -124,19 +154,32 @@ export class ExecutionRunner {
       }
       const runnable = this.#stopping ? [] : run.takeRunnableSteps(now);
       for (const step of runnable) {
-        if (!step.scheduled)
-          events.push({ type: "StepScheduled", op: step.op, name: step.name, attempt: step.attempt });
+        const event = scheduledByOp.get(step.op) ?? {
+          type: "StepScheduled",
+          op: step.op,
+          name: step.name,
+          attempt: step.attempt,
+        };
+        this.#unjournaled.set(step.op, { event, since: now });
+        this.#start(step);
       }
-      events.push(...this.#finished.splice(0), ...this.#dueCompletions(run, now));
+      const completions = this.#finished.splice(0);
+      for (const completion of completions) {
+        const held = this.#unjournaled.get((completion as { op: number }).op);
+        if (held) {
+          events.push({ ...held.event, at: held.since });
+          this.#unjournaled.delete((completion as { op: number }).op);
+        }
+      }
+      events.push(...this.#flushScheduled(now), ...completions, ...this.#dueCompletions(run, now));
 
       if (events.length > 0) {
         const appended = await this.#append(events, { currentStep: run.currentStep });
-        for (const step of runnable) this.#start(step);
         await run.apply(appended);
         continue;
       }
       if (this.#running > 0) {
-        await this.#waitForActivity(this.#wakeAt(run, run.nextDueAt(), now));
+        await this.#waitForActivity(this.#earliest(this.#wakeAt(run, run.nextDueAt(), now), this.#flushAt()));
         continue;
       }
       const dueAt = run.nextDueAt();
@@ -148,6 +191,28 @@ export class ExecutionRunner {
       return this.#release({ status, dueAt });
     }
     return { dueAt: null };
+  }
+
+  /** Held-back StepScheduled events that have waited SCHEDULE_FLUSH_MS by `now`, in op order. */
+  #flushScheduled(now: number): TimedEvent[] {
+    const due: TimedEvent[] = [];
+    for (const [op, held] of this.#unjournaled) {
+      if (now - held.since < SCHEDULE_FLUSH_MS) continue;
+      due.push({ ...held.event, at: held.since });
+      this.#unjournaled.delete(op);
+    }
+    return due;
+  }
+
+  /** When the oldest held-back StepScheduled must be journaled, if any is held. */
+  #flushAt(): number | null {
+    let at: number | null = null;
+    for (const held of this.#unjournaled.values()) at = this.#earliest(at, held.since + SCHEDULE_FLUSH_MS);
+    return at;
+  }
+
+  #earliest(a: number | null, b: number | null): number | null {
+    return a === null ? b : b === null ? a : Math.min(a, b);
   }
 
   /** When to look again: at `dueAt`, and at least every poll interval while a wait may receive an event. */
@@ -232,13 +297,13 @@ export class ExecutionRunner {
    * A step result or workflow output that cannot be journaled (not plain data, too
    * large) is journaled as a failure instead, so the journal never holds a half.
    */
-  async #append(events: NewEvent[], options: { currentStep?: string | null; release?: Release }) {
+  async #append(events: TimedEvent[], options: { currentStep?: string | null; release?: Release }) {
     const env = this.#env;
-    const at = env.clock.now();
+    const now = env.clock.now();
     const appended: JournalEvent[] = [];
     const encoded: Uint8Array[] = [];
     for (const body of events) {
-      let event = { ...body, seq: this.#seq + appended.length, at } as JournalEvent;
+      let event = { at: now, ...body, seq: this.#seq + appended.length } as JournalEvent;
       let bytes: Uint8Array;
       try {
         bytes = env.codec.encode(event, describeEvent(event));
@@ -259,14 +324,14 @@ export class ExecutionRunner {
     const result = await env.store.journal.append(
       this.lease,
       { expectedSeq: this.#seq, events: encoded, ...options },
-      at,
+      now,
     );
     this.#seq = result.journalLength;
     if (result.cancelRequested) this.#cancelRequested = result.cancelRequested;
     return appended;
   }
 
-  async #finish(events: NewEvent[], status: "succeeded" | "failed" | "cancelled") {
+  async #finish(events: TimedEvent[], status: "succeeded" | "failed" | "cancelled") {
     await this.#append(events, { release: { status, dueAt: null } });
     this.#env.notifyFinished(this.lease.executionId);
     return { dueAt: null };
