@@ -69,6 +69,58 @@ export const storeRules = {
         : storeRules.woken(record, now);
     return { ...woken, cancelRequested, updatedAt: now };
   },
+  /** The record after a claim by `owner`: next token, lease until `now + leaseMs`. */
+  claimed(record: ExecutionRecord, owner: string, now: number, leaseMs: number): ExecutionRecord {
+    return {
+      ...record,
+      token: record.token + 1,
+      leaseOwner: owner,
+      dueAt: now + leaseMs,
+      status: "running",
+      updatedAt: now,
+    };
+  },
+  /** The record after renewing `lease`, or null when that lease is no longer held. */
+  renewed(
+    record: ExecutionRecord | undefined,
+    lease: Lease,
+    leaseMs: number,
+    now: number,
+  ): ExecutionRecord | null {
+    if (!record || record.token !== lease.token || record.leaseOwner === null) return null;
+    return { ...record, dueAt: now + leaseMs };
+  },
+  /**
+   * Checks an append (lease, expectedSeq) and returns the record after it, with the
+   * cancellation to report; throws LeaseLostError when the append must be refused.
+   */
+  appended(
+    record: ExecutionRecord | undefined,
+    lease: Lease,
+    request: AppendRequest,
+    now: number,
+  ): { next: ExecutionRecord; cancelRequested: { reason?: string } | null } {
+    const current = storeRules.checkLease(record, lease);
+    if (request.expectedSeq !== current.journalLength) {
+      throw new LeaseLostError(
+        lease.executionId,
+        `append expected seq ${request.expectedSeq} but the journal has ${current.journalLength} entries`,
+      );
+    }
+    let next: ExecutionRecord = {
+      ...current,
+      journalLength: current.journalLength + request.events.length,
+      updatedAt: now,
+    };
+    if (request.currentStep !== undefined) next.currentStep = request.currentStep;
+    const cancelRequested = current.cancelRequested && { ...current.cancelRequested };
+    if (request.release) next = storeRules.released(next, request.release, now);
+    return { next, cancelRequested };
+  },
+  /** True when the record is due at `now` (a worker should be woken). */
+  isDue(record: ExecutionRecord, now: number): boolean {
+    return record.dueAt !== null && record.dueAt <= now;
+  },
   checkLease(record: ExecutionRecord | undefined, lease: Lease): ExecutionRecord {
     if (!record) throw new LeaseLostError(lease.executionId, "the execution does not exist");
     if (record.token !== lease.token) {
@@ -179,22 +231,12 @@ export function memoryStore(): Store {
     journal: {
       async append(lease: Lease, request: AppendRequest, now: number): Promise<AppendResult> {
         const entry = entries.get(lease.executionId);
-        const record = storeRules.checkLease(entry?.record, lease);
-        if (!entry) throw new LeaseLostError(lease.executionId, "the execution does not exist");
-        if (request.expectedSeq !== entry.journal.length) {
-          throw new LeaseLostError(
-            lease.executionId,
-            `append expected seq ${request.expectedSeq} but the journal has ${entry.journal.length} entries`,
-          );
-        }
-        for (const bytes of request.events) entry.journal.push(bytes.slice());
-        let next: ExecutionRecord = { ...record, journalLength: entry.journal.length, updatedAt: now };
-        if (request.currentStep !== undefined) next.currentStep = request.currentStep;
-        const cancelRequested = next.cancelRequested && { ...next.cancelRequested };
-        if (request.release) next = storeRules.released(next, request.release, now);
-        setRecord(entry, next);
-        if (request.release && next.dueAt !== null && next.dueAt <= now) wake();
-        return { journalLength: entry.journal.length, cancelRequested };
+        const { next, cancelRequested } = storeRules.appended(entry?.record, lease, request, now);
+        const journal = (entry as Entry).journal;
+        for (const bytes of request.events) journal.push(bytes.slice());
+        setRecord(entry as Entry, next);
+        if (request.release && storeRules.isDue(next, now)) wake();
+        return { journalLength: journal.length, cancelRequested };
       },
       async read(id, fromSeq = 0) {
         return copyAll(entries.get(id)?.journal ?? [], fromSeq);
@@ -210,14 +252,7 @@ export function memoryStore(): Store {
           .sort((a, b) => (a.dueAt as number) - (b.dueAt as number))
           .slice(0, request.limit);
         return due.map((record) => {
-          const claimed: ExecutionRecord = {
-            ...record,
-            token: record.token + 1,
-            leaseOwner: request.owner,
-            dueAt: request.now + request.leaseMs,
-            status: "running",
-            updatedAt: request.now,
-          };
+          const claimed = storeRules.claimed(record, request.owner, request.now, request.leaseMs);
           setRecord(entries.get(record.id) as Entry, claimed);
           return {
             record: copy(claimed),
@@ -229,12 +264,9 @@ export function memoryStore(): Store {
         const lost: string[] = [];
         for (const lease of leases) {
           const entry = entries.get(lease.executionId);
-          const record = entry?.record;
-          if (!entry || !record || record.token !== lease.token || record.leaseOwner === null) {
-            lost.push(lease.executionId);
-            continue;
-          }
-          setRecord(entry, { ...record, dueAt: now + leaseMs });
+          const renewed = storeRules.renewed(entry?.record, lease, leaseMs, now);
+          if (entry && renewed) setRecord(entry, renewed);
+          else lost.push(lease.executionId);
         }
         return lost;
       },
@@ -243,7 +275,7 @@ export function memoryStore(): Store {
         const record = storeRules.checkLease(entry?.record, lease);
         const next = storeRules.released(record, release, now);
         setRecord(entry as Entry, next);
-        if (next.dueAt !== null && next.dueAt <= now) wake();
+        if (storeRules.isDue(next, now)) wake();
       },
       async nextDueAt(workflows) {
         const wanted = new Set(workflows);

@@ -130,23 +130,14 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
     journal: {
       async append(lease: Lease, request: AppendRequest, now: number): Promise<AppendResult> {
         const { result, dueNow } = await write(() => {
-          const record = storeRules.checkLease(db.getRecord(lease.executionId), lease);
-          if (request.expectedSeq !== record.journalLength) {
-            throw new LeaseLostError(
-              lease.executionId,
-              `append expected seq ${request.expectedSeq} but the journal has ${record.journalLength} entries`,
-            );
-          }
-          let seq = record.journalLength;
+          const record = db.getRecord(lease.executionId);
+          const { next, cancelRequested } = storeRules.appended(record, lease, request, now);
+          let seq = next.journalLength - request.events.length;
           for (const bytes of request.events) db.journal.put([lease.executionId, seq++], bytes);
-          let next: ExecutionRecord = { ...record, journalLength: seq, updatedAt: now };
-          if (request.currentStep !== undefined) next.currentStep = request.currentStep;
-          const cancelRequested = next.cancelRequested;
-          if (request.release) next = storeRules.released(next, request.release, now);
-          db.putRecord(record, next);
+          db.putRecord(record as ExecutionRecord, next);
           return {
-            result: { journalLength: seq, cancelRequested },
-            dueNow: request.release !== undefined && isDue(next, now),
+            result: { journalLength: next.journalLength, cancelRequested },
+            dueNow: request.release !== undefined && storeRules.isDue(next, now),
           };
         });
         if (dueNow) wake();
@@ -165,15 +156,7 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
           const due = findDue(db, request.workflows, request.now, request.limit);
           return due.map((id) => {
             const record = db.getRecord(id) as ExecutionRecord;
-            // The same transition as memoryStore's claim; storeRules has no rule for it.
-            const claimed: ExecutionRecord = {
-              ...record,
-              token: record.token + 1,
-              leaseOwner: request.owner,
-              dueAt: request.now + request.leaseMs,
-              status: "running",
-              updatedAt: request.now,
-            };
+            const claimed = storeRules.claimed(record, request.owner, request.now, request.leaseMs);
             db.putRecord(record, claimed);
             return {
               record: claimed,
@@ -189,12 +172,9 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
           const lost: string[] = [];
           for (const lease of leases) {
             const record = db.getRecord(lease.executionId);
-            // The same test as memoryStore's renew; storeRules has no rule for it.
-            if (!record || record.token !== lease.token || record.leaseOwner === null) {
-              lost.push(lease.executionId);
-              continue;
-            }
-            db.putRecord(record, { ...record, dueAt: now + leaseMs });
+            const renewed = storeRules.renewed(record, lease, leaseMs, now);
+            if (record && renewed) db.putRecord(record, renewed);
+            else lost.push(lease.executionId);
           }
           return lost;
         });
@@ -205,7 +185,7 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
           const record = storeRules.checkLease(db.getRecord(lease.executionId), lease);
           const next = storeRules.released(record, release, now);
           db.putRecord(record, next);
-          return isDue(next, now);
+          return storeRules.isDue(next, now);
         });
         if (dueNow) wake();
       },
@@ -261,10 +241,6 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
       return closing;
     },
   };
-}
-
-function isDue(record: ExecutionRecord, now: number): boolean {
-  return record.dueAt !== null && record.dueAt <= now;
 }
 
 /**
