@@ -64,6 +64,15 @@ export class ExecutionRunner {
     this.#wakeLoop();
   }
 
+  /**
+   * A cancellation was requested (seen at lease renewal): end the execution now,
+   * without waiting for running steps, whose signals are aborted.
+   */
+  cancel(reason: string | undefined): void {
+    this.#cancelRequested ??= reason === undefined ? {} : { reason };
+    this.#wakeLoop();
+  }
+
   /** Graceful stop: start no new step; hand the execution back once running steps are journaled. */
   stop(): void {
     this.#stopping = true;

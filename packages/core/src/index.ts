@@ -58,6 +58,7 @@ export type {
   NewExecution,
   QueueStore,
   Release,
+  RenewResult,
   Store,
 } from "./store.js";
 export { TERMINAL_STATUSES } from "./store.js";

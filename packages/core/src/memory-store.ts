@@ -9,6 +9,7 @@ import {
   type ListFilter,
   type NewExecution,
   type Release,
+  type RenewResult,
   type Store,
   TERMINAL_STATUSES,
 } from "./store.js";
@@ -80,15 +81,30 @@ export const storeRules = {
       updatedAt: now,
     };
   },
-  /** The record after renewing `lease`, or null when that lease is no longer held. */
-  renewed(
-    record: ExecutionRecord | undefined,
-    lease: Lease,
+  /**
+   * Renews every lease still held (through `put`, inside the store's transaction)
+   * and says which are lost and which have a cancellation requested.
+   */
+  renewLeases(
+    leases: readonly Lease[],
     leaseMs: number,
     now: number,
-  ): ExecutionRecord | null {
-    if (!record || record.token !== lease.token || record.leaseOwner === null) return null;
-    return { ...record, dueAt: now + leaseMs };
+    get: (id: string) => ExecutionRecord | undefined,
+    put: (renewed: ExecutionRecord, before: ExecutionRecord) => void,
+  ): RenewResult {
+    const result: RenewResult = { lost: [], cancelRequested: [] };
+    for (const lease of leases) {
+      const record = get(lease.executionId);
+      if (!record || record.token !== lease.token || record.leaseOwner === null) {
+        result.lost.push(lease.executionId);
+        continue;
+      }
+      put({ ...record, dueAt: now + leaseMs }, record);
+      if (record.cancelRequested) {
+        result.cancelRequested.push({ executionId: lease.executionId, ...record.cancelRequested });
+      }
+    }
+    return result;
   },
   /**
    * Checks an append (lease, expectedSeq) and returns the record after it, with the
@@ -261,14 +277,13 @@ export function memoryStore(): Store {
         });
       },
       async renew(leases, leaseMs, now) {
-        const lost: string[] = [];
-        for (const lease of leases) {
-          const entry = entries.get(lease.executionId);
-          const renewed = storeRules.renewed(entry?.record, lease, leaseMs, now);
-          if (entry && renewed) setRecord(entry, renewed);
-          else lost.push(lease.executionId);
-        }
-        return lost;
+        return storeRules.renewLeases(
+          leases,
+          leaseMs,
+          now,
+          (id) => entries.get(id)?.record,
+          (record) => setRecord(entries.get(record.id) as Entry, record),
+        );
       },
       async release(lease, release, now) {
         const entry = entries.get(lease.executionId);

@@ -107,6 +107,13 @@ export interface AppendResult {
   cancelRequested: { reason?: string } | null;
 }
 
+export interface RenewResult {
+  /** Ids whose lease is no longer held. */
+  lost: string[];
+  /** Held executions that have a cancellation requested. */
+  cancelRequested: { executionId: string; reason?: string }[];
+}
+
 export interface ListFilter {
   status?: ExecutionStatus;
   workflow?: string;
@@ -158,8 +165,12 @@ export interface JournalStore {
 export interface QueueStore {
   /** Claims up to `limit` due executions (oldest `dueAt` first) with fresh leases. */
   claim(request: ClaimRequest): Promise<Claim[]>;
-  /** Extends leases; returns the ids whose lease is no longer held (taken over or ended). */
-  renew(leases: readonly Lease[], leaseMs: number, now: number): Promise<string[]>;
+  /**
+   * Extends the leases still held. Reports the ids whose lease is no longer held
+   * (taken over or released), and the held ones with a cancellation requested, so a
+   * worker can stop their running steps without waiting for its next append.
+   */
+  renew(leases: readonly Lease[], leaseMs: number, now: number): Promise<RenewResult>;
   /**
    * Hands an execution back; the lease ends, and any later write under it (append or
    * release) throws LeaseLostError, as does a release under a lease that is not current.

@@ -145,12 +145,15 @@ export class Worker {
       const runners = [...this.#runners.values()];
       if (runners.length === 0) continue;
       try {
-        const lost = await env.store.queue.renew(
+        const renewal = await env.store.queue.renew(
           runners.map((r) => r.lease),
           this.#leaseMs,
           env.clock.now(),
         );
-        for (const id of lost) this.#runners.get(id)?.abandon();
+        for (const id of renewal.lost) this.#runners.get(id)?.abandon();
+        for (const { executionId, reason } of renewal.cancelRequested) {
+          this.#runners.get(executionId)?.cancel(reason);
+        }
       } catch (error) {
         env.log("warn", "renewing leases failed; retrying", { worker: this.id, error: String(error) });
       }

@@ -167,17 +167,16 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
       },
 
       async renew(leases, leaseMs, now) {
-        if (leases.length === 0) return [];
-        return write(() => {
-          const lost: string[] = [];
-          for (const lease of leases) {
-            const record = db.getRecord(lease.executionId);
-            const renewed = storeRules.renewed(record, lease, leaseMs, now);
-            if (record && renewed) db.putRecord(record, renewed);
-            else lost.push(lease.executionId);
-          }
-          return lost;
-        });
+        if (leases.length === 0) return { lost: [], cancelRequested: [] };
+        return write(() =>
+          storeRules.renewLeases(
+            leases,
+            leaseMs,
+            now,
+            (id) => db.getRecord(id),
+            (renewed, before) => db.putRecord(before, renewed),
+          ),
+        );
       },
 
       async release(lease: Lease, release: Release, now: number) {

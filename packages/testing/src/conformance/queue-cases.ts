@@ -151,8 +151,9 @@ export const queueCases: readonly ConformanceCase[] = [
       const releasedB = await claimAndRelease(store, b, { status: "sleeping", dueAt: T0 + HOUR }, T0 + 1_000);
       const unknown = { executionId: "ghost", token: 1, owner: "worker-1" };
 
-      const lost = await store.queue.renew([heldA, releasedB, staleC, unknown], 5_000, T0 + 1_500);
-      expect([...lost].sort()).toEqual(["b", "c", "ghost"]);
+      const renewal = await store.queue.renew([heldA, releasedB, staleC, unknown], 5_000, T0 + 1_500);
+      expect([...renewal.lost].sort()).toEqual(["b", "c", "ghost"]);
+      expect(renewal.cancelRequested).toEqual([]);
       expect(await store.executions.get("a")).toMatchObject({
         dueAt: T0 + 6_500,
         leaseOwner: "worker-1",
@@ -169,7 +170,25 @@ export const queueCases: readonly ConformanceCase[] = [
         token: 2,
       });
       expect(await claimableIds(store, ["wf-a"], T0 + 6_499)).toEqual([]);
-      expect(await store.queue.renew([], 5_000, T0 + 1_500)).toEqual([]);
+      expect(await store.queue.renew([], 5_000, T0 + 1_500)).toEqual({ lost: [], cancelRequested: [] });
+    },
+  },
+  {
+    name: "queue.renew reports a cancellation requested on a held lease and keeps the lease",
+    async run(store) {
+      await startExecution(store, order.id);
+      const lease = await claimExecution(store, order, { now: T0, owner: "worker-1", leaseMs: 1_000 });
+      await store.executions.requestCancel(order.id, "customer asked", T0 + 10);
+      const renewal = await store.queue.renew([lease], 5_000, T0 + 500);
+      expect(renewal).toEqual({
+        lost: [],
+        cancelRequested: [{ executionId: order.id, reason: "customer asked" }],
+      });
+      expect(await store.executions.get(order.id)).toMatchObject({
+        leaseOwner: "worker-1",
+        token: 1,
+        dueAt: T0 + 5_500,
+      });
     },
   },
   {
