@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  Codec,
   createEngine,
   type Engine,
   type EngineOptions,
@@ -920,3 +921,48 @@ describe("concurrency inside a workflow", () => {
     expect(result.afterStep?.now).toBe(saveDone?.at);
   });
 });
+
+describe("durability", () => {
+  it("does not let the workflow move past a step until the step's result is durable", async () => {
+    const store = memoryStore();
+    // Appends that hold a StepSucceeded wait for this gate before they reach the store.
+    const gate = deferred();
+    let heldAppends = 0;
+    const slowStore: Store = {
+      ...store,
+      journal: {
+        ...store.journal,
+        append: async (lease, request, now) => {
+          const decoded = request.events.map((bytes) => new TextDecoder().decode(bytes));
+          if (decoded.some((text) => text.includes("StepSucceeded"))) {
+            heldAppends++;
+            await gate.promise;
+          }
+          return store.journal.append(lease, request, now);
+        },
+      },
+    };
+    const { engine } = newEngine({ store: slowStore });
+    const seen: string[] = [];
+    const twoSteps = workflow("two-steps", async (ctx, _input: null) => {
+      const first = await ctx.step("first", () => "one");
+      seen.push(`after first: ${first}`);
+      return ctx.step("second", () => "two");
+    });
+    await startWorker(engine, { workflows: [twoSteps] });
+    const run = await engine.client.start(twoSteps, null);
+
+    await waitUntil(() => heldAppends === 1, "the first result is being appended");
+    await sleep(100);
+    expect(seen).toEqual([]);
+    expect(eventsOf(await store.journal.read(run.id).then(decodeAll), "StepSucceeded")).toEqual([]);
+
+    gate.resolve();
+    expect(await run.result({ timeout: 5_000 })).toBe("two");
+    expect(seen).toEqual(["after first: one"]);
+  });
+});
+
+function decodeAll(entries: Uint8Array[]): JournalEvent[] {
+  return entries.map((bytes, seq) => new Codec().decodeEvent(bytes, "any", seq));
+}
