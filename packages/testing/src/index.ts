@@ -1,1 +1,2 @@
+export { type ReplayReport, replayJournal } from "./replay-journal.js";
 export { describeStoreConformance, type StoreFixture } from "./store-conformance.js";
