@@ -51,6 +51,8 @@ export interface ExecutionHandle<O = unknown> {
   history(): Promise<JournalEvent[]>;
   sendEvent(name: string, payload?: unknown): Promise<void>;
   cancel(reason?: string): Promise<void>;
+  /** Resumes a blocked execution; see {@link Client.resume}. */
+  resume(): Promise<boolean>;
 }
 
 /**
@@ -140,6 +142,7 @@ export class Client {
       history: () => this.history(id),
       sendEvent: (name, payload) => this.sendEvent(id, name, payload),
       cancel: (reason) => this.cancel(id, reason),
+      resume: () => this.resume(id),
     };
   }
 
@@ -164,6 +167,19 @@ export class Client {
   async cancel(id: string, reason?: string): Promise<void> {
     await this.#env.store.executions.requestCancel(id, reason, this.#env.clock.now());
     this.#env.wake();
+  }
+
+  /**
+   * Resumes a blocked execution: a worker replays it again, against the code it runs
+   * now. Use it after deploying code that matches the execution's journal (see
+   * docs/determinism.md). Returns false, changing nothing, if it was not blocked.
+   */
+  async resume(id: string): Promise<boolean> {
+    const before = await this.#record(id);
+    if (before.status !== "blocked") return false;
+    const after = await this.#env.store.executions.resume(id, this.#env.clock.now());
+    this.#env.wake();
+    return after.status !== "blocked";
   }
 
   async describe(id: string): Promise<ExecutionDescription> {

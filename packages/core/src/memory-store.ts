@@ -137,6 +137,18 @@ export const storeRules = {
   isDue(record: ExecutionRecord, now: number): boolean {
     return record.dueAt !== null && record.dueAt <= now;
   },
+  /** The record after `resume`: a blocked execution becomes due now; others are unchanged. */
+  resumed(record: ExecutionRecord, now: number): ExecutionRecord {
+    if (record.status !== "blocked") return record;
+    return {
+      ...record,
+      status: "running",
+      dueAt: now,
+      leaseOwner: null,
+      blockedReason: null,
+      updatedAt: now,
+    };
+  },
   checkLease(record: ExecutionRecord | undefined, lease: Lease): ExecutionRecord {
     if (!record) throw new LeaseLostError(lease.executionId, "the execution does not exist");
     if (record.token !== lease.token) {
@@ -231,6 +243,13 @@ export function memoryStore(): Store {
           .sort(storeRules.compareNewestFirst)
           .slice(0, filter.limit ?? 100)
           .map(copy);
+      },
+      async resume(id, now) {
+        const entry = entries.get(id);
+        if (!entry) throw new ExecutionNotFoundError(id);
+        setRecord(entry, storeRules.resumed(entry.record, now));
+        if (storeRules.isDue(entry.record, now)) wake();
+        return copy(entry.record);
       },
       async requestCancel(id, reason, now) {
         const entry = entries.get(id);

@@ -150,6 +150,12 @@ export interface ExecutionStore {
    * a terminal one.
    */
   requestCancel(id: string, reason: string | undefined, now: number): Promise<ExecutionRecord>;
+  /**
+   * Makes a blocked execution due now (status `running`, `blockedReason` cleared), so
+   * that a worker replays it again, typically after code that matches its journal was
+   * deployed. Any other execution is returned unchanged. Throws ExecutionNotFoundError.
+   */
+  resume(id: string, now: number): Promise<ExecutionRecord>;
 }
 
 export interface JournalStore {

@@ -767,12 +767,30 @@ describe("non-determinism", () => {
     const journalBefore = await store.journal.read(run.id);
 
     const b = newEngine({ store });
-    await startWorker(b.engine, { workflows: [workflow("evolving", async (ctx, _input: null) => v2(ctx))] });
+    const workerB = await startWorker(b.engine, {
+      workflows: [workflow("evolving", async (ctx, _input: null) => v2(ctx))],
+    });
     await b.engine.client.sendEvent(run.id, "go", true);
     await waitUntil(async () => (await statusOf(b.engine, run.id)) === "blocked", "v2 is blocked");
     const description = await b.engine.client.describe(run.id);
-    return { store, engine: b.engine, run, description, journalBefore, logs: b.logs };
+    return { store, engine: b.engine, run, description, journalBefore, logs: b.logs, workerB };
   }
+
+  it("resumes a blocked execution once code that matches its journal is deployed again", async () => {
+    const { store, run, workerB } = await runChanged(steps("a"), steps("x"));
+    await workerB.stop();
+    const c = newEngine({ store });
+    await startWorker(c.engine, {
+      workflows: [workflow("evolving", async (ctx, _input: null) => steps("a")(ctx))],
+    });
+    expect(await c.engine.client.resume(run.id)).toBe(true);
+    expect(await c.engine.client.result(run.id, { timeout: 5_000 })).toBe("done");
+    const history = await c.engine.client.history(run.id);
+    expect(
+      history.filter((e) => e.type === "StepScheduled").map((e) => (e as { name: string }).name),
+    ).toEqual(["a", "z"]);
+    expect(await c.engine.client.resume(run.id)).toBe(false);
+  });
 
   it("blocks an execution whose code asks for another step at a recorded op, without a hot loop", async () => {
     const { store, run, description, journalBefore, logs } = await runChanged(steps("a"), steps("x"));

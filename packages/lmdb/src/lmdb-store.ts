@@ -111,6 +111,17 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
         return listNewestFirst(db, filter);
       },
 
+      async resume(id, now) {
+        const record = await write(() => {
+          const current = db.getRecord(id);
+          if (!current) throw new ExecutionNotFoundError(id);
+          const next = storeRules.resumed(current, now);
+          if (next !== current) db.putRecord(current, next);
+          return next;
+        });
+        if (storeRules.isDue(record, now)) wake();
+        return record;
+      },
       async requestCancel(id, reason, now) {
         const record = await write(() => {
           const current = db.getRecord(id);

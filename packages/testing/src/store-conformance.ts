@@ -7,6 +7,7 @@ import { inboxCases } from "./conformance/inbox-cases.js";
 import { journalCases } from "./conformance/journal-cases.js";
 import { leaseCases } from "./conformance/lease-cases.js";
 import { queueCases } from "./conformance/queue-cases.js";
+import { resumeCases } from "./conformance/resume-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
 
 /** A fresh, empty store for one case, and how to clean up after it. */
@@ -22,6 +23,7 @@ export interface StoreFixture {
 const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["executions", executionCases],
   ["cancellation", cancelCases],
+  ["resume", resumeCases],
   ["journal", journalCases],
   ["leases and fencing", leaseCases],
   ["queue", queueCases],
