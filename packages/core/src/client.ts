@@ -163,9 +163,14 @@ export class Client {
     env.wake();
   }
 
-  /** Requests cancellation; the execution ends as `cancelled` when a worker next runs it. */
+  /**
+   * Requests cancellation: the execution ends as `cancelled`. A suspended one ends when
+   * a worker next claims it (at once if one is running); the signals of running steps
+   * are aborted, at once by a worker of this engine, within `leaseMs / 3` by others.
+   */
   async cancel(id: string, reason?: string): Promise<void> {
     await this.#env.store.executions.requestCancel(id, reason, this.#env.clock.now());
+    this.#env.notifyCancel(id, reason);
     this.#env.wake();
   }
 

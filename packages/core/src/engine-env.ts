@@ -15,6 +15,7 @@ export class EngineEnv {
   readonly workflows = new Map<string, WorkflowDefinition<never, unknown>>();
   readonly #finishListeners = new Map<string, Set<() => void>>();
   readonly #wakeListeners = new Set<() => void>();
+  readonly #cancelListeners = new Set<(id: string, reason: string | undefined) => void>();
 
   constructor(
     readonly store: Store,
@@ -62,6 +63,16 @@ export class EngineEnv {
       this.#wakeListeners.delete(listener);
       unsubscribeStore?.();
     };
+  }
+
+  /** Tells this engine's workers at once that `id` is to be cancelled (others learn at lease renewal). */
+  notifyCancel(id: string, reason: string | undefined): void {
+    for (const listener of this.#cancelListeners) listener(id, reason);
+  }
+
+  onCancel(listener: (id: string, reason: string | undefined) => void): () => void {
+    this.#cancelListeners.add(listener);
+    return () => this.#cancelListeners.delete(listener);
   }
 
   /** Tells local `result()` callers that execution `id` has changed state. */

@@ -12,6 +12,7 @@ import {
   RetryableError,
   SerializationError,
   StepFailedError,
+  StepInterruptedError,
   SteplineError,
   TerminalError,
   TimeoutError,
@@ -37,6 +38,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   TimeoutError,
   CancelledError,
   StepFailedError,
+  StepInterruptedError,
   ExecutionAlreadyExistsError,
   ExecutionNotFoundError,
   ExecutionFinishedError,
@@ -59,7 +61,20 @@ export class ErrorRegistry {
   readonly #classes = new Map<string, ErrorClass>();
 
   constructor(extra: readonly ErrorClass[] = []) {
-    for (const cls of [...BUILT_IN, ...extra]) this.#classes.set(nameOf(cls), cls);
+    for (const cls of BUILT_IN) this.#classes.set(nameOf(cls), cls);
+    for (const cls of extra) {
+      const name = nameOf(cls);
+      const taken = this.#classes.get(name);
+      if (taken && taken !== cls) {
+        throw new InvalidArgumentError(
+          `Error class ${cls.name || "(anonymous)"} is registered under the name "${name}", which ${
+            BUILT_IN.includes(taken) ? "a built-in error" : `class ${taken.name}`
+          } already has. Errors are rebuilt from the journal by name: give the class its own, e.g. ` +
+            `\`override name = "${cls.name || "MyError"}"\`.`,
+        );
+      }
+      this.#classes.set(name, cls);
+    }
   }
 
   /** Journal form of any thrown value. */

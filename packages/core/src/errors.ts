@@ -131,6 +131,16 @@ export class StepFailedError extends SteplineError {
   static override is = guard<StepFailedError>("STEPLINE_STEP_FAILED");
 }
 
+/**
+ * A step's last allowed attempt was cut short: the worker running it stopped (crash,
+ * kill, lost lease) before the attempt finished, and `retry.maxAttempts` allows no other.
+ */
+export class StepInterruptedError extends SteplineError {
+  override readonly code = "STEPLINE_STEP_INTERRUPTED";
+  override name = "StepInterruptedError";
+  static override is = guard<StepInterruptedError>("STEPLINE_STEP_INTERRUPTED");
+}
+
 /** `client.start(..., { ifExists: "fail" })` found an execution with that id. */
 export class ExecutionAlreadyExistsError extends SteplineError {
   override readonly code = "STEPLINE_EXECUTION_EXISTS";

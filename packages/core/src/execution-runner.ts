@@ -5,7 +5,7 @@ import type { JournalEvent, NewEvent } from "./events.js";
 import { SETTLED } from "./scheduler.js";
 import { runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
-import { WorkflowRun } from "./workflow-run.js";
+import { type RunnableStep, WorkflowRun } from "./workflow-run.js";
 
 /**
  * Drives one claimed execution: replays its journal, then runs it live (appending
@@ -162,15 +162,28 @@ export class ExecutionRunner {
         }
       }
       const runnable = this.#stopping ? [] : run.takeRunnableSteps(now);
+      const startAfterAppend: RunnableStep[] = [];
       for (const step of runnable) {
+        if (step.attempt > step.policy.maxAttempts) {
+          // No attempt left after an interrupted one: runStepAttempt journals the failure.
+          this.#start(step);
+          continue;
+        }
         const event = scheduledByOp.get(step.op) ?? {
           type: "StepScheduled",
           op: step.op,
           name: step.name,
           attempt: step.attempt,
         };
-        this.#unjournaled.set(step.op, { event, since: now });
-        this.#start(step);
+        if (this.#claim.recovered) {
+          // The last holder died: journal each attempt before it runs, so a step that
+          // kills its worker uses up its attempts instead of looping for ever.
+          events.push(event);
+          startAfterAppend.push(step);
+        } else {
+          this.#unjournaled.set(step.op, { event, since: now });
+          this.#start(step);
+        }
       }
       const completions = this.#finished.splice(0);
       for (const completion of completions) {
@@ -184,6 +197,7 @@ export class ExecutionRunner {
 
       if (events.length > 0) {
         const appended = await this.#append(events, { currentStep: run.currentStep });
+        for (const step of startAfterAppend) this.#start(step);
         await run.apply(appended);
         continue;
       }

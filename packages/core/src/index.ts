@@ -22,6 +22,7 @@ export {
   RetryableError,
   SerializationError,
   StepFailedError,
+  StepInterruptedError,
   SteplineError,
   TerminalError,
   TimeoutError,
@@ -41,7 +42,6 @@ export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
-export { StepInterruptedError } from "./step-attempt.js";
 export { StepIdentities, stepIdentity } from "./step-identity.js";
 export type {
   AppendRequest,

@@ -70,15 +70,21 @@ export const storeRules = {
         : storeRules.woken(record, now);
     return { ...woken, cancelRequested, updatedAt: now };
   },
-  /** The record after a claim by `owner`: next token, lease until `now + leaseMs`. */
-  claimed(record: ExecutionRecord, owner: string, now: number, leaseMs: number): ExecutionRecord {
-    return {
+  /** The claim of a due record: next token, lease until `now + leaseMs`. */
+  claim(record: ExecutionRecord, request: ClaimRequest): Claim {
+    const { owner, now, leaseMs } = request;
+    const claimed: ExecutionRecord = {
       ...record,
       token: record.token + 1,
       leaseOwner: owner,
       dueAt: now + leaseMs,
       status: "running",
       updatedAt: now,
+    };
+    return {
+      record: claimed,
+      lease: { executionId: record.id, token: claimed.token, owner },
+      recovered: record.leaseOwner !== null,
     };
   },
   /**
@@ -287,12 +293,9 @@ export function memoryStore(): Store {
           .sort((a, b) => (a.dueAt as number) - (b.dueAt as number))
           .slice(0, request.limit);
         return due.map((record) => {
-          const claimed = storeRules.claimed(record, request.owner, request.now, request.leaseMs);
-          setRecord(entries.get(record.id) as Entry, claimed);
-          return {
-            record: copy(claimed),
-            lease: { executionId: record.id, token: claimed.token, owner: request.owner },
-          };
+          const claim = storeRules.claim(record, request);
+          setRecord(entries.get(record.id) as Entry, claim.record);
+          return { ...claim, record: copy(claim.record) };
         });
       },
       async renew(leases, leaseMs, now) {

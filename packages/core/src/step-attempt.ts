@@ -1,17 +1,11 @@
 import { assertPlainData } from "./codec.js";
 import type { ErrorRegistry } from "./error-serialization.js";
-import { SteplineError, TerminalError, TimeoutError } from "./errors.js";
+import { StepInterruptedError, TerminalError, TimeoutError } from "./errors.js";
 import type { NewEvent } from "./events.js";
 import { retryDelay } from "./retry-policy.js";
 import { type Clock, SETTLED } from "./scheduler.js";
 import type { StepInfo } from "./workflow.js";
 import type { RunnableStep } from "./workflow-run.js";
-
-/** Marks an attempt that was cut short by a worker that stopped (crash, kill, lost lease). */
-export class StepInterruptedError extends SteplineError {
-  override readonly code = "STEPLINE_STEP_INTERRUPTED";
-  override name = "StepInterruptedError";
-}
 
 /**
  * Runs one attempt of a step body and returns the completion event to journal:

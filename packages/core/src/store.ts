@@ -64,6 +64,12 @@ export interface Lease {
 export interface Claim {
   record: ExecutionRecord;
   lease: Lease;
+  /**
+   * True when the previous lease ran out without being released: its worker died or
+   * stalled. The new holder then journals each step attempt before running it, so a
+   * step that kills its worker is counted against its attempts.
+   */
+  recovered: boolean;
 }
 
 /** How a worker hands an execution back. */

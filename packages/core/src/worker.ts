@@ -62,7 +62,12 @@ export class Worker {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    this.#unsubscribe = this.#env.onWake(() => this.#idle.abort(SETTLED));
+    const unsubscribeWake = this.#env.onWake(() => this.#idle.abort(SETTLED));
+    const unsubscribeCancel = this.#env.onCancel((id, reason) => this.#runners.get(id)?.cancel(reason));
+    this.#unsubscribe = () => {
+      unsubscribeWake();
+      unsubscribeCancel();
+    };
     this.#loop = this.#claimLoop();
     this.#renewals = this.#renewLoop();
   }
@@ -122,8 +127,12 @@ export class Worker {
     }
   }
 
+  /** Waits `ms`, or less if woken; a wake-up that came while the worker was busy counts at once. */
   #waitForIdle(ms: number): Promise<void> {
-    if (this.#idle.signal.aborted) this.#idle = new AbortController();
+    if (this.#idle.signal.aborted) {
+      this.#idle = new AbortController();
+      return Promise.resolve();
+    }
     return this.#env.clock.sleep(ms, this.#idle.signal);
   }
 

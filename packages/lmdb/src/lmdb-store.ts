@@ -167,12 +167,9 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
           const due = findDue(db, request.workflows, request.now, request.limit);
           return due.map((id) => {
             const record = db.getRecord(id) as ExecutionRecord;
-            const claimed = storeRules.claimed(record, request.owner, request.now, request.leaseMs);
-            db.putRecord(record, claimed);
-            return {
-              record: claimed,
-              lease: { executionId: id, token: claimed.token, owner: request.owner },
-            };
+            const claim = storeRules.claim(record, request);
+            db.putRecord(record, claim.record);
+            return claim;
           });
         });
       },

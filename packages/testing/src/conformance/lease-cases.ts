@@ -40,6 +40,7 @@ export const leaseCases: readonly ConformanceCase[] = [
             updatedAt: T0 + 7,
           },
           lease: { executionId: order.id, token: 1, owner: "worker-7" },
+          recovered: false,
         },
       ]);
       expect(await store.executions.get(order.id)).toEqual(claims[0]!.record);
@@ -78,12 +79,37 @@ export const leaseCases: readonly ConformanceCase[] = [
       expect(claims.map((claim) => claim.lease)).toEqual([
         { executionId: order.id, token: 2, owner: "worker-2" },
       ]);
+      expect(claims[0]!.recovered).toBe(true);
       expect(claims[0]!.record).toMatchObject({
         token: 2,
         leaseOwner: "worker-2",
         dueAt: T0 + 6_000,
         status: "running",
       });
+    },
+  },
+  {
+    name: "queue.claim after a release is not a recovery; after an expired lease it is",
+    async run(store) {
+      await startExecution(store, order.id);
+      const lease = await claimExecution(store, order, { now: T0, owner: "worker-1", leaseMs: 1_000 });
+      await store.queue.release(lease, { status: "running", dueAt: T0 + 10 }, T0 + 5);
+      const [afterRelease] = await store.queue.claim({
+        owner: "worker-2",
+        workflows: [order.workflow],
+        limit: 1,
+        now: T0 + 10,
+        leaseMs: 1_000,
+      });
+      expect(afterRelease?.recovered).toBe(false);
+      const [afterExpiry] = await store.queue.claim({
+        owner: "worker-3",
+        workflows: [order.workflow],
+        limit: 1,
+        now: T0 + 1_010,
+        leaseMs: 1_000,
+      });
+      expect(afterExpiry).toMatchObject({ recovered: true, lease: { token: 3, owner: "worker-3" } });
     },
   },
   {
