@@ -34,6 +34,11 @@ const SCHEDULE_FLUSH_MS = 20;
  */
 type TimedEvent = NewEvent & { at?: number };
 
+const STALLED_REASON =
+  "The workflow is waiting for something that is not a Stepline operation: no step, sleep or event " +
+  "wait is pending and the function has not returned. Workflow code must await only ctx operations; " +
+  "do I/O and timers inside ctx.step, or use ctx.sleep. See docs/determinism.md.";
+
 export class ExecutionRunner {
   readonly lease: Lease;
   readonly #env: EngineEnv;
@@ -210,6 +215,7 @@ export class ExecutionRunner {
         await this.#waitForActivity(this.#wakeAt(run, dueAt, now));
         continue;
       }
+      if (run.stalled) return this.#park(STALLED_REASON);
       const status = run.pendingWaits().length > 0 ? "waiting" : "sleeping";
       return this.#release({ status, dueAt });
     }

@@ -984,3 +984,25 @@ describe("durability", () => {
 function decodeAll(entries: Uint8Array[]): JournalEvent[] {
   return entries.map((bytes, seq) => new Codec().decodeEvent(bytes, "any", seq));
 }
+
+describe("workflow code that awaits something outside Stepline", () => {
+  it("parks the execution as blocked with a reason instead of hanging silently", async () => {
+    const { engine } = newEngine();
+    const outside = workflow("outside", async (ctx, _input: null) => {
+      await ctx.step("first", () => 1);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      return "never journaled";
+    });
+    await startWorker(engine, { workflows: [outside] });
+    const run = await engine.client.start(outside, null);
+    await waitUntil(async () => (await run.describe()).status === "blocked", "the execution is blocked");
+    const description = await run.describe();
+    expect(description.blockedReason).toContain("not a Stepline operation");
+    expect(description.blockedReason).toContain("ctx.step");
+    expect((await run.history()).map((e) => e.type)).toEqual([
+      "ExecutionStarted",
+      "StepScheduled",
+      "StepSucceeded",
+    ]);
+  });
+});

@@ -269,9 +269,13 @@ export class WorkflowRun {
     return this.#unsettled("waitForEvent").map((w) => ({ op: w.op, name: w.event, timeoutAt: w.timeoutAt }));
   }
 
-  /** True while some step has not settled (running, or waiting for a retry). */
-  hasPendingSteps(): boolean {
-    return this.#unsettled("step").length > 0;
+  /**
+   * True when the function has neither ended nor any operation pending: it awaits
+   * something that is not a ctx operation (a plain promise, a timer, I/O), which
+   * replay cannot reproduce.
+   */
+  get stalled(): boolean {
+    return !this.outcome && !this.blocked && this.#pending.size === 0;
   }
 
   /** The last scheduled operation's name, for `list` and `describe`. */

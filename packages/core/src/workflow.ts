@@ -9,7 +9,10 @@ export interface StepInfo {
   /** Aborted when the attempt times out or the execution is cancelled or handed over. */
   signal: AbortSignal;
   executionId: string;
-  /** The step's stable idempotency key (`ctx.key(name)`), the same on every attempt. */
+  /**
+   * An idempotency key for this step: `<executionId>:<step identity>`, the same on
+   * every attempt, distinct for each use of a repeated name (`email`, `email#2`).
+   */
   key: string;
 }
 
@@ -55,7 +58,10 @@ export interface WorkflowContext {
   random(): number;
   /** A ULID from `now()` and `random()`. Use instead of random ids. */
   ulid(): string;
-  /** A stable idempotency key for external calls: `<executionId>:<name>`. */
+  /**
+   * A stable idempotency key for external calls: `<executionId>:<name>`, exactly the
+   * name given (no `#n` suffix): in a loop, put the iteration in the name.
+   */
   key(name: string): string;
 }
 
