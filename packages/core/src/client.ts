@@ -189,17 +189,7 @@ export class Client {
 
   async describe(id: string): Promise<ExecutionDescription> {
     const record = await this.#record(id);
-    const description: ExecutionDescription = {
-      id: record.id,
-      workflow: record.workflow,
-      status: record.status,
-      createdAt: new Date(record.createdAt),
-      updatedAt: new Date(record.updatedAt),
-      currentStep: record.currentStep,
-      blockedReason: record.blockedReason,
-      cancelRequested: record.cancelRequested !== null,
-      historyLength: record.journalLength,
-    };
+    const description = describeRecord(record);
     if (TERMINAL_STATUSES.has(record.status)) {
       const end = await this.#terminalEvent(record);
       if (end?.type === "ExecutionSucceeded") description.output = end.output;
@@ -217,17 +207,7 @@ export class Client {
   /** Executions, newest first. */
   async list(filter: ListFilter = {}): Promise<ExecutionDescription[]> {
     const records = await this.#env.store.executions.list(filter);
-    return records.map((record) => ({
-      id: record.id,
-      workflow: record.workflow,
-      status: record.status,
-      createdAt: new Date(record.createdAt),
-      updatedAt: new Date(record.updatedAt),
-      currentStep: record.currentStep,
-      blockedReason: record.blockedReason,
-      cancelRequested: record.cancelRequested !== null,
-      historyLength: record.journalLength,
-    }));
+    return records.map(describeRecord);
   }
 
   /** Waits for the execution to end; see {@link ExecutionHandle.result}. */
@@ -271,4 +251,19 @@ export class Client {
     const reason = end.type === "ExecutionCancelled" && end.reason ? `: ${end.reason}` : "";
     return new CancelledError(`Execution "${id}" was cancelled${reason}.`);
   }
+}
+
+/** What the execution record alone tells (no output or error: those are in the journal). */
+function describeRecord(record: ExecutionRecord): ExecutionDescription {
+  return {
+    id: record.id,
+    workflow: record.workflow,
+    status: record.status,
+    createdAt: new Date(record.createdAt),
+    updatedAt: new Date(record.updatedAt),
+    currentStep: record.currentStep,
+    blockedReason: record.blockedReason,
+    cancelRequested: record.cancelRequested !== null,
+    historyLength: record.journalLength,
+  };
 }
