@@ -30,7 +30,9 @@ const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
 
 /**
  * Encodes journal events and inbox entries as standard MessagePack (msgpackr with
- * `useRecords: false`, so any MessagePack reader can read a journal), enforcing the
+ * `useRecords: false`: any MessagePack reader can read a journal; the one extension
+ * used besides the standard timestamp is msgpackr's type 0 for `undefined`, kept so
+ * that a step returning nothing replays as `undefined`, not `null`), enforcing the
  * size limit, and decodes them with a shape check so that an unreadable entry is a
  * {@link CorruptJournalError}, never a crash.
  */
