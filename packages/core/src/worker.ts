@@ -37,6 +37,7 @@ export class Worker {
   #renewals: Promise<void> | undefined;
   #idle = new AbortController();
   readonly #renewStop = new AbortController();
+  #runnerLaunched: (() => void) | undefined;
   #unsubscribe: (() => void) | undefined;
 
   constructor(env: EngineEnv, options: WorkerOptions) {
@@ -139,6 +140,7 @@ export class Worker {
   #launch(runner: ExecutionRunner): void {
     const id = runner.lease.executionId;
     this.#runners.set(id, runner);
+    this.#runnerLaunched?.();
     void runner.run().then(() => {
       // A newer runner for the same id (claimed again after failed renewals) keeps its entry.
       if (this.#runners.get(id) === runner) this.#runners.delete(id);
@@ -150,6 +152,14 @@ export class Worker {
     const env = this.#env;
     const renewEvery = this.#leaseMs / 3;
     while (!this.#renewStop.signal.aborted) {
+      if (this.#runners.size === 0) {
+        // Nothing to renew: wait for a launch instead of waking every renewEvery.
+        await new Promise<void>((resolve) => {
+          this.#runnerLaunched = resolve;
+          this.#renewStop.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        this.#runnerLaunched = undefined;
+      }
       await env.clock.sleep(renewEvery, this.#renewStop.signal);
       const runners = [...this.#runners.values()];
       if (runners.length === 0) continue;

@@ -1,2 +1,3 @@
+export { type FakeClock, fakeClock } from "./fake-clock.js";
 export { type ReplayReport, replayJournal } from "./replay-journal.js";
 export { describeStoreConformance, type StoreFixture } from "./store-conformance.js";
