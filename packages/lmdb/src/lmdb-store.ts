@@ -8,7 +8,6 @@ import {
   type ExecutionRecord,
   InvalidArgumentError,
   type Lease,
-  LeaseLostError,
   type ListFilter,
   type NewExecution,
   type Release,
