@@ -7,16 +7,6 @@ import { runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
 import { type RunnableStep, WorkflowRun } from "./workflow-run.js";
 
-/**
- * Drives one claimed execution: replays its journal, then runs it live (appending
- * what the replay engine proposes, running steps, firing timers, delivering inbox
- * events) until it ends, suspends (released with its next due time), is blocked,
- * is handed back on a graceful stop, or loses its lease.
- *
- * Invariant: an event reaches the workflow code only after the store has accepted
- * it (the append resolved), and events reach it in journal order. See
- * packages/core/ARCHITECTURE.md.
- */
 /** A retry or timer due within this long is waited for in memory instead of releasing the execution. */
 const HOLD_MS = 1_000;
 
@@ -39,6 +29,16 @@ const STALLED_REASON =
   "wait is pending and the function has not returned. Workflow code must await only ctx operations; " +
   "do I/O and timers inside ctx.step, or use ctx.sleep. See docs/determinism.md.";
 
+/**
+ * Drives one claimed execution: replays its journal, then runs it live (appending
+ * what the replay engine proposes, running steps, firing timers, delivering inbox
+ * events) until it ends, suspends (released with its next due time), is blocked,
+ * is handed back on a graceful stop, or loses its lease.
+ *
+ * Invariant: an event reaches the workflow code only after the store has accepted
+ * it (the append resolved), and events reach it in journal order. See
+ * packages/core/ARCHITECTURE.md.
+ */
 export class ExecutionRunner {
   readonly lease: Lease;
   readonly #env: EngineEnv;
@@ -85,7 +85,7 @@ export class ExecutionRunner {
   }
 
   /** Runs until the execution is released, finished, blocked or abandoned; never throws. */
-  async run(): Promise<{ dueAt: number | null }> {
+  async run(): Promise<void> {
     try {
       return await this.#run();
     } catch (error) {
@@ -95,13 +95,13 @@ export class ExecutionRunner {
           error: error instanceof Error ? error.message : String(error),
         });
       }
-      return { dueAt: null };
+      return;
     } finally {
       this.#abort.abort(SETTLED);
     }
   }
 
-  async #run(): Promise<{ dueAt: number | null }> {
+  async #run(): Promise<void> {
     const env = this.#env;
     const id = this.lease.executionId;
     let journal: JournalEvent[];
@@ -219,7 +219,6 @@ export class ExecutionRunner {
       const status = run.pendingWaits().length > 0 ? "waiting" : "sleeping";
       return this.#release({ status, dueAt });
     }
-    return { dueAt: null };
   }
 
   /** Held-back StepScheduled events that have waited SCHEDULE_FLUSH_MS by `now`, in op order. */
@@ -363,7 +362,6 @@ export class ExecutionRunner {
   async #finish(events: TimedEvent[], status: "succeeded" | "failed" | "cancelled") {
     await this.#append(events, { release: { status, dueAt: null } });
     this.#env.notifyFinished(this.lease.executionId);
-    return { dueAt: null };
   }
 
   async #park(reason: string) {
@@ -374,7 +372,6 @@ export class ExecutionRunner {
     );
     this.#env.log("warn", "execution blocked", { executionId: this.lease.executionId, reason });
     this.#env.notifyFinished(this.lease.executionId);
-    return { dueAt: null };
   }
 
   async #release(release: Release) {
@@ -383,7 +380,6 @@ export class ExecutionRunner {
       { ...release, inboxSeen: this.#inbox.length },
       this.#env.clock.now(),
     );
-    return { dueAt: release.dueAt };
   }
 
   #cancelledEvent(): NewEvent {
