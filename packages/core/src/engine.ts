@@ -10,7 +10,7 @@ import type { LogSink } from "./workflow-run.js";
 
 export interface EngineOptions {
   store: Store;
-  /** Time source; `@stepline/testing` has a fake one. Default: the system clock. */
+  /** Time source; `@stepline/testing` has a fake one. Default: the store's clock if it has one, else the system clock. */
   clock?: Clock;
   /**
    * Workflows this engine knows, for a client that starts them by name (workers
@@ -58,7 +58,7 @@ const consoleLog: LogSink = (level, message, fields) => {
 export function createEngine(options: EngineOptions): Engine {
   const env = new EngineEnv(
     options.store,
-    options.clock ?? systemClock,
+    options.clock ?? options.store.clock ?? systemClock,
     new Codec({ maxEventBytes: options.maxEventBytes, transform: options.transform }),
     new ErrorRegistry(options.errors),
     options.log ?? consoleLog,

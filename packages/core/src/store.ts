@@ -1,3 +1,5 @@
+import type { Clock } from "./scheduler.js";
+
 /**
  * The Store interface: everything the engine keeps, grouped by noun. Memory, LMDB
  * and Redis implement it and pass the same conformance suite (`@stepline/testing`).
@@ -216,5 +218,12 @@ export interface Store {
    * workers fall back to polling without it. Returns an unsubscribe function.
    */
   onWake?(listener: () => void): () => void;
+  /**
+   * The store's own time, for a store shared by many hosts (Redis: its `TIME`), so
+   * that due times, leases and `ctx.now()` do not depend on each host's clock. The
+   * engine uses it unless `createEngine({ clock })` is given. Every `now` argument
+   * above comes from the engine's clock.
+   */
+  readonly clock?: Clock;
   close(): Promise<void>;
 }
