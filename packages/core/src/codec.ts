@@ -1,6 +1,7 @@
 import { Packr } from "msgpackr";
 import { CorruptJournalError, PayloadTooLargeError, SerializationError } from "./errors.js";
 import { EVENT_TYPES, type JournalEvent } from "./events.js";
+import { findUnsafeMessagePack } from "./msgpack-guard.js";
 
 /** An event sent to an execution's inbox, as the inbox stores it. */
 export interface InboxEntry {
@@ -93,6 +94,8 @@ export class Codec {
     }
     try {
       const plain = this.#transform ? this.#transform.decode(bytes) : bytes;
+      const unsafe = findUnsafeMessagePack(plain);
+      if (unsafe) throw new Error(unsafe);
       return this.#packr.unpack(new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength));
     } catch (error) {
       throw new CorruptJournalError(executionId, seq, (error as Error).message);
@@ -137,6 +140,9 @@ function checkValue(value: unknown, what: string, path: string, ancestors: Set<o
       throw new SerializationError(what, path, kind);
     }
     for (const key of Object.keys(object)) {
+      // Decoding renames such a key (it must never reach a prototype), so it would not replay as written.
+      if (key === "__proto__")
+        throw new SerializationError(what, `${path}.__proto__`, "a key named __proto__");
       checkValue((object as Record<string, unknown>)[key], what, `${path}.${key}`, ancestors);
     }
   }
