@@ -1,6 +1,6 @@
 /**
  * The durability demo, on the embedded store (LMDB in .stepline/ at the top of the
- * repository; no server). It starts orders, runs them in a worker child process,
+ * repository; no server), or on Redis when STEPLINE_REDIS_URL is set. It starts orders, runs them in a worker child process,
  * SIGKILLs that worker mid-run, starts a new one, and shows that every order
  * finishes and that no step whose result was journaled before the kill ran again.
  *
@@ -11,8 +11,8 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEngine, type JournalEvent } from "@stepline/core";
-import { lmdbStore } from "@stepline/lmdb";
 import { formatJournal } from "./journal-table.js";
+import { openStore, storeLabel } from "./open-store.js";
 import type { Order } from "./services.js";
 import { fulfillOrder } from "./workflow.js";
 
@@ -21,20 +21,23 @@ const root = resolve(here, "../../..");
 const storePath = join(root, ".stepline", "demo");
 const effectsPath = join(root, ".stepline", "demo-effects.log");
 const ORDERS = 24;
+// Ids unique to this run: a Redis store keeps the executions of earlier runs.
+const run = Date.now().toString(36).slice(-4);
 
 rmSync(storePath, { recursive: true, force: true });
 rmSync(effectsPath, { force: true });
 mkdirSync(storePath, { recursive: true });
 process.env.STEPLINE_DEMO_EFFECTS = effectsPath;
 
-const engine = createEngine({ store: lmdbStore(storePath), workflows: [fulfillOrder], pollInterval: 50 });
+const store = openStore(storePath);
+const engine = createEngine({ store, workflows: [fulfillOrder], pollInterval: 50 });
 const client = engine.client;
 const say = (text: string) => console.log(text);
 
-say(`Stepline demo: ${ORDERS} orders on the embedded store at .stepline/demo (LMDB, no server)\n`);
+say(`Stepline demo: ${ORDERS} orders on ${storeLabel()}\n`);
 
 const orders: Order[] = Array.from({ length: ORDERS }, (_, i) => ({
-  id: `order-${String(i + 1).padStart(3, "0")}`,
+  id: `order-${run}-${String(i + 1).padStart(3, "0")}`,
   items: ["book", "lamp"].slice(0, 1 + (i % 2)),
   total: i % 4 === 0 ? 1500 : 120 + i,
   coolOff: "300ms",

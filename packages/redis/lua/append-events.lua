@@ -1,0 +1,42 @@
+--[[
+  Appends events to the journal under a lease, optionally handing the execution back
+  in the same write. The fencing token and expectedSeq are checked here, atomically
+  with the write: a refused append writes nothing.
+
+  KEYS[1] record hash of the execution
+  KEYS[2] journal list of the execution
+  ARGV[1] lease token
+  ARGV[2] expectedSeq: must equal journalLength
+  ARGV[3] now (epoch ms)
+  ARGV[4] "1" to set currentStep, "0" to keep it
+  ARGV[5] currentStep, nullable ("" null, "=<name>")
+  ARGV[6] "1" to release with the append, "0" to keep the lease
+  ARGV[7] release status
+  ARGV[8] release dueAt, nullable
+  ARGV[9] release blockedReason, nullable
+  ARGV[10] release inboxSeen, nullable
+  ARGV[11...] the events (bytes), in order
+
+  Returns {"appended", cancellation before the append ("" none, "-", "=<reason>"), record...}
+       or {"missing" | "stale_token" | "terminal" | "released" | "seq_mismatch", detail, record...}
+]]
+--- @include "record"
+
+local record = load_record(KEYS[1])
+local problem, detail = lease_problem(record, ARGV[1])
+if problem then return reply(problem, detail, KEYS[1]) end
+if tonumber(record.journalLength) ~= tonumber(ARGV[2]) then
+  return reply("seq_mismatch", record.journalLength, KEYS[1])
+end
+
+local cancel = cancel_detail(record)
+for i = 11, #ARGV do redis.call("RPUSH", KEYS[2], ARGV[i]) end
+redis.call("HINCRBY", KEYS[1], "journalLength", #ARGV - 10)
+
+local changes = { updatedAt = ARGV[3] }
+if ARGV[6] == "1" then
+  changes = release_changes(record, ARGV[7], optional(ARGV[8]), optional(ARGV[9]), optional(ARGV[10]), ARGV[3])
+end
+if ARGV[4] == "1" then changes.currentStep = optional(ARGV[5]) or false end
+save_changes(KEYS[1], changes)
+return reply("appended", cancel, KEYS[1])

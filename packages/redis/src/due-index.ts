@@ -1,0 +1,111 @@
+import type { Cluster, Redis } from "ioredis";
+import type { KeySpace, QueueKeys } from "./keys.js";
+import type { LuaScripts } from "./lua-scripts.js";
+
+/**
+ * How long a hint may stay pending (written, its record change not yet synced) before
+ * it is presumed dead: its writer crashed between the two. Until then no other change
+ * may move the entry later. See ARCHITECTURE.md, "Pending hints".
+ */
+export const PENDING_TIMEOUT_MS = 5 * 60_000;
+
+/** A hint taken before a record script: the reference its sync compares with. */
+export interface IndexRef {
+  readonly workflow: string;
+  readonly mark: string;
+  /** True when the hint lowered the entry and counts as pending until its sync. */
+  readonly pending: boolean;
+}
+
+/** An entry taken by phase 1 of a claim. */
+export interface Pick {
+  readonly id: string;
+  /** Its score before the pick: the order of the claim, and where to put it back. */
+  readonly score: number;
+  readonly ref: IndexRef;
+}
+
+/**
+ * The due index: per workflow, a sorted set of execution ids scored with the earliest
+ * time each may be due. It lives in the workflow's slot, apart from the records, so it
+ * cannot change atomically with them. It is a hint that is never later than the
+ * record (outside a claim in flight): every change that moves a dueAt writes the hint
+ * first, runs its record script, then syncs (ARCHITECTURE.md).
+ */
+export class DueIndex {
+  readonly #client: Redis | Cluster;
+  readonly #scripts: LuaScripts;
+  readonly #keys: KeySpace;
+
+  constructor(client: Redis | Cluster, scripts: LuaScripts, keys: KeySpace) {
+    this.#client = client;
+    this.#scripts = scripts;
+    this.#keys = keys;
+  }
+
+  #queueKeys(workflow: string): string[] {
+    const q: QueueKeys = this.#keys.queue(workflow);
+    return [q.due, q.marks, q.pending, q.seq];
+  }
+
+  /**
+   * Step 1: lowers the entry to `score` (or adds it) and marks the hint pending; with
+   * `score` null only takes a reference mark, for a change that can only move the
+   * execution later or out of the queue.
+   */
+  async hint(workflow: string, id: string, score: number | null, now: number): Promise<IndexRef> {
+    const mark = await this.#scripts.run("hint-due", this.#queueKeys(workflow), [
+      id,
+      score === null ? "" : String(score),
+      String(now),
+      String(PENDING_TIMEOUT_MS),
+    ]);
+    return { workflow, mark: String(mark), pending: score !== null };
+  }
+
+  /**
+   * Step 3: brings the entry to `dueAt`, the record's dueAt as the record script left
+   * it (null: not due in this workflow). Without `ref` it can only move the entry earlier.
+   */
+  async sync(
+    workflow: string,
+    id: string,
+    dueAt: number | null,
+    ref: IndexRef | undefined,
+    now: number,
+  ): Promise<void> {
+    await this.#scripts.run("sync-due", this.#queueKeys(workflow), [
+      id,
+      dueAt === null ? "" : String(dueAt),
+      ref?.mark ?? "",
+      ref?.pending ? "1" : "0",
+      String(now),
+      String(PENDING_TIMEOUT_MS),
+    ]);
+  }
+
+  /** Phase 1 of a claim: up to `limit` ids with an entry at most `now`, oldest first, pushed to `leaseUntil`. */
+  async pick(workflow: string, now: number, limit: number, leaseUntil: number): Promise<Pick[]> {
+    const q = this.#keys.queue(workflow);
+    const flat = (await this.#scripts.run(
+      "pick-due",
+      [q.due, q.marks, q.seq],
+      [String(now), String(limit), String(leaseUntil)],
+    )) as string[];
+    const picks: Pick[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      picks.push({
+        id: String(flat[i]),
+        score: Number(flat[i + 1]),
+        ref: { workflow, mark: String(flat[i + 2]), pending: false },
+      });
+    }
+    return picks;
+  }
+
+  /** The lowest entry of a workflow, or null: `queue.nextDueAt`. */
+  async earliest(workflow: string): Promise<number | null> {
+    const [, score] = await this.#client.zrange(this.#keys.queue(workflow).due, "0", "0", "WITHSCORES");
+    return score === undefined ? null : Number(score);
+  }
+}

@@ -1,0 +1,71 @@
+import { InvalidArgumentError } from "@stepline/core";
+
+/** The keys of one execution. They share the hash tag `{<prefix>:<id>}`, so one slot. */
+export interface ExecutionKeys {
+  /** Hash: the execution record (record-codec.ts lists the fields). */
+  readonly record: string;
+  /** List: the journal entries, raw bytes, index = seq. */
+  readonly journal: string;
+  /** List: the inbox entries, raw bytes, index = inbox seq. */
+  readonly inbox: string;
+}
+
+/** The due index of one workflow. Its keys share the hash tag `{<prefix>:q:<workflow>}`. */
+export interface QueueKeys {
+  /** Sorted set: execution id -> the earliest time it may be due (a hint; the record decides). */
+  readonly due: string;
+  /** Hash: execution id -> the sequence number of the last script that touched its entry. */
+  readonly marks: string;
+  /** Hash: execution id -> "<count> <time>": hints written whose record change is not yet synced. */
+  readonly pending: string;
+  /** String: the counter that `marks` values come from (never reused, so never confused). */
+  readonly seq: string;
+}
+
+/**
+ * Every key name of a store, built from its prefix (default "sl"). This is the only
+ * module that spells a key (ARCHITECTURE.md, "Keys").
+ *
+ * A hash tag is the text between the first `{` and the next `}`; Redis Cluster puts
+ * keys with the same tag in the same slot, and a Lua script may only touch keys of
+ * one slot. Per-execution keys are tagged with the execution, queue keys with the
+ * workflow. Ids and workflow names may contain any character, braces included: the
+ * tag then ends early, but it ends at the same place in every key of that execution
+ * or queue, so they still share a slot. Suffixes are chosen so that no key of one
+ * kind can spell a key of another.
+ */
+export class KeySpace {
+  readonly prefix: string;
+  /** Sorted set: execution id -> createdAt, for `executions.list` (its own slot). */
+  readonly created: string;
+
+  constructor(prefix = "sl") {
+    if (prefix === "" || /[{}]/.test(prefix)) {
+      throw new InvalidArgumentError(
+        `redisStore: the key prefix "${prefix}" must be non-empty and contain no "{" or "}" ` +
+          "(they delimit the hash tags of the keys).",
+      );
+    }
+    this.prefix = prefix;
+    this.created = `{${prefix}}:created`;
+  }
+
+  execution(id: string): ExecutionKeys {
+    const tag = `{${this.prefix}:${id}}`;
+    return { record: `${tag}:rec`, journal: `${tag}:journal`, inbox: `${tag}:inbox` };
+  }
+
+  queue(workflow: string): QueueKeys {
+    const tag = `{${this.prefix}:q:${workflow}}`;
+    return { due: `${tag}:due`, marks: `${tag}:marks`, pending: `${tag}:pending`, seq: `${tag}:seq` };
+  }
+
+  /**
+   * SCAN MATCH patterns that cover every key of this prefix (and of no other prefix
+   * that is not `<prefix>:...`), for tooling and test cleanup.
+   */
+  patterns(): string[] {
+    const escaped = this.prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+    return [`{${escaped}:*`, `{${escaped}}*`];
+  }
+}

@@ -1,0 +1,55 @@
+import type { ExecutionRecord, ExecutionStatus } from "@stepline/core";
+
+/**
+ * The execution record as a Redis hash, so that Lua can read and change single
+ * fields. Fields: id, workflow, status, createdAt, updatedAt, dueAt, token,
+ * leaseOwner, journalLength, inboxLength, cancelRequested ("1"), cancelReason,
+ * blockedReason, currentStep. A field that is null in ExecutionRecord is absent.
+ */
+export function parseRecord(flat: readonly unknown[], from = 0): ExecutionRecord | undefined {
+  if (flat.length <= from) return undefined;
+  const fields = new Map<string, string>();
+  for (let i = from; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
+  const text = (name: string) => fields.get(name) ?? null;
+  const number = (name: string) => Number(fields.get(name));
+  const dueAt = text("dueAt");
+  const reason = text("cancelReason");
+  return {
+    id: text("id") ?? "",
+    workflow: text("workflow") ?? "",
+    status: text("status") as ExecutionStatus,
+    createdAt: number("createdAt"),
+    updatedAt: number("updatedAt"),
+    dueAt: dueAt === null ? null : Number(dueAt),
+    token: number("token"),
+    leaseOwner: text("leaseOwner"),
+    journalLength: number("journalLength"),
+    inboxLength: number("inboxLength"),
+    cancelRequested: text("cancelRequested") === null ? null : reason === null ? {} : { reason },
+    blockedReason: text("blockedReason"),
+    currentStep: text("currentStep"),
+  };
+}
+
+/** A script's reply: a code, a detail, then the record as it is after the script. */
+export interface ScriptReply {
+  code: string;
+  detail: string;
+  record: ExecutionRecord | undefined;
+}
+
+export function parseReply(raw: unknown): ScriptReply {
+  const reply = raw as unknown[];
+  return { code: String(reply[0]), detail: String(reply[1] ?? ""), record: parseRecord(reply, 2) };
+}
+
+/** A nullable argument for Lua: "" is null, "=<value>" is the value (so "" itself survives). */
+export function nullable(value: string | number | null | undefined): string {
+  return value === null || value === undefined ? "" : `=${value}`;
+}
+
+/** A cancellation request as the scripts report it: "" none, "-" without reason, "=<reason>". */
+export function parseCancel(detail: string): { reason?: string } | null {
+  if (detail === "") return null;
+  return detail.startsWith("=") ? { reason: detail.slice(1) } : {};
+}

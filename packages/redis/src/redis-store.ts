@@ -1,0 +1,363 @@
+import {
+  type AppendRequest,
+  type AppendResult,
+  type Claim,
+  type ClaimRequest,
+  ExecutionFinishedError,
+  ExecutionNotFoundError,
+  type ExecutionRecord,
+  type Lease,
+  LeaseLostError,
+  type ListFilter,
+  type NewExecution,
+  type Release,
+  type RenewResult,
+  type Store,
+  storeRules,
+  TERMINAL_STATUSES,
+} from "@stepline/core";
+import { type Cluster, Redis } from "ioredis";
+import { claimDue } from "./claim-due.js";
+import { DueIndex, type IndexRef } from "./due-index.js";
+import { KeySpace } from "./keys.js";
+import { listNewestFirst } from "./list-executions.js";
+import { LuaScripts, type ScriptArg, type ScriptName } from "./lua-scripts.js";
+import { nullable, parseCancel, parseRecord, parseReply, type ScriptReply } from "./record-codec.js";
+import { CLOCK_REFRESH_MS, RedisServerClock } from "./redis-clock.js";
+import { WorkflowCache } from "./workflow-cache.js";
+
+/** Where to connect when `redisStore` creates the client itself. */
+export interface RedisConnection {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
+  url: string;
+  /** Key prefix; see {@link RedisStoreOptions.prefix}. */
+  prefix?: string;
+}
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * Prefix of every key, default "sl". Stores with different prefixes share a
+   * server without seeing each other. No "{" or "}".
+   */
+  prefix?: string;
+  /** How often `store.clock` samples the server's `TIME`, in ms. Default 30 000. */
+  clockRefreshMs?: number;
+}
+
+/** A Redis store: the `Store` interface with the server's clock. */
+export interface RedisStore extends Store {
+  /** The Redis server's time (`TIME`), which the engine uses for every `now`. */
+  readonly clock: RedisServerClock;
+}
+
+/**
+ * A store and work queue in Redis, for workers on many hosts. Every state change of an
+ * execution is one Lua script on that execution's keys (one hash tag, one slot), which
+ * checks and changes together: the fencing token and `expectedSeq` of an append, the
+ * idempotent create, the claim. Due executions are found through a per-workflow index
+ * (ARCHITECTURE.md explains how it stays right across slots and crashes), and due times
+ * come from the server's clock (`store.clock`, from `TIME`).
+ *
+ * Pass a URL and the store creates its client with `enableAutoPipelining: true`, so the
+ * appends of many executions in one tick go out in one pipeline (group commit; each
+ * caller still waits for its own). A client you pass in should enable it too; the store
+ * then leaves it open on `close()`. Needs Redis 6.2 or later.
+ *
+ * @example
+ * import { createEngine } from "@stepline/core";
+ * import { redisStore } from "@stepline/redis";
+ *
+ * const store = redisStore({ url: "redis://127.0.0.1:6379" });
+ * const engine = createEngine({ store }); // uses store.clock: the server's time
+ * // ... on shutdown:
+ * await engine.close();
+ */
+export function redisStore(
+  redis: Redis | Cluster | RedisConnection,
+  options: RedisStoreOptions = {},
+): RedisStore {
+  // Keys first: a bad prefix throws before a connection is opened.
+  const keys = new KeySpace(options.prefix ?? (isClient(redis) ? undefined : redis.prefix));
+  const owned = !isClient(redis);
+  const client = isClient(redis) ? redis : new Redis(redis.url, { enableAutoPipelining: true });
+  const scripts = new LuaScripts(client);
+  const index = new DueIndex(client, scripts, keys);
+  const workflows = new WorkflowCache();
+  const clock = new RedisServerClock(client, options.clockRefreshMs ?? CLOCK_REFRESH_MS);
+  const listeners = new Set<() => void>();
+  let closing: Promise<void> | undefined;
+  const wake = () => {
+    for (const listener of listeners) listener();
+  };
+  const wakeIfDue = (record: ExecutionRecord | undefined, now: number) => {
+    if (record && storeRules.isDue(record, now)) wake();
+  };
+
+  const run = async (name: ScriptName, execKeys: string[], args: ScriptArg[]): Promise<ScriptReply> => {
+    const reply = parseReply(await scripts.run(name, execKeys, args));
+    if (reply.record) workflows.set(reply.record.id, reply.record.workflow);
+    return reply;
+  };
+
+  const workflowOf = async (id: string): Promise<string | undefined> =>
+    workflows.get(id) ?? (await client.hget(keys.execution(id).record, "workflow")) ?? undefined;
+
+  /**
+   * Runs a record script that may move the execution's dueAt, keeping the due index
+   * right: hint first (lowered to `hintScore`, or a mark only when null), then the
+   * record script, then the sync to the dueAt the record got (ARCHITECTURE.md).
+   * `workflow` is given when known (create); otherwise it is looked up.
+   */
+  const changeDue = async (
+    id: string,
+    hintScore: number | null,
+    now: number,
+    change: () => Promise<ScriptReply>,
+    workflow?: string,
+  ): Promise<ScriptReply> => {
+    const hinted = workflow ?? (await workflowOf(id));
+    const ref: IndexRef | undefined =
+      hinted === undefined ? undefined : await index.hint(hinted, id, hintScore, now);
+    const reply = await change();
+    const record = reply.record;
+    const syncs: Promise<void>[] = [];
+    if (ref) {
+      const dueHere = record?.workflow === ref.workflow ? record.dueAt : null;
+      syncs.push(index.sync(ref.workflow, id, dueHere, ref, now));
+    }
+    if (record && record.workflow !== ref?.workflow) {
+      // The record's own queue got no hint (an id created meanwhile): earlier only.
+      syncs.push(index.sync(record.workflow, id, record.dueAt, undefined, now));
+    }
+    await Promise.all(syncs);
+    return reply;
+  };
+
+  const leaseLost = (lease: Lease, reply: ScriptReply, expectedSeq?: number): LeaseLostError => {
+    const detail: Record<string, string> = {
+      missing: "the execution does not exist",
+      stale_token: `fencing token ${lease.token} is stale (current ${reply.detail}); another worker claimed it`,
+      terminal: `the execution has already ${reply.detail}`,
+      released: "the lease was released; claim the execution again",
+      seq_mismatch: `append expected seq ${expectedSeq} but the journal has ${reply.detail} entries`,
+    };
+    return new LeaseLostError(lease.executionId, detail[reply.code] ?? `the store answered ${reply.code}`);
+  };
+
+  const readEntries = async (key: string, fromSeq: number): Promise<Uint8Array[]> => {
+    const entries = await client.lrangeBuffer(key, Math.max(0, fromSeq), -1);
+    // The reply's buffers are views of socket chunks: hand out copies of our own.
+    return entries.map((entry) => new Uint8Array(entry));
+  };
+
+  return {
+    clock,
+
+    executions: {
+      async create(execution: NewExecution) {
+        const { id, workflow, createdAt } = execution;
+        const k = keys.execution(id);
+        // The created index is written first too, so a crash cannot hide an execution from list.
+        const listed = client.zadd(keys.created, "NX", createdAt, id);
+        const reply = await changeDue(
+          id,
+          createdAt,
+          createdAt,
+          () =>
+            run(
+              "create-execution",
+              [k.record, k.journal],
+              [id, workflow, createdAt, toBuffer(execution.started)],
+            ),
+          workflow,
+        );
+        await listed;
+        const record = reply.record as ExecutionRecord;
+        // Of concurrent creators the first NX may have been a loser's: the winner's createdAt rules.
+        if (reply.code !== "created" || record.createdAt !== createdAt) {
+          await client.zadd(keys.created, record.createdAt, id);
+        }
+        if (reply.code === "created") wake();
+        return { created: reply.code === "created", record };
+      },
+
+      async get(id) {
+        const fields = await client.hgetall(keys.execution(id).record);
+        return parseRecord(Object.entries(fields).flat());
+      },
+
+      async list(filter: ListFilter = {}) {
+        return listNewestFirst(client, keys, filter);
+      },
+
+      async resume(id, now) {
+        const k = keys.execution(id);
+        const reply = await changeDue(id, now, now, () => run("resume-execution", [k.record], [now]));
+        if (reply.code === "missing") throw new ExecutionNotFoundError(id);
+        if (reply.code === "resumed") wakeIfDue(reply.record, now);
+        return reply.record as ExecutionRecord;
+      },
+
+      async requestCancel(id, reason, now) {
+        const k = keys.execution(id);
+        const reply = await changeDue(id, now, now, () =>
+          run("request-cancel", [k.record], [nullable(reason), now]),
+        );
+        if (reply.code === "missing") throw new ExecutionNotFoundError(id);
+        if (reply.code === "finished") throw new ExecutionFinishedError(id, reply.detail, "cancel");
+        wake();
+        return reply.record as ExecutionRecord;
+      },
+    },
+
+    journal: {
+      async append(lease: Lease, request: AppendRequest, now: number): Promise<AppendResult> {
+        const k = keys.execution(lease.executionId);
+        const { release } = request;
+        const args: ScriptArg[] = [
+          lease.token,
+          request.expectedSeq,
+          now,
+          request.currentStep === undefined ? "0" : "1",
+          nullable(request.currentStep),
+          release ? "1" : "0",
+          release?.status ?? "",
+          nullable(release?.dueAt),
+          nullable(release?.blockedReason),
+          nullable(release?.inboxSeen),
+          ...request.events.map(toBuffer),
+        ];
+        const append = () => run("append-events", [k.record, k.journal], args);
+        // Without a release dueAt does not move: one script, no index work (the hot path).
+        const reply = release
+          ? await changeDue(lease.executionId, earliestDue(release, now), now, append)
+          : await append();
+        if (reply.code !== "appended") throw leaseLost(lease, reply, request.expectedSeq);
+        if (release) wakeIfDue(reply.record, now);
+        return {
+          journalLength: (reply.record as ExecutionRecord).journalLength,
+          cancelRequested: parseCancel(reply.detail),
+        };
+      },
+
+      async read(id, fromSeq = 0) {
+        return readEntries(keys.execution(id).journal, fromSeq);
+      },
+    },
+
+    queue: {
+      async claim(request: ClaimRequest): Promise<Claim[]> {
+        return claimDue(request, {
+          index,
+          claimOne: (pick, owner, now, leaseUntil) => {
+            const k = keys.execution(pick.id);
+            return run("claim-execution", [k.record], [pick.ref.workflow, owner, now, leaseUntil]);
+          },
+        });
+      },
+
+      async renew(leases, leaseMs, now) {
+        const result: RenewResult = { lost: [], cancelRequested: [] };
+        const replies = await Promise.all(
+          leases.map((lease) => {
+            const k = keys.execution(lease.executionId);
+            // A hint, not just a mark: a shorter leaseMs than the claim's moves dueAt earlier.
+            return changeDue(lease.executionId, now + leaseMs, now, () =>
+              run("renew-lease", [k.record], [lease.token, now + leaseMs]),
+            );
+          }),
+        );
+        for (const [i, reply] of replies.entries()) {
+          const executionId = leases[i]!.executionId;
+          if (reply.code !== "renewed") result.lost.push(executionId);
+          else {
+            const cancel = parseCancel(reply.detail);
+            if (cancel) result.cancelRequested.push({ executionId, ...cancel });
+          }
+        }
+        return result;
+      },
+
+      async release(lease: Lease, release: Release, now: number) {
+        const k = keys.execution(lease.executionId);
+        const reply = await changeDue(lease.executionId, earliestDue(release, now), now, () =>
+          run(
+            "release-lease",
+            [k.record],
+            [
+              lease.token,
+              now,
+              release.status,
+              nullable(release.dueAt),
+              nullable(release.blockedReason),
+              nullable(release.inboxSeen),
+            ],
+          ),
+        );
+        if (reply.code !== "ok") throw leaseLost(lease, reply);
+        wakeIfDue(reply.record, now);
+      },
+
+      async nextDueAt(workflowNames) {
+        const earliest = await Promise.all([...new Set(workflowNames)].map((w) => index.earliest(w)));
+        const due = earliest.filter((at): at is number => at !== null);
+        return due.length === 0 ? null : Math.min(...due);
+      },
+    },
+
+    inbox: {
+      async send(id, event, now) {
+        const k = keys.execution(id);
+        const reply = await changeDue(id, now, now, () =>
+          run("send-event", [k.record, k.inbox], [toBuffer(event), now]),
+        );
+        if (reply.code === "missing") throw new ExecutionNotFoundError(id);
+        if (reply.code === "finished") throw new ExecutionFinishedError(id, reply.detail, "send an event to");
+        wake();
+        return Number(reply.detail);
+      },
+
+      async read(id, fromSeq = 0) {
+        return readEntries(keys.execution(id).inbox, fromSeq);
+      },
+    },
+
+    /** Wakes workers of this process only; workers elsewhere poll `nextDueAt`. */
+    onWake(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    /** Stops the clock's samples and quits the client if this store created it. Harmless twice. */
+    close() {
+      closing ??= (async () => {
+        listeners.clear();
+        clock.stop();
+        if (owned) await client.quit().catch(() => {});
+      })();
+      return closing;
+    },
+  };
+}
+
+function isClient(redis: Redis | Cluster | RedisConnection): redis is Redis | Cluster {
+  return typeof (redis as Redis).defineCommand === "function";
+}
+
+/** The bytes of `bytes` as a Buffer, without copying (ioredis sends Buffers as they are). */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * The earliest dueAt a release can give (storeRules.released): its own dueAt, or now
+ * when unseen events or a cancellation turn it into "running, due now". Null when it
+ * can only leave the queue (terminal, or blocked without a dueAt).
+ */
+function earliestDue(release: Release, now: number): number | null {
+  if (TERMINAL_STATUSES.has(release.status)) return null;
+  const candidates = release.status === "blocked" ? [] : [now];
+  if (release.dueAt !== null) candidates.push(release.dueAt);
+  return candidates.length === 0 ? null : Math.min(...candidates);
+}
