@@ -9,9 +9,13 @@
  *      same store kind, same concurrency: the ratio is the engine's own cost.
  *   3. Replay of a 10,000-event journal (5,000 steps), events/s.
  *      Baseline: decoding the same 10,000 events with the codec alone.
+ *   4. Redis (bench/redis-phase.ts): 10-step workflows with 1 and 2 worker processes,
+ *      steps/s and p50/p99 step latency. Baseline: an ioredis pipeline of the same
+ *      number of commands. Skipped, with a line saying so, without redis-server.
  *
  * Options (environment): BENCH_SECONDS (per phase, default 3), BENCH_JSON=1 (also print one JSON line).
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,15 +32,10 @@ import {
 } from "@stepline/core";
 import { lmdbStore } from "@stepline/lmdb";
 import { Progress } from "./progress.js";
+import { benchRedis } from "./redis-phase.js";
+import { STEPS, tenSteps } from "./workflows.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const STEPS = 10;
-
-const tenSteps = workflow("bench-ten-steps", async (ctx, input: { n: number }) => {
-  let total = input.n;
-  for (let i = 0; i < STEPS; i++) total = await ctx.step(`step-${i}`, () => total + 1);
-  return total;
-});
 
 interface Result {
   name: string;
@@ -262,6 +261,28 @@ for (const inFlight of [1, 50]) {
   });
 }
 
+if (hasRedisServer()) {
+  for (const r of await benchRedis(progress, SECONDS)) {
+    const which = `${r.workers} worker process${r.workers === 1 ? "" : "es"}`;
+    results.push({
+      name: `Redis: journaled steps/s (${which}, 100 executions in flight)`,
+      value: r.stepsPerSecond,
+      unit: "steps/s",
+      baseline: {
+        name: `ioredis pipeline of the same commands (${r.commandsPerStep.toFixed(1)} per step)`,
+        value: r.floorStepsPerSecond,
+      },
+    });
+    results.push({
+      name: `Redis: step latency p50 / p99 (${which})`,
+      value: r.p50,
+      unit: `ms / ${r.p99} ms`,
+    });
+  }
+} else {
+  console.log("Redis phase skipped: redis-server is not installed (apt-get install redis-server)");
+}
+
 console.log("");
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
 for (const r of results) {
@@ -271,3 +292,12 @@ for (const r of results) {
   console.log(`${r.name.padEnd(66)} ${fmt(r.value).padStart(10)} ${r.unit}${base}`);
 }
 if (process.env.BENCH_JSON) console.log(JSON.stringify(results));
+
+function hasRedisServer(): boolean {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}

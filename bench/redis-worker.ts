@@ -1,0 +1,23 @@
+/**
+ * A benchmark worker process on Redis: runs tenSteps until SIGTERM.
+ * Usage: node --conditions=@stepline/source --import tsx redis-worker.ts <redis url> <concurrency>
+ */
+import { createEngine } from "@stepline/core";
+import { redisStore } from "@stepline/redis";
+import { tenSteps } from "./workflows.js";
+
+const [url, concurrency] = process.argv.slice(2);
+if (!url) throw new Error("usage: redis-worker.ts <redis url> <concurrency>");
+const engine = createEngine({ store: redisStore({ url, prefix: "bench" }), log: () => {}, pollInterval: 20 });
+const worker = engine.worker({
+  workflows: [tenSteps],
+  concurrency: Number(concurrency ?? 100),
+  leaseMs: 30_000,
+});
+await worker.start();
+process.send?.("ready");
+process.on("SIGTERM", async () => {
+  await worker.stop();
+  await engine.close();
+  process.exit(0);
+});
