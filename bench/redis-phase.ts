@@ -5,7 +5,8 @@
  *
  * Figures: journaled steps/s; p50/p99 step latency (time between one step's result
  * being journaled and the next one's, from the journals of the last 200 executions);
- * the Redis commands each step costs (INFO commandstats over the run); and the floor:
+ * the Redis commands each step costs (counted where ioredis sends them, in the workers
+ * and the client: round trips, not the calls scripts make inside Redis); and the floor:
  * an ioredis pipeline sending the same number of plain commands (SET of 100 bytes),
  * as steps/s. The ratio to the floor is the engine's efficiency on Redis.
  */
@@ -16,6 +17,7 @@ import { createEngine, type JournalEvent } from "@stepline/core";
 import { redisStore } from "@stepline/redis";
 import { Redis } from "ioredis";
 import { startRedisServer } from "../packages/redis/src/testing/redis-server.js";
+import { countRedisCommands } from "./command-counter.js";
 import type { Progress } from "./progress.js";
 import { STEPS, tenSteps } from "./workflows.js";
 
@@ -29,6 +31,7 @@ export interface RedisResult {
 }
 
 const IN_FLIGHT = 100;
+const commandsSent = countRedisCommands();
 
 export async function benchRedis(progress: Progress, seconds: number): Promise<RedisResult[]> {
   const server = await startRedisServer({ appendonly: true, appendfsync: "everysec" });
@@ -37,16 +40,17 @@ export async function benchRedis(progress: Progress, seconds: number): Promise<R
   try {
     for (const workers of [1, 2]) {
       await admin.flushall();
-      await admin.config("RESETSTAT");
       const label = `Redis, 10-step workflows, ${workers} worker process${workers === 1 ? "" : "es"}`;
       const children = await Promise.all(Array.from({ length: workers }, () => startWorker(server.url)));
+      const clientBefore = commandsSent();
       const { steps, elapsed, ids } = await drive(server.url, seconds, (n) =>
         progress.update(label, n, "steps"),
       );
       progress.done(label);
-      const commands = await commandCount(admin);
+      const reports = children.map((child) => once(child, "message") as Promise<[{ commands: number }]>);
       for (const child of children) child.kill("SIGTERM");
-      await Promise.all(children.map((child) => once(child, "exit")));
+      let commands = commandsSent() - clientBefore;
+      for (const [report] of await Promise.all(reports)) commands += report.commands;
       const latencies = await stepLatencies(server.url, ids.slice(-200));
       const commandsPerStep = commands / steps;
       const floor = await pipelineFloor(admin, Math.round(commands), progress);
@@ -102,16 +106,6 @@ async function drive(url: string, seconds: number, onProgress: (steps: number) =
   const elapsed = (performance.now() - started) / 1000;
   await engine.close();
   return { steps: done * STEPS, elapsed, ids };
-}
-
-/** Calls of every command since RESETSTAT, minus the ones the bench itself made. */
-async function commandCount(admin: Redis): Promise<number> {
-  const stats = await admin.info("commandstats");
-  let calls = 0;
-  for (const match of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    if (!["info", "config", "flushall"].includes(match[1] as string)) calls += Number(match[2]);
-  }
-  return calls;
 }
 
 /** Milliseconds between consecutive completions in each execution's journal. */

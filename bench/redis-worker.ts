@@ -1,11 +1,14 @@
 /**
- * A benchmark worker process on Redis: runs tenSteps until SIGTERM.
+ * A benchmark worker process on Redis: runs tenSteps until SIGTERM, then reports the
+ * number of Redis commands it sent.
  * Usage: node --conditions=@stepline/source --import tsx redis-worker.ts <redis url> <concurrency>
  */
 import { createEngine } from "@stepline/core";
 import { redisStore } from "@stepline/redis";
+import { countRedisCommands } from "./command-counter.js";
 import { tenSteps } from "./workflows.js";
 
+const commandsSent = countRedisCommands();
 const [url, concurrency] = process.argv.slice(2);
 if (!url) throw new Error("usage: redis-worker.ts <redis url> <concurrency>");
 const engine = createEngine({ store: redisStore({ url, prefix: "bench" }), log: () => {}, pollInterval: 20 });
@@ -19,5 +22,5 @@ process.send?.("ready");
 process.on("SIGTERM", async () => {
   await worker.stop();
   await engine.close();
-  process.exit(0);
+  process.send?.({ commands: commandsSent() }, () => process.exit(0));
 });
