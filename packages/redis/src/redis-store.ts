@@ -24,6 +24,7 @@ import { listNewestFirst } from "./list-executions.js";
 import { LuaScripts, type ScriptArg, type ScriptName } from "./lua-scripts.js";
 import { nullable, parseCancel, parseRecord, parseReply, type ScriptReply } from "./record-codec.js";
 import { CLOCK_REFRESH_MS, RedisServerClock } from "./redis-clock.js";
+import { type StartupCheckOptions, StartupChecks, unsafeConfigPolicy } from "./startup-checks.js";
 import { WorkflowCache } from "./workflow-cache.js";
 
 /** Where to connect when `redisStore` creates the client itself. */
@@ -35,7 +36,7 @@ export interface RedisConnection {
 }
 
 /** Options of {@link redisStore}. */
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends StartupCheckOptions {
   /**
    * Prefix of every key, default "sl". Stores with different prefixes share a
    * server without seeing each other. No "{" or "}".
@@ -49,6 +50,13 @@ export interface RedisStoreOptions {
 export interface RedisStore extends Store {
   /** The Redis server's time (`TIME`), which the engine uses for every `now`. */
   readonly clock: RedisServerClock;
+  /**
+   * Settles when the startup checks of the server's settings are done (README, "Startup
+   * checks"). Rejects with `UnsafeRedisConfigError` under `onUnsafeConfig: "refuse"`, or
+   * with the error that kept the checks from running (a wrong password, say). Awaiting
+   * it is optional: under "refuse" every operation waits for the checks anyway.
+   */
+  readonly ready: Promise<void>;
 }
 
 /**
@@ -64,11 +72,18 @@ export interface RedisStore extends Store {
  * caller still waits for its own). A client you pass in should enable it too; the store
  * then leaves it open on `close()`. Needs Redis 6.2 or later.
  *
+ * On creation the store checks the server's settings: it warns (through `options.log`)
+ * when `maxmemory-policy` is not `noeviction` or when persistence is off, or with
+ * `onUnsafeConfig: "refuse"` rejects `store.ready` and every operation with
+ * `UnsafeRedisConfigError`. A URL's user, password and `rediss://` scheme go to ioredis
+ * as they are.
+ *
  * @example
  * import { createEngine } from "@stepline/core";
  * import { redisStore } from "@stepline/redis";
  *
- * const store = redisStore({ url: "redis://127.0.0.1:6379" });
+ * const store = redisStore({ url: "redis://127.0.0.1:6379" }, { onUnsafeConfig: "refuse" });
+ * await store.ready; // throws UnsafeRedisConfigError if Redis may evict keys or has no persistence
  * const engine = createEngine({ store }); // uses store.clock: the server's time
  * // ... on shutdown:
  * await engine.close();
@@ -79,12 +94,15 @@ export function redisStore(
 ): RedisStore {
   // Keys first: a bad prefix throws before a connection is opened.
   const keys = new KeySpace(options.prefix ?? (isClient(redis) ? undefined : redis.prefix));
+  unsafeConfigPolicy(options);
   const owned = !isClient(redis);
   const client = isClient(redis) ? redis : new Redis(redis.url, { enableAutoPipelining: true });
+  if (owned) reportConnectionErrors(client, options.log ?? ((line) => console.warn(line)));
   const scripts = new LuaScripts(client);
   const index = new DueIndex(client, scripts, keys);
   const workflows = new WorkflowCache();
   const clock = new RedisServerClock(client, options.clockRefreshMs ?? CLOCK_REFRESH_MS);
+  const checks = new StartupChecks(client, options);
   const listeners = new Set<() => void>();
   let closing: Promise<void> | undefined;
   const wake = () => {
@@ -151,8 +169,9 @@ export function redisStore(
     return entries.map((entry) => new Uint8Array(entry));
   };
 
-  return {
+  return checks.guard({
     clock,
+    ready: checks.ready,
 
     executions: {
       async create(execution: NewExecution) {
@@ -160,6 +179,9 @@ export function redisStore(
         const k = keys.execution(id);
         // The created index is written first too, so a crash cannot hide an execution from list.
         const listed = client.zadd(keys.created, "NX", createdAt, id);
+        // Awaited below; when changeDue throws first (say, a wrong password), its error is the
+        // one reported and this one must not become an unhandled rejection (which ends the process).
+        listed.catch(() => {});
         const reply = await changeDue(
           id,
           createdAt,
@@ -338,7 +360,7 @@ export function redisStore(
       })();
       return closing;
     },
-  };
+  });
 }
 
 function isClient(redis: Redis | Cluster | RedisConnection): redis is Redis | Cluster {
@@ -360,4 +382,21 @@ function earliestDue(release: Release, now: number): number | null {
   const candidates = release.status === "blocked" ? [] : [now];
   if (release.dueAt !== null) candidates.push(release.dueAt);
   return candidates.length === 0 ? null : Math.min(...candidates);
+}
+
+/**
+ * A client the store created reports connection errors through `log`, once per outage
+ * (ioredis reconnects by itself; without a listener it prints a stack per attempt).
+ */
+function reportConnectionErrors(client: Redis | Cluster, log: (line: string) => void): void {
+  let reported = false;
+  client.on("error", (error: Error) => {
+    if (reported) return;
+    reported = true;
+    log(`[stepline] Redis connection error, reconnecting: ${error.message}`);
+  });
+  client.on("ready", () => {
+    if (reported) log("[stepline] Redis connection restored");
+    reported = false;
+  });
 }

@@ -36,6 +36,19 @@ describe("startRedisServer", () => {
     await server.stop();
   });
 
+  it("passes extra arguments through, and waits for a server that needs a password", async () => {
+    const server = await startRedisServer({
+      args: ["--maxmemory-policy", "allkeys-lru", "--requirepass", "pw"],
+    });
+    const client = new Redis({ port: server.port, password: "pw" });
+    try {
+      expect(await client.config("GET", "maxmemory-policy")).toEqual(["maxmemory-policy", "allkeys-lru"]);
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
+
   it("says in one line how to install redis-server when it is missing", async () => {
     process.env.PATH = "/nonexistent";
     const error = await startRedisServer().catch((e: unknown) => e as Error);

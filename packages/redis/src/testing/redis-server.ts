@@ -11,9 +11,9 @@ export interface RedisServer {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
-  /** Its data directory (removed by `stop`). */
+  /** Its data directory (removed by `stop`, unless it was given as `options.dir`). */
   readonly dir: string;
-  /** Stops it by PID (SIGTERM, then SIGKILL after 5 s) and removes its directory. Harmless twice. */
+  /** Stops it by PID (SIGTERM, then SIGKILL after 5 s) and removes its own directory. Harmless twice. */
   stop(): Promise<void>;
 }
 
@@ -23,10 +23,20 @@ export interface RedisServerOptions {
   /** fsync policy of the append-only file. Default "everysec". */
   appendfsync?: "always" | "everysec";
   /**
-   * Cluster mode: a one-node Redis Cluster that serves all 16384 slots. It enforces
-   * what a real cluster does (a script's keys must share a slot), on one process.
+   * More command-line arguments, after the helper's own (a later one wins), e.g.
+   * `["--maxmemory-policy", "allkeys-lru"]` or `["--rename-command", "CONFIG", ""]`.
    */
-  cluster?: boolean;
+  args?: readonly string[];
+  /**
+   * Listen on this port instead of a free one (one attempt: the start fails if it is
+   * taken). With `dir`, starts a stopped server again where its clients look for it.
+   */
+  port?: number;
+  /**
+   * Use this data directory instead of a fresh temporary one. It stays the caller's:
+   * `stop` leaves it, so a server started again on it reloads its append-only file.
+   */
+  dir?: string;
 }
 
 const NOT_INSTALLED =
@@ -50,13 +60,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   // The port is free when we look and taken by redis-server a moment later; another
   // process can slip in between, so a start that fails to bind is tried again.
   let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freeLoopbackPort();
-    const dir = mkdtempSync(join(tmpdir(), "stepline-redis-"));
+  for (let attempt = 0; attempt < (options.port === undefined ? 3 : 1); attempt++) {
+    const port = options.port ?? (await freeLoopbackPort());
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), "stepline-redis-"));
     try {
       return await launch(binary, port, dir, options);
     } catch (error) {
-      rmSync(dir, { recursive: true, force: true });
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
       lastError = error;
     }
   }
@@ -81,16 +91,7 @@ async function launch(binary: string, port: number, dir: string, options: RedisS
     "no",
     "--loglevel",
     "warning",
-    ...(options.cluster
-      ? [
-          "--cluster-enabled",
-          "yes",
-          "--cluster-config-file",
-          "nodes.conf",
-          "--cluster-announce-ip",
-          "127.0.0.1",
-        ]
-      : []),
+    ...(options.args ?? []),
   ];
   const child = spawn(binary, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -105,24 +106,27 @@ async function launch(binary: string, port: number, dir: string, options: RedisS
     await once(child, "error").catch(() => {});
     throw new Error(`redis-server did not start: ${output.trim() || "no PID"}`);
   }
-  const stop = stopper(child, pid, dir);
-  const ready = await Promise.race([waitForPong(port, 10_000).then(() => true), exited.then(() => false)]);
+  const stop = stopper(child, pid, options.dir === undefined ? dir : undefined);
+  const ready = await Promise.race([
+    waitForPong(port, 10_000).then(
+      () => true,
+      async (error: unknown) => {
+        // Never leave behind a server that does not answer.
+        await stop();
+        throw error;
+      },
+    ),
+    exited.then(() => false),
+  ]);
   if (!ready) {
     await stop();
     throw new Error(`redis-server on port ${port} exited before answering PING: ${output.trim()}`);
   }
-  if (options.cluster) {
-    try {
-      await serveAllSlots(port);
-    } catch (error) {
-      await stop();
-      throw error;
-    }
-  }
   return { url: `redis://127.0.0.1:${port}`, port, pid, dir, stop };
 }
 
-function stopper(child: ChildProcess, pid: number, dir: string): () => Promise<void> {
+/** Stops the child by PID, then removes `ownDir` if given (a directory this module made). */
+function stopper(child: ChildProcess, pid: number, ownDir: string | undefined): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   return () => {
     stopping ??= (async () => {
@@ -135,7 +139,7 @@ function stopper(child: ChildProcess, pid: number, dir: string): () => Promise<v
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (ownDir !== undefined) rmSync(ownDir, { recursive: true, force: true });
     })();
     return stopping;
   };
@@ -156,7 +160,7 @@ function findOnPath(name: string): string | undefined {
 }
 
 /** A port that was free on 127.0.0.1 a moment ago: bind port 0, read it, close. */
-function freeLoopbackPort(): Promise<number> {
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -169,17 +173,6 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** Gives the lone node every slot and waits until the cluster says it is ok. */
-async function serveAllSlots(port: number): Promise<void> {
-  const added = await command(port, "CLUSTER ADDSLOTSRANGE 0 16383");
-  if (!added.startsWith("+OK")) throw new Error(`CLUSTER ADDSLOTSRANGE failed: ${added.trim()}`);
-  const deadline = Date.now() + 10_000;
-  while (!(await command(port, "CLUSTER INFO")).includes("cluster_state:ok")) {
-    if (Date.now() > deadline) throw new Error(`the one-node cluster on port ${port} did not become ok`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function waitForPong(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -189,8 +182,9 @@ async function waitForPong(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+/** True once the server answers: PONG, or NOAUTH from a server that needs a password. */
 async function ping(port: number): Promise<boolean> {
-  return (await command(port, "PING").catch(() => "")).startsWith("+PONG");
+  return /^(\+PONG|-NOAUTH)/.test(await command(port, "PING").catch(() => ""));
 }
 
 /**
