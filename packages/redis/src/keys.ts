@@ -38,6 +38,8 @@ export class KeySpace {
   readonly prefix: string;
   /** Sorted set: execution id -> createdAt, for `executions.list` (its own slot). */
   readonly created: string;
+  /** Pub/sub channel on which a write that makes work due wakes the workers of every process. */
+  readonly wakeChannel: string;
 
   constructor(prefix = "sl") {
     if (prefix === "" || /[{}]/.test(prefix)) {
@@ -48,6 +50,7 @@ export class KeySpace {
     }
     this.prefix = prefix;
     this.created = `{${prefix}}:created`;
+    this.wakeChannel = `{${prefix}}:wake`;
   }
 
   execution(id: string): ExecutionKeys {

@@ -62,6 +62,29 @@ describe("redisStore", () => {
     expect((outcomes[0] as PromiseFulfilledResult<{ journalLength: number }>).value.journalLength).toBe(2);
   });
 
+  it("wakes workers of another process: a create on one client reaches onWake listeners of another", async () => {
+    const prefix = newPrefix();
+    const writer = redisStore({ url: server.url, prefix });
+    const reader = redisStore({ url: server.url, prefix });
+    const other = redisStore({ url: server.url, prefix: newPrefix() });
+    cleanups.push(
+      () => writer.close(),
+      () => reader.close(),
+      () => other.close(),
+    );
+    let woken = 0;
+    let otherWoken = 0;
+    reader.onWake?.(() => woken++);
+    other.onWake?.(() => otherWoken++);
+    // The subscription is made on the first listener; let it reach the server.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await writer.executions.create({ id: "e1", workflow: "wf", createdAt: T0, started: started("e1") });
+    const deadline = Date.now() + 2_000;
+    while (woken === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(woken).toBeGreaterThanOrEqual(1);
+    expect(otherWoken).toBe(0);
+  });
+
   it("keeps stores with different prefixes apart on one server", async () => {
     const a = redisStore({ url: server.url, prefix: newPrefix() });
     const b = redisStore({ url: server.url, prefix: newPrefix() });

@@ -25,6 +25,7 @@ import { LuaScripts, type ScriptArg, type ScriptName } from "./lua-scripts.js";
 import { nullable, parseCancel, parseRecord, parseReply, type ScriptReply } from "./record-codec.js";
 import { CLOCK_REFRESH_MS, RedisServerClock } from "./redis-clock.js";
 import { type StartupCheckOptions, StartupChecks, unsafeConfigPolicy } from "./startup-checks.js";
+import { WakeChannel } from "./wake-channel.js";
 import { WorkflowCache } from "./workflow-cache.js";
 
 /** Where to connect when `redisStore` creates the client itself. */
@@ -103,11 +104,9 @@ export function redisStore(
   const workflows = new WorkflowCache();
   const clock = new RedisServerClock(client, options.clockRefreshMs ?? CLOCK_REFRESH_MS);
   const checks = new StartupChecks(client, options);
-  const listeners = new Set<() => void>();
+  const channel = new WakeChannel(client, keys.wakeChannel);
   let closing: Promise<void> | undefined;
-  const wake = () => {
-    for (const listener of listeners) listener();
-  };
+  const wake = () => channel.announce();
   const wakeIfDue = (record: ExecutionRecord | undefined, now: number) => {
     if (record && storeRules.isDue(record, now)) wake();
   };
@@ -345,17 +344,16 @@ export function redisStore(
       },
     },
 
-    /** Wakes workers of this process only; workers elsewhere poll `nextDueAt`. */
+    /** Wakes this process's workers at once, and other processes' through Redis pub/sub. */
     onWake(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return channel.listen(listener);
     },
 
     /** Stops the clock's samples and quits the client if this store created it. Harmless twice. */
     close() {
       closing ??= (async () => {
-        listeners.clear();
         clock.stop();
+        await channel.close();
         if (owned) await client.quit().catch(() => {});
       })();
       return closing;
