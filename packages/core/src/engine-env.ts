@@ -15,6 +15,7 @@ export class EngineEnv {
   readonly workflows = new Map<string, WorkflowDefinition<never, unknown>>();
   readonly #finishListeners = new Map<string, Set<() => void>>();
   readonly #wakeListeners = new Set<() => void>();
+  #unsubscribeFinished: (() => void) | undefined;
   readonly #cancelListeners = new Set<(id: string, reason: string | undefined) => void>();
 
   constructor(
@@ -85,6 +86,8 @@ export class EngineEnv {
 
   /** Resolves when this process finishes `id`, or after `ms` (the caller then polls the store). */
   waitForFinish(id: string, ms: number): Promise<void> {
+    // Stores that hear of executions finished in other processes tell us as they do.
+    this.#unsubscribeFinished ??= this.store.onFinished?.((finished) => this.notifyFinished(finished));
     return new Promise((resolve) => {
       const controller = new AbortController();
       const listeners = this.#finishListeners.get(id) ?? new Set();

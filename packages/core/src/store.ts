@@ -219,6 +219,12 @@ export interface Store {
    */
   onWake?(listener: () => void): () => void;
   /**
+   * Optional push notice that an execution ended or was parked (terminal or blocked
+   * release), from any process: lets `result()` in one process learn at once of an
+   * execution another process finished, instead of at its next poll.
+   */
+  onFinished?(listener: (executionId: string) => void): () => void;
+  /**
    * The store's own time, for a store shared by many hosts (Redis: its `TIME`), so
    * that due times, leases and `ctx.now()` do not depend on each host's clock. The
    * engine uses it unless `createEngine({ clock })` is given. Every `now` argument

@@ -40,6 +40,8 @@ export class KeySpace {
   readonly created: string;
   /** Pub/sub channel on which a write that makes work due wakes the workers of every process. */
   readonly wakeChannel: string;
+  /** Pub/sub channel carrying the id of each execution that ended or was parked. */
+  readonly finishedChannel: string;
 
   constructor(prefix = "sl") {
     if (prefix === "" || /[{}]/.test(prefix)) {
@@ -51,6 +53,7 @@ export class KeySpace {
     this.prefix = prefix;
     this.created = `{${prefix}}:created`;
     this.wakeChannel = `{${prefix}}:wake`;
+    this.finishedChannel = `{${prefix}}:finished`;
   }
 
   execution(id: string): ExecutionKeys {

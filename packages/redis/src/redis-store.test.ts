@@ -85,6 +85,38 @@ describe("redisStore", () => {
     expect(otherWoken).toBe(0);
   });
 
+  it("tells other processes' result() callers when an execution ends", async () => {
+    const prefix = newPrefix();
+    const writer = redisStore({ url: server.url, prefix });
+    const reader = redisStore({ url: server.url, prefix });
+    cleanups.push(
+      () => writer.close(),
+      () => reader.close(),
+    );
+    const finished: string[] = [];
+    reader.onFinished?.((id) => finished.push(id));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await writer.executions.create({ id: "e1", workflow: "wf", createdAt: T0, started: started("e1") });
+    const [claim] = await writer.queue.claim({
+      owner: "w",
+      workflows: ["wf"],
+      limit: 1,
+      now: T0,
+      leaseMs: 1_000,
+    });
+    if (!claim) throw new Error("setup: not claimed");
+    await writer.journal.append(claim.lease, { expectedSeq: 1, events: [started("x")] }, T0 + 1);
+    await writer.journal.append(
+      claim.lease,
+      { expectedSeq: 2, events: [started("end")], release: { status: "succeeded", dueAt: null } },
+      T0 + 2,
+    );
+    const deadline = Date.now() + 2_000;
+    while (finished.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(finished).toEqual(["e1"]);
+  });
+
   it("keeps stores with different prefixes apart on one server", async () => {
     const a = redisStore({ url: server.url, prefix: newPrefix() });
     const b = redisStore({ url: server.url, prefix: newPrefix() });

@@ -104,7 +104,12 @@ export function redisStore(
   const workflows = new WorkflowCache();
   const clock = new RedisServerClock(client, options.clockRefreshMs ?? CLOCK_REFRESH_MS);
   const checks = new StartupChecks(client, options);
-  const channel = new WakeChannel(client, keys.wakeChannel);
+  const channel = new WakeChannel(client, keys.wakeChannel, keys.finishedChannel);
+  const announceIfFinished = (id: string, release: Release | undefined) => {
+    if (release && (TERMINAL_STATUSES.has(release.status) || release.status === "blocked")) {
+      channel.announceFinished(id);
+    }
+  };
   let closing: Promise<void> | undefined;
   const wake = () => channel.announce();
   const wakeIfDue = (record: ExecutionRecord | undefined, now: number) => {
@@ -256,6 +261,7 @@ export function redisStore(
           : await append();
         if (reply.code !== "appended") throw leaseLost(lease, reply, request.expectedSeq);
         if (release) wakeIfDue(reply.record, now);
+        announceIfFinished(lease.executionId, release);
         return {
           journalLength: (reply.record as ExecutionRecord).journalLength,
           cancelRequested: parseCancel(reply.detail),
@@ -318,6 +324,7 @@ export function redisStore(
         );
         if (reply.code !== "ok") throw leaseLost(lease, reply);
         wakeIfDue(reply.record, now);
+        announceIfFinished(lease.executionId, release);
       },
 
       async nextDueAt(workflowNames) {
@@ -347,6 +354,11 @@ export function redisStore(
     /** Wakes this process's workers at once, and other processes' through Redis pub/sub. */
     onWake(listener) {
       return channel.listen(listener);
+    },
+
+    /** Hears of executions ended or parked by any process (Redis pub/sub). */
+    onFinished(listener) {
+      return channel.onFinished(listener);
     },
 
     /** Stops the clock's samples and quits the client if this store created it. Harmless twice. */

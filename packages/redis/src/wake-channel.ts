@@ -10,12 +10,29 @@ export class WakeChannel {
   readonly #client: Redis | Cluster;
   readonly #channel: string;
   readonly #listeners = new Set<() => void>();
+  readonly #finishListeners = new Set<(executionId: string) => void>();
   #subscriber: Redis | Cluster | undefined;
   #publishQueued = false;
 
-  constructor(client: Redis | Cluster, channel: string) {
+  readonly #finishedChannel: string;
+
+  constructor(client: Redis | Cluster, channel: string, finishedChannel: string) {
     this.#client = client;
     this.#channel = channel;
+    this.#finishedChannel = finishedChannel;
+  }
+
+  /** Tells every process that `executionId` ended or was parked. */
+  announceFinished(executionId: string): void {
+    this.#client.publish(this.#finishedChannel, executionId).catch(() => {});
+  }
+
+  onFinished(listener: (executionId: string) => void): () => void {
+    this.#finishListeners.add(listener);
+    this.#subscribe();
+    return () => {
+      this.#finishListeners.delete(listener);
+    };
   }
 
   /** Wakes this process's listeners now and every other process's soon after. */
@@ -31,21 +48,28 @@ export class WakeChannel {
 
   listen(listener: () => void): () => void {
     this.#listeners.add(listener);
-    if (!this.#subscriber) {
-      // Redis and Cluster both duplicate their connection settings; subscribing needs its own connection.
-      const subscriber = (this.#client as { duplicate(): Redis | Cluster }).duplicate();
-      subscriber.on("error", () => {}); // the store's own client reports connection trouble
-      subscriber.on("message", () => this.#wakeLocal());
-      subscriber.subscribe(this.#channel).catch(() => {});
-      this.#subscriber = subscriber;
-    }
+    this.#subscribe();
     return () => {
       this.#listeners.delete(listener);
     };
   }
 
+  #subscribe(): void {
+    if (this.#subscriber) return;
+    // Redis and Cluster both duplicate their connection settings; subscribing needs its own connection.
+    const subscriber = (this.#client as { duplicate(): Redis | Cluster }).duplicate();
+    subscriber.on("error", () => {}); // the store's own client reports connection trouble
+    subscriber.on("message", (channel: string, message: string) => {
+      if (channel === this.#channel) this.#wakeLocal();
+      else for (const listener of this.#finishListeners) listener(message);
+    });
+    subscriber.subscribe(this.#channel, this.#finishedChannel).catch(() => {});
+    this.#subscriber = subscriber;
+  }
+
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#finishListeners.clear();
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     if (subscriber) await subscriber.quit().catch(() => {});
