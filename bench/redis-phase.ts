@@ -9,6 +9,7 @@
  * and the client: round trips, not the calls scripts make inside Redis); and the floor:
  * an ioredis pipeline sending the same number of plain commands (SET of 100 bytes),
  * as steps/s. The ratio to the floor is the engine's efficiency on Redis.
+ * BENCH_REDIS_IN_FLIGHT changes the 100 executions in flight (and each worker's concurrency).
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
@@ -30,7 +31,7 @@ export interface RedisResult {
   floorStepsPerSecond: number;
 }
 
-const IN_FLIGHT = 100;
+const IN_FLIGHT = Number(process.env.BENCH_REDIS_IN_FLIGHT ?? 100);
 const commandsSent = countRedisCommands();
 
 export async function benchRedis(progress: Progress, seconds: number): Promise<RedisResult[]> {
@@ -71,7 +72,7 @@ export async function benchRedis(progress: Progress, seconds: number): Promise<R
 }
 
 function startWorker(url: string): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL("redis-worker.ts", import.meta.url)), [url, "100"], {
+  const child = fork(fileURLToPath(new URL("redis-worker.ts", import.meta.url)), [url, String(IN_FLIGHT)], {
     execArgv: ["--conditions=@stepline/source", "--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
