@@ -1,74 +1,19 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CancelledError,
-  createEngine,
   DEFAULT_MAX_EVENT_BYTES,
-  type Engine,
-  type EngineOptions,
   ExecutionAlreadyExistsError,
   ExecutionFinishedError,
   ExecutionNotFoundError,
   type ExecutionStatus,
   InvalidArgumentError,
-  memoryStore,
   PayloadTooLargeError,
   SerializationError,
-  type Store,
   TimeoutError,
   UnknownWorkflowError,
-  type Worker,
-  type WorkerOptions,
   workflow,
 } from "./index.js";
-
-const cleanups: (() => Promise<void>)[] = [];
-
-/** Releases every gate a test left closed, so that stopping its workers does not wait for it forever. */
-const openGates: (() => void)[] = [];
-
-afterEach(async () => {
-  for (const open of openGates.splice(0)) open();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function newEngine(options: Partial<EngineOptions> = {}): { engine: Engine; store: Store } {
-  const store = options.store ?? memoryStore();
-  const engine = createEngine({ log: () => {}, pollInterval: 20, ...options, store });
-  return { engine, store };
-}
-
-async function startWorker(engine: Engine, options: WorkerOptions): Promise<Worker> {
-  const worker = engine.worker({ leaseMs: 300, ...options });
-  await worker.start();
-  cleanups.push(() => worker.stop());
-  return worker;
-}
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((res) => {
-    resolve = res;
-  });
-  openGates.push(() => resolve(undefined as T));
-  return { promise, resolve };
-}
-
-async function waitUntil(condition: () => Promise<boolean> | boolean, what: string, ms = 5_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
+import { deferred, newEngine, rejection, startWorker, waitUntil } from "./testing/engine-kit.js";
 
 function thrown(fn: () => unknown): Error {
   try {

@@ -1,9 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   Codec,
-  createEngine,
   type Engine,
-  type EngineOptions,
   type EventOfType,
   type JournalEvent,
   memoryStore,
@@ -14,73 +12,13 @@ import {
   type Store,
   TerminalError,
   TimeoutError,
-  type Worker,
-  type WorkerOptions,
   type WorkflowContext,
   workflow,
 } from "./index.js";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-
-/** Releases every gate a test left closed, so that stopping its workers does not wait for it forever. */
-const openGates: (() => void)[] = [];
-
-afterEach(async () => {
-  for (const open of openGates.splice(0)) open();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-type LogLine = { level: string; message: string; fields: Record<string, unknown> };
-
-function newEngine(options: Partial<EngineOptions> = {}) {
-  const store = options.store ?? memoryStore();
-  const logs: LogLine[] = [];
-  const engine = createEngine({
-    log: (level, message, fields) => logs.push({ level, message, fields }),
-    pollInterval: 20,
-    ...options,
-    store,
-  });
-  return { engine, store, logs };
-}
-
-async function startWorker(engine: Engine, options: WorkerOptions): Promise<Worker> {
-  const worker = engine.worker({ leaseMs: 300, ...options });
-  await worker.start();
-  cleanups.push(() => worker.stop());
-  return worker;
-}
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((res) => {
-    resolve = res;
-  });
-  openGates.push(() => resolve(undefined as T));
-  return { promise, resolve };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(condition: () => Promise<boolean> | boolean, what: string, ms = 5_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(5);
-  }
-}
+import { deferred, newEngine, rejection, sleep, startWorker, waitUntil } from "./testing/engine-kit.js";
 
 async function statusOf(engine: Engine, id: string) {
   return (await engine.client.describe(id)).status;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 function eventsOf<T extends JournalEvent["type"]>(history: JournalEvent[], type: T): EventOfType<T>[] {
