@@ -22,5 +22,6 @@ process.send?.("ready");
 process.on("SIGTERM", async () => {
   await worker.stop();
   await engine.close();
-  process.send?.({ commands: commandsSent() }, () => process.exit(0));
+  const cpu = process.cpuUsage();
+  process.send?.({ commands: commandsSent(), cpuMicros: cpu.user + cpu.system }, () => process.exit(0));
 });
