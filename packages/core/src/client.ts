@@ -109,6 +109,7 @@ export class Client {
       seed: newSeed(),
     };
     const bytes = env.codec.encode(started, `The input of workflow "${name}"`);
+    env.listenForFinishes();
     const { created, record } = await env.store.executions.create({
       id,
       workflow: name,
@@ -215,7 +216,10 @@ export class Client {
     const env = this.#env;
     const deadline =
       options.timeout === undefined ? undefined : env.clock.now() + parseDuration(options.timeout);
-    let poll = Math.min(20, env.pollInterval);
+    // A store that announces finishes across processes needs polling only as a fallback,
+    // for a notice lost in a reconnect.
+    const announced = env.store.onFinished !== undefined;
+    let poll = announced ? 1_000 : Math.min(20, env.pollInterval);
     for (;;) {
       const record = await this.#record(id);
       if (TERMINAL_STATUSES.has(record.status)) {
@@ -230,7 +234,7 @@ export class Client {
         throw new TimeoutError(`Execution "${id}" did not finish in time; it is ${record.status}.`);
       }
       await env.waitForFinish(id, left);
-      poll = Math.min(poll * 2, env.pollInterval * 10, 1_000);
+      if (!announced) poll = Math.min(poll * 2, env.pollInterval * 10, 1_000);
     }
   }
 

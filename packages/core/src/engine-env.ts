@@ -84,10 +84,18 @@ export class EngineEnv {
     for (const listener of listeners) listener();
   }
 
-  /** Resolves when this process finishes `id`, or after `ms` (the caller then polls the store). */
-  waitForFinish(id: string, ms: number): Promise<void> {
-    // Stores that hear of executions finished in other processes tell us as they do.
+  /**
+   * Starts hearing of executions finished in other processes, from stores that tell
+   * (`Store.onFinished`). Called by `client.start` too, so that the subscription is
+   * live before the execution it started can end.
+   */
+  listenForFinishes(): void {
     this.#unsubscribeFinished ??= this.store.onFinished?.((finished) => this.notifyFinished(finished));
+  }
+
+  /** Resolves when `id` is heard to finish, or after `ms` (the caller then polls the store). */
+  waitForFinish(id: string, ms: number): Promise<void> {
+    this.listenForFinishes();
     return new Promise((resolve) => {
       const controller = new AbortController();
       const listeners = this.#finishListeners.get(id) ?? new Set();

@@ -72,6 +72,11 @@ export interface Claim {
    * step that kills its worker is counted against its attempts.
    */
   recovered: boolean;
+  /**
+   * The journal and inbox entries as they were at the claim, for a store that reads
+   * them in the same round trip (Redis); the worker then does not read them again.
+   */
+  prefetched?: { journal: Uint8Array[]; inbox: Uint8Array[] };
 }
 
 /** How a worker hands an execution back. */

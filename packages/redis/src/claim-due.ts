@@ -1,12 +1,12 @@
 import type { Claim, ClaimRequest } from "@stepline/core";
 import type { DueIndex, Pick } from "./due-index.js";
-import type { ScriptReply } from "./record-codec.js";
+import type { ClaimReply } from "./record-codec.js";
 
 /** What claiming needs from the store. */
 export interface ClaimDeps {
   readonly index: DueIndex;
   /** Runs claim-execution.lua for one picked id (phase 2). */
-  readonly claimOne: (pick: Pick, owner: string, now: number, leaseUntil: number) => Promise<ScriptReply>;
+  readonly claimOne: (pick: Pick, owner: string, now: number, leaseUntil: number) => Promise<ClaimReply>;
 }
 
 /** Rounds of pick-and-claim per call: stale picks are re-synced and replaced by others. */
@@ -41,7 +41,8 @@ export async function claimDue(request: ClaimRequest, deps: ClaimDeps): Promise<
         const record = reply.record;
         if (reply.code === "claimed" && record) {
           const lease = { executionId: record.id, token: record.token, owner };
-          return { claim: { record, lease, recovered: reply.detail === "1" }, score: pick.score };
+          const prefetched = { journal: reply.journal, inbox: reply.inbox };
+          return { claim: { record, lease, recovered: reply.detail === "1", prefetched }, score: pick.score };
         }
         const dueHere = record?.workflow === pick.ref.workflow ? record.dueAt : null;
         await index.sync(pick.ref.workflow, pick.id, dueHere, pick.ref, now);

@@ -11,7 +11,7 @@ export const LUA_DIR = new URL("../lua/", import.meta.url);
 /** Every script: file name (without `.lua`) and the number of KEYS it takes. */
 export const SCRIPTS = {
   "create-execution": 2,
-  "claim-execution": 1,
+  "claim-execution": 3,
   "append-events": 2,
   "release-lease": 1,
   "renew-lease": 1,
@@ -61,14 +61,22 @@ export class LuaScripts {
     }
   }
 
-  /** Runs script `name` with its keys (all of one hash tag) and arguments. */
+  /** Runs script `name` with its keys (all of one hash tag) and arguments; strings in the reply. */
   run(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    return this.#call(commandName(name), name, keys, args);
+  }
+
+  /** As {@link run}, with every string of the reply as a Buffer (for replies that carry entries). */
+  runBuffer(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    // defineCommand also defines `<command>Buffer`, which leaves reply strings as bytes.
+    return this.#call(`${commandName(name)}Buffer`, name, keys, args);
+  }
+
+  #call(command: string, name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]) {
     if (keys.length !== SCRIPTS[name]) {
       throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, given ${keys.length}`);
     }
-    const command = (this.#client as unknown as Record<string, (...a: ScriptArg[]) => Promise<unknown>>)[
-      commandName(name)
-    ];
-    return command!.call(this.#client, ...keys, ...args);
+    const run = (this.#client as unknown as Record<string, (...a: ScriptArg[]) => Promise<unknown>>)[command];
+    return run!.call(this.#client, ...keys, ...args);
   }
 }

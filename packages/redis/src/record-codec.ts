@@ -43,6 +43,25 @@ export function parseReply(raw: unknown): ScriptReply {
   return { code: String(reply[0]), detail: String(reply[1] ?? ""), record: parseRecord(reply, 2) };
 }
 
+/** The reply of claim-execution.lua (run for Buffers): the script reply plus the entries read with it. */
+export interface ClaimReply extends ScriptReply {
+  journal: Uint8Array[];
+  inbox: Uint8Array[];
+}
+
+export function parseClaimReply(raw: unknown): ClaimReply {
+  const reply = raw as unknown[];
+  // The reply's buffers are views of socket chunks: keep copies of our own.
+  const entries = (list: unknown) => (list as Buffer[]).map((entry) => new Uint8Array(entry));
+  return {
+    code: String(reply[0]),
+    detail: String(reply[1] ?? ""),
+    journal: entries(reply[2]),
+    inbox: entries(reply[3]),
+    record: parseRecord(reply, 4),
+  };
+}
+
 /** A nullable argument for Lua: "" is null, "=<value>" is the value (so "" itself survives). */
 export function nullable(value: string | number | null | undefined): string {
   return value === null || value === undefined ? "" : `=${value}`;

@@ -22,7 +22,14 @@ import { DueIndex, type IndexRef } from "./due-index.js";
 import { KeySpace } from "./keys.js";
 import { listNewestFirst } from "./list-executions.js";
 import { LuaScripts, type ScriptArg, type ScriptName } from "./lua-scripts.js";
-import { nullable, parseCancel, parseRecord, parseReply, type ScriptReply } from "./record-codec.js";
+import {
+  nullable,
+  parseCancel,
+  parseClaimReply,
+  parseRecord,
+  parseReply,
+  type ScriptReply,
+} from "./record-codec.js";
 import { CLOCK_REFRESH_MS, RedisServerClock } from "./redis-clock.js";
 import { type StartupCheckOptions, StartupChecks, unsafeConfigPolicy } from "./startup-checks.js";
 import { WakeChannel } from "./wake-channel.js";
@@ -254,13 +261,17 @@ export function redisStore(
           nullable(release?.inboxSeen),
           ...request.events.map(toBuffer),
         ];
+        if (!release) {
+          // The hot path: dueAt does not move, so one script and no index work, and the
+          // reply is the journal length instead of the record.
+          const raw = (await scripts.run("append-events", [k.record, k.journal], args)) as string[];
+          if (raw[0] !== "appended") throw leaseLost(lease, parseReply(raw), request.expectedSeq);
+          return { journalLength: Number(raw[2]), cancelRequested: parseCancel(String(raw[1])) };
+        }
         const append = () => run("append-events", [k.record, k.journal], args);
-        // Without a release dueAt does not move: one script, no index work (the hot path).
-        const reply = release
-          ? await changeDue(lease.executionId, earliestDue(release, now), now, append)
-          : await append();
+        const reply = await changeDue(lease.executionId, earliestDue(release, now), now, append);
         if (reply.code !== "appended") throw leaseLost(lease, reply, request.expectedSeq);
-        if (release) wakeIfDue(reply.record, now);
+        wakeIfDue(reply.record, now);
         announceIfFinished(lease.executionId, release);
         return {
           journalLength: (reply.record as ExecutionRecord).journalLength,
@@ -277,9 +288,14 @@ export function redisStore(
       async claim(request: ClaimRequest): Promise<Claim[]> {
         return claimDue(request, {
           index,
-          claimOne: (pick, owner, now, leaseUntil) => {
+          claimOne: async (pick, owner, now, leaseUntil) => {
             const k = keys.execution(pick.id);
-            return run("claim-execution", [k.record], [pick.ref.workflow, owner, now, leaseUntil]);
+            const args = [pick.ref.workflow, owner, now, leaseUntil];
+            const reply = parseClaimReply(
+              await scripts.runBuffer("claim-execution", [k.record, k.journal, k.inbox], args),
+            );
+            if (reply.record) workflows.set(reply.record.id, reply.record.workflow);
+            return reply;
           },
         });
       },

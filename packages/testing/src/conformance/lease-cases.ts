@@ -8,6 +8,7 @@ import {
   claimableIds,
   claimExecution,
   LEASE_MS,
+  patternBytes,
   startExecution,
   startedBytes,
   stateOf,
@@ -29,7 +30,8 @@ export const leaseCases: readonly ConformanceCase[] = [
         now: T0 + 7,
         leaseMs: LEASE_MS,
       });
-      expect(claims).toEqual([
+      // `prefetched` is optional; the case below checks it where a store gives it.
+      expect(claims.map(({ prefetched: _, ...claim }) => claim)).toEqual([
         {
           record: {
             ...created,
@@ -44,6 +46,28 @@ export const leaseCases: readonly ConformanceCase[] = [
         },
       ]);
       expect(await store.executions.get(order.id)).toEqual(claims[0]!.record);
+    },
+  },
+  {
+    name: "a claim's prefetched journal and inbox, when the store gives them, are the entries at the claim",
+    async run(store) {
+      await startExecution(store, order.id);
+      const first = await claimExecution(store, order, { now: T0 });
+      const events = [bytesOf("step scheduled"), patternBytes(70_000)];
+      await store.journal.append(first, { expectedSeq: 1, events }, T0 + 1);
+      await store.inbox.send(order.id, bytesOf("approval: yes"), T0 + 2);
+      await store.queue.release(first, { status: "running", dueAt: T0 + 3 }, T0 + 3);
+      const [claim] = await store.queue.claim({
+        owner: "worker-2",
+        workflows: [order.workflow],
+        limit: 1,
+        now: T0 + 4,
+        leaseMs: LEASE_MS,
+      });
+      expect(claim?.record.id).toBe(order.id);
+      if (!claim?.prefetched) return; // prefetching is optional
+      expectBytes(claim.prefetched.journal, [startedBytes(order.id), ...events]);
+      expectBytes(claim.prefetched.inbox, [bytesOf("approval: yes")]);
     },
   },
   {
