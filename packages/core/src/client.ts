@@ -1,5 +1,5 @@
+import { assertUserEventName, createExecution } from "./child-executions.js";
 import { assertPlainData } from "./codec.js";
-import { newSeed } from "./deterministic-random.js";
 import { type Duration, parseDuration } from "./duration.js";
 import type { EngineEnv } from "./engine-env.js";
 import {
@@ -98,23 +98,11 @@ export class Client {
       );
     }
     assertPlainData(input, `The input of workflow "${name}"`);
-    const now = env.clock.now();
-    const started: JournalEvent = {
-      type: "ExecutionStarted",
-      seq: 0,
-      at: now,
+    const { created, record } = await createExecution(env, {
+      id,
       workflow: name,
       version: definition?.version ?? 1,
       input,
-      seed: newSeed(),
-    };
-    const bytes = env.codec.encode(started, `The input of workflow "${name}"`);
-    env.listenForFinishes();
-    const { created, record } = await env.store.executions.create({
-      id,
-      workflow: name,
-      createdAt: now,
-      started: bytes,
     });
     if (!created) {
       if (options.ifExists === "fail") {
@@ -130,7 +118,6 @@ export class Client {
         );
       }
     }
-    env.wake();
     return this.handle<O>(id);
   }
 
@@ -156,6 +143,7 @@ export class Client {
     if (typeof name !== "string" || name.length === 0) {
       throw new InvalidArgumentError("client.sendEvent(id, name, payload): name must be a non-empty string.");
     }
+    assertUserEventName(name, "client.sendEvent");
     const env = this.#env;
     assertPlainData(payload, `The payload of event "${name}"`);
     const now = env.clock.now();

@@ -93,19 +93,29 @@ export class EngineEnv {
     this.#unsubscribeFinished ??= this.store.onFinished?.((finished) => this.notifyFinished(finished));
   }
 
+  /** Calls `listener` once when `id` is heard to finish; returns the unsubscribe. */
+  onFinished(id: string, listener: () => void): () => void {
+    const listeners = this.#finishListeners.get(id) ?? new Set();
+    listeners.add(listener);
+    this.#finishListeners.set(id, listeners);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.#finishListeners.get(id) === listeners)
+        this.#finishListeners.delete(id);
+    };
+  }
+
   /** Resolves when `id` is heard to finish, or after `ms` (the caller then polls the store). */
   waitForFinish(id: string, ms: number): Promise<void> {
     this.listenForFinishes();
     return new Promise((resolve) => {
       const controller = new AbortController();
-      const listeners = this.#finishListeners.get(id) ?? new Set();
+      const unsubscribe = this.onFinished(id, () => done());
       const done = () => {
         controller.abort(SETTLED);
-        listeners.delete(done);
+        unsubscribe();
         resolve();
       };
-      listeners.add(done);
-      this.#finishListeners.set(id, listeners);
       void this.clock.sleep(ms, controller.signal).then(done);
     });
   }

@@ -1,6 +1,7 @@
 import { assertPlainData } from "./codec.js";
 import {
   CancelledError,
+  ChildFailedError,
   CorruptJournalError,
   ExecutionAlreadyExistsError,
   ExecutionFinishedError,
@@ -39,6 +40,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   CancelledError,
   StepFailedError,
   StepInterruptedError,
+  ChildFailedError,
   ExecutionAlreadyExistsError,
   ExecutionNotFoundError,
   ExecutionFinishedError,

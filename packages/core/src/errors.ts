@@ -132,6 +132,24 @@ export class StepFailedError extends SteplineError {
 }
 
 /**
+ * A child execution started with `ctx.child` failed or was cancelled; `cause` is its
+ * error (a CancelledError when it was cancelled).
+ */
+export class ChildFailedError extends SteplineError {
+  override readonly code = "STEPLINE_CHILD_FAILED";
+  override name = "ChildFailedError";
+  readonly childId: string;
+  readonly workflow: string;
+  constructor(workflow: string, childId: string, cause: unknown) {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`Child workflow "${workflow}" (execution "${childId}") failed: ${reason}`, { cause });
+    this.workflow = workflow;
+    this.childId = childId;
+  }
+  static override is = guard<ChildFailedError>("STEPLINE_CHILD_FAILED");
+}
+
+/**
  * A step's last allowed attempt was cut short: the worker running it stopped (crash,
  * kill, lost lease) before the attempt finished, and `retry.maxAttempts` allows no other.
  */

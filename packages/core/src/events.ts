@@ -53,6 +53,17 @@ export type EventReceived = {
   inboxSeq: number;
 };
 export type EventWaitTimedOut = { type: "EventWaitTimedOut"; op: number };
+/** A child execution was started (or found, when it already existed) for op `op`. */
+export type ChildStarted = {
+  type: "ChildStarted";
+  op: number;
+  /** The op identity: the child's workflow name, `name#n` when repeated. */
+  name: string;
+  workflow: string;
+  childId: string;
+};
+export type ChildSucceeded = { type: "ChildSucceeded"; op: number; result: unknown };
+export type ChildFailed = { type: "ChildFailed"; op: number; error: SerializedError };
 export type ExecutionSucceeded = { type: "ExecutionSucceeded"; output: unknown };
 export type ExecutionFailed = { type: "ExecutionFailed"; error: SerializedError };
 export type ExecutionCancelled = { type: "ExecutionCancelled"; reason?: string };
@@ -67,6 +78,9 @@ type Body =
   | EventWaitStarted
   | EventReceived
   | EventWaitTimedOut
+  | ChildStarted
+  | ChildSucceeded
+  | ChildFailed
   | ExecutionSucceeded
   | ExecutionFailed
   | ExecutionCancelled;
@@ -102,6 +116,9 @@ export const EVENT_TYPES: readonly EventType[] = [
   "EventWaitStarted",
   "EventReceived",
   "EventWaitTimedOut",
+  "ChildStarted",
+  "ChildSucceeded",
+  "ChildFailed",
   "ExecutionSucceeded",
   "ExecutionFailed",
   "ExecutionCancelled",

@@ -1,3 +1,4 @@
+import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
 import { CorruptJournalError, LeaseLostError, PayloadTooLargeError, SerializationError } from "./errors.js";
@@ -54,6 +55,9 @@ export class ExecutionRunner {
   #running = 0;
   /** StepScheduled events of attempts already running, not yet journaled, by op. */
   readonly #unjournaled = new Map<number, { event: NewEvent; since: number }>();
+  readonly #children: ChildTracker;
+  /** The parent execution, for a child: told when this one ends. */
+  #parent: string | undefined;
   #signal: (() => void) | undefined;
   /** A wake-up (stop, cancel, a finished body) that came while the loop was not waiting. */
   #wokenEarly = false;
@@ -63,6 +67,7 @@ export class ExecutionRunner {
     this.#claim = claim;
     this.lease = claim.lease;
     this.#cancelRequested = claim.record.cancelRequested;
+    this.#children = new ChildTracker(env, () => this.#wakeLoop());
   }
 
   /** The lease was lost: stop at once and write nothing more. */
@@ -100,6 +105,7 @@ export class ExecutionRunner {
       return;
     } finally {
       this.#abort.abort(SETTLED);
+      this.#children.dispose();
     }
   }
 
@@ -120,6 +126,8 @@ export class ExecutionRunner {
       return this.#park(error.message);
     }
     this.#seq = journal.length;
+    const started = journal[0];
+    this.#parent = started?.type === "ExecutionStarted" ? started.parent : undefined;
     if (this.#cancelRequested) return this.#finish([this.#cancelledEvent()], "cancelled");
 
     const run = new WorkflowRun({
@@ -147,12 +155,15 @@ export class ExecutionRunner {
         if (event.type === "StepScheduled") scheduledByOp.set(event.op, event);
         else events.push(event);
       }
+      // A child exists before its ChildStarted is journaled (ChildFailed if it cannot).
+      events.push(...(await this.#children.start(run, events)));
       const terminal = events.find((e) => e.type === "ExecutionSucceeded" || e.type === "ExecutionFailed");
       if (terminal) {
         const status = terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed";
         return this.#finish([...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events], status);
       }
       if (this.#cancelRequested) {
+        await this.#children.cancelAll(run, (this.#cancelRequested as { reason?: string }).reason);
         return this.#finish(
           [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events, this.#cancelledEvent()],
           "cancelled",
@@ -171,6 +182,9 @@ export class ExecutionRunner {
           return this.#park(error.message);
         }
       }
+      // Awaited before steps start: a body that ends during an await after the
+      // completions are taken below would be left out of this round.
+      const childEnds = await this.#children.completions(run, now);
       const runnable = this.#stopping ? [] : run.takeRunnableSteps(now);
       const startAfterAppend: RunnableStep[] = [];
       for (const step of runnable) {
@@ -203,7 +217,12 @@ export class ExecutionRunner {
           this.#unjournaled.delete((completion as { op: number }).op);
         }
       }
-      events.push(...this.#flushScheduled(now), ...completions, ...this.#dueCompletions(run, now));
+      events.push(
+        ...this.#flushScheduled(now),
+        ...completions,
+        ...this.#dueCompletions(run, now),
+        ...childEnds,
+      );
 
       if (events.length > 0) {
         const appended = await this.#append(events, { currentStep: run.currentStep });
@@ -211,18 +230,22 @@ export class ExecutionRunner {
         await run.apply(appended);
         continue;
       }
+      const childCheckAt = this.#children.checkAt(run);
       if (this.#running > 0) {
-        await this.#waitForActivity(this.#earliest(this.#wakeAt(run, run.nextDueAt(), now), this.#flushAt()));
+        const wakeAt = this.#earliest(this.#wakeAt(run, run.nextDueAt(), now), this.#flushAt());
+        await this.#waitForActivity(this.#earliest(wakeAt, childCheckAt));
         continue;
       }
       const dueAt = run.nextDueAt();
-      if (dueAt !== null && dueAt - now <= HOLD_MS) {
-        await this.#waitForActivity(this.#wakeAt(run, dueAt, now));
+      if ((dueAt !== null && dueAt - now <= HOLD_MS) || this.#children.holding(run, now)) {
+        await this.#waitForActivity(this.#earliest(this.#wakeAt(run, dueAt, now), childCheckAt));
         continue;
       }
       if (run.stalled) return this.#park(STALLED_REASON);
-      const status = run.pendingWaits().length > 0 ? "waiting" : "sleeping";
-      return this.#release({ status, dueAt });
+      const waiting = run.pendingWaits().length > 0 || childCheckAt !== null;
+      // A parked parent is woken by its child's notice; the poll is the fallback.
+      const release = childCheckAt === null ? dueAt : this.#earliest(dueAt, now + CHILD_POLL_MS);
+      return this.#release({ status: waiting ? "waiting" : "sleeping", dueAt: release });
     }
   }
 
@@ -388,6 +411,7 @@ export class ExecutionRunner {
   async #finish(events: TimedEvent[], status: "succeeded" | "failed" | "cancelled") {
     await this.#append(events, { release: { status, dueAt: null } });
     this.#env.notifyFinished(this.lease.executionId);
+    if (this.#parent !== undefined) await notifyParent(this.#env, this.#parent, this.lease.executionId);
   }
 
   async #park(reason: string) {

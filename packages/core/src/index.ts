@@ -11,6 +11,7 @@ export { ErrorRegistry } from "./error-serialization.js";
 export type { NonDeterminismDetail } from "./errors.js";
 export {
   CancelledError,
+  ChildFailedError,
   CorruptJournalError,
   ExecutionAlreadyExistsError,
   ExecutionFinishedError,
@@ -65,6 +66,7 @@ export { TERMINAL_STATUSES } from "./store.js";
 export type { WorkerOptions } from "./worker.js";
 export { Worker } from "./worker.js";
 export type {
+  ChildOptions,
   StepInfo,
   StepOptions,
   WaitForEventOptions,

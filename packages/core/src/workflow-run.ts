@@ -1,9 +1,10 @@
 import { monotonicFactory } from "ulid";
+import { assertUserEventName } from "./child-executions.js";
 import { assertPlainData } from "./codec.js";
 import { seededRandom } from "./deterministic-random.js";
 import { parseDuration } from "./duration.js";
 import type { ErrorRegistry } from "./error-serialization.js";
-import { NonDeterminismError, StepFailedError, TimeoutError } from "./errors.js";
+import { ChildFailedError, NonDeterminismError, StepFailedError, TimeoutError } from "./errors.js";
 import {
   dispatchEvent,
   type EventHandlers,
@@ -15,6 +16,7 @@ import { type ResolvedRetryPolicy, resolveRetryPolicy } from "./retry-policy.js"
 import { nextMacrotask } from "./scheduler.js";
 import { StepIdentities } from "./step-identity.js";
 import type {
+  ChildOptions,
   StepInfo,
   StepOptions,
   WorkflowContext,
@@ -29,7 +31,7 @@ export type LogSink = (
   fields: Record<string, unknown>,
 ) => void;
 
-type OpKind = "step" | "sleep" | "waitForEvent";
+type OpKind = "step" | "sleep" | "waitForEvent" | "child";
 
 interface OpBase {
   op: number;
@@ -78,7 +80,25 @@ interface WaitOp extends OpBase {
   timeoutAt: number | undefined;
 }
 
-type Op = StepOp | TimerOp | WaitOp;
+interface ChildOp extends OpBase {
+  kind: "child";
+  workflow: string;
+  childId: string;
+  input: unknown;
+}
+
+type Op = StepOp | TimerOp | WaitOp | ChildOp;
+
+/** A child execution the run waits for; `started` once ChildStarted is journaled. */
+export interface PendingChild {
+  op: number;
+  name: string;
+  workflow: string;
+  version: number;
+  childId: string;
+  input: unknown;
+  started: boolean;
+}
 
 interface RecordedOp {
   kind: OpKind;
@@ -93,6 +113,7 @@ const SCHEDULING_KIND: Partial<Record<JournalEvent["type"], OpKind>> = {
   StepScheduled: "step",
   TimerStarted: "sleep",
   EventWaitStarted: "waitForEvent",
+  ChildStarted: "child",
 };
 
 /**
@@ -132,6 +153,9 @@ export class WorkflowRun {
   readonly #random: () => number;
   readonly #ulid: (seedTime: number) => string;
   readonly #consumedInbox = new Set<number>();
+  /** Child ops whose ChildStarted is journaled (seen before or after the code issues them). */
+  readonly #startedChildren = new Set<number>();
+  readonly #childVersions = new Map<number, number>();
   /**
    * Per step op: highest attempt journaled, and the pending retry's time. Kept apart
    * from the op because the journal walk can reach a StepScheduled before the code
@@ -258,7 +282,7 @@ export class WorkflowRun {
       if (op.settled) continue;
       if (op.kind === "step") consider(op.next?.notBefore);
       else if (op.kind === "sleep") consider(op.fireAt);
-      else consider(op.timeoutAt);
+      else if (op.kind === "waitForEvent") consider(op.timeoutAt);
     }
     return min;
   }
@@ -275,6 +299,19 @@ export class WorkflowRun {
    */
   pendingWaits(): { op: number; name: string; timeoutAt: number | undefined }[] {
     return this.#unsettled("waitForEvent").map((w) => ({ op: w.op, name: w.event, timeoutAt: w.timeoutAt }));
+  }
+
+  /** Unsettled child executions, in op order. */
+  pendingChildren(): PendingChild[] {
+    return this.#unsettled("child").map((c) => ({
+      op: c.op,
+      name: c.name,
+      workflow: c.workflow,
+      version: this.#childVersions.get(c.op) ?? 1,
+      childId: c.childId,
+      input: c.input,
+      started: this.#startedChildren.has(c.op),
+    }));
   }
 
   /**
@@ -397,6 +434,20 @@ export class WorkflowRun {
           `waitForEvent("${wait.event}") timed out: no such event arrived in time.`,
         );
         this.#settle(wait, { error });
+      }
+    },
+    ChildStarted: (e) => {
+      this.#startedChildren.add(e.op);
+    },
+    ChildSucceeded: (e) => {
+      const child = this.#opFor(e, "child");
+      if (child) this.#settle(child, { value: e.result });
+    },
+    ChildFailed: (e) => {
+      const child = this.#opFor(e, "child");
+      if (child) {
+        const error = new ChildFailedError(child.workflow, child.childId, this.#errors.deserialize(e.error));
+        this.#settle(child, { error });
       }
     },
     ExecutionSucceeded: () => {},
@@ -526,6 +577,7 @@ export class WorkflowRun {
         return run.#issueTimer(name, () => at);
       },
       waitForEvent<T>(name: string, options: { timeout?: number | string } = {}) {
+        if (typeof name === "string") assertUserEventName(name, `ctx.waitForEvent("${name}")`);
         const ms =
           options.timeout === undefined ? undefined : parseDuration(options.timeout, "waitForEvent timeout");
         return run.#issue("waitForEvent", name, (base, recorded): WaitOp => {
@@ -544,6 +596,33 @@ export class WorkflowRun {
           }
           return extend<WaitOp>(base, { event: name, timeoutAt });
         }) as Promise<T>;
+      },
+      child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options: ChildOptions = {}): Promise<O> {
+        if (typeof definition?.name !== "string" || typeof definition.fn !== "function") {
+          throw new TypeError("ctx.child(definition, input): definition must be a workflow definition.");
+        }
+        if (options.id !== undefined && (typeof options.id !== "string" || options.id.length === 0)) {
+          throw new TypeError(
+            `ctx.child("${definition.name}", input, { id }): id must be a non-empty string.`,
+          );
+        }
+        assertPlainData(input, `The input of child workflow "${definition.name}"`);
+        return run.#issue("child", definition.name, (base, recorded): ChildOp => {
+          const childId = recorded
+            ? (recorded.event as EventOfType<"ChildStarted">).childId
+            : (options.id ?? `${run.executionId}/${base.name}`);
+          if (!recorded) {
+            run.#newEvents.push({
+              type: "ChildStarted",
+              op: base.op,
+              name: base.name,
+              workflow: definition.name,
+              childId,
+            });
+          }
+          run.#childVersions.set(base.op, definition.version);
+          return extend<ChildOp>(base, { workflow: definition.name, childId, input });
+        }) as Promise<O>;
       },
       now: () => run.#now,
       random: () => run.#random(),
@@ -576,6 +655,8 @@ function isCompletion(event: JournalEvent): boolean {
     case "TimerFired":
     case "EventReceived":
     case "EventWaitTimedOut":
+    case "ChildSucceeded":
+    case "ChildFailed":
       return true;
     case "StepFailed":
       return event.retryAt === undefined;

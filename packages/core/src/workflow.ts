@@ -27,6 +27,15 @@ export interface WaitForEventOptions {
   timeout?: Duration;
 }
 
+export interface ChildOptions {
+  /**
+   * The child's execution id. Default `<parent id>/<op identity>` (the child's workflow
+   * name, `name#n` when repeated), stable across replays, so a restarted parent finds
+   * the child it started instead of starting another.
+   */
+  id?: string;
+}
+
 /** Logs that are written once, live, and not again on replay. */
 export interface WorkflowLogger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -37,7 +46,7 @@ export interface WorkflowLogger {
 
 /**
  * What a workflow function gets as `ctx`. Every awaited operation (`step`,
- * `sleep`, `sleepUntil`, `waitForEvent`) is journaled; `now`, `random` and `ulid`
+ * `sleep`, `sleepUntil`, `waitForEvent`, `child`) is journaled; `now`, `random` and `ulid`
  * are deterministic, so replay sees the same values. Operation names identify
  * operations in the journal and states in the diagram: use string literals.
  */
@@ -52,6 +61,16 @@ export interface WorkflowContext {
   sleepUntil(name: string, until: Date | number): Promise<void>;
   /** Resolves with the next event of this name sent to the execution (also one sent before the wait). */
   waitForEvent<T = unknown>(name: string, options?: WaitForEventOptions): Promise<T>;
+  /**
+   * Starts `definition` as a child execution with `input` and resolves with its output;
+   * rejects with ChildFailedError (its error as `cause`) when it fails or is cancelled.
+   * The child runs on any worker that has its workflow, and survives parent restarts.
+   * Cancelling the parent requests cancellation of the children it waits for.
+   *
+   * @example
+   * const receipt = await ctx.child(chargeCard, { orderId, amount });
+   */
+  child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<O>;
   /** Time of the latest journaled event the code has seen, in epoch ms. Use instead of Date.now(). */
   now(): number;
   /** A number in [0, 1), from a seed fixed at start. Use instead of Math.random(). */

@@ -1,0 +1,232 @@
+import { newSeed } from "./deterministic-random.js";
+import type { EngineEnv } from "./engine-env.js";
+import {
+  CancelledError,
+  ExecutionAlreadyExistsError,
+  InvalidArgumentError,
+  LeaseLostError,
+  SteplineError,
+} from "./errors.js";
+import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
+import type { ExecutionRecord } from "./store.js";
+import type { WorkflowRun } from "./workflow-run.js";
+
+/**
+ * The inbox event a finished child sends its parent. It only wakes the parent (a
+ * parked one becomes due); the parent then reads the child's outcome from the child's
+ * own record and journal. Event names starting with "stepline." are reserved for it.
+ */
+export const CHILD_FINISHED_EVENT = "stepline.child-finished";
+
+/** Refuses event names in the reserved "stepline." namespace. */
+export function assertUserEventName(name: string, where: string): void {
+  if (name.startsWith("stepline.")) {
+    throw new InvalidArgumentError(
+      `${where}: event names starting with "stepline." are reserved for Stepline's own events; choose another name than "${name}".`,
+    );
+  }
+}
+
+/** What creating an execution needs; `parent` is set for a child. */
+export interface ExecutionToCreate {
+  id: string;
+  workflow: string;
+  version: number;
+  input: unknown;
+  parent?: string;
+}
+
+/**
+ * Creates an execution with its ExecutionStarted entry, or finds the existing one with
+ * this id (nothing is written then). Throws SerializationError or PayloadTooLargeError,
+ * writing nothing, when the input cannot be journaled.
+ */
+export async function createExecution(
+  env: EngineEnv,
+  execution: ExecutionToCreate,
+): Promise<{ created: boolean; record: ExecutionRecord }> {
+  const now = env.clock.now();
+  const started: JournalEvent = {
+    type: "ExecutionStarted",
+    seq: 0,
+    at: now,
+    workflow: execution.workflow,
+    version: execution.version,
+    input: execution.input,
+    seed: newSeed(),
+    ...(execution.parent === undefined ? {} : { parent: execution.parent }),
+  };
+  const bytes = env.codec.encode(started, `The input of workflow "${execution.workflow}"`);
+  env.listenForFinishes();
+  const result = await env.store.executions.create({
+    id: execution.id,
+    workflow: execution.workflow,
+    createdAt: now,
+    started: bytes,
+  });
+  if (result.created) env.wake();
+  return result;
+}
+
+/** Wakes the parent of a finished child; a parent that has ended already needs nothing. */
+export async function notifyParent(env: EngineEnv, parentId: string, childId: string): Promise<void> {
+  const now = env.clock.now();
+  const bytes = env.codec.encode({ name: CHILD_FINISHED_EVENT, payload: childId, at: now }, "child notice");
+  try {
+    await env.store.inbox.send(parentId, bytes, now);
+  } catch (error) {
+    env.log("debug", "the parent of a finished child did not take its notice", {
+      executionId: childId,
+      parent: parentId,
+      error: String(error),
+    });
+  }
+  env.wake();
+}
+
+/**
+ * The completion event of child op `op` if the child has ended: ChildSucceeded with its
+ * output, or ChildFailed with its error (a CancelledError when it was cancelled).
+ */
+export async function childCompletion(
+  env: EngineEnv,
+  child: { op: number; childId: string },
+): Promise<NewEvent | undefined> {
+  const record = await env.store.executions.get(child.childId);
+  if (!record || record.journalLength === 0) return undefined;
+  const [end] = await env.readJournal(child.childId, record.journalLength - 1);
+  if (!end || !isTerminalEvent(end)) return undefined;
+  if (end.type === "ExecutionSucceeded") return { type: "ChildSucceeded", op: child.op, result: end.output };
+  const error =
+    end.type === "ExecutionFailed"
+      ? end.error
+      : env.errors.serialize(
+          new CancelledError(
+            `Execution "${child.childId}" was cancelled${end.reason ? `: ${end.reason}` : ""}.`,
+          ),
+        );
+  return { type: "ChildFailed", op: child.op, error };
+}
+
+/** How long a parent whose only pending operations are children is held before it is parked. */
+const CHILD_HOLD_MS = 1_000;
+/** A parked parent looks at its children this often even if no notice reaches it. */
+export const CHILD_POLL_MS = 60_000;
+
+/**
+ * The children one execution runner waits for: creates them before their ChildStarted
+ * is journaled, watches for them to finish (finish notices of this engine and of the
+ * store, and a poll every `pollInterval`), and turns their outcomes into completions.
+ */
+export class ChildTracker {
+  readonly #env: EngineEnv;
+  readonly #wake: () => void;
+  readonly #watching = new Map<string, () => void>();
+  /** A look at the children is due: after the claim, and when one was heard to finish. */
+  #checkNow = true;
+  #nextPoll = 0;
+  #idleSince: number | undefined;
+
+  constructor(env: EngineEnv, wake: () => void) {
+    this.#env = env;
+    this.#wake = wake;
+  }
+
+  /**
+   * Creates the child of each proposed ChildStarted (idempotent on its id, so a replay
+   * after a crash finds the child it started). Returns a ChildFailed for each child that
+   * cannot be created: its input cannot be journaled, or its id is taken by another workflow.
+   */
+  async start(run: WorkflowRun, proposed: readonly NewEvent[]): Promise<NewEvent[]> {
+    const failed: NewEvent[] = [];
+    for (const event of proposed) {
+      if (event.type !== "ChildStarted") continue;
+      const child = run.pendingChildren().find((c) => c.op === event.op);
+      if (!child) continue;
+      try {
+        const { record } = await createExecution(this.#env, {
+          id: child.childId,
+          workflow: child.workflow,
+          version: child.version,
+          input: child.input,
+          parent: run.executionId,
+        });
+        if (record.workflow !== child.workflow) {
+          throw new ExecutionAlreadyExistsError(
+            child.childId,
+            `Execution "${child.childId}" already exists and runs workflow "${record.workflow}", not "${child.workflow}". Give the child another id.`,
+          );
+        }
+      } catch (error) {
+        if (!SteplineError.is(error) || LeaseLostError.is(error)) throw error;
+        failed.push({ type: "ChildFailed", op: event.op, error: this.#env.errors.serialize(error) });
+      }
+    }
+    return failed;
+  }
+
+  /** Completions of started children that have ended, when a look is due at `now`. */
+  async completions(run: WorkflowRun, now: number): Promise<NewEvent[]> {
+    const started = run.pendingChildren().filter((child) => child.started);
+    this.#watch(started.map((child) => child.childId));
+    if (started.length === 0 || (!this.#checkNow && now < this.#nextPoll)) return [];
+    this.#checkNow = false;
+    this.#nextPoll = now + this.#env.pollInterval;
+    const outcomes = await Promise.all(started.map((child) => childCompletion(this.#env, child)));
+    const ended = outcomes.filter((outcome) => outcome !== undefined);
+    this.#idleSince = ended.length > 0 ? undefined : (this.#idleSince ?? now);
+    return ended;
+  }
+
+  /** When the runner should look at its children again; null when it waits for none. */
+  checkAt(run: WorkflowRun): number | null {
+    if (!run.pendingChildren().some((child) => child.started)) return null;
+    return this.#checkNow ? 0 : this.#nextPoll;
+  }
+
+  /** True while the runner should keep the execution in memory for its children. */
+  holding(run: WorkflowRun, now: number): boolean {
+    if (this.checkAt(run) === null) return false;
+    return this.#idleSince === undefined || now - this.#idleSince < CHILD_HOLD_MS;
+  }
+
+  /** Requests cancellation of the started children still running (the parent was cancelled). */
+  async cancelAll(run: WorkflowRun, reason: string | undefined): Promise<void> {
+    const now = this.#env.clock.now();
+    const started = run.pendingChildren().filter((child) => child.started);
+    await Promise.all(
+      started.map(async (child) => {
+        try {
+          await this.#env.store.executions.requestCancel(
+            child.childId,
+            reason ?? "the parent was cancelled",
+            now,
+          );
+          this.#env.notifyCancel(child.childId, reason);
+        } catch (error) {
+          if (!SteplineError.is(error)) throw error; // finished or gone: nothing to cancel
+        }
+      }),
+    );
+  }
+
+  dispose(): void {
+    for (const unsubscribe of this.#watching.values()) unsubscribe();
+    this.#watching.clear();
+  }
+
+  #watch(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (this.#watching.has(id)) continue;
+      this.#env.listenForFinishes();
+      this.#watching.set(
+        id,
+        this.#env.onFinished(id, () => {
+          this.#watching.delete(id);
+          this.#checkNow = true;
+          this.#wake();
+        }),
+      );
+    }
+  }
+}
