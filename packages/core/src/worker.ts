@@ -111,7 +111,9 @@ export class Worker {
         if (claimed === free) continue;
       }
       if (!this.#running) break;
-      await this.#waitForIdle(await this.#idleTime());
+      // Woken while claiming (work was made due meanwhile): claim again without asking
+      // the store for its next due time first.
+      await this.#waitForIdle(this.#idle.signal.aborted ? 0 : await this.#idleTime());
     }
   }
 
