@@ -25,7 +25,10 @@
 ]]
 --- @include "record"
 
-local record = load_record(KEYS[1])
+-- What the lease check, the cancellation detail and release_changes read.
+local record = load_fields(KEYS[1], {
+  "token", "status", "leaseOwner", "journalLength", "inboxLength", "cancelRequested", "cancelReason",
+})
 local problem, detail = lease_problem(record, ARGV[1])
 if problem then return reply(problem, detail, KEYS[1]) end
 if tonumber(record.journalLength) ~= tonumber(ARGV[2]) then

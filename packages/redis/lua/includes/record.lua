@@ -24,6 +24,18 @@ local function load_record(key)
   return record
 end
 
+-- Only `fields` of the record (HMGET: cheaper than the whole hash on a hot path), or
+-- nil when it does not exist. `fields` must include "token", which every record has.
+local function load_fields(key, fields)
+  local values = redis.call("HMGET", key, unpack(fields))
+  local record = {}
+  for i = 1, #fields do
+    if values[i] then record[fields[i]] = values[i] end
+  end
+  if not record.token then return nil end
+  return record
+end
+
 -- Writes `changes` to the record; a field set to false is deleted (it becomes null).
 local function save_changes(key, changes)
   local set, del = {}, {}
