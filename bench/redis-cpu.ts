@@ -1,8 +1,10 @@
 /**
  * Where the Redis phase's time goes: runs 10-step workflows for 4 s with one worker
  * process and 100 executions in flight (as bench/redis-phase.ts does), and prints
- * steps/s with the CPU share of redis-server (INFO cpu), of this client process and
- * of the worker process (process.cpuUsage(), reported by the worker).
+ * steps/s, and the CPU each process used per step and as a share of one core:
+ * redis-server (INFO cpu), this client process and the worker process
+ * (process.cpuUsage() from when it was ready, reported by the worker), with how busy
+ * the worker's event loop was.
  *
  * Run from the top of the repository: `pnpm --filter @stepline/bench run redis-cpu`.
  */
@@ -46,16 +48,23 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - started) / 1000;
-const redisShare = (await redisCpu()) - redisBefore;
+const redisSeconds = (await redisCpu()) - redisBefore;
 const client = process.cpuUsage(clientBefore);
-const report = once(worker, "message") as Promise<[{ commands: number; cpuMicros: number }]>;
+const report = once(worker, "message") as Promise<[{ cpuMicros: number; loopBusy: number }]>;
 worker.kill("SIGTERM");
-const [{ cpuMicros }] = await report;
-const percent = (cpuSeconds: number) => `${Math.round((cpuSeconds / seconds) * 100)}%`;
+const [{ cpuMicros, loopBusy }] = await report;
+const steps = done * 10;
+const perStep = (micros: number) => `${Math.round(micros / steps)} us`;
+const share = (micros: number) => `${Math.round((micros / 1e6 / seconds) * 100)}%`;
+const clientMicros = client.user + client.system;
+console.log(`${Math.round(steps / seconds)} steps/s in ${SECONDS} s`);
 console.log(
-  `${Math.round((done * 10) / seconds)} steps/s; CPU of a core: redis-server ${percent(redisShare)}, ` +
-    `client ${percent((client.user + client.system) / 1e6)}, worker ${percent(cpuMicros / 1e6)} ` +
-    "(the worker's share covers its whole life, start-up included)",
+  `CPU per step: redis-server ${perStep(redisSeconds * 1e6)}, client ${perStep(clientMicros)}, ` +
+    `worker ${perStep(cpuMicros)}`,
+);
+console.log(
+  `CPU of a core: redis-server ${share(redisSeconds * 1e6)}, client ${share(clientMicros)}, ` +
+    `worker ${share(cpuMicros)}; the worker's event loop was busy ${Math.round(loopBusy * 100)}% of the time`,
 );
 await engine.close();
 admin.disconnect();

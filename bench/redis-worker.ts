@@ -1,6 +1,7 @@
 /**
  * A benchmark worker process on Redis: runs tenSteps until SIGTERM, then reports the
- * number of Redis commands it sent.
+ * number of Redis commands it sent, and the CPU time and event-loop utilization it used
+ * since it was ready.
  * Usage: node --conditions=@stepline/source --import tsx redis-worker.ts <redis url> <concurrency>
  */
 import { createEngine } from "@stepline/core";
@@ -18,10 +19,16 @@ const worker = engine.worker({
   leaseMs: 30_000,
 });
 await worker.start();
+// CPU and event-loop use are counted from here: start-up (loading TypeScript) is not the run.
+const cpuAtReady = process.cpuUsage();
+const loopAtReady = performance.eventLoopUtilization();
 process.send?.("ready");
 process.on("SIGTERM", async () => {
+  const cpu = process.cpuUsage(cpuAtReady);
+  const loopBusy = performance.eventLoopUtilization(loopAtReady).utilization;
   await worker.stop();
   await engine.close();
-  const cpu = process.cpuUsage();
-  process.send?.({ commands: commandsSent(), cpuMicros: cpu.user + cpu.system }, () => process.exit(0));
+  process.send?.({ commands: commandsSent(), cpuMicros: cpu.user + cpu.system, loopBusy }, () =>
+    process.exit(0),
+  );
 });
