@@ -9,7 +9,9 @@
  *      same store kind, same concurrency: the ratio is the engine's own cost.
  *   3. Replay of a 10,000-event journal (5,000 steps), events/s.
  *      Baseline: decoding the same 10,000 events with the codec alone.
- *   4. Redis (bench/redis-phase.ts): 10-step workflows with 1 and 2 worker processes,
+ *   4. Compiling a generated 2,000-line workflow file (packages/compiler/bench),
+ *      median ms after warm-up. Baseline: parsing it alone with oxc-parser.
+ *   5. Redis (bench/redis-phase.ts): 10-step workflows with 1 and 2 worker processes,
  *      steps/s and p50/p99 step latency. Baseline: an ioredis pipeline of the same
  *      number of commands. Skipped, with a line saying so, without redis-server.
  *
@@ -31,6 +33,11 @@ import {
   workflow,
 } from "@stepline/core";
 import { lmdbStore } from "@stepline/lmdb";
+import {
+  generateWorkflowSource,
+  measureCompile,
+  measureParse,
+} from "../packages/compiler/bench/compile-bench.js";
 import { Progress } from "./progress.js";
 import { benchRedis } from "./redis-phase.js";
 import { STEPS, tenSteps } from "./workflows.js";
@@ -258,6 +265,21 @@ for (const inFlight of [1, 50]) {
     name: "replay of a 10,000-event journal: ms",
     value: (10_000 / (1 / (1 / replayRate + 1 / decode))) * 1000,
     unit: "ms",
+  });
+}
+
+{
+  const source = generateWorkflowSource(2_000);
+  const lines = source.split("\n").length - 1;
+  progress.update(`compile a generated ${lines}-line workflow`, 0, "runs");
+  const { medianMs } = measureCompile(source);
+  const parseMs = measureParse(source);
+  progress.done(`compile a generated ${lines}-line workflow`);
+  results.push({
+    name: `compile a generated ${lines}-line workflow: median ms after warm-up`,
+    value: medianMs,
+    unit: "ms",
+    baseline: { name: "oxc-parser parse alone", value: parseMs },
   });
 }
 

@@ -42,16 +42,21 @@ export function fakeClock(start = Date.UTC(2030, 0, 1)): FakeClock {
     sleep(ms, signal) {
       return new Promise<void>((resolve) => {
         if (signal?.aborted) return resolve();
-        const timer: Timer = { at: now + Math.max(0, ms), resolve };
-        timers.push(timer);
-        signal?.addEventListener(
-          "abort",
-          () => {
-            timers = timers.filter((t) => t !== timer);
+        const aborted = () => {
+          timers = timers.filter((t) => t !== timer);
+          resolve();
+        };
+        // A timer that fires takes its abort listener with it: sleeps on one long-lived
+        // signal (a worker's) must not pile listeners up on it.
+        const timer: Timer = {
+          at: now + Math.max(0, ms),
+          resolve: () => {
+            signal?.removeEventListener("abort", aborted);
             resolve();
           },
-          { once: true },
-        );
+        };
+        timers.push(timer);
+        signal?.addEventListener("abort", aborted, { once: true });
       });
     },
     async advance(duration) {

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { compile } from "./compile.js";
+import type { ChoiceState, WorkflowMachine } from "./ir.js";
+
+const wrap = (body: string, extra = "") =>
+  `import { workflow } from "@stepline/core";\n${extra}\nexport const w = workflow("w", async (ctx, input: any) => {\n${body}\n});\n`;
+
+function only(source: string): WorkflowMachine {
+  const { machines, diagnostics } = compile(source, { fileName: "w.ts" });
+  expect(diagnostics).toEqual([]);
+  return machines[0] as WorkflowMachine;
+}
+
+describe("compile", () => {
+  it("folds an else-if chain into one Choice with a rule per condition", () => {
+    const machine = only(
+      wrap(
+        `if (input.a) await ctx.step("a", f); else if (input.b) await ctx.step("b", f); else await ctx.step("c", f);`,
+        "const f = () => 1;",
+      ),
+    );
+    const choices = machine.states.filter((s): s is ChoiceState => s.kind === "choice");
+    expect(choices).toHaveLength(1);
+    expect(choices[0]?.choices.map((rule) => rule.condition)).toEqual(["input.a", "input.b"]);
+    expect(choices[0]?.otherwise.label).toBe("else");
+  });
+
+  it("numbers repeated names by the step-identity rule", () => {
+    const machine = only(wrap(`await ctx.step("email", () => 1);\nawait ctx.step("email", () => 2);`));
+    expect(machine.states.map((s) => s.name)).toEqual(["email", "email#2"]);
+  });
+
+  it("reports a parse error as a diagnostic, not an exception", () => {
+    const { machines, diagnostics } = compile("export const = ;", { fileName: "bad.ts" });
+    expect(machines).toEqual([]);
+    expect(diagnostics[0]).toMatchObject({ file: "bad.ts", line: 1, severity: "error", code: "parse-error" });
+  });
+
+  it("leaves an imported helper opaque when no resolver is given, and inlines it with one", () => {
+    const source = wrap(`await notify(ctx);`, `import { notify } from "./notify.js";`);
+    const without = compile(source, { fileName: "w.ts" });
+    expect(without.diagnostics.map((d) => d.code)).toEqual(["unresolved-helper"]);
+    const helper = `export async function notify(c: any) { await c.step("mail", () => 1); }`;
+    const withResolver = compile(source, {
+      fileName: "w.ts",
+      resolveImport: (specifier, from) =>
+        specifier === "./notify.js" && from === "w.ts"
+          ? { fileName: "notify.ts", sourceText: helper }
+          : undefined,
+    });
+    expect(withResolver.diagnostics).toEqual([]);
+    expect(withResolver.machines[0]?.states.map((s) => [s.name, s.loc.file])).toEqual([
+      ["mail", "notify.ts"],
+    ]);
+  });
+
+  it("warns when a retry policy is not a literal and draws the defaults", () => {
+    const { machines, diagnostics } = compile(
+      wrap(`await ctx.step("a", () => 1, { retry: input.policy });`),
+      {
+        fileName: "w.ts",
+      },
+    );
+    expect(diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([
+      ["warning", "option-not-literal", 4],
+    ]);
+    expect(machines[0]?.states[0]).toMatchObject({ kind: "task", retry: { known: false, maxAttempts: 3 } });
+  });
+
+  it("swallows a failure handled by .catch on the step", () => {
+    const machine = only(wrap(`await ctx.step("a", () => 1).catch(() => 0);\nawait ctx.step("b", () => 1);`));
+    expect(machine.states[0]).toMatchObject({ name: "a", next: "s2", catch: "s2" });
+  });
+});

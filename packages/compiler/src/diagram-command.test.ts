@@ -1,0 +1,86 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { example, FIXTURES_DIR } from "./__fixtures__/fixture-catalog.js";
+import { type DiagramIO, runDiagramCommand } from "./diagram-command.js";
+
+function fakeIO() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const written = new Map<string, string>();
+  const io: DiagramIO = {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    readFile: (path) => readFile(path, "utf8"),
+    writeFile: async (path, text) => {
+      written.set(path, text);
+    },
+  };
+  return { io, out: () => out.join(""), err: () => err.join(""), written };
+}
+
+describe("stepline diagram", () => {
+  it("prints Mermaid by default", async () => {
+    const { io, out, err } = fakeIO();
+    expect(await runDiagramCommand([example.file], io)).toBe(0);
+    expect(out()).toMatch(/^stateDiagram-v2\n/);
+    expect(out()).toContain('state "reserve (5 attempts)" as s1');
+    expect(err()).toBe("");
+  });
+
+  it.each([
+    ["asl", /"StartAt": "reserve"/],
+    ["json", /"workflow": "fulfillOrder"/],
+    ["dot", /^digraph "fulfillOrder" \{/],
+    ["svg", /<svg[\s\S]*reserve/],
+  ])("prints --format %s", async (format, pattern) => {
+    const { io, out } = fakeIO();
+    expect(await runDiagramCommand([example.file, "--format", format], io)).toBe(0);
+    expect(out()).toMatch(pattern);
+  });
+
+  it("writes to -o and picks a workflow with --workflow", async () => {
+    const file = join(FIXTURES_DIR, "child", "workflow.ts");
+    const { io, out, written } = fakeIO();
+    expect(await runDiagramCommand([file, "--workflow", "shipOrder", "-o", "out.mmd"], io)).toBe(0);
+    expect(out()).toBe("");
+    expect(written.get("out.mmd")).toContain('state "packOrder (child workflow)"');
+  });
+
+  it("asks for --workflow when a file defines several, and names them", async () => {
+    const { io, err } = fakeIO();
+    expect(await runDiagramCommand([join(FIXTURES_DIR, "child", "workflow.ts")], io)).toBe(1);
+    expect(err()).toContain('defines "packOrder", "shipOrder"; pick one with --workflow NAME.');
+    const unknown = fakeIO();
+    expect(await runDiagramCommand([example.file, "-w", "nope"], unknown.io)).toBe(1);
+    expect(unknown.err()).toContain('has no workflow "nope"; it defines "fulfillOrder"');
+  });
+
+  it("says a missing file in one line, with no stack trace", async () => {
+    const { io, err } = fakeIO();
+    expect(await runDiagramCommand(["no/such/file.ts"], io)).toBe(1);
+    expect(err()).toBe("stepline diagram: cannot read no/such/file.ts: no such file\n");
+  });
+
+  it("exits 2 on a bad flag, a bad format or a missing file argument", async () => {
+    const flag = fakeIO();
+    expect(await runDiagramCommand([example.file, "--colour"], flag.io)).toBe(2);
+    expect(flag.err().split("\n")[0]).toMatch(/^stepline diagram: Unknown option '--colour'/);
+    const format = fakeIO();
+    expect(await runDiagramCommand([example.file, "--format", "png"], format.io)).toBe(2);
+    expect(format.err()).toBe(
+      'stepline diagram: unknown format "png"; use one of mermaid, asl, dot, svg, json.\n',
+    );
+    expect(await runDiagramCommand([], fakeIO().io)).toBe(2);
+  });
+
+  it("prints diagnostics and exits 1 when it had to draw opaque states", async () => {
+    const { io, out, err } = fakeIO();
+    const file = join(FIXTURES_DIR, "refused", "recursion", "workflow.ts");
+    expect(await runDiagramCommand([file], io)).toBe(1);
+    expect(err()).toMatch(
+      /recursion\/workflow\.ts:5:20 error recursive-helper: retryUntilDone\(\.\.\.\) calls itself/,
+    );
+    expect(out()).toContain("opaque");
+  });
+});

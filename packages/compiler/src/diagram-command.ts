@@ -1,0 +1,171 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { toASL } from "./asl.js";
+import { compile } from "./compile.js";
+import type { ImportResolver } from "./compile-scope.js";
+import { formatDiagnostic } from "./diagnostics.js";
+import { toDot } from "./dot.js";
+import type { WorkflowMachine } from "./ir.js";
+import { toMermaid } from "./mermaid.js";
+import { toSVG } from "./svg.js";
+
+/** Where the command reads and writes; the CLI passes the process's, tests pass fakes. */
+export interface DiagramIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readFile(path: string): Promise<string>;
+  writeFile(path: string, text: string): Promise<void>;
+  /** Resolves helper and child-workflow imports; default {@link fileSystemResolver}. */
+  resolveImport?: ImportResolver;
+}
+
+const FORMATS = ["mermaid", "asl", "dot", "svg", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+export const DIAGRAM_USAGE = `Usage: stepline diagram <file.ts> [--format mermaid|asl|dot|svg|json] [--workflow NAME] [-o FILE]
+
+Draws the state machine of the workflow defined in <file.ts>.
+  -f, --format     mermaid (default), asl (Amazon States Language), dot, svg, json (the compiler's IR)
+  -w, --workflow   which workflow, when the file defines several
+  -o, --output     write to FILE instead of standard output
+  -h, --help       show this help
+`;
+
+/**
+ * Reads relative imports from disk: `./helpers.js` is tried as written, then as
+ * `.ts`, `.tsx`, `/index.ts`. Bare specifiers (packages) are not followed.
+ *
+ * @example
+ * compile(text, { fileName, resolveImport: fileSystemResolver });
+ */
+export const fileSystemResolver: ImportResolver = (specifier, fromFile) => {
+  if (!specifier.startsWith(".")) return undefined;
+  const base = resolve(dirname(fromFile), specifier);
+  const stem = base.replace(/\.(m|c)?js$/, "");
+  const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${base}.ts`, `${base}/index.ts`];
+  for (const candidate of candidates) {
+    if (candidate.endsWith(".ts") || candidate.endsWith(".tsx") || candidate.endsWith(".mts")) {
+      if (existsSync(candidate)) return { fileName: candidate, sourceText: readFileSync(candidate, "utf8") };
+    }
+  }
+  return undefined;
+};
+
+/**
+ * `stepline diagram`: compiles a workflow file and prints (or writes) its diagram.
+ * Diagnostics go to stderr, one line each. Exit code 0 when drawn, 1 when the file
+ * cannot be read or parsed, has no such workflow, or the compiler had to leave
+ * opaque states; 2 for a usage error.
+ *
+ * @example
+ * const code = await runDiagramCommand(["src/workflow.ts", "--format", "asl"], {
+ *   stdout: (t) => process.stdout.write(t),
+ *   stderr: (t) => process.stderr.write(t),
+ *   readFile: (p) => readFile(p, "utf8"),
+ *   writeFile: (p, t) => writeFile(p, t),
+ * });
+ * process.exitCode = code;
+ */
+export async function runDiagramCommand(argv: readonly string[], io: DiagramIO): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    io.stderr(`stepline diagram: ${(error as Error).message}\n${DIAGRAM_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(DIAGRAM_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    io.stderr(
+      `stepline diagram: give exactly one workflow file (got ${positionals.length}).\n${DIAGRAM_USAGE}`,
+    );
+    return 2;
+  }
+  const format = (values.format ?? "mermaid") as Format;
+  if (!FORMATS.includes(format)) {
+    io.stderr(`stepline diagram: unknown format "${format}"; use one of ${FORMATS.join(", ")}.\n`);
+    return 2;
+  }
+  const file = positionals[0] as string;
+  let text: string;
+  try {
+    text = await io.readFile(file);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    io.stderr(
+      `stepline diagram: cannot read ${file}: ${code === "ENOENT" ? "no such file" : (error as Error).message}\n`,
+    );
+    return 1;
+  }
+  const { machines, diagnostics } = compile(text, {
+    fileName: file,
+    resolveImport: io.resolveImport ?? fileSystemResolver,
+  });
+  for (const diagnostic of diagnostics) io.stderr(`${formatDiagnostic(diagnostic)}\n`);
+  const machine = pick(machines, values.workflow, file, io);
+  if (!machine) return 1;
+  const output = await render(machine, format);
+  if (values.output) await io.writeFile(values.output, output);
+  else io.stdout(output);
+  return diagnostics.some((d) => d.severity === "error") ? 1 : 0;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: "string", short: "f" },
+      workflow: { type: "string", short: "w" },
+      output: { type: "string", short: "o" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+function pick(
+  machines: WorkflowMachine[],
+  wanted: string | undefined,
+  file: string,
+  io: DiagramIO,
+): WorkflowMachine | undefined {
+  const names = machines.map((m) => m.workflow);
+  if (wanted !== undefined) {
+    const found = machines.find((m) => m.workflow === wanted);
+    if (!found) {
+      io.stderr(
+        `stepline diagram: ${file} has no workflow "${wanted}"; it defines ${names.length > 0 ? names.map((n) => `"${n}"`).join(", ") : "none"}.\n`,
+      );
+    }
+    return found;
+  }
+  if (machines.length === 1) return machines[0];
+  if (machines.length === 0)
+    io.stderr(`stepline diagram: ${file} defines no workflow("name", fn) the compiler could read.\n`);
+  else
+    io.stderr(
+      `stepline diagram: ${file} defines ${names.map((n) => `"${n}"`).join(", ")}; pick one with --workflow NAME.\n`,
+    );
+  return undefined;
+}
+
+async function render(machine: WorkflowMachine, format: Format): Promise<string> {
+  switch (format) {
+    case "mermaid":
+      return toMermaid(machine);
+    case "asl":
+      return `${JSON.stringify(toASL(machine), null, 2)}\n`;
+    case "dot":
+      return toDot(machine);
+    case "svg":
+      return toSVG(machine);
+    case "json":
+      return `${JSON.stringify(machine, null, 2)}\n`;
+  }
+}

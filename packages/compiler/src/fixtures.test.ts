@@ -1,0 +1,45 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileFixture, example, fixtures } from "./__fixtures__/fixture-catalog.js";
+import { toASL } from "./asl.js";
+import { allStates } from "./ir.js";
+import { toMermaid } from "./mermaid.js";
+
+const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
+  isValid: boolean;
+  errorsText(separator?: string): string;
+};
+
+describe.each([...fixtures, example])("fixture $name", (fixture) => {
+  const { machines, diagnostics } = compileFixture(fixture);
+
+  it("compiles without diagnostics", () => {
+    expect(diagnostics).toEqual([]);
+    expect(machines.length).toBeGreaterThan(0);
+    for (const machine of machines) {
+      expect([...allStates(machine)].filter((state) => state.kind === "opaque")).toEqual([]);
+    }
+  });
+
+  it("emits ASL that asl-validator accepts", () => {
+    for (const machine of machines) {
+      const result = validateAsl(toASL(machine));
+      expect(result.errorsText(), `${machine.workflow}`).toBe("");
+      expect(result.isValid).toBe(true);
+    }
+  });
+
+  it("matches the expected IR, ASL and Mermaid", async () => {
+    await expect(`${JSON.stringify(machines, null, 2)}\n`).toMatchFileSnapshot(
+      join(fixture.dir, "expected.ir.json.snap"),
+    );
+    const asl = machines.map((machine) => toASL(machine));
+    await expect(`${JSON.stringify(asl, null, 2)}\n`).toMatchFileSnapshot(
+      join(fixture.dir, "expected.asl.json.snap"),
+    );
+    await expect(machines.map((machine) => toMermaid(machine)).join("\n")).toMatchFileSnapshot(
+      join(fixture.dir, "expected.mmd"),
+    );
+  });
+});

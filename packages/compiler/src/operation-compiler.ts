@@ -1,0 +1,198 @@
+import type { Argument, CallExpression, Expression, Node } from "oxc-parser";
+import { type OperationMethod, unwrap } from "./ast.js";
+import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
+import type { ChildState, EventState, OperationName, State, TaskState, WaitState } from "./ir.js";
+import type { Ref } from "./machine-builder.js";
+import { literalName, readOperationName } from "./operation-names.js";
+import { literalDurationMs, propertyOf, readRetrySpec, toSeconds } from "./retry-spec.js";
+
+const plain = (argument: Argument | undefined): Expression | undefined =>
+  argument && argument.type !== "SpreadElement" ? argument : undefined;
+
+/**
+ * One context operation: a Task (step), a Wait (sleep, sleepUntil), a callback
+ * Task (waitForEvent) or a child-execution Task (child). The state carries the
+ * enclosing `try`'s Catch.
+ */
+export function compileOperation(
+  c: BodyCompiler,
+  call: CallExpression,
+  method: OperationMethod,
+  next: Ref,
+  scope: Scope,
+  awaited: boolean,
+): Ref {
+  const source = c.text(scope, call.callee);
+  if (!awaited) {
+    return c.opaque(
+      scope,
+      call,
+      "operation-not-awaited",
+      `${source}(...) is not awaited where it is called, so it runs alongside the code after it. Await it, or put it directly in Promise.all([...]).`,
+      next,
+    );
+  }
+  if (call.arguments.some((argument) => argument.type === "SpreadElement")) {
+    return c.opaque(
+      scope,
+      call,
+      "dynamic-operation",
+      `${source}(...) takes spread arguments; pass them one by one.`,
+      next,
+    );
+  }
+  const loc = c.locate(scope, call);
+  let state: State;
+  if (method === "child") {
+    const workflow = childWorkflowName(c, scope, plain(call.arguments[0]));
+    state = {
+      id: "",
+      kind: "child",
+      name: workflow,
+      loc,
+      workflow,
+      operation: literalName(workflow),
+    } satisfies ChildState;
+  } else {
+    const name = readOperationName(
+      plain(call.arguments[0]),
+      (node) => c.text(scope, node),
+      scope.module.constants,
+      scope.loopVariables,
+    );
+    if ("problem" in name) {
+      return c.opaque(
+        scope,
+        call,
+        "dynamic-operation-name",
+        `${source}(...) cannot be drawn: ${name.problem}. Operation names are identities in the journal and states in the diagram: use a string literal, or a template literal over loop variables only (\`pack-\${item.sku}\`).`,
+        next,
+      );
+    }
+    const built = buildState(c, scope, call, method, name);
+    if (!built) return next;
+    if (typeof built === "string") return c.opaque(scope, call, "operation-in-step-body", built, next);
+    state = built;
+  }
+  const ref = c.add(scope, state, call);
+  c.builder.link(scope.draft, state, "next", next, "omit");
+  const catchTarget = state.kind === "wait" ? undefined : scope.errorTarget();
+  if (catchTarget) c.builder.link(scope.draft, state, "catch", catchTarget);
+  return ref;
+}
+
+/** The state for a step, sleep or wait; a string is the reason to refuse a step. */
+function buildState(
+  c: BodyCompiler,
+  scope: Scope,
+  call: CallExpression,
+  method: Exclude<OperationMethod, "child">,
+  name: OperationName,
+): State | string | undefined {
+  const loc = c.locate(scope, call);
+  const [, second, third] = call.arguments.map(plain);
+  switch (method) {
+    case "step": {
+      if (second && issuesOperations(second, scope)) {
+        return `The body of step "${name.text}" issues operations itself; a step body runs once and its result is journaled, so operations inside it are not replayed. Move them out of the step, into the workflow body.`;
+      }
+      const options = third ? unwrap(third) : undefined;
+      let retryNode: Expression | undefined;
+      let timeoutNode: Expression | undefined;
+      if (options && options.type !== "ObjectExpression") {
+        warnNotLiteral(c, scope, options, `the options of step "${name.text}"`);
+      } else if (options) {
+        retryNode = propertyOf(options, "retry");
+        timeoutNode = propertyOf(options, "timeout");
+      }
+      const { spec, notLiteral } = readRetrySpec(retryNode);
+      if (notLiteral)
+        warnNotLiteral(c, scope, retryNode as Node, `retry.${notLiteral} of step "${name.text}"`);
+      const timeoutMs = literalDurationMs(timeoutNode);
+      if (timeoutNode && timeoutMs === undefined)
+        warnNotLiteral(c, scope, timeoutNode, `the timeout of step "${name.text}"`);
+      return {
+        id: "",
+        kind: "task",
+        name: name.text,
+        loc,
+        step: name,
+        retry: spec,
+        ...(timeoutMs === undefined ? {} : { timeoutSeconds: toSeconds(timeoutMs) }),
+      } satisfies TaskState;
+    }
+    case "sleep":
+    case "sleepUntil": {
+      const ms = method === "sleep" ? literalDurationMs(second) : undefined;
+      return {
+        id: "",
+        kind: "wait",
+        name: name.text,
+        loc,
+        timer: name,
+        until: method === "sleepUntil",
+        ...(ms === undefined
+          ? { expression: second ? c.text(scope, second) : "" }
+          : { seconds: Math.ceil(ms / 1000) }),
+      } satisfies WaitState;
+    }
+    case "waitForEvent": {
+      const options = second ? unwrap(second) : undefined;
+      const timeoutNode = options?.type === "ObjectExpression" ? propertyOf(options, "timeout") : undefined;
+      if (options && options.type !== "ObjectExpression") {
+        warnNotLiteral(c, scope, options, `the options of waitForEvent "${name.text}"`);
+      }
+      const timeoutMs = literalDurationMs(timeoutNode);
+      if (timeoutNode && timeoutMs === undefined) {
+        warnNotLiteral(c, scope, timeoutNode, `the timeout of waitForEvent "${name.text}"`);
+      }
+      return {
+        id: "",
+        kind: "event",
+        name: name.text,
+        loc,
+        event: name,
+        ...(timeoutMs === undefined ? {} : { timeoutSeconds: toSeconds(timeoutMs) }),
+      } satisfies EventState;
+    }
+  }
+}
+
+function warnNotLiteral(c: BodyCompiler, scope: Scope, node: Node, what: string): void {
+  c.report(
+    scope,
+    node,
+    "warning",
+    "option-not-literal",
+    `${what} is not a literal; the diagram shows the runtime defaults instead. Write it as a literal to have it drawn.`,
+  );
+}
+
+/**
+ * The child workflow's name: from `workflow("name", ...)` bound to the identifier in
+ * this file or in a module it imports; otherwise the identifier text, with a warning.
+ */
+function childWorkflowName(c: BodyCompiler, scope: Scope, definition: Expression | undefined): string {
+  if (!definition) return "child";
+  const node = unwrap(definition);
+  const text = c.text(scope, node);
+  if (node.type === "Identifier") {
+    const local = scope.module.workflowNames.get(node.name);
+    if (local) return local;
+    const imported = scope.module.imports.get(node.name);
+    if (imported) {
+      const target = c.importedModule(scope.module, imported.specifier);
+      const localName = target?.exports.get(imported.imported);
+      const name = localName ? target?.workflowNames.get(localName) : undefined;
+      if (name) return name;
+    }
+  }
+  c.report(
+    scope,
+    node,
+    "warning",
+    "child-not-resolved",
+    `ctx.child(${text}, ...): the compiler did not find the workflow("name", ...) that ${text} holds, so the state is named "${text}". Define it in this file, or import it with a relative path.`,
+  );
+  return text;
+}

@@ -1,0 +1,267 @@
+import type { Expression, IfStatement, Statement, SwitchStatement } from "oxc-parser";
+import { boundNames, type FunctionLike, isFunctionLike, jumpsOut, unwrap, usesOperations } from "./ast.js";
+import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
+import type { ChoiceRule, ChoiceState, FailState, SucceedState } from "./ir.js";
+import { compileLoop } from "./loop-compiler.js";
+import type { Ref } from "./machine-builder.js";
+import { compileTry } from "./try-compiler.js";
+
+/** True when a statement issues operations or changes control flow the machine must show. */
+export function matters(statement: Statement | Expression, scope: Scope): boolean {
+  return (
+    issuesOperations(statement, scope) ||
+    jumpsOut(statement, scope.breakTarget !== undefined || scope.continueTarget !== undefined)
+  );
+}
+
+/**
+ * Compiles a statement list in front of `next`, last statement first. Functions
+ * declared in the list (and `const f = (...) => ...`) are visible to the whole list,
+ * as helpers to inline.
+ */
+export function compileStatements(
+  c: BodyCompiler,
+  statements: readonly Statement[],
+  next: Ref,
+  scope: Scope,
+): Ref {
+  let local: Map<string, FunctionLike> | undefined;
+  for (const statement of statements) {
+    if (statement.type === "FunctionDeclaration" && statement.id) {
+      local ??= new Map(scope.localFunctions);
+      local.set(statement.id.name, statement);
+    } else if (statement.type === "VariableDeclaration") {
+      for (const declarator of statement.declarations) {
+        const init = declarator.init ? unwrap(declarator.init) : undefined;
+        if (declarator.id.type === "Identifier" && init && isFunctionLike(init)) {
+          local ??= new Map(scope.localFunctions);
+          local.set(declarator.id.name, init);
+        }
+      }
+    }
+  }
+  const inner = local
+    ? { ...scope, localFunctions: local, closureHelpers: closureHelpers(local, scope) }
+    : scope;
+  let entry = next;
+  for (let i = statements.length - 1; i >= 0; i--)
+    entry = c.statement(statements[i] as Statement, entry, inner);
+  return entry;
+}
+
+/**
+ * The local functions that issue operations through the context they close over
+ * (`async function chargeAll() { await ctx.step(...) }` in the workflow body), found
+ * to a fixed point: a function that calls one of them issues operations too.
+ */
+function closureHelpers(functions: ReadonlyMap<string, FunctionLike>, scope: Scope): ReadonlySet<string> {
+  const names = new Set(scope.closureHelpers);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [name, fn] of functions) {
+      if (!names.has(name) && fn.body && usesOperations(fn.body, scope.contextNames, names)) {
+        names.add(name);
+        grew = true;
+      }
+    }
+  }
+  return names;
+}
+
+/** Compiles one statement in front of `next`; returns the ref of its first state (or `next`). */
+export function compileStatement(c: BodyCompiler, statement: Statement, next: Ref, scope: Scope): Ref {
+  if (!matters(statement, scope)) return next;
+  switch (statement.type) {
+    case "BlockStatement":
+      return c.statements(statement.body, next, scope);
+    case "ExpressionStatement":
+      return c.expression(statement.expression, next, scope, false);
+    case "VariableDeclaration": {
+      let entry = next;
+      for (let i = statement.declarations.length - 1; i >= 0; i--) {
+        const declarator = statement.declarations[i];
+        if (declarator?.init) entry = c.expression(declarator.init, entry, scope, false);
+      }
+      return entry;
+    }
+    case "IfStatement":
+      return compileIf(c, statement, next, scope);
+    case "SwitchStatement":
+      return compileSwitch(c, statement, next, scope);
+    case "WhileStatement":
+    case "DoWhileStatement":
+    case "ForStatement":
+    case "ForOfStatement":
+    case "ForInStatement":
+      return compileLoop(c, statement, next, scope);
+    case "TryStatement":
+      return compileTry(c, statement, next, scope);
+    case "ReturnStatement":
+      return compileReturn(c, statement.argument ?? undefined, statement, scope);
+    case "ThrowStatement": {
+      const target = scope.errorTarget() ?? failState(c, scope, statement, statement.argument);
+      return c.expression(statement.argument, target, scope, false);
+    }
+    case "BreakStatement":
+    case "ContinueStatement": {
+      const target = statement.type === "BreakStatement" ? scope.breakTarget : scope.continueTarget;
+      if (statement.label || !target) {
+        return c.opaque(
+          scope,
+          statement,
+          "unsupported-statement",
+          `\`${c.text(scope, statement)}\` jumps to a label; the compiler follows only unlabelled break and continue. Restructure the loop, or move it into a helper and return.`,
+          next,
+        );
+      }
+      return throughFinalizers(c, target, scope, scope.loopFinalizerDepth);
+    }
+    case "FunctionDeclaration":
+      return next;
+    case "LabeledStatement":
+      return c.statement(statement.body, next, scope);
+    default:
+      return c.opaque(
+        scope,
+        statement,
+        "unsupported-statement",
+        `A ${statement.type} with operations inside is not something the compiler follows. Move the operations into plain statements, or into a helper function that takes ctx.`,
+        next,
+      );
+  }
+}
+
+/** Runs the `finally` blocks opened after `depth` (innermost first), then goes to `target`. */
+export function throughFinalizers(c: BodyCompiler, target: Ref, scope: Scope, depth: number): Ref {
+  let entry = target;
+  for (let i = depth; i < scope.finalizers.length; i++) {
+    const finalizer = scope.finalizers[i] as Scope["finalizers"][number];
+    entry = c.statement(finalizer.block, entry, finalizer.scope);
+  }
+  return entry;
+}
+
+function compileReturn(
+  c: BodyCompiler,
+  argument: Expression | undefined,
+  node: Statement,
+  scope: Scope,
+): Ref {
+  let target: Ref;
+  if (scope.returnTarget === "succeed") {
+    const state: SucceedState = {
+      id: "",
+      kind: "succeed",
+      name: argument ? `return ${c.text(scope, argument)}` : "return",
+      loc: c.locate(scope, node),
+      ...(argument ? { output: c.text(scope, argument) } : {}),
+    };
+    target = c.add(scope, state, node);
+  } else {
+    target = scope.returnTarget;
+  }
+  target = throughFinalizers(c, target, scope, 0);
+  return argument ? c.expression(argument, target, scope, true) : target;
+}
+
+/** A Fail state for a `throw` that nothing catches. */
+export function failState(c: BodyCompiler, scope: Scope, node: Statement, argument?: Expression): Ref {
+  const error = argument ? c.text(scope, argument) : undefined;
+  const state: FailState = {
+    id: "",
+    kind: "fail",
+    name: error ? `throw ${error}` : "rethrow",
+    loc: c.locate(scope, node),
+    ...(error ? { error } : {}),
+  };
+  return c.add(scope, state, node);
+}
+
+/** Adds a Choice state with its rules linked to refs. */
+export function choiceState(
+  c: BodyCompiler,
+  scope: Scope,
+  node: Statement | Expression,
+  name: string,
+  rules: { condition: string; next: Ref }[],
+  otherwise: { label: string; next: Ref },
+): { ref: Ref; state: ChoiceState } {
+  const choices: ChoiceRule[] = rules.map((rule) => ({ condition: rule.condition, next: "" }));
+  const state: ChoiceState = {
+    id: "",
+    kind: "choice",
+    name,
+    loc: c.locate(scope, node),
+    choices,
+    otherwise: { label: otherwise.label, next: "" },
+  };
+  rules.forEach((rule, index) => {
+    c.builder.link(scope.draft, choices[index] as ChoiceRule, "next", rule.next);
+  });
+  c.builder.link(scope.draft, state.otherwise, "next", otherwise.next);
+  return { ref: c.add(scope, state, node), state };
+}
+
+// The Choice an `if` made, so that an `else if` chain becomes one Choice with many rules.
+const choiceOfIf = new WeakMap<
+  Ref,
+  { state: ChoiceState; merged: { condition: string; next: Ref }[]; otherwise: { label: string; next: Ref } }
+>();
+
+function compileIf(c: BodyCompiler, statement: IfStatement, next: Ref, scope: Scope): Ref {
+  const consequent = c.statement(statement.consequent, next, scope);
+  const alternate = statement.alternate ? c.statement(statement.alternate, next, scope) : next;
+  if (consequent === next && alternate === next) return c.expression(statement.test, next, scope, false);
+  const condition = c.text(scope, statement.test);
+  let rules = [{ condition, next: consequent }];
+  let otherwise = { label: "else", next: alternate };
+  const chained = choiceOfIf.get(alternate);
+  if (statement.alternate?.type === "IfStatement" && chained) {
+    // `else if` whose test runs no operation: fold its rules into this Choice.
+    c.builder.remove(scope.draft, chained.state);
+    rules = [...rules, ...chained.merged];
+    otherwise = chained.otherwise;
+  }
+  const { ref, state } = choiceState(c, scope, statement, `${truncate(condition)}?`, rules, otherwise);
+  const entry = c.expression(statement.test, ref, scope, false);
+  if (entry === ref) choiceOfIf.set(ref, { state, merged: rules, otherwise });
+  return entry;
+}
+
+function compileSwitch(c: BodyCompiler, statement: SwitchStatement, next: Ref, scope: Scope): Ref {
+  const inner: Scope = { ...scope, breakTarget: next, loopFinalizerDepth: scope.finalizers.length };
+  const entries: Ref[] = [];
+  let following = next;
+  for (let i = statement.cases.length - 1; i >= 0; i--) {
+    const switchCase = statement.cases[i] as SwitchStatement["cases"][number];
+    following = c.statements(switchCase.consequent, following, inner);
+    entries[i] = following;
+  }
+  const discriminant = c.text(scope, statement.discriminant);
+  const rules: { condition: string; next: Ref }[] = [];
+  let otherwise = { label: "else", next };
+  statement.cases.forEach((switchCase, index) => {
+    const entry = entries[index] as Ref;
+    if (switchCase.test)
+      rules.push({ condition: `${discriminant} === ${c.text(scope, switchCase.test)}`, next: entry });
+    else otherwise = { label: "default", next: entry };
+  });
+  if (rules.every((rule) => rule.next === next) && otherwise.next === next) {
+    return c.expression(statement.discriminant, next, scope, false);
+  }
+  const { ref } = choiceState(c, scope, statement, `switch ${truncate(discriminant)}`, rules, otherwise);
+  return c.expression(statement.discriminant, ref, scope, false);
+}
+
+/** Shortens source text for a state name (the full text stays on the edges). */
+export function truncate(text: string, max = 48): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A scope whose loop variables include the names a pattern binds. */
+export function withLoopVariables(scope: Scope, pattern: Parameters<typeof boundNames>[0]): Scope {
+  const names = boundNames(pattern);
+  if (names.length === 0) return scope;
+  return { ...scope, loopVariables: new Set([...scope.loopVariables, ...names]) };
+}

@@ -1,0 +1,180 @@
+import { describe, expect, it } from "vitest";
+import { compile } from "./compile.js";
+import type { WorkflowMachine } from "./ir.js";
+import { splitIdentity, type TraceEvent, verifyTrace } from "./verify-trace.js";
+
+function machineOf(body: string, name = "w"): WorkflowMachine {
+  const source = `import { workflow } from "@stepline/core";\nimport { packOrder } from "./pack.js";\nexport const w = workflow("${name}", async (ctx, input: any) => {\n${body}\n});\n`;
+  const { machines, diagnostics } = compile(source, {
+    fileName: "w.ts",
+    resolveImport: () => ({
+      fileName: "pack.ts",
+      sourceText: `import { workflow } from "@stepline/core";\nexport const packOrder = workflow("packOrder", async (ctx) => 1);`,
+    }),
+  });
+  expect(diagnostics).toEqual([]);
+  return machines[0] as WorkflowMachine;
+}
+
+/** A journal from short event bodies: seq and at are filled in. */
+function journal(workflow: string, ...events: Record<string, unknown>[]): TraceEvent[] {
+  return [{ type: "ExecutionStarted", workflow, version: 1, input: null, seed: 1 }, ...events].map(
+    (event, seq) => ({ ...event, seq, at: 1000 + seq }) as TraceEvent,
+  );
+}
+
+const scheduled = (op: number, name: string, attempt = 1) => ({ type: "StepScheduled", op, name, attempt });
+const succeeded = (op: number, attempt = 1) => ({ type: "StepSucceeded", op, result: null, attempt });
+const failed = (op: number, attempt: number, retryAt?: number) => ({
+  type: "StepFailed",
+  op,
+  attempt,
+  error: { name: "Error", message: "no" },
+  ...(retryAt === undefined ? {} : { retryAt }),
+});
+
+describe("verifyTrace", () => {
+  it("understands ctx.child's events: started, succeeded, and failed into a catch", () => {
+    const machine = machineOf(
+      `try { await ctx.child(packOrder, input); } catch { await ctx.step("undo", () => 1); }`,
+    );
+    const started = { type: "ChildStarted", op: 0, name: "packOrder", workflow: "packOrder", childId: "c1" };
+    const ok = verifyTrace(
+      machine,
+      journal(
+        "w",
+        started,
+        { type: "ChildSucceeded", op: 0, result: 1 },
+        { type: "ExecutionSucceeded", output: null },
+      ),
+    );
+    expect(ok).toEqual({ ok: true, operations: [{ op: 0, state: "s1" }] });
+    const caught = journal(
+      "w",
+      started,
+      { type: "ChildFailed", op: 0, error: { name: "Error", message: "x" } },
+      scheduled(1, "undo"),
+      succeeded(1),
+      { type: "ExecutionSucceeded", output: null },
+    );
+    expect(verifyTrace(machine, caught).ok).toBe(true);
+    const wrongChild = journal("w", { ...started, name: "other", workflow: "other" });
+    expect(verifyTrace(machine, wrongChild).ok).toBe(false);
+  });
+
+  it("allows retries while the policy has attempts left, and not one more", () => {
+    const machine = machineOf(`await ctx.step("a", () => 1, { retry: { maxAttempts: 2 } });`);
+    const retried = journal(
+      "w",
+      scheduled(0, "a"),
+      failed(0, 1, 5000),
+      scheduled(0, "a", 2),
+      succeeded(0, 2),
+      {
+        type: "ExecutionSucceeded",
+        output: null,
+      },
+    );
+    expect(verifyTrace(machine, retried).ok).toBe(true);
+    const tooMany = journal(
+      "w",
+      scheduled(0, "a"),
+      failed(0, 1, 5000),
+      scheduled(0, "a", 2),
+      failed(0, 2, 9000),
+    );
+    const result = verifyTrace(machine, tooMany);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.divergence.seq).toBe(4);
+      expect(result.divergence.actual).toBe("StepFailed op 0 attempt 2 (will retry)");
+      expect(result.divergence.reached).toEqual(["a"]);
+    }
+  });
+
+  it("checks name#n identities and says where a journal diverges", () => {
+    const machine = machineOf(
+      `await ctx.step("email", () => 1);\nawait ctx.sleep("pause", "1m");\nawait ctx.step("email", () => 2);`,
+    );
+    const good = journal(
+      "w",
+      scheduled(0, "email"),
+      succeeded(0),
+      { type: "TimerStarted", op: 1, name: "pause", fireAt: 5 },
+      { type: "TimerFired", op: 1 },
+      scheduled(2, "email#2"),
+      succeeded(2),
+      { type: "ExecutionSucceeded", output: null },
+    );
+    expect(verifyTrace(machine, good)).toEqual({
+      ok: true,
+      operations: [
+        { op: 0, state: "s1" },
+        { op: 1, state: "s2" },
+        { op: 2, state: "s3" },
+      ],
+    });
+    const skipped = journal("w", scheduled(0, "email"), succeeded(0), scheduled(1, "email#2"));
+    const result = verifyTrace(machine, skipped);
+    expect(result).toEqual({
+      ok: false,
+      divergence: {
+        seq: 3,
+        actual: 'StepScheduled op 1 "email#2" attempt 1',
+        reached: ["pause"],
+        expected: ['TimerStarted "pause"'],
+        message:
+          'seq 3: the journal has StepScheduled op 1 "email#2" attempt 1; the machine expected TimerStarted "pause" (at pause)',
+      },
+    });
+    const repeated = journal("w", scheduled(0, "email#2"));
+    expect(verifyTrace(machine, repeated).ok).toBe(false);
+  });
+
+  it("rejects an end the machine cannot reach and a journal of another workflow", () => {
+    const machine = machineOf(`await ctx.step("a", () => 1);`);
+    expect(verifyTrace(machine, journal("w", { type: "ExecutionSucceeded", output: null })).ok).toBe(false);
+    expect(
+      verifyTrace(
+        machine,
+        journal("w", scheduled(0, "a"), succeeded(0), {
+          type: "ExecutionFailed",
+          error: { name: "E", message: "" },
+        }),
+      ).ok,
+    ).toBe(false);
+    const other = verifyTrace(machine, journal("v"));
+    expect(other.ok ? "" : other.divergence.message).toBe(
+      'seq 0: the journal is of workflow "v", the machine of "w"',
+    );
+    expect(verifyTrace(machine, journal("w", { type: "ExecutionCancelled" })).ok).toBe(true);
+  });
+
+  it("accepts any interleaving of Parallel branches, and no operation outside them", () => {
+    const machine = machineOf(
+      `await Promise.all([ctx.step("a", () => 1), (async () => { await ctx.step("b", () => 1); await ctx.step("c", () => 1); })()]);`,
+    );
+    const interleaved = journal(
+      "w",
+      scheduled(0, "a"),
+      scheduled(1, "b"),
+      succeeded(1),
+      scheduled(2, "c"),
+      succeeded(0),
+      succeeded(2),
+      {
+        type: "ExecutionSucceeded",
+        output: null,
+      },
+    );
+    expect(verifyTrace(machine, interleaved).ok).toBe(true);
+    const early = journal("w", scheduled(0, "a"), scheduled(1, "c"));
+    expect(verifyTrace(machine, early).ok).toBe(false);
+  });
+
+  it("splits identities by the step-identity rule", () => {
+    expect(splitIdentity("email#2")).toEqual({ name: "email", occurrence: 2 });
+    expect(splitIdentity("email")).toEqual({ name: "email", occurrence: 1 });
+    expect(splitIdentity("tag#1")).toEqual({ name: "tag#1", occurrence: 1 });
+  });
+});
