@@ -1,6 +1,7 @@
 /**
  * The durability demo, on the embedded store (LMDB in .stepline/ at the top of the
- * repository; no server), or on Redis when STEPLINE_REDIS_URL is set. It starts orders, runs them in a worker child process,
+ * repository, the `stepline` CLI's default store; no server), or on Redis when
+ * STEPLINE_REDIS_URL is set. It starts orders, runs them in a worker child process,
  * SIGKILLs that worker mid-run, starts a new one, and shows that every order
  * finishes and that no step whose result was journaled before the kill ran again.
  *
@@ -18,13 +19,14 @@ import { fulfillOrder } from "./workflow.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
-const storePath = join(root, ".stepline", "demo");
+// The CLI's default store: `pnpm stepline list` shows the demo's executions afterwards.
+const storePath = join(root, ".stepline");
 const effectsPath = join(root, ".stepline", "demo-effects.log");
 const ORDERS = 24;
 // Ids unique to this run: a Redis store keeps the executions of earlier runs.
 const run = Date.now().toString(36).slice(-4);
 
-rmSync(storePath, { recursive: true, force: true });
+// The store keeps earlier runs (their ids differ); only the side-effect log starts afresh.
 rmSync(effectsPath, { force: true });
 mkdirSync(storePath, { recursive: true });
 process.env.STEPLINE_DEMO_EFFECTS = effectsPath;

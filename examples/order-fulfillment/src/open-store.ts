@@ -15,5 +15,5 @@ export function openStore(path: string): Store {
 export function storeLabel(): string {
   return process.env.STEPLINE_REDIS_URL
     ? `Redis at ${process.env.STEPLINE_REDIS_URL}`
-    : "the embedded store at .stepline/demo (LMDB, no server)";
+    : "the embedded store at .stepline (LMDB, no server)";
 }

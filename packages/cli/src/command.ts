@@ -1,0 +1,65 @@
+import type { ParseArgsConfig } from "node:util";
+import type { Client, Store } from "@stepline/core";
+import type { Colour } from "./colour.js";
+import type { Io } from "./io.js";
+import type { StoreLocation } from "./store/open-store.js";
+
+/** Options of a command, in `node:util` parseArgs form. */
+export type CommandOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** An open store with an engine client, for the length of one command. */
+export interface StoreSession {
+  client: Client;
+  store: Store;
+  /** How the store is named in messages: `the store at /repo/.stepline`. */
+  label: string;
+}
+
+/** What a command gets: its arguments, where to write, and the store. */
+export interface CommandContext {
+  io: Io;
+  /** Positional arguments after the command name. */
+  positionals: string[];
+  /** Option values, the global ones (`store`, `redis`, `prefix`, `json`) included. */
+  values: Record<string, string | boolean | undefined>;
+  /** `--json`: print one JSON document on stdout instead of tables. */
+  json: boolean;
+  colour: Colour;
+  location: StoreLocation;
+  /**
+   * Opens the store, runs `use` with a client on it, closes it. `create` allows
+   * creating a missing LMDB store (start, import).
+   */
+  withStore<T>(use: (session: StoreSession) => Promise<T>, options?: { create?: boolean }): Promise<T>;
+  /** Writes a line to stdout. */
+  print(text: string): void;
+  /** Writes one JSON document to stdout. */
+  printJson(value: unknown): void;
+}
+
+/**
+ * One `stepline` subcommand. Commands live in src/commands/<name>.ts, one each, and
+ * are listed in command-table.ts.
+ *
+ * @example
+ * export const cancelCommand: Command = {
+ *   name: "cancel", summary: "Cancel an execution", usage: "stepline cancel ID [--reason TEXT]",
+ *   options: { reason: { type: "string" } }, positionals: ["ID"],
+ *   run: async (context) => { ...; return 0; },
+ * };
+ */
+export interface Command {
+  name: string;
+  /** One line, for `stepline help`. */
+  summary: string;
+  /** The synopsis, for `stepline help NAME` and usage errors. */
+  usage: string;
+  /** More lines for `stepline help NAME`: what each option does. */
+  details?: string;
+  /** Options of its own, beyond the global ones. */
+  options: CommandOptions;
+  /** Names of the required positional arguments, in order; more are a usage error. */
+  positionals: readonly string[];
+  /** Runs it; resolves with the exit code (0 ok, 1 failure). */
+  run(context: CommandContext): Promise<number>;
+}

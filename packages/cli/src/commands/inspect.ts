@@ -1,0 +1,78 @@
+import type { Command } from "../command.js";
+import { renderJournalTable } from "../format/journal-table.js";
+import { shortText, toJson, toJsonValue } from "../format/json-value.js";
+import { renderFields } from "../format/table.js";
+import { formatDuration, formatTimestamp } from "../format/time.js";
+import { errorLine } from "../journal/event-fields.js";
+import { type ExecutionReport, loadExecutionReport } from "../journal/execution-report.js";
+import type { VisitedState } from "../journal/visited-states.js";
+
+/**
+ * `stepline inspect ID`: status, input, output or error, where it stands, and the
+ * journal as a table.
+ *
+ * @example
+ * // stepline inspect order-1 --full
+ */
+export const inspectCommand: Command = {
+  name: "inspect",
+  summary: "Show one execution: status, input, output, pending operations and its journal",
+  usage: "stepline inspect ID [--full] [--json]",
+  details: "  --full  print payloads whole instead of cut to one line",
+  options: { full: { type: "boolean" } },
+  positionals: ["ID"],
+  async run(context) {
+    const id = context.positionals[0] as string;
+    const report = await context.withStore(({ client }) => loadExecutionReport(client, id));
+    if (context.json) {
+      context.printJson(toJsonValue(report));
+      return 0;
+    }
+    const full = context.values.full === true;
+    const value = (v: unknown) => (full ? toJson(v, 2) : shortText(v, 100));
+    const { execution } = report;
+    const fields: [string, string][] = [
+      ["execution", execution.id],
+      [
+        "workflow",
+        `${execution.workflow}${execution.version === undefined ? "" : ` (version ${execution.version})`}`,
+      ],
+      ["status", context.colour.status(execution.status)],
+      ["started", formatTimestamp(Date.parse(execution.startedAt))],
+      ["duration", formatDuration(execution.durationMs)],
+      ["current", execution.currentStep ?? "-"],
+      ["input", value(execution.input)],
+    ];
+    if ("output" in execution) fields.push(["output", value(execution.output)]);
+    if (execution.error) fields.push(["error", errorLine(execution.error)]);
+    if (execution.cancelReason) fields.push(["reason", execution.cancelReason]);
+    if (execution.blockedReason) fields.push(["blocked", execution.blockedReason]);
+    if (execution.cancelRequested) fields.push(["cancel", "requested, not yet carried out"]);
+    fields.push(["pending", pendingText(report)]);
+    context.print(renderFields(fields));
+    context.print(`\njournal (${report.events.length} events)`);
+    context.print(renderJournalTable(report.events, { full, colour: context.colour }));
+    return 0;
+  },
+};
+
+function pendingText(report: ExecutionReport): string {
+  if (report.pending.length === 0) return "none";
+  return report.pending.map(describePending).join("\n");
+}
+
+function describePending(state: VisitedState): string {
+  const at = (ms: number | undefined) => (ms === undefined ? "" : formatTimestamp(ms));
+  switch (state.kind) {
+    case "timer":
+      return `timer "${state.name}" fires at ${at(state.dueAt)}`;
+    case "wait":
+      return `waits for event "${state.name}"${state.dueAt === undefined ? "" : ` until ${at(state.dueAt)}`}`;
+    default:
+      if (state.status === "retrying") {
+        const why = state.error ? ` after ${errorLine(state.error)}` : "";
+        return `${state.kind} "${state.name}" retries at ${at(state.dueAt)} (attempt ${state.attempts + 1})${why}`;
+      }
+      return `${state.kind} "${state.name}" running (attempt ${state.attempts})`;
+  }
+}

@@ -1,0 +1,83 @@
+import { type ExecutionDescription, TERMINAL_STATUSES } from "@stepline/core";
+import type { Command } from "../command.js";
+import { renderTable } from "../format/table.js";
+import { formatDuration, formatTimestamp } from "../format/time.js";
+import { positiveIntegerOption, statusOption, stringOption } from "../option-values.js";
+
+/** One row of `stepline list --json`. */
+export interface ListedExecution {
+  id: string;
+  workflow: string;
+  status: string;
+  /** ISO time of the start. */
+  startedAt: string;
+  /** Ms from the start to the end, or to now for a live execution. */
+  durationMs: number;
+  currentStep: string | null;
+  blockedReason: string | null;
+}
+
+/**
+ * `stepline list`: the executions, newest first, as a table or JSON.
+ *
+ * @example
+ * // stepline list --status failed --workflow fulfillOrder --limit 20
+ */
+export const listCommand: Command = {
+  name: "list",
+  summary: "List executions, newest first",
+  usage: "stepline list [--status S] [--workflow W] [--limit N] [--json]",
+  details: `  --status S    only this status: running, sleeping, waiting, succeeded, failed, cancelled, blocked
+  --workflow W  only executions of workflow W
+  --limit N     at most N (default 50)`,
+  options: { status: { type: "string" }, workflow: { type: "string" }, limit: { type: "string" } },
+  positionals: [],
+  async run(context) {
+    const status = statusOption(stringOption(context.values, "status"));
+    const workflow = stringOption(context.values, "workflow");
+    const limit = positiveIntegerOption("--limit", stringOption(context.values, "limit")) ?? 50;
+    const executions = await context.withStore(({ client }) =>
+      client.list({ limit, ...(status ? { status } : {}), ...(workflow ? { workflow } : {}) }),
+    );
+    const now = Date.now();
+    const listed = executions.map((execution) => listedExecution(execution, now));
+    if (context.json) {
+      context.printJson(listed);
+      return 0;
+    }
+    if (listed.length === 0) {
+      context.print("no executions");
+      return 0;
+    }
+    const rows = listed.map((e) => [
+      e.id,
+      e.workflow,
+      context.colour.status(e.status),
+      formatTimestamp(Date.parse(e.startedAt)),
+      formatDuration(e.durationMs),
+      e.currentStep ?? "",
+    ]);
+    context.print(renderTable(["id", "workflow", "status", "started", "duration", "current step"], rows));
+    return 0;
+  },
+};
+
+/**
+ * An execution as `list` reports it.
+ *
+ * @example
+ * listedExecution(await client.describe(id), Date.now()).durationMs;
+ */
+export function listedExecution(execution: ExecutionDescription, now: number): ListedExecution {
+  const started = execution.createdAt.getTime();
+  const end = TERMINAL_STATUSES.has(execution.status) ? execution.updatedAt.getTime() : now;
+  return {
+    id: execution.id,
+    workflow: execution.workflow,
+    status: execution.status,
+    startedAt: execution.createdAt.toISOString(),
+    durationMs: Math.max(0, end - started),
+    currentStep: execution.currentStep,
+    blockedReason: execution.blockedReason,
+  };
+}

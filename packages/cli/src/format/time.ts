@@ -1,0 +1,35 @@
+/**
+ * A moment as `2026-01-02 10:11:12Z` (UTC, to the second): sortable, the same on every host.
+ *
+ * @example
+ * formatTimestamp(Date.UTC(2026, 0, 2, 10, 11, 12)); // "2026-01-02 10:11:12Z"
+ */
+export function formatTimestamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")}Z`;
+}
+
+/**
+ * The time of day of a moment, `10:11:12.345` (UTC), for journal rows.
+ *
+ * @example
+ * formatClock(Date.UTC(2026, 0, 2, 10, 11, 12, 345)); // "10:11:12.345"
+ */
+export function formatClock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 23);
+}
+
+/**
+ * A duration, short: `850ms`, `12.3s`, `4m 05s`, `2h 03m`, `3d 04h`.
+ *
+ * @example
+ * formatDuration(1_234); // "1.2s"
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)}s`;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const s = Math.floor(ms / 1_000);
+  if (s < 3_600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3_600)}h ${pad(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86_400)}d ${pad(Math.floor(s / 3_600) % 24)}h`;
+}

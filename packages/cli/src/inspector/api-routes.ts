@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Client, ExecutionFinishedError, ExecutionNotFoundError, SteplineError } from "@stepline/core";
+import { type ListedExecution, listedExecution } from "../commands/list.js";
+import { toJsonValue } from "../format/json-value.js";
+import { type ExecutionReport, loadExecutionReport } from "../journal/execution-report.js";
+import { positiveIntegerOption, statusOption } from "../option-values.js";
+import { HttpError, readJsonBody, sendJson } from "./http-helpers.js";
+import { streamChanges } from "./live-updates.js";
+
+/** What the API routes work on. */
+export interface ApiContext {
+  client: Client;
+  /** How the store is named, for the page's header. */
+  storeLabel: string;
+  /** Aborted when the server closes: ends the live streams. */
+  closing: AbortSignal;
+}
+
+/**
+ * The inspector's JSON API:
+ *
+ * | route                                   | answer                                           |
+ * |-----------------------------------------|--------------------------------------------------|
+ * | GET  /api/info                          | `{ store }`                                      |
+ * | GET  /api/executions?status&workflow&limit | the list, as `stepline list --json`           |
+ * | GET  /api/live?status&workflow&limit     | the same, as Server-Sent Events on each change   |
+ * | GET  /api/executions/:id                | the report, as `stepline inspect --json`         |
+ * | GET  /api/executions/:id/live           | the report, as Server-Sent Events on each change |
+ * | POST /api/executions/:id/events         | `{ name, payload }`: sends an event              |
+ * | POST /api/executions/:id/cancel         | `{ reason? }`: requests cancellation             |
+ *
+ * Resolves false when the path is not an API route.
+ */
+export async function handleApi(
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  api: ApiContext,
+): Promise<boolean> {
+  const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] !== "api") return false;
+  const method = request.method ?? "GET";
+  const [, noun, id, action] = parts;
+  try {
+    if (method === "GET" && noun === "info" && parts.length === 2) {
+      sendJson(response, 200, { store: api.storeLabel });
+    } else if (method === "GET" && noun === "executions" && parts.length === 2) {
+      sendJson(response, 200, await listExecutions(api.client, url.searchParams));
+    } else if (method === "GET" && noun === "live" && parts.length === 2) {
+      streamChanges(request, response, {
+        event: "executions",
+        read: () => listExecutions(api.client, url.searchParams),
+        key: (list) => JSON.stringify(list.map(({ durationMs: _, ...rest }) => rest)),
+        stop: api.closing,
+      });
+    } else if (method === "GET" && noun === "executions" && id && parts.length === 3) {
+      sendJson(response, 200, toJsonValue(await loadExecutionReport(api.client, id)));
+    } else if (method === "GET" && noun === "executions" && id && action === "live" && parts.length === 4) {
+      streamChanges(request, response, {
+        event: "execution",
+        read: async () => toJsonValue(await loadExecutionReport(api.client, id)) as ExecutionReport,
+        key: (report) => reportKey(report),
+        stop: api.closing,
+      });
+    } else if (
+      method === "POST" &&
+      noun === "executions" &&
+      id &&
+      action === "events" &&
+      parts.length === 4
+    ) {
+      const body = await readJsonBody(request);
+      if (typeof body.name !== "string" || body.name === "")
+        throw new HttpError(400, "name must be a non-empty string");
+      await api.client.sendEvent(id, body.name, body.payload);
+      sendJson(response, 200, { id, event: body.name, sent: true });
+    } else if (
+      method === "POST" &&
+      noun === "executions" &&
+      id &&
+      action === "cancel" &&
+      parts.length === 4
+    ) {
+      const body = await readJsonBody(request);
+      await api.client.cancel(id, typeof body.reason === "string" && body.reason ? body.reason : undefined);
+      sendJson(response, 200, { id, cancelRequested: true });
+    } else {
+      throw new HttpError(404, `no API route ${method} ${url.pathname}`);
+    }
+  } catch (error) {
+    const [status, message] = httpStatusOf(error);
+    if (!response.headersSent) sendJson(response, status, { error: message });
+  }
+  return true;
+}
+
+async function listExecutions(client: Client, params: URLSearchParams): Promise<ListedExecution[]> {
+  const status = statusOption(params.get("status") || undefined);
+  const workflow = params.get("workflow") || undefined;
+  const limit = positiveIntegerOption("limit", params.get("limit") || undefined) ?? 100;
+  const list = await client.list({ limit, ...(status ? { status } : {}), ...(workflow ? { workflow } : {}) });
+  const now = Date.now();
+  return list.map((execution) => listedExecution(execution, now));
+}
+
+function reportKey(report: ExecutionReport): string {
+  const { execution } = report;
+  return `${execution.status}|${execution.historyLength}|${execution.updatedAt}|${execution.cancelRequested}`;
+}
+
+function httpStatusOf(error: unknown): [number, string] {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof HttpError) return [error.status, message];
+  if (ExecutionNotFoundError.is(error)) return [404, message];
+  if (ExecutionFinishedError.is(error)) return [409, message];
+  if (SteplineError.is(error) && error.code === "STEPLINE_INVALID_ARGUMENT") return [400, message];
+  if ((error as { exitCode?: number }).exitCode === 2) return [400, message];
+  return [500, message];
+}

@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXTURE_IDS, type FixtureStore, startFixtureStore } from "../testing/fixture-store.js";
+import { type InspectorServer, startInspectorServer } from "./inspector-server.js";
+
+// The inspector page in a real headless Chromium (Debian's package), driven by playwright-core.
+const CHROMIUM = "/usr/bin/chromium";
+const OUTPUT = join(import.meta.dirname, "..", "..", "test-output");
+
+let fixture: FixtureStore;
+let server: InspectorServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (the inspector test drives it)`);
+  }
+  fixture = await startFixtureStore();
+  server = await startInspectorServer({
+    client: fixture.engine.client,
+    storeLabel: "the test store",
+    port: 0,
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  mkdirSync(OUTPUT, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await fixture?.[Symbol.asyncDispose]();
+});
+
+const statusOf = (selector: string) => page.locator(selector).getAttribute("data-status");
+
+describe("the inspector page", () => {
+  it("lists the executions with their live status, and filters them", async () => {
+    await page.goto(server.url);
+    await page.locator("tr[data-id]").nth(2).waitFor();
+    const rows = await page
+      .locator("tr[data-id]")
+      .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-id"), tr.getAttribute("data-status")]));
+    expect(rows).toEqual([
+      ["approval-1", "waiting"],
+      ["flaky-1", "failed"],
+      ["greet-1", "succeeded"],
+    ]);
+    expect(await page.getByTestId("store").textContent()).toBe("the test store");
+    await page.selectOption("select[name=status]", "failed");
+    await page.locator('tr[data-id="greet-1"]').waitFor({ state: "detached" });
+    expect(
+      await page.locator("tr[data-id]").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-id"))),
+    ).toEqual(["flaky-1"]);
+  });
+
+  it("colours a failed execution's states from its journal and shows an event's payload on click", async () => {
+    await page.locator('tr[data-id="flaky-1"] a').click();
+    await page.locator('[data-state="charge"]').waitFor();
+    expect(await statusOf('[data-state="reserve"]')).toBe("succeeded");
+    expect(await statusOf('[data-state="charge"]')).toBe("failed");
+    expect(await page.locator('[data-state="charge"]').getAttribute("class")).toContain("state--failed");
+    expect(await page.locator('[data-state="charge"] .state-label').textContent()).toContain("3 attempts");
+    expect(await statusOf('.state[data-kind="end"]')).toBe("failed");
+    expect(await statusOf('[data-testid="execution-status"]')).toBe("failed");
+
+    await page.locator('tr[data-type="StepFailed"]').first().click();
+    const payload = JSON.parse((await page.getByTestId("event-payload").textContent()) ?? "");
+    expect(payload).toMatchObject({
+      seq: 4,
+      type: "StepFailed",
+      op: 1,
+      attempt: 1,
+      error: { message: "card declined" },
+    });
+    expect(typeof payload.retryAt).toBe("number");
+
+    await page.locator('[data-state="charge"]').click();
+    expect(await page.getByTestId("detail-title").textContent()).toBe("charge");
+    expect(await page.getByTestId("detail-error").textContent()).toContain("card declined");
+    expect(await page.locator("tr.related").count()).toBe(6);
+    await page.screenshot({ path: join(OUTPUT, "inspector-failed.png"), fullPage: true });
+  });
+
+  it("sends an event to a waiting execution and sees it finish live", async () => {
+    await page.goto(`${server.url}#/executions/${FIXTURE_IDS.waiting}`);
+    await page.locator('[data-state="approve"]').waitFor();
+    expect(await statusOf('[data-state="prepare"]')).toBe("succeeded");
+    expect(await statusOf('[data-state="approve"]')).toBe("waiting");
+    expect(await page.locator('[data-state="approve"]').getAttribute("data-current")).toBe("true");
+    expect(await page.locator('[data-state="finish"]').count()).toBe(0);
+
+    expect(await page.locator("input[name=event-name]").inputValue()).toBe("approve");
+    await page.fill("input[name=event-payload]", "true");
+    await page.click("button[name=send-event]");
+    await page.waitForSelector('[data-testid="execution-status"][data-status="succeeded"]', {
+      timeout: 10_000,
+    });
+    expect(await statusOf('[data-state="approve"]')).toBe("succeeded");
+    expect(await statusOf('[data-state="finish"]')).toBe("succeeded");
+    await page.locator('.state[data-kind="end"]').click();
+    expect(JSON.parse((await page.getByTestId("detail-output").textContent()) ?? "")).toEqual({
+      decision: "approved",
+    });
+    await page.screenshot({ path: join(OUTPUT, "inspector-approved.png"), fullPage: true });
+  });
+
+  it("refuses a cross-site action and a foreign Host header", async () => {
+    const cancel = await fetch(`${server.url}api/executions/greet-1/cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "https://evil.example" },
+      body: "{}",
+    });
+    expect(cancel.status).toBe(403);
+    expect(((await cancel.json()) as { error: string }).error).toBe(
+      "origin https://evil.example may not act through this inspector",
+    );
+    const page404 = await fetch(`${server.url}api/executions/nope`);
+    expect(page404.status).toBe(404);
+  });
+});

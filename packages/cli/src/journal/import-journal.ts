@@ -1,0 +1,109 @@
+import {
+  Codec,
+  type EventOfType,
+  type ExecutionStatus,
+  isTerminalEvent,
+  type JournalEvent,
+  type Lease,
+  type Store,
+} from "@stepline/core";
+import { CliError } from "../cli-error.js";
+import { fieldsOf, operationNames } from "./event-fields.js";
+
+/** What {@link importJournal} did. */
+export interface ImportResult {
+  id: string;
+  workflow: string;
+  status: ExecutionStatus;
+  events: number;
+}
+
+const STATUS_OF_END: Record<string, ExecutionStatus> = {
+  ExecutionSucceeded: "succeeded",
+  ExecutionFailed: "failed",
+  ExecutionCancelled: "cancelled",
+};
+
+/**
+ * Loads a journal into a store as execution `id`, through the public Store API only:
+ * creates it with entry 0, claims it, appends the rest and releases it. A finished
+ * journal keeps its end status; an unfinished one is parked as `blocked` with a
+ * reason saying it was imported, so that no worker on this store runs it by surprise
+ * (`client.resume(id)` lets one). Refuses an id that exists.
+ *
+ * @example
+ * await importJournal(store, events, { id: "order-1", source: "order-1.msgpack" });
+ */
+export async function importJournal(
+  store: Store,
+  events: readonly JournalEvent[],
+  options: { id: string; source: string },
+): Promise<ImportResult> {
+  const { id } = options;
+  const started = events[0] as EventOfType<"ExecutionStarted">;
+  const codec = new Codec();
+  const encode = (event: JournalEvent) => codec.encode(event, `event ${event.seq} of ${options.source}`);
+  const { created, record } = await store.executions.create({
+    id,
+    workflow: started.workflow,
+    createdAt: started.at,
+    started: encode(started),
+  });
+  if (!created) {
+    throw new CliError(
+      `an execution "${id}" already exists here (${record.status}); import it with --id NEW_ID`,
+    );
+  }
+  const lease = await claimImported(store, id, started.workflow, started.at);
+  const last = events[events.length - 1] as JournalEvent;
+  const status = isTerminalEvent(last) ? (STATUS_OF_END[last.type] as ExecutionStatus) : "blocked";
+  const names = operationNames(events.map(fieldsOf));
+  const lastOp = Math.max(-1, ...names.keys());
+  const now = Date.now();
+  await store.journal.append(
+    lease,
+    {
+      expectedSeq: 1,
+      events: events.slice(1).map(encode),
+      currentStep: names.get(lastOp) ?? null,
+      release: {
+        status,
+        dueAt: null,
+        ...(status === "blocked"
+          ? {
+              blockedReason: `imported from ${options.source} on ${new Date(now).toISOString()}; not run here until resumed`,
+            }
+          : {}),
+      },
+    },
+    now,
+  );
+  return { id, workflow: started.workflow, status, events: events.length };
+}
+
+/**
+ * Claims the execution just created. Its due time is its original start, so a claim
+ * "as of" that time finds it; an execution of the same workflow that was due even
+ * earlier can come first: it is handed back due now (so still due, and after this
+ * one), and the claim repeats.
+ */
+async function claimImported(store: Store, id: string, workflow: string, dueAt: number): Promise<Lease> {
+  // The lease must outlive the import in real time, whatever the journal's age.
+  const leaseMs = Math.max(0, Date.now() - dueAt) + 60_000;
+  for (let tries = 0; tries < 20; tries++) {
+    const [claim] = await store.queue.claim({
+      owner: "stepline-import",
+      workflows: [workflow],
+      limit: 1,
+      now: dueAt,
+      leaseMs,
+    });
+    if (!claim) break;
+    if (claim.lease.executionId === id) return claim.lease;
+    const now = Date.now();
+    await store.queue.release(claim.lease, { status: "running", dueAt: now }, now);
+  }
+  throw new CliError(
+    `could not claim the imported execution "${id}": other executions of ${workflow} are due`,
+  );
+}

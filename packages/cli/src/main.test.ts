@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXTURE_IDS, type FixtureStore, startFixtureStore } from "./testing/fixture-store.js";
+import { runCli } from "./testing/run-cli.js";
+
+let fixture: FixtureStore;
+let scratch: string;
+
+beforeAll(async () => {
+  fixture = await startFixtureStore();
+  scratch = mkdtempSync(join(tmpdir(), "stepline-cli-scratch-"));
+});
+
+afterAll(async () => {
+  await fixture?.[Symbol.asyncDispose]();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+const inStore = (...args: string[]) => runCli([...args, "--store", fixture.dir]);
+
+describe("stepline list", () => {
+  it("prints a table of the executions, newest first, with status and current step", async () => {
+    const run = await inStore("list");
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("");
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^id\s+workflow\s+status\s+started\s+duration\s+current step$/);
+    const rows = lines.slice(2).map((line) => line.split(/\s{2,}/));
+    expect(rows.map((r) => [r[0], r[1], r[2], r[5]])).toEqual([
+      ["approval-1", "approval", "waiting", "approve"],
+      ["flaky-1", "flaky", "failed", "charge"],
+      ["greet-1", "greet", "succeeded", "deliver"],
+    ]);
+  });
+
+  it("filters by status and workflow, and limits", async () => {
+    const failed = JSON.parse((await inStore("list", "--status", "failed", "--json")).stdout);
+    expect(failed.map((e: { id: string }) => e.id)).toEqual(["flaky-1"]);
+    const greet = JSON.parse((await inStore("list", "--workflow", "greet", "--json")).stdout);
+    expect(greet).toHaveLength(1);
+    expect(greet[0]).toMatchObject({
+      id: "greet-1",
+      workflow: "greet",
+      status: "succeeded",
+      currentStep: "deliver",
+    });
+    expect(greet[0].durationMs).toBeGreaterThan(0);
+    const limited = JSON.parse((await inStore("list", "--limit", "1", "--json")).stdout);
+    expect(limited.map((e: { id: string }) => e.id)).toEqual(["approval-1"]);
+  });
+
+  it("rejects a bad status or limit with exit code 2 and one line", async () => {
+    const status = await inStore("list", "--status", "done");
+    expect(status.code).toBe(2);
+    expect(status.stderr).toBe(
+      'stepline list: --status must be one of running, sleeping, waiting, succeeded, failed, cancelled, blocked; got "done"\n',
+    );
+    const limit = await inStore("list", "--limit", "-3");
+    expect(limit.code).toBe(2);
+    expect(limit.stdout).toBe("");
+  });
+});
+
+describe("stepline inspect", () => {
+  it("shows a failed execution's error, its retries and the journal", async () => {
+    const run = await inStore("inspect", FIXTURE_IDS.failed);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^execution\s+flaky-1$/m);
+    expect(run.stdout).toMatch(/^status\s+failed$/m);
+    expect(run.stdout).toMatch(/^input\s+\{"id":"o-7"\}$/m);
+    expect(run.stdout).toMatch(/^error\s+StepFailedError: .*card declined/m);
+    expect(run.stdout).toMatch(/^pending\s+none$/m);
+    const failures = run.stdout.split("\n").filter((line) => /\bStepFailed\b/.test(line));
+    expect(failures).toHaveLength(3);
+    expect(failures[0]).toMatch(/StepFailed\s+charge\s+1\s+Error: card declined \(retry at /);
+    expect(failures[2]).toMatch(/StepFailed\s+charge\s+3\s+Error: card declined$/);
+  });
+
+  it("shows what a waiting execution waits for", async () => {
+    const run = await inStore("inspect", FIXTURE_IDS.waiting);
+    expect(run.stdout).toMatch(/^status\s+waiting$/m);
+    expect(run.stdout).toMatch(/^current\s+approve$/m);
+    expect(run.stdout).toMatch(/^pending\s+waits for event "approve"$/m);
+    expect(run.stdout).toMatch(/EventWaitStarted\s+approve/);
+  });
+
+  it("cuts payloads to one line, and --full prints them whole", async () => {
+    const short = await inStore("inspect", FIXTURE_IDS.succeeded);
+    expect(short.stdout).toMatch(
+      /^output\s+\{"text":"Hello, Ada","receipt":\{"delivered":"Hello, Ada","bytes":10\}\}$/m,
+    );
+    const full = await inStore("inspect", FIXTURE_IDS.succeeded, "--full");
+    expect(full.stdout).toContain('    "delivered": "Hello, Ada",');
+  });
+
+  it("--json gives the report: execution, states with status, pending, events", async () => {
+    const report = JSON.parse((await inStore("inspect", FIXTURE_IDS.failed, "--json")).stdout);
+    expect(report.execution).toMatchObject({ id: "flaky-1", status: "failed", input: { id: "o-7" } });
+    expect(report.execution.error.message).toContain("card declined");
+    expect(
+      report.states.map((s: { name: string; status: string; attempts: number }) => [
+        s.name,
+        s.status,
+        s.attempts,
+      ]),
+    ).toEqual([
+      ["reserve", "succeeded", 1],
+      ["charge", "failed", 3],
+    ]);
+    expect(report.pending).toEqual([]);
+    expect(report.events[0]).toMatchObject({ seq: 0, type: "ExecutionStarted", workflow: "flaky" });
+  });
+
+  it("reports an unknown id in one line with exit code 1", async () => {
+    const run = await inStore("inspect", "no-such-id");
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      `stepline inspect: no execution "no-such-id" in the store at ${fixture.dir} (stepline list shows them)\n`,
+    );
+  });
+});
+
+describe("stepline history", () => {
+  it("--json prints the journal as an array of events", async () => {
+    const events = JSON.parse((await inStore("history", FIXTURE_IDS.succeeded, "--json")).stdout);
+    expect(events.map((e: { type: string }) => e.type)).toEqual([
+      "ExecutionStarted",
+      "StepScheduled",
+      "StepSucceeded",
+      "TimerStarted",
+      "TimerFired",
+      "StepScheduled",
+      "StepSucceeded",
+      "ExecutionSucceeded",
+    ]);
+    expect(events[2]).toMatchObject({ seq: 2, op: 0, result: "Hello, Ada" });
+  });
+});
+
+describe("stepline export and import", () => {
+  it("round-trips a waiting execution through .msgpack into another store, parked as blocked", async () => {
+    const file = join(scratch, "approval.msgpack");
+    const exported = await inStore("export", FIXTURE_IDS.waiting, "-o", file);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe(`wrote 4 events of approval-1 to ${file}\n`);
+    const other = join(scratch, "other-store");
+    const imported = await runCli(["import", file, "--store", other]);
+    expect(imported.stdout).toBe("imported approval-1 (approval, 4 events) as blocked\n");
+    const report = JSON.parse((await runCli(["inspect", "approval-1", "--store", other, "--json"])).stdout);
+    expect(report.execution.status).toBe("blocked");
+    expect(report.execution.blockedReason).toMatch(
+      /^imported from approval\.msgpack on .*; not run here until resumed$/,
+    );
+    const original = JSON.parse((await inStore("history", FIXTURE_IDS.waiting, "--json")).stdout);
+    expect(report.events).toEqual(original);
+  });
+
+  it("imports a finished journal from .json with its end status, under another id", async () => {
+    const file = join(scratch, "greet.json");
+    await inStore("export", FIXTURE_IDS.succeeded, "-o", file);
+    const other = join(scratch, "json-store");
+    const imported = await runCli(["import", file, "--id", "greet-copy", "--store", other, "--json"]);
+    expect(JSON.parse(imported.stdout)).toEqual({
+      id: "greet-copy",
+      workflow: "greet",
+      status: "succeeded",
+      events: 8,
+    });
+    const listed = JSON.parse((await runCli(["list", "--store", other, "--json"])).stdout);
+    expect(listed.map((e: { id: string; status: string }) => [e.id, e.status])).toEqual([
+      ["greet-copy", "succeeded"],
+    ]);
+    const again = await runCli(["import", file, "--id", "greet-copy", "--store", other]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('an execution "greet-copy" already exists here (succeeded)');
+  });
+
+  it("refuses an export file of unknown format, with exit code 2", async () => {
+    const run = await inStore("export", FIXTURE_IDS.succeeded, "-o", join(scratch, "x.txt"));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot tell the format of ".*x\.txt": name it \*\.msgpack or \*\.json/);
+  });
+});
+
+describe("colour", () => {
+  it("colours statuses on a terminal, and never with NO_COLOR", async () => {
+    const tty = await runCli(["list", "--store", fixture.dir], { isTTY: true });
+    expect(tty.stdout).toContain("\u001b[31mfailed\u001b[0m");
+    const noColour = await runCli(["list", "--store", fixture.dir], { isTTY: true, env: { NO_COLOR: "1" } });
+    expect(noColour.stdout).not.toContain("\u001b[");
+    expect(noColour.stdout).toMatch(/flaky-1\s+flaky\s+failed/);
+  });
+});

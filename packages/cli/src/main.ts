@@ -1,0 +1,127 @@
+import { parseArgs } from "node:util";
+import { createEngine, ExecutionNotFoundError, SteplineError } from "@stepline/core";
+import { CliError, usageError } from "./cli-error.js";
+import { colourFor } from "./colour.js";
+import type { Command, CommandContext, StoreSession } from "./command.js";
+import { COMMANDS, findCommand } from "./command-table.js";
+import { toJson } from "./format/json-value.js";
+import { GLOBAL_HELP, GLOBAL_OPTIONS } from "./global-options.js";
+import type { Io } from "./io.js";
+import { openStore, storeLocation } from "./store/open-store.js";
+
+/**
+ * Runs one `stepline` command line and resolves with its exit code: 0 ok, 1 failure,
+ * 2 usage error. Every error is reported as one line on stderr (the stack only with
+ * STEPLINE_DEBUG=1); nothing but the command's result goes to stdout.
+ *
+ * @example
+ * const code = await main(["list", "--status", "failed", "--json"], processIo());
+ */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    const topic = name === "help" ? rest[0] : undefined;
+    return printHelp(io, topic);
+  }
+  const command = findCommand(name);
+  if (!command) {
+    return fail(io, "stepline", usageError(`unknown command "${name}" (stepline help lists them)`));
+  }
+  try {
+    const context = parseCommandLine(command, rest, io);
+    if (context.values.help) return printHelp(io, command.name);
+    return await command.run(context);
+  } catch (error) {
+    return fail(io, `stepline ${command.name}`, error);
+  }
+}
+
+function parseCommandLine(command: Command, args: string[], io: Io): CommandContext {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    // parseArgs explains at length; its first sentence is the one that matters.
+    const first = ((error as Error).message.split(/\.\s/)[0] ?? "").replace(/\.$/, "");
+    throw usageError(`${first} (usage: ${command.usage})`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const positionals = parsed.positionals;
+  if (!values.help) {
+    const missing = command.positionals[positionals.length];
+    if (missing) throw usageError(`missing ${missing} (usage: ${command.usage})`);
+    if (positionals.length > command.positionals.length) {
+      throw usageError(
+        `unexpected argument "${positionals[command.positionals.length]}" (usage: ${command.usage})`,
+      );
+    }
+  }
+  const location = storeLocation(
+    { store: values.store as string, redis: values.redis as string, prefix: values.prefix as string },
+    io.env,
+    io.cwd,
+  );
+  const log = (line: string) => io.stderr(`${line}\n`);
+  return {
+    io,
+    positionals,
+    values,
+    json: values.json === true,
+    colour: colourFor(io),
+    location,
+    print: (text) => io.stdout(`${text}\n`),
+    printJson: (value) => io.stdout(`${toJson(value, 2)}\n`),
+    async withStore<T>(use: (session: StoreSession) => Promise<T>, options: { create?: boolean } = {}) {
+      const opened = await openStore(location, { create: options.create === true, log });
+      const engine = createEngine({
+        store: opened.store,
+        log: (level, message, fields) => {
+          if (level === "warn" || level === "error") log(`${level}: ${message} ${toJson(fields)}`);
+        },
+      });
+      try {
+        return await use({ client: engine.client, store: opened.store, label: opened.label });
+      } catch (error) {
+        if (ExecutionNotFoundError.is(error)) {
+          throw new CliError(
+            `no execution "${error.executionId}" in ${opened.label} (stepline list shows them)`,
+          );
+        }
+        throw error;
+      } finally {
+        await opened.close();
+      }
+    },
+  };
+}
+
+function fail(io: Io, prefix: string, error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`${prefix}: ${message}\n`);
+  if (io.env.STEPLINE_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  if (error instanceof CliError) return error.exitCode;
+  if (SteplineError.is(error) && error.code === "STEPLINE_INVALID_ARGUMENT") return 2;
+  return 1;
+}
+
+function printHelp(io: Io, topic: string | undefined): number {
+  if (topic !== undefined) {
+    const command = findCommand(topic);
+    if (!command) return fail(io, "stepline help", usageError(`unknown command "${topic}"`));
+    io.stdout(
+      `${command.summary}\n\nUsage: ${command.usage}\n${command.details ? `\n${command.details}\n` : ""}\n${GLOBAL_HELP}\n`,
+    );
+    return 0;
+  }
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  io.stdout(
+    `stepline: look at and drive Stepline executions\n\nUsage: stepline COMMAND [options]\n\nCommands:\n${lines.join("\n")}\n\n${GLOBAL_HELP}\n\nstepline help COMMAND shows a command's options.\n`,
+  );
+  return 0;
+}

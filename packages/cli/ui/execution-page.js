@@ -1,0 +1,54 @@
+// One execution: header, actions, the diagram, the selected item's details, the journal.
+import { useState } from "preact/hooks";
+import { Actions } from "./actions.js";
+import { executionPath, useLive } from "./api.js";
+import { DetailPanel } from "./detail-panel.js";
+import { DiagramView } from "./diagram-view.js";
+import { EventTable } from "./event-table.js";
+import { formatDuration, formatTimestamp } from "./format.js";
+import { html } from "./html.js";
+
+export function ExecutionPage({ id }) {
+  const { value: report, error } = useLive(`${executionPath(id)}/live`, "execution");
+  const [selection, setSelection] = useState(null);
+  if (!report) {
+    return html`<p><a href="#/">← Executions</a></p>${error ? html`<p class="error" data-testid="page-error">${error}</p>` : html`<p class="muted">Loading...</p>`}`;
+  }
+  const { execution } = report;
+  const selectedState =
+    selection?.kind === "state" ? report.states.find((s) => s.op === selection.op) : undefined;
+  const highlighted = new Set(selectedState?.seqs ?? []);
+  return html`
+    <p><a href="#/">← Executions</a></p>
+    <section class="panel execution-header" data-testid="execution-header" data-status=${execution.status}>
+      <div class="panel-title">
+        <h1>${execution.id}</h1>
+        <span class="badge badge--large" data-testid="execution-status" data-status=${execution.status}>${execution.status}</span>
+        <span class="live" title="updated live from the store">live</span>
+      </div>
+      <dl class="fields fields--inline">
+        <dt>Workflow</dt><dd>${execution.workflow}${execution.version ? ` v${execution.version}` : ""}</dd>
+        <dt>Started</dt><dd>${formatTimestamp(Date.parse(execution.startedAt))}</dd>
+        <dt>Duration</dt><dd>${formatDuration(execution.durationMs)}</dd>
+        <dt>Current</dt><dd>${execution.currentStep ?? "-"}</dd>
+        <dt>Events</dt><dd>${execution.historyLength}</dd>
+      </dl>
+      ${execution.blockedReason && html`<p class="error">Blocked: ${execution.blockedReason}</p>`}
+      ${error && html`<p class="error">${error}</p>`}
+    </section>
+    <${Actions} report=${report} key=${execution.status} />
+    <div class="columns">
+      <section class="panel">
+        <h2>Diagram</h2>
+        <${DiagramView} report=${report} selection=${selection} onSelect=${setSelection} />
+      </section>
+      <section class="panel detail" data-testid="detail">
+        <${DetailPanel} report=${report} selection=${selection} onSelect=${setSelection} />
+      </section>
+    </div>
+    <section class="panel">
+      <h2>Event history</h2>
+      <${EventTable} events=${report.events} selection=${selection} highlighted=${highlighted} onSelect=${setSelection} />
+    </section>
+  `;
+}

@@ -1,0 +1,66 @@
+// The executions list: filters, and a table that follows the store live.
+import { useState } from "preact/hooks";
+import { useLive } from "./api.js";
+import { formatDuration, formatTimestamp } from "./format.js";
+import { html } from "./html.js";
+
+const STATUSES = ["", "running", "sleeping", "waiting", "blocked", "succeeded", "failed", "cancelled"];
+
+export function ExecutionsList() {
+  const [status, setStatus] = useState("");
+  const [workflow, setWorkflow] = useState("");
+  const params = new URLSearchParams({ limit: "200" });
+  if (status) params.set("status", status);
+  if (workflow.trim()) params.set("workflow", workflow.trim());
+  const { value: executions, error } = useLive(`/api/live?${params}`, "executions");
+  return html`
+    <section class="panel">
+      <div class="panel-title">
+        <h1>Executions</h1>
+        <span class="live" title="updated live from the store">live</span>
+      </div>
+      <form class="filters" onSubmit=${(e) => e.preventDefault()}>
+        <label>Status
+          <select name="status" value=${status} onChange=${(e) => setStatus(e.currentTarget.value)}>
+            ${STATUSES.map((s) => html`<option value=${s}>${s || "any"}</option>`)}
+          </select>
+        </label>
+        <label>Workflow
+          <input name="workflow" placeholder="any" value=${workflow} onInput=${(e) => setWorkflow(e.currentTarget.value)} />
+        </label>
+      </form>
+      ${error && html`<p class="error">${error}</p>`}
+      ${
+        executions === undefined
+          ? html`<p class="muted">Loading...</p>`
+          : executions.length === 0
+            ? html`<p class="muted">No executions${status || workflow ? " match these filters" : " in this store yet"}.</p>`
+            : html`<${ExecutionsTable} executions=${executions} />`
+      }
+    </section>
+  `;
+}
+
+function ExecutionsTable({ executions }) {
+  return html`
+    <table class="executions">
+      <thead>
+        <tr><th>Id</th><th>Workflow</th><th>Status</th><th>Started</th><th>Duration</th><th>Current step</th></tr>
+      </thead>
+      <tbody>
+        ${executions.map(
+          (e) => html`
+            <tr data-id=${e.id} data-status=${e.status} onClick=${() => (location.hash = `#/executions/${encodeURIComponent(e.id)}`)}>
+              <td><a href=${`#/executions/${encodeURIComponent(e.id)}`}>${e.id}</a></td>
+              <td>${e.workflow}</td>
+              <td><span class="badge" data-status=${e.status}>${e.status}</span></td>
+              <td>${formatTimestamp(Date.parse(e.startedAt))}</td>
+              <td>${formatDuration(e.durationMs)}</td>
+              <td>${e.currentStep ?? ""}</td>
+            </tr>
+          `,
+        )}
+      </tbody>
+    </table>
+  `;
+}
