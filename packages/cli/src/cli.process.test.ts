@@ -192,3 +192,35 @@ describe("the stepline process", () => {
     expect(badJson.stderr).toMatch(/^stepline send-event: --payload is not valid JSON: /);
   });
 });
+
+describe("stepline diagram", () => {
+  const example = "examples/order-fulfillment/src/workflow.ts";
+
+  it("prints the example's Mermaid state diagram, and its ASL with --format asl", async () => {
+    const mermaid = await spawnCli(["diagram", example]);
+    expect(mermaid.code).toBe(0);
+    expect(mermaid.stderr).toBe("");
+    const lines = mermaid.stdout.split("\n");
+    expect(lines[0]).toBe("stateDiagram-v2");
+    expect(lines).toContain('  state "reserve (5 attempts)" as s1');
+    expect(lines).toContain("  s5 --> s6: order.total > 1000");
+
+    const asl = await spawnCli(["diagram", example, "--format", "asl"]);
+    expect(asl.code).toBe(0);
+    const machine = JSON.parse(asl.stdout);
+    expect(machine.StartAt).toBe("reserve");
+    // ASL counts retries, Stepline attempts: maxAttempts 5 is MaxAttempts 4.
+    expect(machine.States.reserve).toMatchObject({ Type: "Task", Retry: [{ MaxAttempts: 4 }] });
+  });
+
+  it("answers a bad format with exit code 2 and a missing file with exit code 1, one line each", async () => {
+    const format = await spawnCli(["diagram", example, "--format", "png"]);
+    expect(format.code).toBe(2);
+    expect(format.stdout).toBe("");
+    expect(format.stderr.split("\n")[0]).toContain('"png"');
+    const missing = await spawnCli(["diagram", "no/such/workflow.ts"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(missing.stderr).toContain("no/such/workflow.ts");
+  });
+});

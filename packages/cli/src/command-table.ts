@@ -1,5 +1,6 @@
 import type { Command } from "./command.js";
 import { cancelCommand } from "./commands/cancel.js";
+import { diagramCommand } from "./commands/diagram.js";
 import { exportCommand } from "./commands/export.js";
 import { historyCommand } from "./commands/history.js";
 import { importCommand } from "./commands/import.js";
@@ -10,14 +11,7 @@ import { sendEventCommand } from "./commands/send-event.js";
 import { startCommand } from "./commands/start.js";
 import { uiCommand } from "./commands/ui.js";
 
-/**
- * Every `stepline` command, in the order `stepline help` lists them.
- *
- * WIRING POINT for `stepline diagram`: @stepline/compiler provides
- * `runDiagramCommand(argv, io)`. Add it here as a Command whose `run` passes its
- * arguments through (it parses its own), e.g. `diagramCommand` in
- * src/commands/diagram.ts; this package does not depend on the compiler yet.
- */
+/** Every `stepline` command, in the order `stepline help` lists them. */
 export const COMMANDS: readonly Command[] = [
   listCommand,
   inspectCommand,
@@ -29,7 +23,7 @@ export const COMMANDS: readonly Command[] = [
   sendEventCommand,
   cancelCommand,
   uiCommand,
-  // diagramCommand,  <- the lead wires @stepline/compiler's runDiagramCommand here
+  diagramCommand,
 ];
 
 /** The command with this name, if any. */

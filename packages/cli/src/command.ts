@@ -62,4 +62,9 @@ export interface Command {
   positionals: readonly string[];
   /** Runs it; resolves with the exit code (0 ok, 1 failure). */
   run(context: CommandContext): Promise<number>;
+  /**
+   * For a command that parses its own arguments and needs no store (`diagram`): gets
+   * the arguments after its name as given, instead of `run`.
+   */
+  runArgs?(args: readonly string[], io: Io): Promise<number>;
 }

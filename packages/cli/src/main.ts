@@ -28,6 +28,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return fail(io, "stepline", usageError(`unknown command "${name}" (stepline help lists them)`));
   }
   try {
+    if (command.runArgs) return await command.runArgs(rest, io);
     const context = parseCommandLine(command, rest, io);
     if (context.values.help) return printHelp(io, command.name);
     return await command.run(context);
@@ -109,10 +110,11 @@ function fail(io: Io, prefix: string, error: unknown): number {
   return 1;
 }
 
-function printHelp(io: Io, topic: string | undefined): number {
+function printHelp(io: Io, topic: string | undefined): number | Promise<number> {
   if (topic !== undefined) {
     const command = findCommand(topic);
     if (!command) return fail(io, "stepline help", usageError(`unknown command "${topic}"`));
+    if (command.runArgs) return command.runArgs(["--help"], io);
     io.stdout(
       `${command.summary}\n\nUsage: ${command.usage}\n${command.details ? `\n${command.details}\n` : ""}\n${GLOBAL_HELP}\n`,
     );
