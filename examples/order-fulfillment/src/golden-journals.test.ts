@@ -11,7 +11,13 @@ const journals = readdirSync(folder).filter((file) => file.endsWith(".json"));
 
 describe("checked-in journals replay against the current fulfillOrder", () => {
   it("has the recorded journals", () => {
-    expect(journals.sort()).toEqual(["approved.json", "declined.json", "rejected.json", "shipped.json"]);
+    expect(journals.sort()).toEqual([
+      "approved.json",
+      "declined.json",
+      "interrupted.json",
+      "rejected.json",
+      "shipped.json",
+    ]);
   });
 
   for (const file of journals) {

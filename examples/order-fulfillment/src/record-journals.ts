@@ -2,7 +2,9 @@
  * Records the golden journals in journals/: one real run of each path through
  * fulfillOrder, on the memory store. golden-journals.test.ts replays them against
  * the current code, so a change that would break replay of running executions fails
- * the build. Re-record only for a deliberate, versioned change:
+ * the build. journals/interrupted.json is not recorded here: it is a journal of
+ * `pnpm demo` (ids renamed) in which the worker's SIGKILL cut a charge attempt short.
+ * Re-record only for a deliberate, versioned change:
  * `pnpm --filter @stepline/example-order-fulfillment run record-journals`.
  */
 import { writeFileSync } from "node:fs";

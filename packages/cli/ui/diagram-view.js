@@ -1,8 +1,9 @@
-// The execution's diagram. THE SEAM for the compiled diagram: this module alone draws
-// it, from `report` (src/journal/execution-report.ts). Today it draws the states the
-// journal has visited, one box per step / timer / wait / child in op order, coloured
-// by status; later it can draw the compiled state machine from @stepline/compiler and
-// colour its states from the same `report.states`, keeping this signature.
+// The execution's diagram: this module alone draws it, from `report`
+// (src/journal/execution-report.ts). With `report.diagram` (the server was given the
+// workflow's source with `stepline ui --workflows`), it shows the compiled state
+// machine, whole, each state coloured by the operations the journal matched to it.
+// Without, it draws the states the journal has visited, one box per step / timer /
+// wait / child in op order, coloured by status.
 import { formatDuration } from "./format.js";
 import { html } from "./html.js";
 
@@ -21,6 +22,8 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
  * (succeeded, failed, retrying, running, waiting, interrupted) and data-current.
  */
 export function DiagramView({ report, selection, onSelect }) {
+  if (report.diagram)
+    return html`<${CompiledDiagram} report=${report} selection=${selection} onSelect=${onSelect} />`;
   const { execution, states } = report;
   const ended = TERMINAL.has(execution.status);
   const endName = ended ? execution.status[0].toUpperCase() + execution.status.slice(1) : "...";
@@ -71,4 +74,39 @@ function Node({ name, op, kind, status, current, label, selected, onClick }) {
 
 function Edge({ pending }) {
   return html`<div class=${`edge${pending ? " edge--pending" : ""}`} aria-hidden="true"></div>`;
+}
+
+/**
+ * The compiled machine's SVG (from the server, states marked with data-state-id,
+ * data-status and data-op). A click on a visited state selects its operation.
+ */
+function CompiledDiagram({ report, selection, onSelect }) {
+  const { diagram } = report;
+  const selectedOp = selection?.kind === "state" ? selection.op : undefined;
+  const svg =
+    selectedOp === undefined
+      ? diagram.svg
+      : diagram.svg.replace(
+          new RegExp(`class="(node [^"]*)"([^>]*data-op="${selectedOp}")`),
+          'class="$1 state--selected"$2',
+        );
+  const onClick = (event) => {
+    const node = event.target.closest("[data-state-id]");
+    const op = node?.getAttribute("data-op");
+    if (op !== null && op !== undefined) onSelect({ kind: "state", op: Number(op) });
+  };
+  return html`
+    <div class="compiled-diagram">
+      ${
+        diagram.divergence
+          ? html`<p class="diagram-warning" role="alert">
+              This journal is not a path of the compiled diagram (the code changed since it ran?):
+              ${diagram.divergence}
+            </p>`
+          : null
+      }
+      <div class="compiled-svg" onClick=${onClick} dangerouslySetInnerHTML=${{ __html: svg }}></div>
+      <p class="diagram-source">compiled from ${diagram.source}</p>
+    </div>
+  `;
 }

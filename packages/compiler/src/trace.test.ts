@@ -74,7 +74,7 @@ describe("journals of the order-fulfillment example", () => {
     const journals = readdirSync(folder).map(
       (file) => JSON.parse(readFileSync(join(folder, file), "utf8")) as JournalEvent[],
     );
-    expect(journals.length).toBe(4);
+    expect(journals.length).toBe(5); // interrupted.json has an attempt cut short by the demo's SIGKILL
     expect(checkMutations(machine, checkAll(machine, journals))).toBeGreaterThan(0);
   });
 

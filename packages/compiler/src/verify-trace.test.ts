@@ -34,6 +34,32 @@ const failed = (op: number, attempt: number, retryAt?: number) => ({
 });
 
 describe("verifyTrace", () => {
+  it("accepts an attempt interrupted by a dead worker, within maxAttempts, and refuses one beyond", () => {
+    const machine = machineOf(`await ctx.step("charge", () => 1, { retry: { maxAttempts: 2 } });`);
+    // Attempt 1 was cut short (no completion); attempt 2 ran after a takeover.
+    const recovered = journal("w", scheduled(0, "charge", 1), scheduled(0, "charge", 2), succeeded(0, 2), {
+      type: "ExecutionSucceeded",
+      output: null,
+    });
+    expect(verifyTrace(machine, recovered)).toEqual({ ok: true, operations: [{ op: 0, state: "s1" }] });
+    const beyond = journal(
+      "w",
+      scheduled(0, "charge", 1),
+      scheduled(0, "charge", 2),
+      scheduled(0, "charge", 3),
+      succeeded(0, 3),
+    );
+    const refused = verifyTrace(machine, beyond);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.divergence.seq).toBe(3);
+    // The last allowed attempt interrupted: the step fails for good (StepInterruptedError).
+    const exhausted = journal("w", scheduled(0, "charge", 1), scheduled(0, "charge", 2), failed(0, 2), {
+      type: "ExecutionFailed",
+      error: { name: "StepFailedError", message: "interrupted" },
+    });
+    expect(verifyTrace(machine, exhausted).ok).toBe(true);
+  });
+
   it("understands ctx.child's events: started, succeeded, and failed into a catch", () => {
     const machine = machineOf(
       `try { await ctx.child(packOrder, input); } catch { await ctx.step("undo", () => 1); }`,

@@ -131,8 +131,15 @@ function consume(configuration: Configuration, event: TraceEvent, index: Machine
       return [configuration];
     case "StepScheduled":
       if (event.attempt > 1) {
-        return onOperation(configuration, event.op, index, (thread) => {
-          if (!thread.retrying || thread.attempt !== event.attempt - 1) return false;
+        return onOperation(configuration, event.op, index, (thread, state) => {
+          if (thread.attempt !== event.attempt - 1) return false;
+          // An attempt cut short by a worker that died has no completion: the next
+          // attempt's StepScheduled follows its own, and it counts against maxAttempts.
+          const interrupted =
+            !thread.retrying &&
+            state.kind === "task" &&
+            (!state.retry.known || event.attempt <= state.retry.maxAttempts);
+          if (!thread.retrying && !interrupted) return false;
           thread.retrying = false;
           thread.attempt = event.attempt;
           return true;

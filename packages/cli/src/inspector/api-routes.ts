@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Client, ExecutionFinishedError, ExecutionNotFoundError, SteplineError } from "@stepline/core";
 import { type ListedExecution, listedExecution } from "../commands/list.js";
 import { toJsonValue } from "../format/json-value.js";
+import { relativeStacks } from "../format/relative-stacks.js";
 import { type ExecutionReport, loadExecutionReport } from "../journal/execution-report.js";
 import { positiveIntegerOption, statusOption } from "../option-values.js";
+import type { CompiledDiagrams } from "./compiled-diagrams.js";
 import { HttpError, readJsonBody, sendJson } from "./http-helpers.js";
 import { streamChanges } from "./live-updates.js";
 
@@ -14,6 +16,8 @@ export interface ApiContext {
   storeLabel: string;
   /** Aborted when the server closes: ends the live streams. */
   closing: AbortSignal;
+  /** The compiled machines of `stepline ui --workflows`, for the diagrams. */
+  diagrams?: CompiledDiagrams;
 }
 
 /**
@@ -54,11 +58,11 @@ export async function handleApi(
         stop: api.closing,
       });
     } else if (method === "GET" && noun === "executions" && id && parts.length === 3) {
-      sendJson(response, 200, toJsonValue(await loadExecutionReport(api.client, id)));
+      sendJson(response, 200, toJsonValue(await loadReport(api, id)));
     } else if (method === "GET" && noun === "executions" && id && action === "live" && parts.length === 4) {
       streamChanges(request, response, {
         event: "execution",
-        read: async () => toJsonValue(await loadExecutionReport(api.client, id)) as ExecutionReport,
+        read: async () => toJsonValue(await loadReport(api, id)) as ExecutionReport,
         key: (report) => reportKey(report),
         stop: api.closing,
       });
@@ -101,6 +105,16 @@ async function listExecutions(client: Client, params: URLSearchParams): Promise<
   const list = await client.list({ limit, ...(status ? { status } : {}), ...(workflow ? { workflow } : {}) });
   const now = Date.now();
   return list.map((execution) => listedExecution(execution, now));
+}
+
+/**
+ * The execution's report, stacks relative to the working directory, with its compiled
+ * diagram when a `--workflows` file defines its workflow.
+ */
+async function loadReport(api: ApiContext, id: string): Promise<ExecutionReport> {
+  const report = relativeStacks(await loadExecutionReport(api.client, id), process.cwd());
+  const diagram = await api.diagrams?.diagramFor(report.execution.workflow, report.events, report.states);
+  return diagram ? { ...report, diagram } : report;
 }
 
 function reportKey(report: ExecutionReport): string {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Client } from "@stepline/core";
 import { handleApi } from "./api-routes.js";
+import type { CompiledDiagrams } from "./compiled-diagrams.js";
 import { sendJson } from "./http-helpers.js";
 import { loadStaticFiles } from "./static-files.js";
 
@@ -15,6 +16,8 @@ export interface InspectorServerOptions {
   host?: string;
   /** Port; 0 picks a free one. Default 4800. */
   port?: number;
+  /** Compiled workflows: executions of these show the whole state machine, coloured. */
+  diagrams?: CompiledDiagrams;
 }
 
 /** A running inspector. */
@@ -45,7 +48,12 @@ export async function startInspectorServer(options: InspectorServerOptions): Pro
   const host = options.host ?? "127.0.0.1";
   const files = loadStaticFiles();
   const closing = new AbortController();
-  const api = { client: options.client, storeLabel: options.storeLabel, closing: closing.signal };
+  const api = {
+    client: options.client,
+    storeLabel: options.storeLabel,
+    closing: closing.signal,
+    ...(options.diagrams ? { diagrams: options.diagrams } : {}),
+  };
   const loopbackOnly = LOOPBACK.has(host);
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_IDS, type FixtureStore, startFixtureStore } from "../testing/fixture-store.js";
+import { CompiledDiagrams } from "./compiled-diagrams.js";
 import { type InspectorServer, startInspectorServer } from "./inspector-server.js";
 
 // The inspector page in a real headless Chromium (Debian's package), driven by playwright-core.
@@ -106,6 +107,47 @@ describe("the inspector page", () => {
       decision: "approved",
     });
     await page.screenshot({ path: join(OUTPUT, "inspector-approved.png"), fullPage: true });
+  });
+
+  it("draws the compiled state machine when given the workflow source, coloured from the journal", async () => {
+    const warnings: string[] = [];
+    const diagrams = await CompiledDiagrams.load(
+      ["src/testing/fixture-workflows.ts"],
+      join(import.meta.dirname, "..", ".."),
+      (line) => warnings.push(line),
+    );
+    expect(warnings).toEqual([]);
+    expect(diagrams.workflows).toEqual(["greet", "flaky", "approval"]);
+    const compiled = await startInspectorServer({
+      client: fixture.engine.client,
+      storeLabel: "the test store",
+      port: 0,
+      diagrams,
+    });
+    try {
+      await page.goto(`${compiled.url}#/executions/${FIXTURE_IDS.failed}`);
+      const node = (text: string) => page.locator(".compiled-svg g.node", { hasText: text });
+      await node("charge").waitFor();
+      expect(await node("reserve").getAttribute("data-status")).toBe("succeeded");
+      expect(await node("charge").getAttribute("data-status")).toBe("failed");
+      // The return after charge was never reached: drawn, not coloured.
+      expect(await node("return").getAttribute("data-status")).toBe("unvisited");
+      expect(await page.locator(".diagram-source").textContent()).toBe(
+        "compiled from src/testing/fixture-workflows.ts",
+      );
+      expect(await page.locator(".diagram-warning").count()).toBe(0);
+      await node("charge").click();
+      expect(await page.getByTestId("detail-title").textContent()).toBe("charge");
+      expect(await node("charge").getAttribute("class")).toContain("state--selected");
+      await page.screenshot({ path: join(OUTPUT, "inspector-compiled.png"), fullPage: true });
+
+      await page.goto(`${compiled.url}#/executions/${FIXTURE_IDS.succeeded}`);
+      await node("pause").waitFor();
+      expect(await node("pause").getAttribute("data-status")).toBe("succeeded");
+      expect(await node("deliver").getAttribute("data-status")).toBe("succeeded");
+    } finally {
+      await compiled.close();
+    }
   });
 
   it("refuses a cross-site action and a foreign Host header", async () => {

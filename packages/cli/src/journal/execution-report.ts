@@ -1,5 +1,6 @@
 import type { Client, JournalEvent, SerializedError } from "@stepline/core";
 import { type ListedExecution, listedExecution } from "../commands/list.js";
+import type { CompiledDiagram } from "../inspector/compiled-diagrams.js";
 import { errorOf, fieldsOf } from "./event-fields.js";
 import { type VisitedState, visitedStates } from "./visited-states.js";
 
@@ -24,6 +25,8 @@ export interface ExecutionReport {
   pending: VisitedState[];
   /** The journal, decoded. */
   events: JournalEvent[];
+  /** The compiled diagram with its states coloured, on the inspector page when `--workflows` defines the workflow. */
+  diagram?: CompiledDiagram;
 }
 
 /**

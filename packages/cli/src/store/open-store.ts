@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import type { Store } from "@stepline/core";
 import { lmdbStore } from "@stepline/lmdb";
 import { redisStore } from "@stepline/redis";
@@ -14,12 +14,14 @@ export interface StoreLocation {
   redisPrefix?: string;
   /** `--store` or STEPLINE_STORE, resolved; default `.stepline` in the working directory. */
   path: string;
+  /** `path` as messages name it: relative to the working directory when inside it. */
+  shownPath: string;
 }
 
 /** An open store and how to name it in messages. */
 export interface OpenedStore {
   store: Store;
-  /** `the store at /repo/.stepline` or `Redis at redis://127.0.0.1:6379`. */
+  /** `the store at .stepline` or `Redis at redis://127.0.0.1:6379`. */
   label: string;
   close(): Promise<void>;
 }
@@ -45,9 +47,12 @@ export function storeLocation(
   }
   const redisUrl = flags.redis ?? (flags.store === undefined ? env.STEPLINE_REDIS_URL : undefined);
   const path = resolve(cwd, flags.store ?? env.STEPLINE_STORE ?? DEFAULT_STORE_PATH);
+  const inside = relative(cwd, path);
+  const shownPath = inside !== "" && !inside.startsWith("..") && !isAbsolute(inside) ? inside : path;
   const redisPrefix = flags.prefix ?? env.STEPLINE_REDIS_PREFIX;
   return {
     path,
+    shownPath,
     ...(redisUrl ? { redisUrl } : {}),
     ...(redisPrefix ? { redisPrefix } : {}),
   };
@@ -67,10 +72,10 @@ export async function openStore(
   options: { create: boolean; log: (line: string) => void },
 ): Promise<OpenedStore> {
   if (location.redisUrl) return openRedis(location.redisUrl, location.redisPrefix, options.log);
-  const label = `the store at ${location.path}`;
+  const label = `the store at ${location.shownPath}`;
   if (!options.create && !existsSync(location.path)) {
     throw new CliError(
-      `no store at ${location.path}: run a workflow there first, or pass --store PATH or --redis URL`,
+      `no store at ${location.shownPath}: run a workflow there first, or pass --store PATH or --redis URL`,
     );
   }
   let store: Store;
