@@ -77,24 +77,20 @@ export function cloneConfiguration(configuration: Configuration): Configuration 
 
 /** Moves a thread past its state: to `next`, or done at the end of its machine. */
 export function advance(thread: Thread, state: State): void {
-  const next = "next" in state ? state.next : undefined;
-  delete thread.op;
-  delete thread.attempt;
-  delete thread.retrying;
-  if (next === undefined) thread.status = "done";
-  else {
-    thread.at = next;
-    thread.status = "ready";
-  }
+  leave(thread, "next" in state ? state.next : undefined, "done");
 }
 
 /** An error at `state`: to its Catch if it has one, else the thread fails. */
 export function raise(thread: Thread, state: State): void {
-  const target = "catch" in state ? state.catch : undefined;
+  leave(thread, "catch" in state ? state.catch : undefined, "failed");
+}
+
+/** The thread leaves its operation: ready at `target`, or `ending` when there is none. */
+function leave(thread: Thread, target: string | undefined, ending: "done" | "failed"): void {
   delete thread.op;
   delete thread.attempt;
   delete thread.retrying;
-  if (target === undefined) thread.status = "failed";
+  if (target === undefined) thread.status = ending;
   else {
     thread.at = target;
     thread.status = "ready";

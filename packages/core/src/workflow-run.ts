@@ -91,6 +91,11 @@ export class WorkflowRun {
   readonly #startedChildren = new Set<number>();
   readonly #childVersions = new Map<number, number>();
   /**
+   * Child ops issued and not settled: the runner asks about children on every loop
+   * turn, and this spares that question a scan of the pending ops in the usual case.
+   */
+  #childrenPending = 0;
+  /**
    * Per step op: highest attempt journaled, and the pending retry's time. Kept apart
    * from the op because the journal walk can reach a StepScheduled before the code
    * has issued that op (its continuation is still in the microtask queue).
@@ -237,6 +242,7 @@ export class WorkflowRun {
 
   /** Unsettled child executions, in op order. */
   pendingChildren(): PendingChild[] {
+    if (this.#childrenPending === 0) return [];
     return this.#unsettled("child").map((c) => ({
       op: c.op,
       name: c.name,
@@ -316,6 +322,7 @@ export class WorkflowRun {
 
   #settle(op: Op, outcome: { value: unknown } | { error: unknown }): void {
     op.settled = true;
+    if (op.kind === "child") this.#childrenPending--;
     this.#pending.delete(op.op);
     if ("value" in outcome) {
       op.resolve(outcome.value);
@@ -555,6 +562,7 @@ export class WorkflowRun {
             });
           }
           run.#childVersions.set(base.op, definition.version);
+          run.#childrenPending++;
           return extend<ChildOp>(base, { workflow: definition.name, childId, input });
         }) as Promise<O>;
       },
