@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURE_IDS, type FixtureStore, startFixtureStore } from "./testing/fixture-store.js";
+import { FIXTURE_IDS, populatedStoreDir } from "./testing/fixture-store.js";
 import { runCli } from "./testing/run-cli.js";
 
-let fixture: FixtureStore;
+let fixture: Awaited<ReturnType<typeof populatedStoreDir>>;
 let scratch: string;
 
 beforeAll(async () => {
-  fixture = await startFixtureStore();
+  fixture = await populatedStoreDir();
   scratch = mkdtempSync(join(tmpdir(), "stepline-cli-scratch-"));
 });
 

@@ -51,6 +51,27 @@ export async function startFixtureStore(store?: Store): Promise<FixtureStore> {
   };
 }
 
+/**
+ * The fixture executions in a fresh LMDB directory that nothing in this process holds
+ * open: the worker is stopped and the store closed before it resolves. For tests that
+ * run the CLI in this process, which opens the directory itself. main.test.ts was the
+ * file in flight both times a test run stalled, while it opened the directory a second
+ * time next to a live worker's store; the suspect is that second open of one LMDB
+ * environment in one process, and this takes it away.
+ */
+export async function populatedStoreDir(): Promise<{ dir: string; [Symbol.asyncDispose](): Promise<void> }> {
+  const fixture = await startFixtureStore();
+  await fixture.worker.stop();
+  await fixture.engine.close();
+  const { dir } = fixture;
+  return {
+    dir,
+    async [Symbol.asyncDispose]() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Waits until the execution has this status (10 s at most). */
 export async function waitForStatus(engine: Engine, id: string, status: string): Promise<void> {
   const deadline = Date.now() + 10_000;
