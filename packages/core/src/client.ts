@@ -12,13 +12,17 @@ import {
 } from "./errors.js";
 import { isTerminalEvent, type JournalEvent } from "./events.js";
 import { newId } from "./ids.js";
+import { checkListFilter, checkStartOptions } from "./option-checks.js";
 import { type ExecutionRecord, type ExecutionStatus, type ListFilter, TERMINAL_STATUSES } from "./store.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
 export interface StartOptions {
   /** Execution id; starting twice with one id gives one execution. Default: a new ULID. */
   id?: string;
-  /** When the id exists: "attach" returns its handle (default), "fail" throws ExecutionAlreadyExistsError. */
+  /**
+   * When the id exists: "attach" returns its handle (default), "fail" throws
+   * ExecutionAlreadyExistsError. Any other value is an InvalidArgumentError.
+   */
   ifExists?: "attach" | "fail";
 }
 
@@ -82,6 +86,8 @@ export class Client {
     options: StartOptions = {},
   ): Promise<ExecutionHandle<O>> {
     const env = this.#env;
+    env.assertOpen("client.start");
+    checkStartOptions(options);
     const definition = typeof workflow === "string" ? env.workflows.get(workflow) : workflow;
     const name = typeof workflow === "string" ? workflow : workflow?.name;
     if (typeof name !== "string") {
@@ -145,6 +151,7 @@ export class Client {
     }
     assertUserEventName(name, "client.sendEvent");
     const env = this.#env;
+    env.assertOpen("client.sendEvent");
     assertPlainData(payload, `The payload of event "${name}"`);
     const now = env.clock.now();
     const bytes = env.codec.encode({ name, payload, at: now }, `The payload of event "${name}"`);
@@ -158,6 +165,7 @@ export class Client {
    * are aborted, at once by a worker of this engine, within `leaseMs / 3` by others.
    */
   async cancel(id: string, reason?: string): Promise<void> {
+    this.#env.assertOpen("client.cancel");
     await this.#env.store.executions.requestCancel(id, reason, this.#env.clock.now());
     this.#env.notifyCancel(id, reason);
     this.#env.wake();
@@ -194,8 +202,9 @@ export class Client {
   }
 
   /** Executions, newest first. */
-  async list(filter: ListFilter = {}): Promise<ExecutionDescription[]> {
-    const records = await this.#env.store.executions.list(filter);
+  async list(filter?: ListFilter): Promise<ExecutionDescription[]> {
+    this.#env.assertOpen("client.list");
+    const records = await this.#env.store.executions.list(checkListFilter(filter));
     return records.map(describeRecord);
   }
 
@@ -203,7 +212,7 @@ export class Client {
   async result<O = unknown>(id: string, options: { timeout?: Duration } = {}): Promise<O> {
     const env = this.#env;
     const deadline =
-      options.timeout === undefined ? undefined : env.clock.now() + parseDuration(options.timeout);
+      options.timeout === undefined ? undefined : env.clock.now() + parseDuration(options.timeout, "result() timeout");
     // A store that announces finishes across processes needs polling only as a fallback,
     // for a notice lost in a reconnect.
     const announced = env.store.onFinished !== undefined;
@@ -226,7 +235,9 @@ export class Client {
     }
   }
 
+  /** The record; also where describe, history, resume and result find out that the engine is closed. */
   async #record(id: string): Promise<ExecutionRecord> {
+    this.#env.assertOpen(`read execution "${id}"`);
     const record = await this.#env.store.executions.get(id);
     if (!record) throw new ExecutionNotFoundError(id);
     return record;

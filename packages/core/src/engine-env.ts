@@ -1,6 +1,6 @@
 import type { Codec } from "./codec.js";
 import type { ErrorRegistry } from "./error-serialization.js";
-import { UnknownWorkflowError } from "./errors.js";
+import { EngineClosedError, UnknownWorkflowError } from "./errors.js";
 import type { JournalEvent } from "./events.js";
 import { type Clock, SETTLED } from "./scheduler.js";
 import type { Store } from "./store.js";
@@ -17,6 +17,8 @@ export class EngineEnv {
   readonly #wakeListeners = new Set<() => void>();
   #unsubscribeFinished: (() => void) | undefined;
   readonly #cancelListeners = new Set<(id: string, reason: string | undefined) => void>();
+  /** Set by `engine.close()`; the client checks it before touching the store. */
+  closed = false;
 
   constructor(
     readonly store: Store,
@@ -27,6 +29,11 @@ export class EngineEnv {
     /** How often to look at the store for work or results made by other processes. */
     readonly pollInterval: number,
   ) {}
+
+  /** Throws EngineClosedError once the engine is closed; `action` says what was tried. */
+  assertOpen(action: string): void {
+    if (this.closed) throw new EngineClosedError(action);
+  }
 
   register(definitions: readonly WorkflowDefinition<never, unknown>[]): void {
     for (const definition of definitions) {

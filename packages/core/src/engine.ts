@@ -7,6 +7,7 @@ import type { Store } from "./store.js";
 import { Worker, type WorkerOptions } from "./worker.js";
 import type { WorkflowDefinition } from "./workflow.js";
 import type { LogSink } from "./workflow-run.js";
+import { checkEngineOptions } from "./option-checks.js";
 
 export interface EngineOptions {
   store: Store;
@@ -20,13 +21,16 @@ export interface EngineOptions {
   workflows?: readonly WorkflowDefinition<any, any>[];
   /** Error classes to rebuild from the journal by name, beyond the built-in ones. */
   errors?: readonly ErrorClass[];
-  /** Largest journal event in bytes. Default 2 MiB. */
+  /** Largest journal event in bytes, an integer from 1024 to 512 MiB. Default 2 MiB. */
   maxEventBytes?: number;
   /** Compression or encryption of everything journaled. */
   transform?: ByteTransform;
-  /** Where `ctx.log` and engine warnings go. Default: console, warnings and errors only for the engine. */
+  /**
+   * Where `ctx.log` and engine warnings go: a function `(level, message, fields) => void`.
+   * Default: console, warnings and errors only for the engine.
+   */
   log?: LogSink;
-  /** How often to look for work or results written by other processes, in ms. Default 100. */
+  /** How often to look for work or results written by other processes, in ms (> 0). Default 100. */
   pollInterval?: number;
 }
 
@@ -34,7 +38,10 @@ export interface EngineOptions {
 export interface Engine {
   readonly client: Client;
   worker(options: WorkerOptions): Worker;
-  /** Closes the store. Stop workers first. */
+  /**
+   * Closes the store. Stop workers first. Afterwards every client call rejects with
+   * EngineClosedError and `engine.worker()` throws it; closing twice does nothing.
+   */
   close(): Promise<void>;
 }
 
@@ -56,6 +63,7 @@ const consoleLog: LogSink = (level, message, fields) => {
  * console.log(await run.result());
  */
 export function createEngine(options: EngineOptions): Engine {
+  checkEngineOptions(options);
   const env = new EngineEnv(
     options.store,
     options.clock ?? options.store.clock ?? systemClock,
@@ -67,7 +75,15 @@ export function createEngine(options: EngineOptions): Engine {
   env.register(options.workflows ?? []);
   return {
     client: new Client(env),
-    worker: (workerOptions) => new Worker(env, workerOptions),
-    close: () => options.store.close(),
+    worker: (workerOptions) => {
+      env.assertOpen("engine.worker()");
+      return new Worker(env, workerOptions);
+    },
+    close: async () => {
+      // Marked first: a call racing the close gets EngineClosedError, not the store's own error.
+      if (env.closed) return;
+      env.closed = true;
+      await options.store.close();
+    },
   };
 }

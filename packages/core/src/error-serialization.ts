@@ -1,8 +1,8 @@
-import { assertPlainData } from "./codec.js";
 import {
   CancelledError,
   ChildFailedError,
   CorruptJournalError,
+  EngineClosedError,
   ExecutionAlreadyExistsError,
   ExecutionFinishedError,
   ExecutionNotFoundError,
@@ -20,6 +20,7 @@ import {
   UnknownWorkflowError,
 } from "./errors.js";
 import type { SerializedError } from "./events.js";
+import { serializeThrown } from "./thrown-value.js";
 
 /** A class whose instances can be rebuilt from the journal, looked up by `name`. */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -50,9 +51,8 @@ const BUILT_IN: readonly ErrorClass[] = [
   CorruptJournalError,
   LeaseLostError,
   InvalidArgumentError,
+  EngineClosedError,
 ];
-
-const SKIPPED_FIELDS = new Set(["name", "message", "stack", "cause"]);
 
 /**
  * Maps error names to classes: JavaScript's built-in errors, Stepline's, and any
@@ -79,28 +79,12 @@ export class ErrorRegistry {
     }
   }
 
-  /** Journal form of any thrown value. */
+  /**
+   * Journal form of any thrown value: bounded by {@link ERROR_LIMITS}, plain data,
+   * and never throws, whatever was thrown (thrown-value.ts).
+   */
   serialize(thrown: unknown): SerializedError {
-    if (!(thrown instanceof Error)) {
-      return { name: "Error", message: `Non-error value thrown: ${describeThrown(thrown)}` };
-    }
-    const serialized: SerializedError = { name: thrown.name, message: thrown.message };
-    if (thrown.stack) serialized.stack = thrown.stack;
-    const data: Record<string, unknown> = {};
-    for (const key of Object.keys(thrown)) {
-      if (SKIPPED_FIELDS.has(key)) continue;
-      const value = (thrown as unknown as Record<string, unknown>)[key];
-      try {
-        assertPlainData(value, "error field");
-        data[key] = value;
-      } catch {
-        // A field that cannot be journaled is dropped; name and message always survive.
-      }
-    }
-    if (typeof data.code === "string") serialized.code = data.code;
-    if (Object.keys(data).length > 0) serialized.data = data;
-    if (thrown.cause !== undefined) serialized.cause = this.serialize(thrown.cause);
-    return serialized;
+    return serializeThrown(thrown);
   }
 
   /** Rebuilds the error: registered class (else `Error`), name, message, stack, fields, cause. */
@@ -117,7 +101,11 @@ export class ErrorRegistry {
       writable: true,
       configurable: true,
     });
-    if (serialized.data) Object.assign(error, serialized.data);
+    // Defined, not assigned: a field named like a setter of the class must not run it.
+    for (const [key, value] of Object.entries(serialized.data ?? {})) {
+      if (key === "__proto__") continue;
+      Object.defineProperty(error, key, { value, writable: true, enumerable: true, configurable: true });
+    }
     if (error.name !== serialized.name) {
       Object.defineProperty(error, "name", { value: serialized.name, writable: true, configurable: true });
     }
@@ -138,13 +126,5 @@ function nameOf(cls: ErrorClass): string {
     return Reflect.construct(cls as unknown as new (message: string) => Error, ["probe"]).name;
   } catch {
     return cls.name;
-  }
-}
-
-function describeThrown(value: unknown): string {
-  try {
-    return typeof value === "string" ? JSON.stringify(value) : String(value);
-  } catch {
-    return typeof value;
   }
 }

@@ -43,7 +43,9 @@ export class TerminalError extends SteplineError {
 
 /**
  * Thrown by a step to ask for a retry, optionally after a given delay that overrides
- * the policy's backoff for this attempt.
+ * the policy's backoff for this attempt. A `retryAfter` that is not a valid duration
+ * (negative, not finite, over 10 years, unparsable) is ignored: the policy's delay is
+ * used. `maxAttempts` still applies.
  *
  * @example
  * throw new RetryableError("rate limited", { retryAfter: "30s" });
@@ -289,4 +291,24 @@ export class InvalidArgumentError extends SteplineError {
   override readonly code = "STEPLINE_INVALID_ARGUMENT";
   override name = "InvalidArgumentError";
   static override is = guard<InvalidArgumentError>("STEPLINE_INVALID_ARGUMENT");
+}
+
+/**
+ * The engine was closed (`engine.close()`): its store is closed, so the client can
+ * neither start nor look at executions. Create a new engine on the store to go on.
+ *
+ * @example
+ * await engine.close();
+ * await engine.client.start(greet, "Ada"); // rejects with EngineClosedError
+ */
+export class EngineClosedError extends SteplineError {
+  override readonly code = "STEPLINE_ENGINE_CLOSED";
+  override name = "EngineClosedError";
+  constructor(action: string) {
+    super(
+      `Cannot ${action}: this engine was closed (engine.close()), and its store with it. ` +
+        "Close the engine only after the last call to its client and workers, or create a new engine.",
+    );
+  }
+  static override is = guard<EngineClosedError>("STEPLINE_ENGINE_CLOSED");
 }

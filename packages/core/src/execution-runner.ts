@@ -317,7 +317,13 @@ export class ExecutionRunner {
       clock: env.clock,
       errors: env.errors,
       signal: this.#abort.signal,
-    }).then((completion) => {
+    })
+      // runStepAttempt never throws; should it, the attempt still ends and the worker stays up.
+      .catch((error): NewEvent => {
+        const serialized = env.errors.serialize(error);
+        return { type: "StepFailed", op: step.op, attempt: step.attempt, error: serialized };
+      })
+      .then((completion) => {
       this.#running--;
       this.#finished.push(completion);
       this.#wakeLoop();
@@ -445,9 +451,16 @@ function describeEvent(event: JournalEvent): string {
 
 /** The failure journaled in place of a success whose value cannot be journaled, if there is one. */
 function replacementFor(event: JournalEvent, thrown: unknown, env: EngineEnv): JournalEvent | undefined {
-  if (!PayloadTooLargeError.is(thrown) && !SerializationError.is(thrown)) return undefined;
-  const { seq, at } = event;
-  const error = env.errors.serialize(thrown);
+  const { seq, at, type } = event;
+  const replaceable = ["StepSucceeded", "ExecutionSucceeded", "StepFailed", "ExecutionFailed"].includes(type);
+  if (!replaceable) return undefined;
+  // A value that passed assertPlainData can still fail to encode (a getter or Proxy trap that
+  // throws when read again): that too is a value that cannot be journaled.
+  const reason =
+    PayloadTooLargeError.is(thrown) || SerializationError.is(thrown)
+      ? thrown
+      : new SerializationError(describeEvent(event), "$", `encoding it threw ${env.errors.serialize(thrown).message}`);
+  const error = env.errors.serialize(reason);
   // The replacement must fit even under a small maxEventBytes: the codec's stack tells a user nothing.
   delete error.stack;
   if (event.type === "StepSucceeded")

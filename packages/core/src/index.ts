@@ -3,16 +3,18 @@ export { Client } from "./client.js";
 export type { ByteTransform, CodecOptions, InboxEntry } from "./codec.js";
 export { assertPlainData, Codec, DEFAULT_MAX_EVENT_BYTES } from "./codec.js";
 export type { Duration } from "./duration.js";
-export { parseDuration } from "./duration.js";
+export { MAX_DURATION_MS, parseDuration } from "./duration.js";
 export type { Engine, EngineOptions } from "./engine.js";
 export { createEngine } from "./engine.js";
 export type { ErrorClass } from "./error-serialization.js";
 export { ErrorRegistry } from "./error-serialization.js";
+export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export type { NonDeterminismDetail } from "./errors.js";
 export {
   CancelledError,
   ChildFailedError,
   CorruptJournalError,
+  EngineClosedError,
   ExecutionAlreadyExistsError,
   ExecutionFinishedError,
   ExecutionNotFoundError,
@@ -43,6 +45,7 @@ export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
+export { MAX_TIMEOUT_MS } from "./long-sleep.js";
 export { StepIdentities, stepIdentity } from "./step-identity.js";
 export type {
   AppendRequest,

@@ -45,12 +45,18 @@ describe("resolveRetryPolicy", () => {
   });
 
   it.each([
-    [{ maxAttempts: 0 }, "retry.maxAttempts must be an integer >= 1, got 0"],
-    [{ maxAttempts: 2.5 }, "retry.maxAttempts must be an integer >= 1, got 2.5"],
-    [{ maxAttempts: Number.NaN }, "retry.maxAttempts must be an integer >= 1, got NaN"],
-    [{ backoffRate: 0.5 }, "retry.backoffRate must be a number >= 1, got 0.5"],
-    [{ backoffRate: Number.NaN }, "retry.backoffRate must be a number >= 1, got NaN"],
-    [{ jitter: "half" }, 'retry.jitter must be "full" or "none", got "half"'],
+    [{ maxAttempts: 0 }, "retry.maxAttempts must be an integer from 1 to 1000000; got 0"],
+    [{ maxAttempts: 2.5 }, "retry.maxAttempts must be an integer from 1 to 1000000; got 2.5"],
+    [{ maxAttempts: Number.NaN }, "retry.maxAttempts must be an integer from 1 to 1000000; got NaN"],
+    [{ maxAttempts: "3" }, 'retry.maxAttempts must be an integer from 1 to 1000000; got "3"'],
+    [{ backoffRate: 0.5 }, "retry.backoffRate must be a finite number at least 1 and at most 1000; got 0.5"],
+    [{ backoffRate: Number.NaN }, "retry.backoffRate must be a finite number at least 1 and at most 1000; got NaN"],
+    [{ jitter: "half" }, 'retry.jitter must be one of "full", "none"; got "half"'],
+    [{ initialInterval: Number.POSITIVE_INFINITY }, "Invalid retry.initialInterval: Infinity"],
+    [{ initialInterval: "11000d" }, 'Invalid retry.initialInterval: "11000d" is longer than the maximum of 10 years'],
+    [{ initialInterval: "10s", maxInterval: "5s" }, "retry.maxInterval (5000 ms) must not be shorter than retry.initialInterval (10000 ms)"],
+    [{ nonRetryable: "ValidationError" }, 'retry.nonRetryable must be an array of error names (strings), e.g. ["ValidationError"]; got "ValidationError"'],
+    [{ nonRetryable: [42] }, "retry.nonRetryable must be an array of error names (strings)"],
     [{ initialInterval: "soon" }, 'Invalid retry.initialInterval: "soon"'],
     [{ initialInterval: -5 }, "Invalid retry.initialInterval: -5"],
     [{ maxInterval: "1 year" }, 'Invalid retry.maxInterval: "1 year"'],
@@ -111,6 +117,38 @@ describe("retryDelay", () => {
     expect(retryDelay(p, 1, new RetryableError("rate limited", { retryAfter: "30s" }))).toBe(30_000);
     expect(retryDelay(p, 3, new RetryableError("rate limited", { retryAfter: 250 }))).toBe(250);
     expect(retryDelay(p, 2, new RetryableError("no hint"))).toBe(2_000);
+  });
+
+  it.each([
+    ["negative", -5],
+    ["NaN", Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["over 10 years", "11000d"],
+    ["unparsable", "soon"],
+    ["not a duration at all", { seconds: 3 }],
+  ])("ignores a RetryableError.retryAfter that is %s and uses the policy's delay, without throwing", (_, bad) => {
+    const p = policy({ maxAttempts: 5 });
+    const error = new RetryableError("rate limited", { retryAfter: bad as never });
+    expect(retryDelay(p, 2, error)).toBe(2_000);
+  });
+
+  it("retries a thrown value whose fields cannot be read (a Proxy whose traps throw) by the policy", () => {
+    const hostile = new Proxy(new Error("x"), {
+      get() {
+        throw new Error("trap");
+      },
+      getPrototypeOf() {
+        throw new Error("trap");
+      },
+    });
+    expect(retryDelay(policy(), 1, hostile)).toBe(1_000);
+  });
+
+  it("takes a retry interval of a year; a long initialInterval raises the default maxInterval with it", () => {
+    const year = 365 * 86_400_000;
+    const yearly = resolveRetryPolicy({ initialInterval: "365d", maxInterval: "365d" });
+    expect(retryDelay(yearly, 1, new Error("x"))).toBe(year);
+    expect(resolveRetryPolicy({ initialInterval: "365d" }).maxInterval).toBe(year);
   });
 
   it("does not retry a RetryableError past maxAttempts", () => {

@@ -1,5 +1,13 @@
 import { type Duration, parseDuration } from "./duration.js";
 import { InvalidArgumentError, RetryableError, TerminalError } from "./errors.js";
+import {
+  checkDuration,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptionsObject,
+  checkStringArray,
+} from "./option-checks.js";
 
 /**
  * How a failed step is retried; the fields mirror Step Functions' `Retry`
@@ -18,7 +26,7 @@ export interface RetryPolicy {
   initialInterval?: Duration;
   /** Each further delay is the previous one times this. Default 2. */
   backoffRate?: number;
-  /** Upper bound of a delay. Default "1h". */
+  /** Upper bound of a delay, not below initialInterval. Default "1h" (or initialInterval, if longer). */
   maxInterval?: Duration;
   /** "full": a random delay between 0 and the computed one (spreads retry storms). Default "none". */
   jitter?: "full" | "none";
@@ -45,37 +53,52 @@ export const DEFAULT_RETRY_POLICY: ResolvedRetryPolicy = {
   nonRetryable: [],
 };
 
-/** Fills in defaults and checks every field; throws InvalidArgumentError naming the bad one. */
+/** Upper bound of `retry.maxAttempts`. */
+export const MAX_ATTEMPTS = 1_000_000;
+
+/**
+ * Fills in defaults and checks every field; throws InvalidArgumentError naming the
+ * bad one (option-checks.ts). Intervals are durations of at most MAX_DURATION_MS
+ * (10 years), and `maxInterval` may not be shorter than `initialInterval`.
+ */
 export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRetryPolicy {
   if (!policy) return DEFAULT_RETRY_POLICY;
-  const maxAttempts = policy.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new InvalidArgumentError(`retry.maxAttempts must be an integer >= 1, got ${maxAttempts}.`);
+  checkOptionsObject(policy, "retry");
+  const maxAttempts = checkInteger(
+    policy.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    "retry.maxAttempts",
+    1,
+    MAX_ATTEMPTS,
+  );
+  const backoffRate = checkNumber(policy.backoffRate ?? DEFAULT_RETRY_POLICY.backoffRate, "retry.backoffRate", {
+    min: 1,
+    max: 1_000,
+  });
+  const jitter = checkOneOf(policy.jitter ?? "none", "retry.jitter", ["full", "none"]);
+  const initialInterval = checkDuration(
+    policy.initialInterval ?? DEFAULT_RETRY_POLICY.initialInterval,
+    "retry.initialInterval",
+  );
+  const maxInterval = checkDuration(
+    policy.maxInterval ?? Math.max(DEFAULT_RETRY_POLICY.maxInterval, initialInterval),
+    "retry.maxInterval",
+  );
+  if (maxInterval < initialInterval) {
+    throw new InvalidArgumentError(
+      `retry.maxInterval (${maxInterval} ms) must not be shorter than retry.initialInterval (${initialInterval} ms); ` +
+        "raise maxInterval or lower initialInterval.",
+    );
   }
-  const backoffRate = policy.backoffRate ?? DEFAULT_RETRY_POLICY.backoffRate;
-  if (!(backoffRate >= 1)) {
-    throw new InvalidArgumentError(`retry.backoffRate must be a number >= 1, got ${backoffRate}.`);
-  }
-  const jitter = policy.jitter ?? "none";
-  if (jitter !== "full" && jitter !== "none") {
-    throw new InvalidArgumentError(`retry.jitter must be "full" or "none", got ${JSON.stringify(jitter)}.`);
-  }
-  return {
-    maxAttempts,
-    backoffRate,
-    jitter,
-    initialInterval: parseDuration(
-      policy.initialInterval ?? DEFAULT_RETRY_POLICY.initialInterval,
-      "retry.initialInterval",
-    ),
-    maxInterval: parseDuration(policy.maxInterval ?? DEFAULT_RETRY_POLICY.maxInterval, "retry.maxInterval"),
-    nonRetryable: policy.nonRetryable ?? [],
-  };
+  const nonRetryable = policy.nonRetryable === undefined ? [] : checkStringArray(policy.nonRetryable, "retry.nonRetryable");
+  return { maxAttempts, backoffRate, jitter, initialInterval, maxInterval, nonRetryable };
 }
 
 /**
  * The delay before the attempt after `attempt` failed with `error`, or `undefined`
  * when the step must not be retried (attempts used up, TerminalError, nonRetryable).
+ * Never throws, whatever `error` is: a value whose fields cannot be read is retried
+ * by the policy, and a RetryableError whose `retryAfter` is not a valid duration
+ * (negative, not finite, over 10 years, unparsable) gets the policy's delay.
  */
 export function retryDelay(
   policy: ResolvedRetryPolicy,
@@ -83,12 +106,30 @@ export function retryDelay(
   error: unknown,
   random: () => number = Math.random,
 ): number | undefined {
-  if (attempt >= policy.maxAttempts || TerminalError.is(error)) return undefined;
-  const name = (error as { name?: unknown } | null)?.name;
-  if (typeof name === "string" && policy.nonRetryable.includes(name)) return undefined;
-  if (RetryableError.is(error) && error.retryAfter !== undefined) {
-    return parseDuration(error.retryAfter, "RetryableError retryAfter");
+  if (attempt >= policy.maxAttempts) return undefined;
+  const failure = readFailure(error);
+  if (failure.terminal) return undefined;
+  if (typeof failure.name === "string" && policy.nonRetryable.includes(failure.name)) return undefined;
+  if (failure.retryAfter !== undefined) {
+    try {
+      return parseDuration(failure.retryAfter as Duration, "RetryableError retryAfter");
+    } catch {
+      // Fall through to the policy: a bad hint from a step must not fail or stall it.
+    }
   }
   const computed = Math.min(policy.initialInterval * policy.backoffRate ** (attempt - 1), policy.maxInterval);
   return policy.jitter === "full" ? Math.floor(random() * computed) : computed;
+}
+
+/** What the retry decision reads of a thrown value; nothing, where reading it throws (a hostile Proxy). */
+function readFailure(error: unknown): { terminal: boolean; name: unknown; retryAfter: unknown } {
+  try {
+    return {
+      terminal: TerminalError.is(error),
+      name: (error as { name?: unknown } | null)?.name,
+      retryAfter: RetryableError.is(error) ? error.retryAfter : undefined,
+    };
+  } catch {
+    return { terminal: false, name: undefined, retryAfter: undefined };
+  }
 }

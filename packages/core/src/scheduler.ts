@@ -1,3 +1,5 @@
+import { longSleep } from "./long-sleep.js";
+
 /**
  * Time and scheduling, injected so that core stays runtime-neutral (no `node:*`,
  * no `process`) and tests can use a fake clock.
@@ -5,24 +7,20 @@
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
-  /** Resolves after `ms` (or at once when `signal` aborts). */
+  /**
+   * Resolves after `ms` (or at once when `signal` aborts). Must take any duration up
+   * to MAX_DURATION_MS (10 years), far beyond what one `setTimeout` takes.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `Date.now()` and `setTimeout`. */
+/**
+ * The real clock: `Date.now()`, and timers that handle any duration (a year-long
+ * sleep re-arms `setTimeout` in chunks of at most 2^31-1 ms: long-sleep.ts).
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      }
-      signal?.addEventListener("abort", done, { once: true });
-    }),
+  sleep: (ms, signal) => longSleep(ms, signal),
 };
 
 /**

@@ -1,6 +1,6 @@
 import { assertPlainData } from "./codec.js";
 import type { ErrorRegistry } from "./error-serialization.js";
-import { StepInterruptedError, TerminalError, TimeoutError } from "./errors.js";
+import { StepInterruptedError, TimeoutError } from "./errors.js";
 import type { NewEvent } from "./events.js";
 import { retryDelay } from "./retry-policy.js";
 import { type Clock, SETTLED } from "./scheduler.js";
@@ -36,10 +36,12 @@ export async function runStepAttempt(
     }
     return { type: "StepSucceeded", op, attempt, result };
   } catch (error) {
-    const delay = retryDelay(step.policy, attempt, error);
+    // Both never throw, whatever the body threw (a Proxy, a cyclic cause, a 50 MB message):
+    // a throw here would leave the attempt unfinished and the worker with an unhandled rejection
+    // (thrown-values.process.test.ts).
     const serialized = env.errors.serialize(error);
-    if (delay === undefined || TerminalError.is(error))
-      return { type: "StepFailed", op, attempt, error: serialized };
+    const delay = retryDelay(step.policy, attempt, error);
+    if (delay === undefined) return { type: "StepFailed", op, attempt, error: serialized };
     return { type: "StepFailed", op, attempt, error: serialized, retryAt: env.clock.now() + delay };
   } finally {
     info.dispose();

@@ -2,15 +2,19 @@ import type { EngineEnv } from "./engine-env.js";
 import { InvalidArgumentError } from "./errors.js";
 import { ExecutionRunner } from "./execution-runner.js";
 import { newId } from "./ids.js";
+import { checkWorkerOptions } from "./option-checks.js";
 import { SETTLED } from "./scheduler.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
 export interface WorkerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output type are accepted.
   workflows: readonly WorkflowDefinition<any, any>[];
-  /** Executions run at once by this worker. Default 100. */
+  /** Executions run at once by this worker, an integer from 1 to 100 000. Default 100. */
   concurrency?: number;
-  /** Lease length in ms: how long after this worker dies another may take its executions. Default 30 000. */
+  /**
+   * Lease length in ms (at least 100): how long after this worker dies another may take
+   * its executions. Default 30 000.
+   */
   leaseMs?: number;
   /** Identifies this worker as lease owner. Default: a new ULID. */
   id?: string;
@@ -41,16 +45,15 @@ export class Worker {
   #unsubscribe: (() => void) | undefined;
 
   constructor(env: EngineEnv, options: WorkerOptions) {
-    if (!options.workflows || options.workflows.length === 0) {
+    if (!Array.isArray(options?.workflows) || options.workflows.length === 0) {
       throw new InvalidArgumentError("engine.worker({ workflows }): give at least one workflow definition.");
     }
+    checkWorkerOptions(options);
     this.#env = env;
     env.register(options.workflows);
     this.#names = options.workflows.map((w) => w.name);
     this.#concurrency = options.concurrency ?? 100;
     this.#leaseMs = options.leaseMs ?? 30_000;
-    if (!(this.#concurrency >= 1)) throw new InvalidArgumentError("worker concurrency must be >= 1.");
-    if (!(this.#leaseMs >= 100)) throw new InvalidArgumentError("worker leaseMs must be >= 100.");
     this.id = options.id ?? `worker-${newId()}`;
   }
 

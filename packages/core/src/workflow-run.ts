@@ -2,7 +2,7 @@ import { monotonicFactory } from "ulid";
 import { assertUserEventName } from "./child-executions.js";
 import { assertPlainData } from "./codec.js";
 import { seededRandom } from "./deterministic-random.js";
-import { parseDuration } from "./duration.js";
+import { parseDueTime, parseDuration } from "./duration.js";
 import type { ErrorRegistry } from "./error-serialization.js";
 import { ChildFailedError, NonDeterminismError, StepFailedError, TimeoutError } from "./errors.js";
 import {
@@ -12,6 +12,7 @@ import {
   type JournalEvent,
   type NewEvent,
 } from "./events.js";
+import { checkOptionalDuration } from "./option-checks.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
 import { nextMacrotask } from "./scheduler.js";
 import { StepIdentities } from "./step-identity.js";
@@ -496,8 +497,7 @@ export class WorkflowRun {
       step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions = {}) {
         if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
         const policy = resolveRetryPolicy(options.retry);
-        const timeoutMs =
-          options.timeout === undefined ? undefined : parseDuration(options.timeout, "step timeout");
+        const timeoutMs = checkOptionalDuration(options.timeout, `ctx.step("${name}") timeout`, { positive: true });
         return run.#issue("step", name, (base, recorded): StepOp => {
           const step = extend<StepOp>(base, { fn, policy, timeoutMs, next: null });
           if (!recorded) {
@@ -508,19 +508,16 @@ export class WorkflowRun {
         });
       },
       sleep(name, duration) {
-        const ms = parseDuration(duration, "sleep duration");
+        const ms = parseDuration(duration, `ctx.sleep("${name}") duration`);
         return run.#issueTimer(name, () => run.#now + ms);
       },
       sleepUntil(name, until) {
-        const at = until instanceof Date ? until.getTime() : until;
-        if (!Number.isFinite(at))
-          throw new TypeError(`ctx.sleepUntil("${name}", until): until must be a Date or epoch ms.`);
+        const at = parseDueTime(until, run.#now, `ctx.sleepUntil("${name}") until`);
         return run.#issueTimer(name, () => at);
       },
       waitForEvent<T>(name: string, options: { timeout?: number | string } = {}) {
         if (typeof name === "string") assertUserEventName(name, `ctx.waitForEvent("${name}")`);
-        const ms =
-          options.timeout === undefined ? undefined : parseDuration(options.timeout, "waitForEvent timeout");
+        const ms = checkOptionalDuration(options.timeout, `ctx.waitForEvent("${name}") timeout`);
         return run.#issue("waitForEvent", name, (base, recorded): WaitOp => {
           const timeoutAt = recorded
             ? (recorded.event as EventOfType<"EventWaitStarted">).timeoutAt

@@ -49,7 +49,8 @@ export function fakeClock(start = Date.UTC(2030, 0, 1)): FakeClock {
         // A timer that fires takes its abort listener with it: sleeps on one long-lived
         // signal (a worker's) must not pile listeners up on it.
         const timer: Timer = {
-          at: now + Math.max(0, ms),
+          // NaN and negative waits end at once, as setTimeout's do; Infinity never comes due.
+          at: now + (ms > 0 ? ms : 0),
           resolve: () => {
             signal?.removeEventListener("abort", aborted);
             resolve();
