@@ -6,6 +6,7 @@ import { executionCases } from "./conformance/execution-cases.js";
 import { inboxCases } from "./conformance/inbox-cases.js";
 import { journalCases } from "./conformance/journal-cases.js";
 import { leaseCases } from "./conformance/lease-cases.js";
+import { longDurationCases } from "./conformance/long-duration-cases.js";
 import { queueCases } from "./conformance/queue-cases.js";
 import { resumeCases } from "./conformance/resume-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
@@ -29,6 +30,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["queue", queueCases],
   ["timers and claiming at scale", scheduleCases],
   ["inbox", inboxCases],
+  ["long durations through an engine", longDurationCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {
