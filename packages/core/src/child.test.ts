@@ -154,7 +154,9 @@ describe("ctx.child", () => {
     const clash = await engine.client.start(parent, "taken", { id: "i-2" });
     expect(await clash.result({ timeout: "5s" })).toBe(
       'ChildFailedError: Child workflow "charge" (execution "taken") failed: ExecutionAlreadyExistsError: ' +
-        'Execution "taken" already exists and runs workflow "other", not "charge". Give the child another id.',
+        'Cannot start child workflow "charge" as execution "taken": an execution with that id already exists ' +
+        '(workflow "other", status succeeded) and it was not started by a parent (client.start, or another tool). ' +
+        "A child never adopts an execution it did not start. Give the child its own id with ctx.child(definition, input, { id }).",
     );
     expect(types(await clash.history())).toEqual([
       "ExecutionStarted",
@@ -188,7 +190,9 @@ describe("ctx.child", () => {
     const run = await engine.client.start(sneaky, undefined);
     const error = await rejection(run.result({ timeout: "5s" }));
     expect(InvalidArgumentError.is(error)).toBe(true);
-    expect(error.message).toContain('event names starting with "stepline." are reserved');
+    expect(error.message).toContain(
+      'ctx.waitForEvent: the event name "stepline.child-finished" starts with "stepline.", which is reserved',
+    );
     const send = await rejection(engine.client.sendEvent(run.id, "stepline.child-finished", "x"));
     expect(InvalidArgumentError.is(send)).toBe(true);
   });

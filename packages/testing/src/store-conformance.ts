@@ -3,6 +3,7 @@ import { describe, it } from "vitest";
 import { cancelCases } from "./conformance/cancel-cases.js";
 import type { ConformanceCase } from "./conformance/conformance-case.js";
 import { executionCases } from "./conformance/execution-cases.js";
+import { identityCases } from "./conformance/identity-cases.js";
 import { inboxCases } from "./conformance/inbox-cases.js";
 import { journalCases } from "./conformance/journal-cases.js";
 import { leaseCases } from "./conformance/lease-cases.js";
@@ -29,6 +30,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["queue", queueCases],
   ["timers and claiming at scale", scheduleCases],
   ["inbox", inboxCases],
+  ["identifiers and bad records", identityCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {
