@@ -15,11 +15,15 @@ import type { WorkflowRun } from "./workflow-run.js";
 export const CHILD_FINISHED_EVENT = "stepline.child-finished";
 
 /** Checks the arguments of `ctx.child` that do not depend on the journal. */
-export function assertChildOptions(definition: WorkflowDefinition<never, unknown>, options: ChildOptions): void {
+export function assertChildOptions(
+  definition: WorkflowDefinition<never, unknown>,
+  options: ChildOptions,
+): void {
   if (typeof definition?.name !== "string" || typeof definition.fn !== "function") {
     throw new TypeError("ctx.child(definition, input): definition must be a workflow definition.");
   }
-  if (options.id !== undefined) assertIdentifier(options.id, "execution id", `ctx.child("${definition.name}")`);
+  if (options.id !== undefined)
+    assertIdentifier(options.id, "execution id", `ctx.child("${definition.name}")`);
 }
 
 /**

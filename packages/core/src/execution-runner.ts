@@ -133,7 +133,9 @@ export class ExecutionRunner {
     this.#seq = journal.length;
     const started = journal[0];
     if (started?.type !== "ExecutionStarted") {
-      return this.#park(new CorruptJournalError(id, 0, "the journal does not begin with ExecutionStarted").message);
+      return this.#park(
+        new CorruptJournalError(id, 0, "the journal does not begin with ExecutionStarted").message,
+      );
     }
     this.#parent = started.parent;
     if (this.#cancelRequested) return this.#finish([this.#cancelledEvent()], "cancelled");

@@ -111,7 +111,11 @@ export function identifierProblem(text: string, maxBytes: number): string | unde
  * assertIdentifier(options.id, "execution id", "client.start");
  * assertIdentifier(name, "step name", "ctx.step");
  */
-export function assertIdentifier(value: unknown, kind: IdentifierKind, where: string): asserts value is string {
+export function assertIdentifier(
+  value: unknown,
+  kind: IdentifierKind,
+  where: string,
+): asserts value is string {
   if (typeof value !== "string") {
     throw new InvalidArgumentError(
       `${where}: the ${kind} must be a string, not ${value === null ? "null" : typeof value}. ${allowedFor(kind)}`,
@@ -168,7 +172,7 @@ function reservationProblem(value: string, kind: IdentifierKind): string | undef
 }
 
 function allowedFor(kind: IdentifierKind): string {
-  const base = `A ${kind} is 1 to ${maxBytesOf(kind)} bytes of ${ALLOWED}`;
+  const base = `${/^[aeiou]/.test(kind) ? "An" : "A"} ${kind} is 1 to ${maxBytesOf(kind)} bytes of ${ALLOWED}`;
   switch (kind) {
     case "execution id":
       return `${base}, and has no "/" (reserved for child execution ids).`;
