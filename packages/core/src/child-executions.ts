@@ -2,7 +2,7 @@ import { newSeed } from "./deterministic-random.js";
 import type { EngineEnv } from "./engine-env.js";
 import { CancelledError, ExecutionAlreadyExistsError, LeaseLostError, SteplineError } from "./errors.js";
 import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
-import { assertExecutionId, assertIdentifier } from "./identifiers.js";
+import { assertIdentifier } from "./identifiers.js";
 import type { ExecutionRecord } from "./store.js";
 import type { ChildOptions, WorkflowDefinition } from "./workflow.js";
 import type { WorkflowRun } from "./workflow-run.js";
@@ -155,7 +155,7 @@ export class ChildTracker {
       const child = run.pendingChildren().find((c) => c.op === event.op);
       if (!child) continue;
       try {
-        assertExecutionId(child.childId, `ctx.child("${child.workflow}")`);
+        assertIdentifier(child.childId, "child execution id", `ctx.child("${child.workflow}")`);
         const { created, record } = await createExecution(this.#env, {
           id: child.childId,
           workflow: child.workflow,

@@ -111,20 +111,8 @@ export function identifierProblem(text: string, maxBytes: number): string | unde
  * assertIdentifier(options.id, "execution id", "client.start");
  * assertIdentifier(name, "step name", "ctx.step");
  */
-export function assertIdentifier(
-  value: unknown,
-  kind: IdentifierKind,
-  where: string,
-): asserts value is string {
-  if (typeof value !== "string") {
-    throw new InvalidArgumentError(
-      `${where}: the ${kind} must be a string, not ${value === null ? "null" : typeof value}. ${allowedFor(kind)}`,
-    );
-  }
-  const problem = identifierProblem(value, maxBytesOf(kind)) ?? reservationProblem(value, kind);
-  if (problem !== undefined) {
-    throw new InvalidArgumentError(`${where}: the ${kind} ${display(value)} ${problem}. ${allowedFor(kind)}`);
-  }
+export function assertIdentifier(value: unknown, kind: IdentifierKind, where: string): asserts value is string {
+  check(value, kind, where, true);
 }
 
 /**
@@ -135,7 +123,21 @@ export function assertIdentifier(
  * assertExecutionId(id, "client.describe");
  */
 export function assertExecutionId(value: unknown, where: string): asserts value is string {
-  assertIdentifier(value, "child execution id", where);
+  check(value, "execution id", where, false);
+}
+
+function check(value: unknown, kind: IdentifierKind, where: string, reserved: boolean): asserts value is string {
+  const allowed = reserved ? allowedFor(kind) : `${baseRule(kind)}.`;
+  if (typeof value !== "string") {
+    throw new InvalidArgumentError(
+      `${where}: the ${kind} must be a string, not ${value === null ? "null" : typeof value}. ${allowed}`,
+    );
+  }
+  const problem =
+    identifierProblem(value, maxBytesOf(kind)) ?? (reserved ? reservationProblem(value, kind) : undefined);
+  if (problem !== undefined) {
+    throw new InvalidArgumentError(`${where}: the ${kind} ${display(value)} ${problem}. ${allowed}`);
+  }
 }
 
 function maxBytesOf(kind: IdentifierKind): number {
@@ -171,8 +173,12 @@ function reservationProblem(value: string, kind: IdentifierKind): string | undef
   }
 }
 
+function baseRule(kind: IdentifierKind): string {
+  return `${/^[aeiou]/.test(kind) ? "An" : "A"} ${kind} is 1 to ${maxBytesOf(kind)} bytes of ${ALLOWED}`;
+}
+
 function allowedFor(kind: IdentifierKind): string {
-  const base = `${/^[aeiou]/.test(kind) ? "An" : "A"} ${kind} is 1 to ${maxBytesOf(kind)} bytes of ${ALLOWED}`;
+  const base = baseRule(kind);
   switch (kind) {
     case "execution id":
       return `${base}, and has no "/" (reserved for child execution ids).`;
