@@ -111,7 +111,11 @@ export function identifierProblem(text: string, maxBytes: number): string | unde
  * assertIdentifier(options.id, "execution id", "client.start");
  * assertIdentifier(name, "step name", "ctx.step");
  */
-export function assertIdentifier(value: unknown, kind: IdentifierKind, where: string): asserts value is string {
+export function assertIdentifier(
+  value: unknown,
+  kind: IdentifierKind,
+  where: string,
+): asserts value is string {
   check(value, kind, where, true);
 }
 
@@ -126,7 +130,12 @@ export function assertExecutionId(value: unknown, where: string): asserts value 
   check(value, "execution id", where, false);
 }
 
-function check(value: unknown, kind: IdentifierKind, where: string, reserved: boolean): asserts value is string {
+function check(
+  value: unknown,
+  kind: IdentifierKind,
+  where: string,
+  reserved: boolean,
+): asserts value is string {
   const allowed = reserved ? allowedFor(kind) : `${baseRule(kind)}.`;
   if (typeof value !== "string") {
     throw new InvalidArgumentError(

@@ -165,7 +165,7 @@ describe("lmdbStore", () => {
     const raw = open(dir, { noSubdir: false, overlappingSync: false });
     opened.push(raw);
     const executions = raw.openDB<Uint8Array, string>("executions", { encoding: "binary" });
-    const due = raw.openDB<Uint8Array, unknown[]>("due", { encoding: "binary" });
+    const due = raw.openDB<Uint8Array, (string | number)[]>("due", { encoding: "binary" });
     const packr = new Packr({ useRecords: false });
     // 0xc1 is the one byte MessagePack never uses: decoding throws.
     await executions.put("garbled", new Uint8Array([0xc1, 0xc1]));
