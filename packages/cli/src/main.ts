@@ -1,5 +1,11 @@
 import { parseArgs } from "node:util";
-import { createEngine, ExecutionNotFoundError, SteplineError } from "@stepline/core";
+import {
+  assertExecutionId,
+  assertIdentifier,
+  createEngine,
+  ExecutionNotFoundError,
+  SteplineError,
+} from "@stepline/core";
 import { CliError, usageError } from "./cli-error.js";
 import { colourFor } from "./colour.js";
 import type { Command, CommandContext, StoreSession } from "./command.js";
@@ -62,6 +68,7 @@ function parseCommandLine(command: Command, args: string[], io: Io): CommandCont
       );
     }
   }
+  if (!values.help) checkIdentifiers(command, positionals, values);
   const location = storeLocation(
     { store: values.store as string, redis: values.redis as string, prefix: values.prefix as string },
     io.env,
@@ -99,6 +106,24 @@ function parseCommandLine(command: Command, args: string[], io: Io): CommandCont
       }
     },
   };
+}
+
+/**
+ * Ids and names from the command line get core's identifier check (identifiers.ts)
+ * before a store is opened: a refusal is a usage error (exit 2) that says what is allowed.
+ */
+function checkIdentifiers(
+  command: Command,
+  positionals: readonly string[],
+  values: Record<string, string | boolean | undefined>,
+): void {
+  command.positionals.forEach((argument, i) => {
+    const value = positionals[i];
+    if (argument === "ID") assertExecutionId(value, "ID");
+    else if (argument === "NAME") assertIdentifier(value, "event name", "NAME");
+    else if (argument === "WORKFLOW") assertIdentifier(value, "workflow name", "WORKFLOW");
+  });
+  if (typeof values.id === "string") assertIdentifier(values.id, "execution id", "--id");
 }
 
 function fail(io: Io, prefix: string, error: unknown): number {

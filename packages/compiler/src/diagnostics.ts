@@ -9,6 +9,7 @@ export type DiagnosticCode =
   | "workflow-name-not-literal"
   | "workflow-function-not-found"
   | "dynamic-operation-name"
+  | "invalid-operation-name"
   | "operation-not-awaited"
   | "operation-in-callback"
   | "operation-in-step-body"

@@ -1,4 +1,5 @@
 import type { Argument, CallExpression, Expression, Node } from "oxc-parser";
+import { assertOperationName } from "@stepline/core";
 import { type OperationMethod, unwrap } from "./ast.js";
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
 import type { ChildState, EventState, OperationName, State, TaskState, WaitState } from "./ir.js";
@@ -69,6 +70,8 @@ export function compileOperation(
         next,
       );
     }
+    const refused = name.parameterised ? undefined : operationNameRefusal(method, name.text);
+    if (refused) return c.opaque(scope, call, "invalid-operation-name", refused, next);
     const built = buildState(c, scope, call, method, name);
     if (!built) return next;
     if (typeof built === "string") return c.opaque(scope, call, "operation-in-step-body", built, next);
@@ -195,4 +198,17 @@ function childWorkflowName(c: BodyCompiler, scope: Scope, definition: Expression
     `ctx.child(${text}, ...): the compiler did not find the workflow("name", ...) that ${text} holds, so the state is named "${text}". Define it in this file, or import it with a relative path.`,
   );
   return text;
+}
+
+/**
+ * Why core would refuse this literal name at run time (identifiers.ts, with the
+ * step-identity rule), or undefined: the diagram never shows a state the code cannot reach.
+ */
+function operationNameRefusal(method: Exclude<OperationMethod, "child">, name: string): string | undefined {
+  try {
+    assertOperationName(method === "sleepUntil" ? "sleep" : method, name);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }

@@ -14,6 +14,7 @@ const EXPECTED: Record<string, DiagnosticCode> = {
   "not-awaited": "operation-not-awaited",
   "promise-array": "operation-not-awaited",
   recursion: "recursive-helper",
+  "reserved-name": "invalid-operation-name",
   "step-body-operations": "operation-in-step-body",
   "then-callback": "operation-in-callback",
   "unresolved-helper": "unresolved-helper",

@@ -1,7 +1,8 @@
+import { parseStepIdentity } from "@stepline/core";
 import { describe, expect, it } from "vitest";
 import { compile } from "./compile.js";
 import type { WorkflowMachine } from "./ir.js";
-import { splitIdentity, type TraceEvent, verifyTrace } from "./verify-trace.js";
+import { type TraceEvent, verifyTrace } from "./verify-trace.js";
 
 function machineOf(body: string, name = "w"): WorkflowMachine {
   const source = `import { workflow } from "@stepline/core";\nimport { packOrder } from "./pack.js";\nexport const w = workflow("${name}", async (ctx, input: any) => {\n${body}\n});\n`;
@@ -198,9 +199,18 @@ describe("verifyTrace", () => {
     expect(verifyTrace(machine, early).ok).toBe(false);
   });
 
-  it("splits identities by the step-identity rule", () => {
-    expect(splitIdentity("email#2")).toEqual({ name: "email", occurrence: 2 });
-    expect(splitIdentity("email")).toEqual({ name: "email", occurrence: 1 });
-    expect(splitIdentity("tag#1")).toEqual({ name: "tag#1", occurrence: 1 });
+  it("splits identities by core's step-identity rule, and accepts names with # inside", () => {
+    expect(parseStepIdentity("email#2")).toEqual({ name: "email", occurrence: 2 });
+    expect(parseStepIdentity("email")).toEqual({ name: "email", occurrence: 1 });
+    expect(parseStepIdentity("tag#1")).toEqual({ name: "tag#1", occurrence: 1 });
+    const machine = machineOf('await ctx.step("a#b", () => 1);\nawait ctx.step("a#b", () => 2);');
+    const result = verifyTrace(
+      machine,
+      journal("w", scheduled(0, "a#b"), succeeded(0), scheduled(1, "a#b#2"), succeeded(1), {
+        type: "ExecutionSucceeded",
+        output: null,
+      }),
+    );
+    expect(result).toMatchObject({ ok: true, operations: [{ op: 0 }, { op: 1 }] });
   });
 });

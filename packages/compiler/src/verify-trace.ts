@@ -1,4 +1,4 @@
-import type { JournalEvent, SerializedError } from "@stepline/core";
+import { type JournalEvent, parseStepIdentity, type SerializedError } from "@stepline/core";
 import type { Machine, State, WorkflowMachine } from "./ir.js";
 import {
   advance,
@@ -200,7 +200,7 @@ function schedule(
   // an identity not used yet that the operations issued so far (and the lower ones
   // still unjournaled) could reach.
   if (op in configuration.bound) return [];
-  const { name, occurrence } = splitIdentity(identity);
+  const { name, occurrence } = parseStepIdentity(identity);
   const used = configuration.counts[name] ?? [];
   const lowerUnseen = op - Object.keys(configuration.bound).filter((bound) => Number(bound) < op).length;
   if (used.includes(occurrence) || occurrence > used.length + 1 + lowerUnseen) return [];
@@ -235,15 +235,6 @@ function operationPattern(state: State): string {
     default:
       return "(?!)";
   }
-}
-
-/** `email#2` is the second operation named `email` (core's step-identity rule). */
-export function splitIdentity(identity: string): { name: string; occurrence: number } {
-  const match = /^(.*)#(\d+)$/s.exec(identity);
-  const occurrence = match ? Number(match[2]) : 1;
-  return match && occurrence >= 2
-    ? { name: match[1] as string, occurrence }
-    : { name: identity, occurrence: 1 };
 }
 
 /** Applies `edit` to the thread waiting on `op`; none if no thread waits on it or `edit` refuses. */

@@ -1,14 +1,10 @@
 import { newSeed } from "./deterministic-random.js";
 import type { EngineEnv } from "./engine-env.js";
-import {
-  CancelledError,
-  ExecutionAlreadyExistsError,
-  InvalidArgumentError,
-  LeaseLostError,
-  SteplineError,
-} from "./errors.js";
-import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
+import { CancelledError, ExecutionAlreadyExistsError, LeaseLostError, SteplineError } from "./errors.js";
+import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
+import { assertIdentifier } from "./identifiers.js";
 import type { ExecutionRecord } from "./store.js";
+import type { ChildOptions, WorkflowDefinition } from "./workflow.js";
 import type { WorkflowRun } from "./workflow-run.js";
 
 /**
@@ -18,22 +14,34 @@ import type { WorkflowRun } from "./workflow-run.js";
  */
 export const CHILD_FINISHED_EVENT = "stepline.child-finished";
 
-/** Refuses event names in the reserved "stepline." namespace. */
-export function assertUserEventName(name: string, where: string): void {
-  if (name.startsWith("stepline.")) {
-    throw new InvalidArgumentError(
-      `${where}: event names starting with "stepline." are reserved for Stepline's own events; choose another name than "${name}".`,
-    );
+/** Checks the arguments of `ctx.child` that do not depend on the journal. */
+export function assertChildOptions(
+  definition: WorkflowDefinition<never, unknown>,
+  options: ChildOptions,
+): void {
+  if (typeof definition?.name !== "string" || typeof definition.fn !== "function") {
+    throw new TypeError("ctx.child(definition, input): definition must be a workflow definition.");
   }
+  if (options.id !== undefined)
+    assertIdentifier(options.id, "execution id", `ctx.child("${definition.name}")`);
 }
 
-/** What creating an execution needs; `parent` is set for a child. */
+/**
+ * The id of a new child: the one given, or `<parent id>/<op identity>`. Ids a user
+ * chooses cannot contain `/` (identifiers.ts), so a derived id never equals a chosen one.
+ */
+export function childIdFor(parentId: string, identity: string, options: ChildOptions): string {
+  return options.id ?? `${parentId}/${identity}`;
+}
+
+/** What creating an execution needs; `parent` and `parentOp` are set for a child. */
 export interface ExecutionToCreate {
   id: string;
   workflow: string;
   version: number;
   input: unknown;
   parent?: string;
+  parentOp?: number;
 }
 
 /**
@@ -55,6 +63,7 @@ export async function createExecution(
     input: execution.input,
     seed: newSeed(),
     ...(execution.parent === undefined ? {} : { parent: execution.parent }),
+    ...(execution.parentOp === undefined ? {} : { parentOp: execution.parentOp }),
   };
   const bytes = env.codec.encode(started, `The input of workflow "${execution.workflow}"`);
   env.listenForFinishes();
@@ -135,7 +144,9 @@ export class ChildTracker {
   /**
    * Creates the child of each proposed ChildStarted (idempotent on its id, so a replay
    * after a crash finds the child it started). Returns a ChildFailed for each child that
-   * cannot be created: its input cannot be journaled, or its id is taken by another workflow.
+   * cannot be created: its input cannot be journaled, its derived id is too long, or
+   * its id is taken by an execution this parent op did not start (child.test.ts
+   * "never adopts an execution it did not start").
    */
   async start(run: WorkflowRun, proposed: readonly NewEvent[]): Promise<NewEvent[]> {
     const failed: NewEvent[] = [];
@@ -144,25 +155,51 @@ export class ChildTracker {
       const child = run.pendingChildren().find((c) => c.op === event.op);
       if (!child) continue;
       try {
-        const { record } = await createExecution(this.#env, {
+        assertIdentifier(child.childId, "child execution id", `ctx.child("${child.workflow}")`);
+        const { created, record } = await createExecution(this.#env, {
           id: child.childId,
           workflow: child.workflow,
           version: child.version,
           input: child.input,
           parent: run.executionId,
+          parentOp: event.op,
         });
-        if (record.workflow !== child.workflow) {
-          throw new ExecutionAlreadyExistsError(
-            child.childId,
-            `Execution "${child.childId}" already exists and runs workflow "${record.workflow}", not "${child.workflow}". Give the child another id.`,
-          );
-        }
+        if (!created) await this.#checkOwnChild(record, run.executionId, event.op, child.workflow);
       } catch (error) {
         if (!SteplineError.is(error) || LeaseLostError.is(error)) throw error;
         failed.push({ type: "ChildFailed", op: event.op, error: this.#env.errors.serialize(error) });
       }
     }
     return failed;
+  }
+
+  /**
+   * Throws ExecutionAlreadyExistsError unless the existing execution at a child's id
+   * is the one this parent op started (a crash between creating it and journaling
+   * ChildStarted). An execution started by another parent, another op, or by
+   * client.start is never adopted: its result is not this child's.
+   */
+  async #checkOwnChild(record: ExecutionRecord, parent: string, op: number, workflow: string): Promise<void> {
+    const id = record.id;
+    const [first] = await this.#env.store.journal.read(id, 0);
+    const started = first && (this.#env.codec.decodeEvent(first, id, 0) as EventOfType<"ExecutionStarted">);
+    const ours =
+      record.workflow === workflow &&
+      started?.parent === parent &&
+      (started.parentOp === undefined || started.parentOp === op);
+    if (ours) return;
+    const origin =
+      started?.parent === undefined
+        ? "it was not started by a parent (client.start, or another tool)"
+        : started.parent === parent
+          ? `it was started by op ${started.parentOp} of this parent, not op ${op}`
+          : `it was started by parent "${started.parent}"`;
+    throw new ExecutionAlreadyExistsError(
+      id,
+      `Cannot start child workflow "${workflow}" as execution "${id}": an execution with that id already exists ` +
+        `(workflow "${record.workflow}", status ${record.status}) and ${origin}. A child never adopts an ` +
+        "execution it did not start. Give the child its own id with ctx.child(definition, input, { id }).",
+    );
   }
 
   /** Completions of started children that have ended, when a look is due at `now`. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   CancelledError,
   ChildFailedError,
+  Codec,
   ExecutionAlreadyExistsError,
   InvalidArgumentError,
   type JournalEvent,
@@ -154,7 +155,9 @@ describe("ctx.child", () => {
     const clash = await engine.client.start(parent, "taken", { id: "i-2" });
     expect(await clash.result({ timeout: "5s" })).toBe(
       'ChildFailedError: Child workflow "charge" (execution "taken") failed: ExecutionAlreadyExistsError: ' +
-        'Execution "taken" already exists and runs workflow "other", not "charge". Give the child another id.',
+        'Cannot start child workflow "charge" as execution "taken": an execution with that id already exists ' +
+        '(workflow "other", status succeeded) and it was not started by a parent (client.start, or another tool). ' +
+        "A child never adopts an execution it did not start. Give the child its own id with ctx.child(definition, input, { id }).",
     );
     expect(types(await clash.history())).toEqual([
       "ExecutionStarted",
@@ -188,8 +191,145 @@ describe("ctx.child", () => {
     const run = await engine.client.start(sneaky, undefined);
     const error = await rejection(run.result({ timeout: "5s" }));
     expect(InvalidArgumentError.is(error)).toBe(true);
-    expect(error.message).toContain('event names starting with "stepline." are reserved');
+    expect(error.message).toContain(
+      'ctx.waitForEvent: the event name "stepline.child-finished" starts with "stepline.", which is reserved',
+    );
     const send = await rejection(engine.client.sendEvent(run.id, "stepline.child-finished", "x"));
     expect(InvalidArgumentError.is(send)).toBe(true);
+  });
+});
+
+describe("child ids", () => {
+  /** Writes execution `id` of `charge` straight into the store, as a crash or another tool would leave it. */
+  async function existingCharge(
+    store: ReturnType<typeof memoryStore>,
+    id: string,
+    started: { amount: number; parent?: string; parentOp?: number },
+  ) {
+    const { amount, ...origin } = started;
+    const event = {
+      type: "ExecutionStarted",
+      seq: 0,
+      at: 1,
+      workflow: "charge",
+      version: 1,
+      input: { amount },
+      seed: 1,
+      ...origin,
+    };
+    await store.executions.create({
+      id,
+      workflow: "charge",
+      createdAt: 1,
+      started: new Codec().encode(event as JournalEvent, "start"),
+    });
+  }
+
+  const chargeOnce = workflow("charge-once", async (ctx, amount: number) => {
+    try {
+      return await ctx.child(charge, { amount });
+    } catch (error) {
+      if (!ChildFailedError.is(error) || !ExecutionAlreadyExistsError.is(error.cause)) throw error;
+      return error.cause.message;
+    }
+  });
+
+  it("never adopts an execution it did not start at its derived id, and leaves that execution alone", async () => {
+    const { engine, store } = newEngine();
+    await existingCharge(store, "p-1/charge", { amount: 1 });
+    await startWorker(engine, { workflows: [chargeOnce, charge] });
+    const run = await engine.client.start(chargeOnce, 999, { id: "p-1" });
+    const message = (await run.result({ timeout: "5s" })) as string;
+    expect(message).toContain(
+      'Cannot start child workflow "charge" as execution "p-1/charge": an execution with that id already exists (workflow "charge", status ',
+    );
+    expect(message).toContain(
+      "and it was not started by a parent (client.start, or another tool). A child never adopts an execution it did not start. " +
+        "Give the child its own id with ctx.child(definition, input, { id }).",
+    );
+    expect(types(await run.history())).toEqual([
+      "ExecutionStarted",
+      "ChildStarted",
+      "ChildFailed",
+      "ExecutionSucceeded",
+    ]);
+    const other = await engine.client.history("p-1/charge");
+    expect(other[0]).toMatchObject({ input: { amount: 1 } });
+    expect(other[0]).not.toHaveProperty("parent");
+  });
+
+  it("refuses an execution another parent, or another op of this parent, started at the id", async () => {
+    const { engine, store } = newEngine();
+    await existingCharge(store, "p-2/charge", { amount: 1, parent: "someone-else", parentOp: 0 });
+    await existingCharge(store, "p-3/charge", { amount: 1, parent: "p-3", parentOp: 4 });
+    await startWorker(engine, { workflows: [chargeOnce, charge] });
+    const p2 = await engine.client.start(chargeOnce, 999, { id: "p-2" });
+    expect(await p2.result({ timeout: "5s" })).toContain('and it was started by parent "someone-else"');
+    const p3 = await engine.client.start(chargeOnce, 999, { id: "p-3" });
+    expect(await p3.result({ timeout: "5s" })).toContain(
+      "and it was started by op 4 of this parent, not op 0",
+    );
+
+    // One id given to two child ops of one parent: the second does not get the first one's result.
+    const twice = workflow("twice", async (ctx) => {
+      const first = await ctx.child(charge, { amount: 1 }, { id: "shared-child" });
+      const second = await ctx
+        .child(charge, { amount: 999 }, { id: "shared-child" })
+        .catch((error: Error) => error);
+      return [
+        first,
+        ChildFailedError.is(second) ? second.cause instanceof Error && second.cause.message : second,
+      ];
+    });
+    await startWorker(engine, { workflows: [twice] });
+    const run = await engine.client.start(twice, undefined, { id: "t-1" });
+    const [first, second] = (await run.result({ timeout: "5s" })) as [unknown, string];
+    expect(first).toEqual({ receipt: "receipt-1" });
+    expect(second).toContain("it was started by op 0 of this parent, not op 1");
+  });
+
+  it("adopts the child this parent op created before a crash kept its ChildStarted out of the journal", async () => {
+    const { engine, store } = newEngine();
+    await existingCharge(store, "p-4/charge", { amount: 4, parent: "p-4", parentOp: 0 });
+    // A journal written before parentOp was recorded: the parent alone identifies it.
+    await existingCharge(store, "p-5/charge", { amount: 5, parent: "p-5" });
+    await startWorker(engine, { workflows: [chargeOnce, charge] });
+    expect(await (await engine.client.start(chargeOnce, 4, { id: "p-4" })).result({ timeout: "5s" })).toEqual(
+      {
+        receipt: "receipt-4",
+      },
+    );
+    expect(await (await engine.client.start(chargeOnce, 5, { id: "p-5" })).result({ timeout: "5s" })).toEqual(
+      {
+        receipt: "receipt-5",
+      },
+    );
+    expect(
+      (await engine.client.history("p-4/charge")).filter((e) => e.type === "ExecutionStarted"),
+    ).toHaveLength(1);
+  });
+
+  it("refuses a chosen id with /, which only derived child ids have", async () => {
+    const { engine } = newEngine();
+    const slashed = workflow("slashed", async (ctx) =>
+      ctx.child(charge, { amount: 1 }, { id: "p-6/charge" }),
+    );
+    await startWorker(engine, { workflows: [slashed, charge] });
+    const run = await engine.client.start(slashed, undefined, { id: "p-6" });
+    const error = await rejection(run.result({ timeout: "5s" }));
+    expect(InvalidArgumentError.is(error)).toBe(true);
+    expect(error.message).toContain(
+      'ctx.child("charge"): the execution id "p-6/charge" contains "/", which is reserved',
+    );
+    const start = await rejection(engine.client.start(charge, { amount: 1 }, { id: "p-6/charge" }));
+    expect(start.message).toContain('client.start: the execution id "p-6/charge" contains "/"');
+    expect(await engine.client.list({ workflow: "charge" })).toEqual([]);
+  });
+
+  it("records the parent op in the child's ExecutionStarted", async () => {
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [order, charge] });
+    await (await engine.client.start(order, { amounts: [1, 2] }, { id: "o-9" })).result({ timeout: "5s" });
+    expect((await engine.client.history("o-9/charge#2"))[0]).toMatchObject({ parent: "o-9", parentOp: 1 });
   });
 });

@@ -46,13 +46,14 @@ describe("client.start", () => {
     await startWorker(engine, { workflows: [counted] });
 
     const first = await engine.client.start(counted, 21, { id: "order-1" });
-    const second = await engine.client.start(counted, 99, { id: "order-1" });
+    // A retried start (same workflow, equal input) attaches: the default ifExists: "attach".
+    const second = await engine.client.start(counted, 21, { id: "order-1" });
 
     expect(first.id).toBe("order-1");
     expect(second.id).toBe("order-1");
     expect(await second.result()).toBe(42);
     // A third start after the end still attaches and does not run it again.
-    const third = await engine.client.start(counted, 5, { id: "order-1" });
+    const third = await engine.client.start(counted, 21, { id: "order-1" });
     expect(await third.result()).toBe(42);
     expect(await engine.client.list()).toHaveLength(1);
     const history = await first.history();
@@ -94,7 +95,7 @@ describe("client.start", () => {
     );
     await startWorker(engine, { workflows: [once] });
     const handles = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => engine.client.start(once, i, { id: "burst" })),
+      Array.from({ length: 50 }, () => engine.client.start(once, 7, { id: "burst" })),
     );
     expect(new Set(handles.map((h) => h.id))).toEqual(new Set(["burst"]));
     expect(await handles[49]?.result()).toBe(1);

@@ -1,29 +1,35 @@
-import { assertUserEventName, createExecution } from "./child-executions.js";
+import { createExecution } from "./child-executions.js";
 import { assertPlainData } from "./codec.js";
 import { type Duration, parseDuration } from "./duration.js";
 import type { EngineEnv } from "./engine-env.js";
 import {
   CancelledError,
-  ExecutionAlreadyExistsError,
   ExecutionNotFoundError,
   InvalidArgumentError,
   TimeoutError,
   UnknownWorkflowError,
 } from "./errors.js";
 import { isTerminalEvent, type JournalEvent } from "./events.js";
+import { checkExistingStart, type IfExists } from "./existing-start.js";
+import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
 import { type ExecutionRecord, type ExecutionStatus, type ListFilter, TERMINAL_STATUSES } from "./store.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
 export interface StartOptions {
-  /** Execution id; starting twice with one id gives one execution. Default: a new ULID. */
+  /**
+   * Execution id; starting twice with one id gives one execution. Default: a new ULID.
+   * 1 to 1024 bytes of UTF-8 text without control characters, and without `/`
+   * (reserved for the ids of child executions).
+   */
   id?: string;
   /**
-   * When the id exists: "attach" returns its handle (default), "fail" throws
-   * ExecutionAlreadyExistsError. Any other value is an InvalidArgumentError.
+   * When the id exists: `"attach"` (default) returns its handle if it runs the same
+   * workflow with an equal input, and throws ExecutionAlreadyExistsError otherwise;
+   * `"fail"` always throws; `"use-existing"` returns its handle whatever its input. Any other value is an InvalidArgumentError.
    */
-  ifExists?: "attach" | "fail";
+  ifExists?: IfExists;
 }
 
 /** What `describe` tells about an execution. */
@@ -95,14 +101,11 @@ export class Client {
         "client.start(workflow, input): workflow must be a workflow definition or its name.",
       );
     }
+    assertIdentifier(name, "workflow name", "client.start");
     if (!definition && env.workflows.size > 0)
       throw new UnknownWorkflowError(name, [...env.workflows.keys()]);
     const id = options.id ?? newId();
-    if (typeof id !== "string" || id.length === 0 || id.length > 512) {
-      throw new InvalidArgumentError(
-        "client.start: options.id must be a non-empty string of at most 512 characters.",
-      );
-    }
+    assertIdentifier(id, "execution id", "client.start");
     assertPlainData(input, `The input of workflow "${name}"`);
     const { created, record } = await createExecution(env, {
       id,
@@ -110,25 +113,13 @@ export class Client {
       version: definition?.version ?? 1,
       input,
     });
-    if (!created) {
-      if (options.ifExists === "fail") {
-        throw new ExecutionAlreadyExistsError(
-          id,
-          `An execution with id "${id}" already exists (status ${record.status}).`,
-        );
-      }
-      if (record.workflow !== name) {
-        throw new ExecutionAlreadyExistsError(
-          id,
-          `Execution "${id}" already exists and runs workflow "${record.workflow}", not "${name}". Use another id.`,
-        );
-      }
-    }
+    if (!created) await checkExistingStart(env, record, { workflow: name, input, policy: options.ifExists });
     return this.handle<O>(id);
   }
 
   /** A handle to an existing execution (not checked until used). */
   handle<O = unknown>(id: string): ExecutionHandle<O> {
+    assertExecutionId(id, "client.handle");
     return {
       id,
       result: (options) => this.result<O>(id, options),
@@ -146,10 +137,8 @@ export class Client {
    * execution has ended.
    */
   async sendEvent(id: string, name: string, payload?: unknown): Promise<void> {
-    if (typeof name !== "string" || name.length === 0) {
-      throw new InvalidArgumentError("client.sendEvent(id, name, payload): name must be a non-empty string.");
-    }
-    assertUserEventName(name, "client.sendEvent");
+    assertExecutionId(id, "client.sendEvent");
+    assertIdentifier(name, "event name", "client.sendEvent");
     const env = this.#env;
     env.assertOpen("client.sendEvent");
     assertPlainData(payload, `The payload of event "${name}"`);
@@ -165,6 +154,7 @@ export class Client {
    * are aborted, at once by a worker of this engine, within `leaseMs / 3` by others.
    */
   async cancel(id: string, reason?: string): Promise<void> {
+    assertExecutionId(id, "client.cancel");
     this.#env.assertOpen("client.cancel");
     await this.#env.store.executions.requestCancel(id, reason, this.#env.clock.now());
     this.#env.notifyCancel(id, reason);
@@ -177,6 +167,7 @@ export class Client {
    * docs/determinism.md). Returns false, changing nothing, if it was not blocked.
    */
   async resume(id: string): Promise<boolean> {
+    assertExecutionId(id, "client.resume");
     const before = await this.#record(id);
     if (before.status !== "blocked") return false;
     const after = await this.#env.store.executions.resume(id, this.#env.clock.now());
@@ -185,6 +176,7 @@ export class Client {
   }
 
   async describe(id: string): Promise<ExecutionDescription> {
+    assertExecutionId(id, "client.describe");
     const record = await this.#record(id);
     const description = describeRecord(record);
     if (TERMINAL_STATUSES.has(record.status)) {
@@ -197,6 +189,7 @@ export class Client {
 
   /** The journal, decoded. */
   async history(id: string): Promise<JournalEvent[]> {
+    assertExecutionId(id, "client.history");
     await this.#record(id);
     return this.#env.readJournal(id);
   }
@@ -210,6 +203,7 @@ export class Client {
 
   /** Waits for the execution to end; see {@link ExecutionHandle.result}. */
   async result<O = unknown>(id: string, options: { timeout?: Duration } = {}): Promise<O> {
+    assertExecutionId(id, "client.result");
     const env = this.#env;
     const deadline =
       options.timeout === undefined ? undefined : env.clock.now() + parseDuration(options.timeout, "result() timeout");

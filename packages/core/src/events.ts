@@ -25,7 +25,10 @@ export type ExecutionStarted = {
   input: unknown;
   /** Seed of `ctx.random()` and `ctx.ulid()`, fixed for the life of the execution. */
   seed: number;
+  /** The parent execution, for a child started by `ctx.child`. */
   parent?: string;
+  /** The parent's op that started this child (absent in journals written before it was recorded). */
+  parentOp?: number;
 };
 export type StepScheduled = { type: "StepScheduled"; op: number; name: string; attempt: number };
 export type StepSucceeded = { type: "StepSucceeded"; op: number; result: unknown; attempt: number };

@@ -1,6 +1,7 @@
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
+import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { CorruptJournalError, LeaseLostError, PayloadTooLargeError, SerializationError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
@@ -112,6 +113,10 @@ export class ExecutionRunner {
   async #run(): Promise<void> {
     const env = this.#env;
     const id = this.lease.executionId;
+    // A record written before ids were checked, or by another tool: parked with the reason
+    // instead of running under an id the store may not keep (engine-cases "parks an execution whose id").
+    const idProblem = identifierProblem(id, MAX_EXECUTION_ID_BYTES);
+    if (idProblem) return this.#park(badIdReason(id, idProblem));
     let journal: JournalEvent[];
     try {
       const prefetched = this.#claim.prefetched;
@@ -127,7 +132,12 @@ export class ExecutionRunner {
     }
     this.#seq = journal.length;
     const started = journal[0];
-    this.#parent = started?.type === "ExecutionStarted" ? started.parent : undefined;
+    if (started?.type !== "ExecutionStarted") {
+      return this.#park(
+        new CorruptJournalError(id, 0, "the journal does not begin with ExecutionStarted").message,
+      );
+    }
+    this.#parent = started.parent;
     if (this.#cancelRequested) return this.#finish([this.#cancelledEvent()], "cancelled");
 
     const run = new WorkflowRun({
@@ -442,6 +452,14 @@ export class ExecutionRunner {
     const reason = this.#cancelRequested?.reason;
     return reason === undefined ? { type: "ExecutionCancelled" } : { type: "ExecutionCancelled", reason };
   }
+}
+
+function badIdReason(id: string, problem: string): string {
+  return (
+    `The execution id ${JSON.stringify(id.slice(0, 80))} ${problem}; it was written before ids were checked, or ` +
+    "by another tool. Stepline does not run it: start the work again under a valid id (docs/getting-started.md, " +
+    '"Identifiers and names").'
+  );
 }
 
 function describeEvent(event: JournalEvent): string {

@@ -40,13 +40,25 @@ export type {
   SerializedError,
 } from "./events.js";
 export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
+export type { IfExists } from "./existing-start.js";
+export type { IdentifierKind } from "./identifiers.js";
+export {
+  assertExecutionId,
+  assertIdentifier,
+  assertOperationName,
+  identifierProblem,
+  MAX_EXECUTION_ID_BYTES,
+  MAX_IDENTIFIER_NAME_BYTES,
+  MAX_KEY_PREFIX_BYTES,
+  utf8ByteLength,
+} from "./identifiers.js";
 export { memoryStore, storeRules } from "./memory-store.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
 export { MAX_TIMEOUT_MS } from "./long-sleep.js";
-export { StepIdentities, stepIdentity } from "./step-identity.js";
+export { parseStepIdentity, reservedSuffixProblem, StepIdentities, stepIdentity } from "./step-identity.js";
 export type {
   AppendRequest,
   AppendResult,

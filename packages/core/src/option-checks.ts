@@ -123,7 +123,7 @@ export function checkListFilter<F extends { status?: unknown; workflow?: unknown
 /** Checks the options of `client.start` (the id itself is checked where it is used). */
 export function checkStartOptions(options: { ifExists?: unknown } | undefined): void {
   const checked = checkOptionsObject(options, "client.start(workflow, input, options): options");
-  if (checked.ifExists !== undefined) checkOneOf(checked.ifExists, "client.start: ifExists", ["attach", "fail"]);
+  if (checked.ifExists !== undefined) checkOneOf(checked.ifExists, "client.start: ifExists", ["attach", "fail", "use-existing"]);
 }
 
 /** The most work a worker runs at once. */

@@ -145,6 +145,12 @@ export interface ClaimRequest {
   now: number;
   /** Lease length: the claimed executions get `dueAt = now + leaseMs`. */
   leaseMs: number;
+  /**
+   * Told of a due execution the store could not claim because its record cannot be
+   * read (corrupt bytes); the store drops it from the queue so that it does not come
+   * back at every claim, and the worker logs it.
+   */
+  onSkipped?: (executionId: string, reason: string) => void;
 }
 
 export interface ExecutionStore {
@@ -182,7 +188,11 @@ export interface JournalStore {
 }
 
 export interface QueueStore {
-  /** Claims up to `limit` due executions (oldest `dueAt` first) with fresh leases. */
+  /**
+   * Claims up to `limit` due executions (oldest `dueAt` first) with fresh leases. One
+   * bad record never fails the claim of the others: it is skipped (`onSkipped`) or,
+   * when its record is readable but inconsistent with the queue, parked as `blocked`.
+   */
   claim(request: ClaimRequest): Promise<Claim[]>;
   /**
    * Extends the leases still held. Reports the ids whose lease is no longer held

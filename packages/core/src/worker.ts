@@ -105,6 +105,12 @@ export class Worker {
             limit: free,
             now: env.clock.now(),
             leaseMs: this.#leaseMs,
+            onSkipped: (executionId, reason) =>
+              env.log("error", "skipped a due execution whose record cannot be read", {
+                worker: this.id,
+                executionId,
+                reason,
+              }),
           });
           claimed = claims.length;
           for (const claim of claims) this.#launch(new ExecutionRunner(env, claim));

@@ -1,5 +1,5 @@
 import { monotonicFactory } from "ulid";
-import { assertUserEventName } from "./child-executions.js";
+import { assertChildOptions, childIdFor } from "./child-executions.js";
 import { assertPlainData } from "./codec.js";
 import { seededRandom } from "./deterministic-random.js";
 import { parseDueTime, parseDuration } from "./duration.js";
@@ -13,6 +13,7 @@ import {
   type NewEvent,
 } from "./events.js";
 import { checkOptionalDuration } from "./option-checks.js";
+import { assertIdentifier, assertOperationName } from "./identifiers.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
 import { nextMacrotask } from "./scheduler.js";
 import { StepIdentities } from "./step-identity.js";
@@ -448,9 +449,7 @@ export class WorkflowRun {
     rawName: string,
     build: (base: OpBase, recorded?: RecordedOp) => T,
   ): Promise<never> {
-    if (typeof rawName !== "string" || rawName.length === 0) {
-      throw new TypeError(`ctx.${kind}(name, ...): name must be a non-empty string.`);
-    }
+    assertOperationName(kind, rawName);
     const op = this.#nextOp++;
     const name = this.#identities.next(rawName);
     let resolve!: (value: unknown) => void;
@@ -516,7 +515,6 @@ export class WorkflowRun {
         return run.#issueTimer(name, () => at);
       },
       waitForEvent<T>(name: string, options: { timeout?: number | string } = {}) {
-        if (typeof name === "string") assertUserEventName(name, `ctx.waitForEvent("${name}")`);
         const ms = checkOptionalDuration(options.timeout, `ctx.waitForEvent("${name}") timeout`);
         return run.#issue("waitForEvent", name, (base, recorded): WaitOp => {
           const timeoutAt = recorded
@@ -536,19 +534,12 @@ export class WorkflowRun {
         }) as Promise<T>;
       },
       child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options: ChildOptions = {}): Promise<O> {
-        if (typeof definition?.name !== "string" || typeof definition.fn !== "function") {
-          throw new TypeError("ctx.child(definition, input): definition must be a workflow definition.");
-        }
-        if (options.id !== undefined && (typeof options.id !== "string" || options.id.length === 0)) {
-          throw new TypeError(
-            `ctx.child("${definition.name}", input, { id }): id must be a non-empty string.`,
-          );
-        }
+        assertChildOptions(definition, options);
         assertPlainData(input, `The input of child workflow "${definition.name}"`);
         return run.#issue("child", definition.name, (base, recorded): ChildOp => {
           const childId = recorded
             ? (recorded.event as EventOfType<"ChildStarted">).childId
-            : (options.id ?? `${run.executionId}/${base.name}`);
+            : childIdFor(run.executionId, base.name, options);
           if (!recorded) {
             run.#newEvents.push({
               type: "ChildStarted",
@@ -566,7 +557,10 @@ export class WorkflowRun {
       now: () => run.#now,
       random: () => run.#random(),
       ulid: () => run.#ulid(run.#now),
-      key: (name: string) => `${run.executionId}:${name}`,
+      key: (name: string) => {
+        assertIdentifier(name, "idempotency key name", "ctx.key");
+        return `${run.executionId}:${name}`;
+      },
     };
   }
 

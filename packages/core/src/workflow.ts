@@ -1,5 +1,6 @@
 import type { Duration } from "./duration.js";
 import { InvalidArgumentError } from "./errors.js";
+import { assertIdentifier } from "./identifiers.js";
 import type { RetryPolicy } from "./retry-policy.js";
 
 /** What a step body receives. */
@@ -31,7 +32,9 @@ export interface ChildOptions {
   /**
    * The child's execution id. Default `<parent id>/<op identity>` (the child's workflow
    * name, `name#n` when repeated), stable across replays, so a restarted parent finds
-   * the child it started instead of starting another.
+   * the child it started instead of starting another. An id given here may not
+   * contain `/`, which is reserved for those derived ids. An existing execution at the
+   * id that this parent did not start is never adopted: the child fails.
    */
   id?: string;
 }
@@ -79,7 +82,9 @@ export interface WorkflowContext {
   ulid(): string;
   /**
    * A stable idempotency key for external calls: `<executionId>:<name>`, exactly the
-   * name given (no `#n` suffix): in a loop, put the iteration in the name.
+   * name given (no `#n` suffix): in a loop, put the iteration in the name. `name`
+   * follows the rule of step names, so it never ends in `#` and digits and no key it
+   * gives equals the `info.key` of another step's occurrence.
    */
   key(name: string): string;
 }
@@ -118,9 +123,7 @@ export function workflow<I, O>(
   fn: (ctx: WorkflowContext, input: I) => Promise<O>,
   options: WorkflowOptions = {},
 ): WorkflowDefinition<I, O> {
-  if (typeof name !== "string" || name.length === 0) {
-    throw new InvalidArgumentError("workflow(name, fn): name must be a non-empty string.");
-  }
+  assertIdentifier(name, "workflow name", "workflow(name, fn)");
   if (typeof fn !== "function") {
     throw new InvalidArgumentError(
       `workflow("${name}", fn): fn must be an async function (ctx, input) => output.`,

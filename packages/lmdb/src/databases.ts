@@ -98,7 +98,14 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
         if (Buffer.byteLength(id) > MAX_NAME_BYTES) return undefined;
         // getBinaryFast's buffer is only valid until the next read: decode at once.
         const bytes = executions.getBinaryFast(id);
-        return bytes === undefined ? undefined : (recordCodec.unpack(bytes) as ExecutionRecord);
+        if (bytes === undefined) return undefined;
+        const record = recordCodec.unpack(bytes) as ExecutionRecord;
+        // The key is the id: MessagePack writes text as UTF-8, which turns an unpaired
+        // surrogate into U+FFFD, while the key encoding keeps it. A record of such an id
+        // (written before ids were checked) would otherwise be rewritten under another id
+        // and its due entry never removed: the claim loop of issue 9 item 2.
+        record.id = id;
+        return record;
       },
       putRecord(previous, next) {
         executions.put(next.id, recordCodec.pack(next));

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidArgumentError, type Lease, SteplineError, type Store } from "@stepline/core";
 import { open } from "lmdb";
+import { Packr } from "msgpackr";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { entryBytes, LEASE_MS, T0 } from "./fixtures/entry-bytes.js";
 import { lmdbStore } from "./lmdb-store.js";
@@ -154,6 +155,77 @@ describe("lmdbStore", () => {
     await raw.close();
     expect(() => lmdbStore(dir)).toThrow(SteplineError);
     expect(() => lmdbStore(dir)).toThrow(/has layout format 99, but this @stepline\/lmdb reads format 1/);
+  });
+
+  it("a bad record does not jam the claim: unreadable ones are skipped and reported, inconsistent ones parked", async () => {
+    const store = openStore();
+    for (const id of ["good", "garbled", "moved", "stale"]) {
+      await store.executions.create({ id, workflow: "orders", createdAt: T0, started: entryBytes(id, 0) });
+    }
+    const raw = open(dir, { noSubdir: false, overlappingSync: false });
+    opened.push(raw);
+    const executions = raw.openDB<Uint8Array, string>("executions", { encoding: "binary" });
+    const due = raw.openDB<Uint8Array, (string | number)[]>("due", { encoding: "binary" });
+    const packr = new Packr({ useRecords: false });
+    // 0xc1 is the one byte MessagePack never uses: decoding throws.
+    await executions.put("garbled", new Uint8Array([0xc1, 0xc1]));
+    const moved = await store.executions.get("moved");
+    await executions.put("moved", packr.pack({ ...moved, workflow: "other" }));
+    await due.put(["orders", T0 - 5, "stale"], new Uint8Array(0));
+
+    const skipped: string[] = [];
+    const claimAt = (now: number) =>
+      store.queue.claim({
+        owner: "w",
+        workflows: ["orders"],
+        limit: 10,
+        now,
+        leaseMs: LEASE_MS,
+        onSkipped: (id, reason) => skipped.push(`${id}: ${reason}`),
+      });
+    const first = await claimAt(T0 + 1);
+    expect(first.map((claim) => claim.lease.executionId).sort()).toEqual(["good", "stale"]);
+    expect(skipped).toEqual([expect.stringMatching(/^garbled: its record cannot be decoded/)]);
+    expect(await store.executions.get("moved")).toMatchObject({
+      status: "blocked",
+      dueAt: null,
+      blockedReason: expect.stringContaining('names workflow "other", but its queue entry names "orders"'),
+    });
+    // Neither comes back: the next claims see only the two real executions, whose leases ran out.
+    const later = await claimAt(T0 + 2 * LEASE_MS);
+    expect(later.map((claim) => claim.lease.executionId).sort()).toEqual(["good", "stale"]);
+    expect(skipped).toHaveLength(1);
+    expect(await store.queue.nextDueAt(["orders"])).toBe(T0 + 3 * LEASE_MS);
+  });
+
+  it("keeps an id with an unpaired surrogate as its id, so a claim consumes its queue entry", async () => {
+    const store = openStore();
+    const id = "user-\uD83D";
+    await store.executions.create({ id, workflow: "orders", createdAt: T0, started: entryBytes("x", 0) });
+    const [claim] = await store.queue.claim({
+      owner: "w",
+      workflows: ["orders"],
+      limit: 5,
+      now: T0,
+      leaseMs: LEASE_MS,
+    });
+    expect(claim?.record.id).toBe(id);
+    await store.queue.release(
+      claim!.lease,
+      { status: "blocked", dueAt: null, blockedReason: "bad id" },
+      T0 + 1,
+    );
+    // Before the fix the record came back as "user-\uFFFD\uFFFD\uFFFD" and its due entry stayed: claimed again at once.
+    expect(
+      await store.queue.claim({
+        owner: "w",
+        workflows: ["orders"],
+        limit: 5,
+        now: T0 + 2,
+        leaseMs: LEASE_MS,
+      }),
+    ).toEqual([]);
+    expect((await store.executions.list()).map((record) => record.id)).toEqual([id]);
   });
 
   it("close() can be called twice", async () => {

@@ -16,7 +16,14 @@ import {
   TERMINAL_STATUSES,
 } from "@stepline/core";
 import type { Database } from "lmdb";
-import { type Databases, type EntryKey, MAX_NAME_BYTES, openDatabases, workflowStart } from "./databases.js";
+import {
+  type Databases,
+  type DueKey,
+  type EntryKey,
+  MAX_NAME_BYTES,
+  openDatabases,
+  workflowStart,
+} from "./databases.js";
 
 /** Options of {@link lmdbStore}. */
 export interface LmdbStoreOptions {
@@ -162,15 +169,18 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
     queue: {
       async claim(request: ClaimRequest): Promise<Claim[]> {
         if (request.limit <= 0 || request.workflows.length === 0) return [];
-        return write(() => {
-          const due = findDue(db, request.workflows, request.now, request.limit);
-          return due.map((id) => {
-            const record = db.getRecord(id) as ExecutionRecord;
-            const claim = storeRules.claim(record, request);
-            db.putRecord(record, claim.record);
-            return claim;
-          });
+        const skipped: { id: string; reason: string }[] = [];
+        const claims = await write(() => {
+          const claimed: Claim[] = [];
+          for (const key of findDue(db, request.workflows, request.now, request.limit)) {
+            const outcome = claimDueKey(db, key, request);
+            if ("claim" in outcome) claimed.push(outcome.claim);
+            else if (outcome.skipped) skipped.push({ id: key[2], reason: outcome.skipped });
+          }
+          return claimed;
         });
+        for (const { id, reason } of skipped) request.onSkipped?.(id, reason);
+        return claims;
       },
 
       async renew(leases, leaseMs, now) {
@@ -250,25 +260,65 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
 }
 
 /**
- * Ids of up to `limit` executions of these workflows with `dueAt <= now`, oldest
+ * Claims the execution of one due-index key, inside the claim's write transaction.
+ * A key that does not lead to a claimable record is consumed, so it cannot come
+ * back at every claim and starve the others (lmdb-store.test.ts "a bad record does
+ * not jam the claim"): no record, or a record that cannot be decoded (skipped: there
+ * is nothing to park), a record of another workflow (parked as blocked), a record
+ * due at another time (the key is moved to it).
+ */
+function claimDueKey(
+  db: Databases,
+  key: DueKey,
+  request: ClaimRequest,
+): { claim: Claim } | { skipped: string | undefined } {
+  const [workflow, dueAt, id] = key;
+  let record: ExecutionRecord | undefined;
+  try {
+    record = db.getRecord(id);
+  } catch (error) {
+    db.due.remove(key);
+    return { skipped: `its record cannot be decoded (${(error as Error).message})` };
+  }
+  if (!record) {
+    db.due.remove(key);
+    return { skipped: undefined };
+  }
+  if (record.workflow !== workflow || record.dueAt !== dueAt) {
+    db.due.remove(key);
+    if (record.workflow !== workflow) {
+      const blockedReason =
+        `The record of this execution names workflow ${JSON.stringify(record.workflow)}, but its queue entry ` +
+        `names ${JSON.stringify(workflow)}: the record was written by another tool or is damaged.`;
+      const parked = { ...record, status: "blocked" as const, dueAt: null, leaseOwner: null, blockedReason };
+      db.putRecord(record, parked);
+      return { skipped: undefined };
+    }
+    // putRecord keeps the key of record.dueAt; only this stale one was extra.
+    if (record.dueAt === null || record.dueAt > request.now) return { skipped: undefined };
+  }
+  const claim = storeRules.claim(record, request);
+  db.putRecord(record, claim.record);
+  return { claim };
+}
+
+/**
+ * Up to `limit` due-index keys of these workflows with `dueAt <= now`, oldest
  * `dueAt` first: the first `limit` keys of each workflow's slice of the due index.
  */
-function findDue(db: Databases, workflows: readonly string[], now: number, limit: number): string[] {
-  const found: { dueAt: number; id: string }[] = [];
+function findDue(db: Databases, workflows: readonly string[], now: number, limit: number): DueKey[] {
+  const found: DueKey[] = [];
   for (const workflow of new Set(workflows)) {
     let taken = 0;
     // [workflow] sorts before every [workflow, dueAt, id]; the loop stops at the
     // first key past `now` or of another workflow (a longer name such as "wf2").
     for (const [keyWorkflow, dueAt, id] of db.due.getKeys({ start: workflowStart(workflow) })) {
       if (keyWorkflow !== workflow || dueAt > now || taken === limit) break;
-      found.push({ dueAt, id });
+      found.push([keyWorkflow, dueAt, id]);
       taken++;
     }
   }
-  return found
-    .sort((a, b) => a.dueAt - b.dueAt)
-    .slice(0, limit)
-    .map((entry) => entry.id);
+  return found.sort((a, b) => a[1] - b[1]).slice(0, limit);
 }
 
 /**

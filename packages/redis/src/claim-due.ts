@@ -29,7 +29,9 @@ export async function claimDue(request: ClaimRequest, deps: ClaimDeps): Promise<
   const claimed: { claim: Claim; score: number }[] = [];
   for (let round = 0; round < MAX_ROUNDS && claimed.length < limit; round++) {
     const want = limit - claimed.length;
-    const picked = (await Promise.all(names.map((w) => index.pick(w, now, want, leaseUntil))))
+    const picked = (
+      await Promise.all(names.map((w) => index.pick(w, now, want, leaseUntil, request.onSkipped)))
+    )
       .flat()
       .sort((a, b) => a.score - b.score);
     const chosen = picked.slice(0, want);

@@ -84,19 +84,42 @@ export class DueIndex {
     ]);
   }
 
-  /** Phase 1 of a claim: up to `limit` ids with an entry at most `now`, oldest first, pushed to `leaseUntil`. */
-  async pick(workflow: string, now: number, limit: number, leaseUntil: number): Promise<Pick[]> {
+  /**
+   * Phase 1 of a claim: up to `limit` ids with an entry at most `now`, oldest first,
+   * pushed to `leaseUntil`. An entry whose member is not UTF-8 text is no id this store
+   * wrote (create refuses ids UTF-8 cannot hold): it is removed and reported through
+   * `onSkipped`, instead of coming back once per lease for ever (redis-engine.test.ts
+   * "serves other executions while a record written with invalid UTF-8 sits in the queue").
+   */
+  async pick(
+    workflow: string,
+    now: number,
+    limit: number,
+    leaseUntil: number,
+    onSkipped?: (executionId: string, reason: string) => void,
+  ): Promise<Pick[]> {
     const q = this.#keys.queue(workflow);
-    const flat = (await this.#scripts.run(
+    const flat = (await this.#scripts.runBuffer(
       "pick-due",
       [q.due, q.marks, q.seq],
       [String(now), String(limit), String(leaseUntil)],
-    )) as string[];
+    )) as Buffer[];
     const picks: Pick[] = [];
     for (let i = 0; i + 2 < flat.length; i += 3) {
+      const member = flat[i] as Buffer;
+      const id = member.toString("utf8");
+      if (!Buffer.from(id, "utf8").equals(member)) {
+        await this.#client.zrem(q.due, member);
+        await this.#client.hdel(q.marks, member);
+        onSkipped?.(
+          id,
+          `its queue entry in "${q.due}" is not UTF-8 text (written by another tool); it was removed`,
+        );
+        continue;
+      }
       picks.push({
-        id: String(flat[i]),
-        score: Number(flat[i + 1]),
+        id,
+        score: Number(String(flat[i + 1])),
         ref: { workflow, mark: String(flat[i + 2]), pending: false },
       });
     }

@@ -75,7 +75,10 @@ describe("KeySpace", () => {
   });
 
   it("refuses a prefix with braces or an empty one, naming it", () => {
-    expect(() => new KeySpace("a{b")).toThrow(/"a\{b".*no "\{" or "\}"/);
-    expect(() => new KeySpace("")).toThrow(/must be non-empty/);
+    expect(() => new KeySpace("a{b")).toThrow(/Redis key prefix "a\{b" contains "\{" or "\}"/);
+    expect(() => new KeySpace("")).toThrow(/Redis key prefix "" is empty/);
+    expect(() => new KeySpace("sl\u0000")).toThrow(/control character U\+0000/);
+    expect(() => new KeySpace("sl\uD800")).toThrow(/unpaired UTF-16 surrogate/);
+    expect(() => new KeySpace("p".repeat(65))).toThrow(/65 bytes of UTF-8, more than the 64 allowed/);
   });
 });

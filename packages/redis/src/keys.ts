@@ -1,4 +1,6 @@
-import { InvalidArgumentError } from "@stepline/core";
+import { assertIdentifier, identifierProblem, InvalidArgumentError } from "@stepline/core";
+
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The keys of one execution. They share the hash tag `{<prefix>:<id>}`, so one slot. */
 export interface ExecutionKeys {
@@ -44,16 +46,26 @@ export class KeySpace {
   readonly finishedChannel: string;
 
   constructor(prefix = "sl") {
-    if (prefix === "" || /[{}]/.test(prefix)) {
-      throw new InvalidArgumentError(
-        `redisStore: the key prefix "${prefix}" must be non-empty and contain no "{" or "}" ` +
-          "(they delimit the hash tags of the keys).",
-      );
-    }
+    assertIdentifier(prefix, "Redis key prefix", "redisStore");
     this.prefix = prefix;
     this.created = `{${prefix}}:created`;
     this.wakeChannel = `{${prefix}}:wake`;
     this.finishedChannel = `{${prefix}}:finished`;
+  }
+
+  /**
+   * Refuses an id or workflow name that Redis cannot keep exactly: key names and
+   * fields travel as UTF-8, where an unpaired surrogate becomes U+FFFD, so the
+   * execution would live under another id than the one it was created with. Core
+   * refuses these at the public boundary; this stops a store-level write.
+   */
+  static assertStorable(what: "execution id" | "workflow name", value: string): void {
+    if (!UNPAIRED_SURROGATE.test(value)) return;
+    const problem = identifierProblem(value, Number.POSITIVE_INFINITY);
+    throw new InvalidArgumentError(
+      `redisStore: cannot store the ${what} ${JSON.stringify(value.slice(0, 80))}: it ${problem}. ` +
+        "Redis keys and fields hold UTF-8, so it would not come back as written; use well-formed text.",
+    );
   }
 
   execution(id: string): ExecutionKeys {

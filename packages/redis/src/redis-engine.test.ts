@@ -79,4 +79,51 @@ describe("an engine on redisStore", () => {
       await deleteKeys(admin, new KeySpace("engine"));
     }
   });
+
+  it("serves other executions while a record written with invalid UTF-8 sits in the queue", async () => {
+    const prefix = "engine-bad";
+    const store = redisStore({ url: server.url, prefix });
+    const errors: string[] = [];
+    const engine = createEngine({
+      store,
+      pollInterval: 20,
+      log: (level, message) => {
+        if (level === "error") errors.push(message);
+      },
+    });
+    const echo = workflow("echo-bad", async (ctx, input: string) => ctx.step("echo", () => input));
+    const worker = engine.worker({ workflows: [echo], leaseMs: 2_000 });
+    // What a writer that bypassed the store wrote: the UTF-8-less bytes of "user-\uD83D" (CESU-8).
+    const badId = Buffer.concat([Buffer.from("user-"), Buffer.from([0xed, 0xa0, 0xbd])]);
+    const tag = (suffix: string) =>
+      Buffer.concat([Buffer.from(`{${prefix}:`), badId, Buffer.from(`}:${suffix}`)]);
+    const now = Date.now();
+    try {
+      await admin.hset(tag("rec"), {
+        id: badId,
+        workflow: echo.name,
+        status: "running",
+        createdAt: String(now),
+        updatedAt: String(now),
+        dueAt: String(now),
+        token: "0",
+        journalLength: "1",
+        inboxLength: "0",
+      });
+      await admin.rpush(tag("journal"), Buffer.from([0xc1]));
+      await admin.zadd(new KeySpace(prefix).queue(echo.name).due, now, badId);
+      await worker.start();
+      const run = await engine.client.start(echo, "served", { id: "good" });
+      expect(await run.result({ timeout: "5s" })).toBe("served");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Reported once, then gone from the queue: not picked again at every lease.
+      expect(errors).toEqual(["skipped a due execution whose record cannot be read"]);
+      expect(await admin.zscore(new KeySpace(prefix).queue(echo.name).due, badId)).toBeNull();
+    } finally {
+      await worker.stop();
+      await engine.close();
+      await deleteKeys(admin, new KeySpace(prefix));
+      await admin.del(tag("rec"), tag("journal"));
+    }
+  });
 });

@@ -187,6 +187,8 @@ export function redisStore(
     executions: {
       async create(execution: NewExecution) {
         const { id, workflow, createdAt } = execution;
+        KeySpace.assertStorable("execution id", id);
+        KeySpace.assertStorable("workflow name", workflow);
         const k = keys.execution(id);
         // The created index is written first too, so a crash cannot hide an execution from list.
         const listed = client.zadd(keys.created, "NX", createdAt, id);

@@ -3,6 +3,7 @@ import { describe, it } from "vitest";
 import { cancelCases } from "./conformance/cancel-cases.js";
 import type { ConformanceCase } from "./conformance/conformance-case.js";
 import { executionCases } from "./conformance/execution-cases.js";
+import { identityCases } from "./conformance/identity-cases.js";
 import { inboxCases } from "./conformance/inbox-cases.js";
 import { journalCases } from "./conformance/journal-cases.js";
 import { leaseCases } from "./conformance/lease-cases.js";
@@ -31,6 +32,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["timers and claiming at scale", scheduleCases],
   ["inbox", inboxCases],
   ["long durations through an engine", longDurationCases],
+  ["identifiers and bad records", identityCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {
