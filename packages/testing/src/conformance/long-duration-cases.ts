@@ -63,7 +63,8 @@ const monthTimeout = workflow("monthTimeout", async (ctx, _: null) =>
  */
 async function withEngine(
   store: Store,
-  definition: WorkflowDefinition<never, unknown>,
+  // biome-ignore lint/suspicious/noExplicitAny: a definition of any input type.
+  definition: WorkflowDefinition<any, any>,
   body: (kit: { engine: Engine; clock: FakeClock; until: Until; skip: (days: number) => Promise<void> }) => Promise<void>,
 ): Promise<void> {
   const clock = fakeClock();
