@@ -36,7 +36,13 @@ export class Worker {
   #loop: Promise<void> | undefined;
   #renewals: Promise<void> | undefined;
   #idle = new AbortController();
-  readonly #renewStop = new AbortController();
+  /**
+   * Stops the renew loop of the current start(); each start() makes its own, so a
+   * worker stopped and started again renews its leases (worker-restart.test.ts).
+   */
+  #renewStop = new AbortController();
+  /** The stop() in progress, if any: a start() meanwhile waits for it to finish. */
+  #stopping: Promise<void> | undefined;
   #runnerLaunched: (() => void) | undefined;
   #unsubscribe: (() => void) | undefined;
 
@@ -59,10 +65,18 @@ export class Worker {
     return this.#runners.size;
   }
 
-  /** Starts claiming work; resolves at once. */
+  /**
+   * Starts claiming work; resolves at once (after a stop() still in progress, if any).
+   * A worker may be started and stopped any number of times.
+   */
   async start(): Promise<void> {
+    await this.#stopping;
     if (this.#running) return;
     this.#running = true;
+    // Every piece of once-only state is made anew: an aborted signal from the previous
+    // run would end this run's renew loop at once and its leases would run out.
+    this.#idle = new AbortController();
+    this.#renewStop = new AbortController();
     const unsubscribeWake = this.#env.onWake(() => this.#idle.abort(SETTLED));
     const unsubscribeCancel = this.#env.onCancel((id, reason) => this.#runners.get(id)?.cancel(reason));
     this.#unsubscribe = () => {
@@ -70,7 +84,7 @@ export class Worker {
       unsubscribeCancel();
     };
     this.#loop = this.#claimLoop();
-    this.#renewals = this.#renewLoop();
+    this.#renewals = this.#renewLoop(this.#renewStop.signal);
   }
 
   /**
@@ -78,15 +92,26 @@ export class Worker {
    * their results, then hands every execution back (due now) for another worker.
    */
   async stop(): Promise<void> {
-    if (!this.#running) return;
+    if (!this.#running) return this.#stopping;
     this.#running = false;
+    this.#stopping = this.#stop();
+    try {
+      await this.#stopping;
+    } finally {
+      this.#stopping = undefined;
+    }
+  }
+
+  async #stop(): Promise<void> {
     this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.#idle.abort(SETTLED);
     for (const runner of this.#runners.values()) runner.stop();
     await this.#loop;
     while (this.#runners.size > 0) await this.#waitForIdle(this.#leaseMs / 3);
     this.#renewStop.abort(SETTLED);
     await this.#renewals;
+    this.#runnerLaunched = undefined;
   }
 
   async #claimLoop(): Promise<void> {
@@ -150,19 +175,23 @@ export class Worker {
     });
   }
 
-  async #renewLoop(): Promise<void> {
+  async #renewLoop(stop: AbortSignal): Promise<void> {
     const env = this.#env;
     const renewEvery = this.#leaseMs / 3;
-    while (!this.#renewStop.signal.aborted) {
+    while (!stop.aborted) {
       if (this.#runners.size === 0) {
         // Nothing to renew: wait for a launch instead of waking every renewEvery.
         await new Promise<void>((resolve) => {
-          this.#runnerLaunched = resolve;
-          this.#renewStop.signal.addEventListener("abort", () => resolve(), { once: true });
+          const done = () => {
+            stop.removeEventListener("abort", done);
+            resolve();
+          };
+          this.#runnerLaunched = done;
+          stop.addEventListener("abort", done, { once: true });
         });
         this.#runnerLaunched = undefined;
       }
-      await env.clock.sleep(renewEvery, this.#renewStop.signal);
+      await env.clock.sleep(renewEvery, stop);
       const runners = [...this.#runners.values()];
       if (runners.length === 0) continue;
       try {
