@@ -14,6 +14,7 @@ export {
   ChildFailedError,
   CorruptJournalError,
   ExecutionAlreadyExistsError,
+  ExecutionBlockedError,
   ExecutionFinishedError,
   ExecutionNotFoundError,
   InvalidArgumentError,
