@@ -1,6 +1,7 @@
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
+import { chooseEventDelivery } from "./event-delivery.js";
 import { CorruptJournalError, LeaseLostError, PayloadTooLargeError, SerializationError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
@@ -217,10 +218,13 @@ export class ExecutionRunner {
           this.#unjournaled.delete((completion as { op: number }).op);
         }
       }
+      // An inbox event goes before the round's other completions (event-delivery.ts).
+      const delivered = chooseEventDelivery(run.pendingWaits(), this.#inbox, run.consumedInbox);
       events.push(
         ...this.#flushScheduled(now),
+        ...(delivered ? [{ type: "EventReceived" as const, ...delivered }] : []),
         ...completions,
-        ...this.#dueCompletions(run, now),
+        ...(delivered ? [] : this.#dueCompletions(run, now)),
         ...childEnds,
       );
 
@@ -287,22 +291,14 @@ export class ExecutionRunner {
     this.#inbox.push(...entries.map((bytes, i) => env.codec.decodeInboxEntry(bytes, id, from + i)));
   }
 
-  /** Timers that are due, inbox events that match a wait, and waits that timed out. */
+  /** Timers that are due and waits that timed out (a round that delivers an inbox event has none). */
   #dueCompletions(run: WorkflowRun, now: number): NewEvent[] {
     const completions: NewEvent[] = [];
     for (const timer of run.pendingTimers()) {
       if (timer.fireAt <= now) completions.push({ type: "TimerFired", op: timer.op });
     }
-    const taken = new Set<number>();
     for (const wait of run.pendingWaits()) {
-      const inboxSeq = this.#inbox.findIndex(
-        (entry, seq) => entry.name === wait.name && !run.consumedInbox.has(seq) && !taken.has(seq),
-      );
-      if (inboxSeq >= 0) {
-        taken.add(inboxSeq);
-        const payload = (this.#inbox[inboxSeq] as InboxEntry).payload;
-        completions.push({ type: "EventReceived", op: wait.op, payload, inboxSeq });
-      } else if (wait.timeoutAt !== undefined && wait.timeoutAt <= now) {
+      if (wait.timeoutAt !== undefined && wait.timeoutAt <= now) {
         completions.push({ type: "EventWaitTimedOut", op: wait.op });
       }
     }
