@@ -1,9 +1,10 @@
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
+import { CorruptJournalError, LeaseLostError } from "./errors.js";
 import { chooseEventDelivery } from "./event-delivery.js";
-import { CorruptJournalError, LeaseLostError, PayloadTooLargeError, SerializationError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
+import { encodeJournalEntry } from "./journal-entry.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
 import { runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
@@ -372,22 +373,18 @@ export class ExecutionRunner {
    */
   async #append(events: TimedEvent[], options: { currentStep?: string | null; release?: Release }) {
     const env = this.#env;
+    const id = this.lease.executionId;
     const now = env.clock.now();
     const appended: JournalEvent[] = [];
     const encoded: Uint8Array[] = [];
     for (const body of events) {
-      let event = { at: now, ...body, seq: this.#seq + appended.length } as JournalEvent;
-      let bytes: Uint8Array;
-      try {
-        bytes = env.codec.encode(event, describeEvent(event));
-      } catch (error) {
-        const replacement = replacementFor(event, error, env);
-        if (!replacement) throw error;
-        event = replacement;
-        bytes = env.codec.encode(event, describeEvent(event));
-      }
-      appended.push(event);
-      encoded.push(bytes);
+      const entry = encodeJournalEntry(
+        env,
+        { at: now, ...body, seq: this.#seq + appended.length } as JournalEvent,
+        id,
+      );
+      appended.push(entry.event);
+      encoded.push(entry.bytes);
     }
     // An output that could not be journaled became ExecutionFailed: the execution failed
     // (worker.test.ts "fails the execution when the workflow output is larger than maxEventBytes").
@@ -432,29 +429,4 @@ export class ExecutionRunner {
     const reason = this.#cancelRequested?.reason;
     return reason === undefined ? { type: "ExecutionCancelled" } : { type: "ExecutionCancelled", reason };
   }
-}
-
-function describeEvent(event: JournalEvent): string {
-  const name = "op" in event ? ` (op ${event.op})` : "";
-  return `${event.type} event${name}`;
-}
-
-/** The failure journaled in place of a success whose value cannot be journaled, if there is one. */
-function replacementFor(event: JournalEvent, thrown: unknown, env: EngineEnv): JournalEvent | undefined {
-  if (!PayloadTooLargeError.is(thrown) && !SerializationError.is(thrown)) return undefined;
-  const { seq, at } = event;
-  const error = env.errors.serialize(thrown);
-  // The replacement must fit even under a small maxEventBytes: the codec's stack tells a user nothing.
-  delete error.stack;
-  if (event.type === "StepSucceeded")
-    return { type: "StepFailed", op: event.op, attempt: event.attempt, error, seq, at };
-  if (event.type === "ExecutionSucceeded") return { type: "ExecutionFailed", error, seq, at };
-  // A failure whose own error is too large (a huge message or stack): keep the failure, its
-  // retryAt included, with the original cut to its name and the start of its message
-  // (worker.test.ts "journals a step error too large for maxEventBytes ...").
-  if (event.type === "StepFailed" || event.type === "ExecutionFailed") {
-    error.cause = { name: event.error.name, message: event.error.message.slice(0, 500) };
-    return { ...event, error };
-  }
-  return undefined;
 }
