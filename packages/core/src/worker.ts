@@ -5,12 +5,20 @@ import { newId } from "./ids.js";
 import { SETTLED } from "./scheduler.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
+/** The default lease: a crashed single-instance service moves again about 3 to 5 s after its restart. */
+export const DEFAULT_LEASE_MS = 5_000;
+
 export interface WorkerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output type are accepted.
   workflows: readonly WorkflowDefinition<any, any>[];
   /** Executions run at once by this worker. Default 100. */
   concurrency?: number;
-  /** Lease length in ms: how long after this worker dies another may take its executions. Default 30 000. */
+  /**
+   * Lease length in ms: how long after this worker dies another (or this one, restarted)
+   * may take its executions over; renewed every `leaseMs / 3`. Default 5 000. A step body
+   * that blocks the event loop for longer than this cannot renew, and its execution is
+   * taken over (see docs/getting-started.md, "Leases, crashes and restarts").
+   */
   leaseMs?: number;
   /** Identifies this worker as lease owner. Default: a new ULID. */
   id?: string;
@@ -54,7 +62,7 @@ export class Worker {
     env.register(options.workflows);
     this.#names = options.workflows.map((w) => w.name);
     this.#concurrency = options.concurrency ?? 100;
-    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     if (!(this.#concurrency >= 1)) throw new InvalidArgumentError("worker concurrency must be >= 1.");
     if (!(this.#leaseMs >= 100)) throw new InvalidArgumentError("worker leaseMs must be >= 100.");
     this.id = options.id ?? `worker-${newId()}`;
