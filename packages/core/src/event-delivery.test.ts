@@ -15,7 +15,11 @@ const entry = (name: string, payload: unknown): InboxEntry => ({ name, payload, 
 describe("chooseEventDelivery", () => {
   it("gives an event to the newest generation's wait, not to an older one abandoned by a race", () => {
     const waits = [wait(0, "x", 0), wait(2, "x", 1)];
-    expect(chooseEventDelivery(waits, [entry("x", 1)], new Set())).toEqual({ op: 2, inboxSeq: 0, payload: 1 });
+    expect(chooseEventDelivery(waits, [entry("x", 1)], new Set())).toEqual({
+      op: 2,
+      inboxSeq: 0,
+      payload: 1,
+    });
   });
 
   it("gives events to waits of one generation in issue order", () => {

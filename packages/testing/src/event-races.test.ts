@@ -1,4 +1,11 @@
-import { createEngine, type EventOfType, type JournalEvent, memoryStore, type Store, workflow } from "@stepline/core";
+import {
+  createEngine,
+  type EventOfType,
+  type JournalEvent,
+  memoryStore,
+  type Store,
+  workflow,
+} from "@stepline/core";
 import { describe, expect, it } from "vitest";
 import { type FakeClock, fakeClock } from "./fake-clock.js";
 
