@@ -4,6 +4,7 @@ import { type Duration, parseDuration } from "./duration.js";
 import type { EngineEnv } from "./engine-env.js";
 import {
   CancelledError,
+  ExecutionBlockedError,
   ExecutionNotFoundError,
   InvalidArgumentError,
   TimeoutError,
@@ -55,7 +56,11 @@ export interface ExecutionDescription {
 /** A reference to one execution. */
 export interface ExecutionHandle<O = unknown> {
   readonly id: string;
-  /** Waits for the end: resolves with the output, rejects with the error (CancelledError if cancelled). */
+  /**
+   * Waits for the end: resolves with the output, rejects with the error (CancelledError
+   * if cancelled). Rejects at once with ExecutionBlockedError when the execution is
+   * (or becomes) blocked: it would not move until resumed.
+   */
   result(options?: { timeout?: Duration }): Promise<O>;
   describe(): Promise<ExecutionDescription>;
   history(): Promise<JournalEvent[]>;
@@ -220,6 +225,9 @@ export class Client {
           ? this.#errorOf(end, id)
           : new Error(`Execution "${id}" ended without a terminal journal event.`);
       }
+      // Parking announces itself like an end (the runner's notice, Store.onFinished), so
+      // a wait that began before the execution was parked ends here too.
+      if (record.status === "blocked") throw new ExecutionBlockedError(id, record.blockedReason);
       const left = deadline === undefined ? poll : Math.min(poll, deadline - env.clock.now());
       if (left <= 0) {
         throw new TimeoutError(`Execution "${id}" did not finish in time; it is ${record.status}.`);

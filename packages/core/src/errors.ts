@@ -312,3 +312,33 @@ export class EngineClosedError extends SteplineError {
   }
   static override is = guard<EngineClosedError>("STEPLINE_ENGINE_CLOSED");
 }
+
+/**
+ * `result()` of an execution that is parked as `blocked`: it will not move until it is
+ * resumed, so waiting for it would only end in a timeout. `reason` is what parked it
+ * (a NonDeterminismError's message, an unreadable journal entry, ...).
+ *
+ * @example
+ * try {
+ *   await run.result();
+ * } catch (error) {
+ *   if (ExecutionBlockedError.is(error)) console.error(error.reason); // deploy a fix, then client.resume(run.id)
+ * }
+ */
+export class ExecutionBlockedError extends SteplineError {
+  override readonly code = "STEPLINE_EXECUTION_BLOCKED";
+  override name = "ExecutionBlockedError";
+  readonly executionId: string;
+  readonly reason: string | null;
+  constructor(executionId: string, reason: string | null) {
+    super(
+      `Execution "${executionId}" is blocked and will not move until it is resumed. ` +
+        `Reason: ${reason ?? "none recorded"} ` +
+        `To continue it, deploy code that matches its journal (or fix what the reason names), then call ` +
+        `client.resume("${executionId}") and wait for result() again. See docs/determinism.md.`,
+    );
+    this.executionId = executionId;
+    this.reason = reason;
+  }
+  static override is = guard<ExecutionBlockedError>("STEPLINE_EXECUTION_BLOCKED");
+}

@@ -1,9 +1,11 @@
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
+import { CorruptJournalError, LeaseLostError } from "./errors.js";
+import { chooseEventDelivery } from "./event-delivery.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
-import { CorruptJournalError, LeaseLostError, PayloadTooLargeError, SerializationError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
+import { encodeJournalEntry } from "./journal-entry.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
 import { runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
@@ -227,10 +229,13 @@ export class ExecutionRunner {
           this.#unjournaled.delete((completion as { op: number }).op);
         }
       }
+      // An inbox event goes before the round's other completions (event-delivery.ts).
+      const delivered = chooseEventDelivery(run.pendingWaits(), this.#inbox, run.consumedInbox);
       events.push(
         ...this.#flushScheduled(now),
+        ...(delivered ? [{ type: "EventReceived" as const, ...delivered }] : []),
         ...completions,
-        ...this.#dueCompletions(run, now),
+        ...(delivered ? [] : this.#dueCompletions(run, now)),
         ...childEnds,
       );
 
@@ -297,22 +302,14 @@ export class ExecutionRunner {
     this.#inbox.push(...entries.map((bytes, i) => env.codec.decodeInboxEntry(bytes, id, from + i)));
   }
 
-  /** Timers that are due, inbox events that match a wait, and waits that timed out. */
+  /** Timers that are due and waits that timed out (a round that delivers an inbox event has none). */
   #dueCompletions(run: WorkflowRun, now: number): NewEvent[] {
     const completions: NewEvent[] = [];
     for (const timer of run.pendingTimers()) {
       if (timer.fireAt <= now) completions.push({ type: "TimerFired", op: timer.op });
     }
-    const taken = new Set<number>();
     for (const wait of run.pendingWaits()) {
-      const inboxSeq = this.#inbox.findIndex(
-        (entry, seq) => entry.name === wait.name && !run.consumedInbox.has(seq) && !taken.has(seq),
-      );
-      if (inboxSeq >= 0) {
-        taken.add(inboxSeq);
-        const payload = (this.#inbox[inboxSeq] as InboxEntry).payload;
-        completions.push({ type: "EventReceived", op: wait.op, payload, inboxSeq });
-      } else if (wait.timeoutAt !== undefined && wait.timeoutAt <= now) {
+      if (wait.timeoutAt !== undefined && wait.timeoutAt <= now) {
         completions.push({ type: "EventWaitTimedOut", op: wait.op });
       }
     }
@@ -392,22 +389,18 @@ export class ExecutionRunner {
    */
   async #append(events: TimedEvent[], options: { currentStep?: string | null; release?: Release }) {
     const env = this.#env;
+    const id = this.lease.executionId;
     const now = env.clock.now();
     const appended: JournalEvent[] = [];
     const encoded: Uint8Array[] = [];
     for (const body of events) {
-      let event = { at: now, ...body, seq: this.#seq + appended.length } as JournalEvent;
-      let bytes: Uint8Array;
-      try {
-        bytes = env.codec.encode(event, describeEvent(event));
-      } catch (error) {
-        const replacement = replacementFor(event, error, env);
-        if (!replacement) throw error;
-        event = replacement;
-        bytes = env.codec.encode(event, describeEvent(event));
-      }
-      appended.push(event);
-      encoded.push(bytes);
+      const entry = encodeJournalEntry(
+        env,
+        { at: now, ...body, seq: this.#seq + appended.length } as JournalEvent,
+        id,
+      );
+      appended.push(entry.event);
+      encoded.push(entry.bytes);
     }
     // An output that could not be journaled became ExecutionFailed: the execution failed
     // (worker.test.ts "fails the execution when the workflow output is larger than maxEventBytes").
@@ -460,36 +453,4 @@ function badIdReason(id: string, problem: string): string {
     "by another tool. Stepline does not run it: start the work again under a valid id (docs/getting-started.md, " +
     '"Identifiers and names").'
   );
-}
-
-function describeEvent(event: JournalEvent): string {
-  const name = "op" in event ? ` (op ${event.op})` : "";
-  return `${event.type} event${name}`;
-}
-
-/** The failure journaled in place of a success whose value cannot be journaled, if there is one. */
-function replacementFor(event: JournalEvent, thrown: unknown, env: EngineEnv): JournalEvent | undefined {
-  const { seq, at, type } = event;
-  const replaceable = ["StepSucceeded", "ExecutionSucceeded", "StepFailed", "ExecutionFailed"].includes(type);
-  if (!replaceable) return undefined;
-  // A value that passed assertPlainData can still fail to encode (a getter or Proxy trap that
-  // throws when read again): that too is a value that cannot be journaled.
-  const reason =
-    PayloadTooLargeError.is(thrown) || SerializationError.is(thrown)
-      ? thrown
-      : new SerializationError(describeEvent(event), "$", `encoding it threw ${env.errors.serialize(thrown).message}`);
-  const error = env.errors.serialize(reason);
-  // The replacement must fit even under a small maxEventBytes: the codec's stack tells a user nothing.
-  delete error.stack;
-  if (event.type === "StepSucceeded")
-    return { type: "StepFailed", op: event.op, attempt: event.attempt, error, seq, at };
-  if (event.type === "ExecutionSucceeded") return { type: "ExecutionFailed", error, seq, at };
-  // A failure whose own error is too large (a huge message or stack): keep the failure, its
-  // retryAt included, with the original cut to its name and the start of its message
-  // (worker.test.ts "journals a step error too large for maxEventBytes ...").
-  if (event.type === "StepFailed" || event.type === "ExecutionFailed") {
-    error.cause = { name: event.error.name, message: event.error.message.slice(0, 500) };
-    return { ...event, error };
-  }
-  return undefined;
 }

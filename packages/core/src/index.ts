@@ -16,6 +16,7 @@ export {
   CorruptJournalError,
   EngineClosedError,
   ExecutionAlreadyExistsError,
+  ExecutionBlockedError,
   ExecutionFinishedError,
   ExecutionNotFoundError,
   InvalidArgumentError,

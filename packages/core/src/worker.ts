@@ -6,14 +6,19 @@ import { checkWorkerOptions } from "./option-checks.js";
 import { SETTLED } from "./scheduler.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
+/** The default lease: a crashed single-instance service moves again about 3 to 5 s after its restart. */
+export const DEFAULT_LEASE_MS = 5_000;
+
 export interface WorkerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output type are accepted.
   workflows: readonly WorkflowDefinition<any, any>[];
   /** Executions run at once by this worker, an integer from 1 to 100 000. Default 100. */
   concurrency?: number;
   /**
-   * Lease length in ms (at least 100): how long after this worker dies another may take
-   * its executions. Default 30 000.
+   * Lease length in ms: how long after this worker dies another (or this one, restarted)
+   * may take its executions over; renewed every `leaseMs / 3`. Default 5 000. A step body
+   * that blocks the event loop for longer than this cannot renew, and its execution is
+   * taken over (see docs/getting-started.md, "Leases, crashes and restarts").
    */
   leaseMs?: number;
   /** Identifies this worker as lease owner. Default: a new ULID. */
@@ -40,7 +45,13 @@ export class Worker {
   #loop: Promise<void> | undefined;
   #renewals: Promise<void> | undefined;
   #idle = new AbortController();
-  readonly #renewStop = new AbortController();
+  /**
+   * Stops the renew loop of the current start(); each start() makes its own, so a
+   * worker stopped and started again renews its leases (worker-restart.test.ts).
+   */
+  #renewStop = new AbortController();
+  /** The stop() in progress, if any: a start() meanwhile waits for it to finish. */
+  #stopping: Promise<void> | undefined;
   #runnerLaunched: (() => void) | undefined;
   #unsubscribe: (() => void) | undefined;
 
@@ -53,7 +64,7 @@ export class Worker {
     env.register(options.workflows);
     this.#names = options.workflows.map((w) => w.name);
     this.#concurrency = options.concurrency ?? 100;
-    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.id = options.id ?? `worker-${newId()}`;
   }
 
@@ -62,10 +73,18 @@ export class Worker {
     return this.#runners.size;
   }
 
-  /** Starts claiming work; resolves at once. */
+  /**
+   * Starts claiming work; resolves at once (after a stop() still in progress, if any).
+   * A worker may be started and stopped any number of times.
+   */
   async start(): Promise<void> {
+    await this.#stopping;
     if (this.#running) return;
     this.#running = true;
+    // Every piece of once-only state is made anew: an aborted signal from the previous
+    // run would end this run's renew loop at once and its leases would run out.
+    this.#idle = new AbortController();
+    this.#renewStop = new AbortController();
     const unsubscribeWake = this.#env.onWake(() => this.#idle.abort(SETTLED));
     const unsubscribeCancel = this.#env.onCancel((id, reason) => this.#runners.get(id)?.cancel(reason));
     this.#unsubscribe = () => {
@@ -73,7 +92,7 @@ export class Worker {
       unsubscribeCancel();
     };
     this.#loop = this.#claimLoop();
-    this.#renewals = this.#renewLoop();
+    this.#renewals = this.#renewLoop(this.#renewStop.signal);
   }
 
   /**
@@ -81,15 +100,26 @@ export class Worker {
    * their results, then hands every execution back (due now) for another worker.
    */
   async stop(): Promise<void> {
-    if (!this.#running) return;
+    if (!this.#running) return this.#stopping;
     this.#running = false;
+    this.#stopping = this.#stop();
+    try {
+      await this.#stopping;
+    } finally {
+      this.#stopping = undefined;
+    }
+  }
+
+  async #stop(): Promise<void> {
     this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.#idle.abort(SETTLED);
     for (const runner of this.#runners.values()) runner.stop();
     await this.#loop;
     while (this.#runners.size > 0) await this.#waitForIdle(this.#leaseMs / 3);
     this.#renewStop.abort(SETTLED);
     await this.#renewals;
+    this.#runnerLaunched = undefined;
   }
 
   async #claimLoop(): Promise<void> {
@@ -159,19 +189,23 @@ export class Worker {
     });
   }
 
-  async #renewLoop(): Promise<void> {
+  async #renewLoop(stop: AbortSignal): Promise<void> {
     const env = this.#env;
     const renewEvery = this.#leaseMs / 3;
-    while (!this.#renewStop.signal.aborted) {
+    while (!stop.aborted) {
       if (this.#runners.size === 0) {
         // Nothing to renew: wait for a launch instead of waking every renewEvery.
         await new Promise<void>((resolve) => {
-          this.#runnerLaunched = resolve;
-          this.#renewStop.signal.addEventListener("abort", () => resolve(), { once: true });
+          const done = () => {
+            stop.removeEventListener("abort", done);
+            resolve();
+          };
+          this.#runnerLaunched = done;
+          stop.addEventListener("abort", done, { once: true });
         });
         this.#runnerLaunched = undefined;
       }
-      await env.clock.sleep(renewEvery, this.#renewStop.signal);
+      await env.clock.sleep(renewEvery, stop);
       const runners = [...this.#runners.values()];
       if (runners.length === 0) continue;
       try {

@@ -53,6 +53,19 @@ export interface WaitOp extends OpBase {
   /** The event name it waits for; `name` is the op identity, which gets `#n` when repeated. */
   event: string;
   timeoutAt: number | undefined;
+  /** Completions delivered to the code before it issued this wait (event-delivery.ts). */
+  generation: number;
+}
+
+/**
+ * An unsettled event wait, as the runner sees it. `name` is the event name to match in
+ * the inbox, not the op identity (a second wait for "item" is op "item#2").
+ */
+export interface PendingWait {
+  op: number;
+  name: string;
+  timeoutAt: number | undefined;
+  generation: number;
 }
 
 export interface ChildOp extends OpBase {
@@ -114,6 +127,24 @@ export function isCompletion(event: JournalEvent): boolean {
     default:
       return false;
   }
+}
+
+/** The earliest time one of these ops becomes due: a step's next attempt, a timer, a wait's timeout. */
+export function earliestDueAt(ops: Iterable<Op>): number | null {
+  let min: number | null = null;
+  for (const op of ops) {
+    if (op.settled) continue;
+    const at =
+      op.kind === "step"
+        ? op.next?.notBefore
+        : op.kind === "sleep"
+          ? op.fireAt
+          : op.kind === "waitForEvent"
+            ? op.timeoutAt
+            : undefined;
+    if (at !== undefined && (min === null || at < min)) min = at;
+  }
+  return min;
 }
 
 export function describeOp(kind: OpKind, name: string): string {

@@ -281,7 +281,7 @@ describe("WorkflowRun replay", () => {
     ]);
     expect(run.takeNewEvents()).toEqual([]);
     expect(run.nextDueAt()).toBe(T0 + 9);
-    expect(run.pendingWaits()).toEqual([{ op: 1, name: "go", timeoutAt: T0 + 60_000 }]);
+    expect(run.pendingWaits()).toEqual([{ op: 1, name: "go", timeoutAt: T0 + 60_000, generation: 0 }]);
   });
 
   it("suffixes repeated operation names with their occurrence", async () => {

@@ -28,12 +28,14 @@ import type {
 import {
   type ChildOp,
   describeOp,
+  earliestDueAt,
   extend,
   isCompletion,
   type Op,
   type OpBase,
   type OpKind,
   type PendingChild,
+  type PendingWait,
   type RecordedOp,
   type RunnableStep,
   type RunOutcome,
@@ -43,7 +45,7 @@ import {
   type WaitOp,
 } from "./workflow-ops.js";
 
-export type { PendingChild, RunnableStep, RunOutcome } from "./workflow-ops.js";
+export type { PendingChild, PendingWait, RunnableStep, RunOutcome } from "./workflow-ops.js";
 
 /** Where `ctx.log` writes; called only for live (not replayed) code. */
 export type LogSink = (
@@ -104,6 +106,8 @@ export class WorkflowRun {
    */
   readonly #attempts = new Map<number, { attempt: number; retryAt: number | undefined }>();
   #newEvents: NewEvent[] = [];
+  /** Completions dispatched so far: the generation of a wait issued now (event-delivery.ts). */
+  #delivered = 0;
   #nextOp = 0;
   #now: number;
   #replaying = true;
@@ -215,17 +219,7 @@ export class WorkflowRun {
 
   /** The earliest time something the run waits for becomes due: a retry, a timer, a wait's timeout. */
   nextDueAt(): number | null {
-    let min: number | null = null;
-    const consider = (t: number | undefined) => {
-      if (t !== undefined && (min === null || t < min)) min = t;
-    };
-    for (const op of this.#pending.values()) {
-      if (op.settled) continue;
-      if (op.kind === "step") consider(op.next?.notBefore);
-      else if (op.kind === "sleep") consider(op.fireAt);
-      else if (op.kind === "waitForEvent") consider(op.timeoutAt);
-    }
-    return min;
+    return earliestDueAt(this.#pending.values());
   }
 
   /** Unsettled timers. */
@@ -233,13 +227,14 @@ export class WorkflowRun {
     return this.#unsettled("sleep").map((t) => ({ op: t.op, fireAt: t.fireAt }));
   }
 
-  /**
-   * Unsettled event waits, in op order. `name` is the event name to match in the inbox,
-   * not the op identity: a second wait for "item" is op "item#2" but takes "item" events
-   * (worker.test.ts "gives two events of one name to two successive waits").
-   */
-  pendingWaits(): { op: number; name: string; timeoutAt: number | undefined }[] {
-    return this.#unsettled("waitForEvent").map((w) => ({ op: w.op, name: w.event, timeoutAt: w.timeoutAt }));
+  /** Unsettled event waits, in op order (worker.test.ts "gives two events of one name to two successive waits"). */
+  pendingWaits(): PendingWait[] {
+    return this.#unsettled("waitForEvent").map((w) => ({
+      op: w.op,
+      name: w.event,
+      timeoutAt: w.timeoutAt,
+      generation: w.generation,
+    }));
   }
 
   /** Unsettled child executions, in op order. */
@@ -319,6 +314,7 @@ export class WorkflowRun {
   #dispatchCompletion(event: JournalEvent): void {
     if (this.blocked) return;
     this.#now = event.at;
+    this.#delivered++;
     dispatchEvent(event, this.#handlers);
   }
 
@@ -530,7 +526,7 @@ export class WorkflowRun {
               ...(timeoutAt === undefined ? {} : { timeoutAt }),
             });
           }
-          return extend<WaitOp>(base, { event: name, timeoutAt });
+          return extend<WaitOp>(base, { event: name, timeoutAt, generation: run.#delivered });
         }) as Promise<T>;
       },
       child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options: ChildOptions = {}): Promise<O> {
