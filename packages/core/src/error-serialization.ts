@@ -10,6 +10,7 @@ import {
   LeaseLostError,
   NonDeterminismError,
   PayloadTooLargeError,
+  RedriveRefusedError,
   RetryableError,
   SerializationError,
   StepFailedError,
@@ -50,6 +51,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   CorruptJournalError,
   LeaseLostError,
   InvalidArgumentError,
+  RedriveRefusedError,
 ];
 
 const SKIPPED_FIELDS = new Set(["name", "message", "stack", "cause"]);

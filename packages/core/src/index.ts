@@ -20,6 +20,7 @@ export {
   LeaseLostError,
   NonDeterminismError,
   PayloadTooLargeError,
+  RedriveRefusedError,
   RetryableError,
   SerializationError,
   StepFailedError,
@@ -39,9 +40,11 @@ export type {
 } from "./events.js";
 export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
 export { memoryStore, storeRules } from "./memory-store.js";
+export { endsExecution, redrivenFailures } from "./redriven-failures.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
+export { DEFAULT_MAX_INTERRUPTIONS } from "./step-attempts.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
 export { StepIdentities, stepIdentity } from "./step-identity.js";
 export type {
@@ -58,9 +61,12 @@ export type {
   ListFilter,
   NewExecution,
   QueueStore,
+  RedriveRequest,
   Release,
   RenewResult,
   Store,
+  WorkerSighting,
+  WorkerStore,
 } from "./store.js";
 export { TERMINAL_STATUSES } from "./store.js";
 export type { WorkerOptions } from "./worker.js";

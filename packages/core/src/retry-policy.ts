@@ -4,7 +4,8 @@ import { InvalidArgumentError, RetryableError, TerminalError } from "./errors.js
 /**
  * How a failed step is retried; the fields mirror Step Functions' `Retry`
  * (MaxAttempts, IntervalSeconds, BackoffRate, MaxDelaySeconds, JitterStrategy).
- * `maxAttempts` counts the first attempt: 1 means no retry.
+ * `maxAttempts` counts the first attempt: 1 means no retry. It counts attempts that
+ * failed; an attempt whose worker died is counted by the step option `maxInterruptions`.
  *
  * @example
  * await ctx.step("reserve", () => inventory.reserve(items), {
@@ -74,21 +75,27 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
 }
 
 /**
- * The delay before the attempt after `attempt` failed with `error`, or `undefined`
- * when the step must not be retried (attempts used up, TerminalError, nonRetryable).
+ * The delay before the next attempt after the `failures`-th failed attempt (this one
+ * included) failed with `error`, or `undefined` when the step must not be retried
+ * (`maxAttempts` failures, TerminalError, nonRetryable). Interrupted attempts (their
+ * worker died) are not failures: the step option `maxInterruptions` bounds them.
+ *
+ * @example
+ * retryDelay(resolveRetryPolicy({ maxAttempts: 3 }), 1, new Error("flaky")); // 1000
+ * retryDelay(resolveRetryPolicy({ maxAttempts: 3 }), 3, new Error("flaky")); // undefined
  */
 export function retryDelay(
   policy: ResolvedRetryPolicy,
-  attempt: number,
+  failures: number,
   error: unknown,
   random: () => number = Math.random,
 ): number | undefined {
-  if (attempt >= policy.maxAttempts || TerminalError.is(error)) return undefined;
+  if (failures >= policy.maxAttempts || TerminalError.is(error)) return undefined;
   const name = (error as { name?: unknown } | null)?.name;
   if (typeof name === "string" && policy.nonRetryable.includes(name)) return undefined;
   if (RetryableError.is(error) && error.retryAfter !== undefined) {
     return parseDuration(error.retryAfter, "RetryableError retryAfter");
   }
-  const computed = Math.min(policy.initialInterval * policy.backoffRate ** (attempt - 1), policy.maxInterval);
+  const computed = Math.min(policy.initialInterval * policy.backoffRate ** (failures - 1), policy.maxInterval);
   return policy.jitter === "full" ? Math.floor(random() * computed) : computed;
 }

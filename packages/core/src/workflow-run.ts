@@ -12,8 +12,10 @@ import {
   type JournalEvent,
   type NewEvent,
 } from "./events.js";
+import { redrivenFailures } from "./redriven-failures.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
 import { nextMacrotask } from "./scheduler.js";
+import { resolveMaxInterruptions, StepAttempts } from "./step-attempts.js";
 import { StepIdentities } from "./step-identity.js";
 import type {
   ChildOptions,
@@ -95,12 +97,11 @@ export class WorkflowRun {
    * turn, and this spares that question a scan of the pending ops in the usual case.
    */
   #childrenPending = 0;
-  /**
-   * Per step op: highest attempt journaled, and the pending retry's time. Kept apart
-   * from the op because the journal walk can reach a StepScheduled before the code
-   * has issued that op (its continuation is still in the microtask queue).
-   */
-  readonly #attempts = new Map<number, { attempt: number; retryAt: number | undefined }>();
+  readonly #attempts = new StepAttempts();
+  /** Seqs of final StepFailed events that a redrive set aside: not delivered, the step runs again. */
+  readonly #redriven: ReadonlySet<number>;
+  /** Final step failures delivered, by op: the op count when each was delivered. */
+  readonly #finalFailures = new Map<number, number>();
   #newEvents: NewEvent[] = [];
   #nextOp = 0;
   #now: number;
@@ -126,6 +127,7 @@ export class WorkflowRun {
     this.#now = started.at;
     this.#random = seededRandom(started.seed);
     this.#ulid = monotonicFactory(this.#random);
+    this.#redriven = redrivenFailures(params.journal);
     for (const event of params.journal) {
       const kind = SCHEDULING_KIND[event.type];
       const op = (event as { op?: number }).op;
@@ -152,11 +154,12 @@ export class WorkflowRun {
    */
   async replay(): Promise<void> {
     const journal = this.#journal;
-    const lastCompletion = journal.findLastIndex(isCompletion);
+    const completes = (event: JournalEvent) => isCompletion(event) && !this.#redriven.has(event.seq);
+    const lastCompletion = journal.findLastIndex(completes);
     for (let i = 1; i < journal.length && !this.blocked; i++) {
       const event = journal[i] as JournalEvent;
       if (i === lastCompletion) this.#replaying = false;
-      if (isCompletion(event)) await this.#deliver(event);
+      if (completes(event)) await this.#deliver(event);
       else dispatchEvent(event, this.#handlers);
     }
     this.#replaying = false;
@@ -204,8 +207,12 @@ export class WorkflowRun {
     for (const op of this.#pending.values()) {
       if (op.kind !== "step" || op.settled || !op.next || op.next.notBefore > now) continue;
       const { attempt, notBefore, scheduled } = op.next;
-      const { fn, policy, timeoutMs } = op;
-      runnable.push({ op: op.op, name: op.name, attempt, notBefore, scheduled, fn, policy, timeoutMs });
+      const { fn, policy, timeoutMs, maxInterruptions } = op;
+      const { failures, interruptions } = op.next;
+      runnable.push({
+        ...{ op: op.op, name: op.name, attempt, notBefore, scheduled, fn, policy, timeoutMs },
+        ...{ maxInterruptions, failures, interruptions },
+      });
       op.next = null;
     }
     return runnable;
@@ -303,9 +310,13 @@ export class WorkflowRun {
   }
 
   #terminalEvent(outcome: RunOutcome): NewEvent {
-    return outcome.type === "succeeded"
-      ? { type: "ExecutionSucceeded", output: outcome.output }
-      : { type: "ExecutionFailed", error: this.#errors.serialize(outcome.error) };
+    if (outcome.type === "succeeded") return { type: "ExecutionSucceeded", output: outcome.output };
+    // The step failures after which the code issued nothing more ended the run: a redrive runs them again.
+    const failedSteps = [...this.#finalFailures].filter(([, ops]) => ops === this.#nextOp).map(([op]) => op);
+    const error = this.#errors.serialize(outcome.error);
+    return failedSteps.length > 0
+      ? { type: "ExecutionFailed", error, failedSteps }
+      : { type: "ExecutionFailed", error };
   }
 
   /** Delivers a completion after every microtask set off by the previous one has run. */
@@ -335,22 +346,23 @@ export class WorkflowRun {
 
   readonly #handlers: EventHandlers<void> = {
     ExecutionStarted: () => {},
-    StepScheduled: (e) => {
-      this.#attempts.set(e.op, { attempt: e.attempt, retryAt: undefined });
-    },
+    StepScheduled: (e) => this.#attempts.scheduled(e.op, e.attempt),
     StepSucceeded: (e) => {
+      this.#attempts.succeeded(e.op);
       const step = this.#opFor(e, "step");
       if (step) this.#settle(step, { value: e.result });
     },
     StepFailed: (e) => {
+      if (this.#redriven.has(e.seq)) return this.#attempts.redriven(e.op, e.attempt);
+      this.#attempts.failed(e.op, e.attempt, e.retryAt);
       if (e.retryAt !== undefined) {
-        this.#attempts.set(e.op, { attempt: e.attempt, retryAt: e.retryAt });
         const step = this.#ops.get(e.op);
         if (!this.#replaying && step?.kind === "step") {
-          step.next = { attempt: e.attempt + 1, notBefore: e.retryAt, scheduled: false };
+          step.next = { ...this.#attempts.retry(e.op), scheduled: false };
         }
         return;
       }
+      this.#finalFailures.set(e.op, this.#nextOp);
       const step = this.#opFor(e, "step");
       if (step) {
         const error = new StepFailedError(step.name, e.attempt, this.#errors.deserialize(e.error));
@@ -394,6 +406,7 @@ export class WorkflowRun {
     ExecutionSucceeded: () => {},
     ExecutionFailed: () => {},
     ExecutionCancelled: () => {},
+    ExecutionRedriven: () => this.#attempts.runEnded(),
   };
 
   /** The issued op a completion event refers to; blocks the run if the code never asked for it. */
@@ -431,8 +444,7 @@ export class WorkflowRun {
   #planRecoveredSteps(): void {
     for (const op of this.#pending.values()) {
       if (op.kind !== "step" || op.settled || op.next) continue;
-      const { attempt, retryAt } = this.#attempts.get(op.op) ?? { attempt: 0, retryAt: undefined };
-      op.next = { attempt: attempt + 1, notBefore: retryAt ?? this.#now, scheduled: false };
+      op.next = { ...this.#attempts.recovered(op.op, this.#now), scheduled: false };
     }
   }
 
@@ -496,12 +508,14 @@ export class WorkflowRun {
       step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions = {}) {
         if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
         const policy = resolveRetryPolicy(options.retry);
+        const maxInterruptions = resolveMaxInterruptions(options.maxInterruptions);
         const timeoutMs =
           options.timeout === undefined ? undefined : parseDuration(options.timeout, "step timeout");
         return run.#issue("step", name, (base, recorded): StepOp => {
-          const step = extend<StepOp>(base, { fn, policy, timeoutMs, next: null });
+          const step = extend<StepOp>(base, { fn, policy, timeoutMs, maxInterruptions, next: null });
           if (!recorded) {
-            step.next = { attempt: 1, notBefore: run.#now, scheduled: true };
+            const first = { attempt: 1, notBefore: run.#now, failures: 0, interruptions: 0 };
+            step.next = { ...first, scheduled: true };
             run.#newEvents.push({ type: "StepScheduled", op: base.op, name: base.name, attempt: 1 });
           }
           return step;

@@ -20,6 +20,16 @@ export interface StepOptions {
   retry?: RetryPolicy;
   /** Time limit of one attempt; a late attempt fails with TimeoutError (and is retried by the policy). */
   timeout?: Duration;
+  /**
+   * Attempts cut short by their worker dying (crash, kill, lost lease) that are allowed
+   * before the step fails with StepInterruptedError; they do not count against
+   * `retry.maxAttempts`, which counts failed attempts only. Default 3. Bounds a step
+   * that kills its worker every time (a poison pill). See docs/operations.md.
+   *
+   * @example
+   * await ctx.step("render", () => renderPdf(doc), { maxInterruptions: 1 });
+   */
+  maxInterruptions?: number;
 }
 
 export interface WaitForEventOptions {
