@@ -1,4 +1,9 @@
-import { ExecutionFinishedError, ExecutionNotFoundError, LeaseLostError, RedriveRefusedError } from "./errors.js";
+import {
+  ExecutionFinishedError,
+  ExecutionNotFoundError,
+  LeaseLostError,
+  RedriveRefusedError,
+} from "./errors.js";
 import {
   type AppendRequest,
   type AppendResult,
@@ -183,11 +188,7 @@ export const storeRules = {
     };
   },
   /** `announce` applied to the kept sightings: a newer time replaces an older one. */
-  announced(
-    current: WorkerSighting | undefined,
-    workerId: string,
-    now: number,
-  ): WorkerSighting | undefined {
+  announced(current: WorkerSighting | undefined, workerId: string, now: number): WorkerSighting | undefined {
     return current && current.at > now ? undefined : { workerId, at: now };
   },
   checkLease(record: ExecutionRecord | undefined, lease: Lease): ExecutionRecord {

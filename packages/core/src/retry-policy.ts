@@ -96,6 +96,9 @@ export function retryDelay(
   if (RetryableError.is(error) && error.retryAfter !== undefined) {
     return parseDuration(error.retryAfter, "RetryableError retryAfter");
   }
-  const computed = Math.min(policy.initialInterval * policy.backoffRate ** (failures - 1), policy.maxInterval);
+  const computed = Math.min(
+    policy.initialInterval * policy.backoffRate ** (failures - 1),
+    policy.maxInterval,
+  );
   return policy.jitter === "full" ? Math.floor(random() * computed) : computed;
 }

@@ -42,6 +42,8 @@ export class KeySpace {
   readonly wakeChannel: string;
   /** Pub/sub channel carrying the id of each execution that ended or was parked. */
   readonly finishedChannel: string;
+  /** Hash: workflow -> "<at> <workerId>", the latest worker announcement of each workflow (its own slot). */
+  readonly workers: string;
 
   constructor(prefix = "sl") {
     if (prefix === "" || /[{}]/.test(prefix)) {
@@ -54,6 +56,7 @@ export class KeySpace {
     this.created = `{${prefix}}:created`;
     this.wakeChannel = `{${prefix}}:wake`;
     this.finishedChannel = `{${prefix}}:finished`;
+    this.workers = `{${prefix}}:workers`;
   }
 
   execution(id: string): ExecutionKeys {

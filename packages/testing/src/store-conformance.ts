@@ -7,8 +7,10 @@ import { inboxCases } from "./conformance/inbox-cases.js";
 import { journalCases } from "./conformance/journal-cases.js";
 import { leaseCases } from "./conformance/lease-cases.js";
 import { queueCases } from "./conformance/queue-cases.js";
+import { redriveCases } from "./conformance/redrive-cases.js";
 import { resumeCases } from "./conformance/resume-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
+import { workerCases } from "./conformance/worker-cases.js";
 
 /** A fresh, empty store for one case, and how to clean up after it. */
 export interface StoreFixture {
@@ -24,11 +26,13 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["executions", executionCases],
   ["cancellation", cancelCases],
   ["resume", resumeCases],
+  ["redrive", redriveCases],
   ["journal", journalCases],
   ["leases and fencing", leaseCases],
   ["queue", queueCases],
   ["timers and claiming at scale", scheduleCases],
   ["inbox", inboxCases],
+  ["worker announcements", workerCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {
