@@ -60,6 +60,19 @@ export function redrivenFailures(journal: readonly JournalEvent[]): Set<number> 
   return setAside;
 }
 
+/**
+ * The `failedSteps` of a run's ExecutionFailed: the ops of the final step failures
+ * after which the code issued no operation (`finalFailures` maps each to the op count
+ * when it was delivered; `opCount` is the count now). Undefined when there is none.
+ */
+export function stepsThatEndedTheRun(
+  finalFailures: ReadonlyMap<number, number>,
+  opCount: number,
+): number[] | undefined {
+  const ops = [...finalFailures].filter(([, count]) => count === opCount).map(([op]) => op);
+  return ops.length > 0 ? ops : undefined;
+}
+
 /** The last final failure of each op in `ops`. */
 function lastFailureOf(failures: readonly EventOfType<"StepFailed">[], ops: ReadonlySet<number>) {
   const byOp = new Map<number, EventOfType<"StepFailed">>();

@@ -16,13 +16,20 @@ function journal(...bodies: NewEvent[]): JournalEvent[] {
   return [started, ...bodies].map((body, seq) => ({ ...body, seq, at: T0 + seq }) as JournalEvent);
 }
 
-/** A journal of one step whose attempts ended as `outcomes` say ("fail": StepFailed with retryAt, "cut": interrupted). */
+/**
+ * A journal of a step "first" that succeeded, then step "s" whose attempts ended as
+ * `outcomes` say ("fail": StepFailed with retryAt, "cut": interrupted). The completion
+ * before them matters: replay runs live from it on.
+ */
 function attemptsJournal(outcomes: readonly ("fail" | "cut")[]): JournalEvent[] {
-  const bodies: NewEvent[] = [];
+  const bodies: NewEvent[] = [
+    { type: "StepScheduled", op: 0, name: "first", attempt: 1 },
+    { type: "StepSucceeded", op: 0, attempt: 1, result: 1 },
+  ];
   outcomes.forEach((outcome, i) => {
-    bodies.push({ type: "StepScheduled", op: 0, name: "s", attempt: i + 1 });
+    bodies.push({ type: "StepScheduled", op: 1, name: "s", attempt: i + 1 });
     if (outcome === "fail") {
-      bodies.push({ type: "StepFailed", op: 0, attempt: i + 1, error: boom, retryAt: T0 + 1 });
+      bodies.push({ type: "StepFailed", op: 1, attempt: i + 1, error: boom, retryAt: T0 + 1 });
     }
   });
   return journal(...bodies);
@@ -32,12 +39,13 @@ async function nextAttempt(
   events: JournalEvent[],
   options: { maxAttempts: number; maxInterruptions: number },
 ) {
-  const definition = workflow("wf", async (ctx) =>
-    ctx.step("s", () => "ok", {
+  const definition = workflow("wf", async (ctx) => {
+    await ctx.step("first", () => 1);
+    return ctx.step("s", () => "ok", {
       retry: { maxAttempts: options.maxAttempts, initialInterval: 1 },
       maxInterruptions: options.maxInterruptions,
-    }),
-  );
+    });
+  });
   const run = new WorkflowRun({
     definition: definition as never,
     executionId: "e1",
@@ -92,7 +100,7 @@ describe("step attempts: interruptions are counted apart from failures", () => {
           const failed = await runStepAttempt(over!, env);
           expect(failed).toMatchObject({ type: "StepFailed", attempt: max + 1 });
           expect(failed).not.toHaveProperty("retryAt");
-          const error = env.errors.deserialize((failed as { error: never }).error);
+          const error = env.errors.deserialize((failed as unknown as { error: never }).error);
           expect(StepInterruptedError.is(error)).toBe(true);
           expect(error.message).toContain(`interrupted ${max + 1} times`);
         },

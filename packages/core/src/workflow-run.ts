@@ -12,19 +12,13 @@ import {
   type JournalEvent,
   type NewEvent,
 } from "./events.js";
-import { redrivenFailures } from "./redriven-failures.js";
+import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
 import { nextMacrotask } from "./scheduler.js";
 import { resolveMaxInterruptions, StepAttempts } from "./step-attempts.js";
 import { StepIdentities } from "./step-identity.js";
-import type {
-  ChildOptions,
-  StepInfo,
-  StepOptions,
-  WorkflowContext,
-  WorkflowDefinition,
-  WorkflowLogger,
-} from "./workflow.js";
+import type { ChildOptions, StepInfo, StepOptions, WorkflowContext, WorkflowDefinition } from "./workflow.js";
+import { workflowLogger } from "./workflow-logger.js";
 import {
   type ChildOp,
   describeOp,
@@ -311,12 +305,9 @@ export class WorkflowRun {
 
   #terminalEvent(outcome: RunOutcome): NewEvent {
     if (outcome.type === "succeeded") return { type: "ExecutionSucceeded", output: outcome.output };
-    // The step failures after which the code issued nothing more ended the run: a redrive runs them again.
-    const failedSteps = [...this.#finalFailures].filter(([, ops]) => ops === this.#nextOp).map(([op]) => op);
+    const failedSteps = stepsThatEndedTheRun(this.#finalFailures, this.#nextOp);
     const error = this.#errors.serialize(outcome.error);
-    return failedSteps.length > 0
-      ? { type: "ExecutionFailed", error, failedSteps }
-      : { type: "ExecutionFailed", error };
+    return failedSteps ? { type: "ExecutionFailed", error, failedSteps } : { type: "ExecutionFailed", error };
   }
 
   /** Delivers a completion after every microtask set off by the previous one has run. */
@@ -346,20 +337,27 @@ export class WorkflowRun {
 
   readonly #handlers: EventHandlers<void> = {
     ExecutionStarted: () => {},
-    StepScheduled: (e) => this.#attempts.scheduled(e.op, e.attempt),
+    StepScheduled: (e) => {
+      this.#attempts.scheduled(e.op, e.attempt);
+      // A retry planned from an earlier StepFailed is journaled now (step-attempts.test.ts).
+      const step = this.#ops.get(e.op);
+      if (step?.kind === "step" && (step.next?.attempt ?? e.attempt + 1) <= e.attempt) step.next = null;
+    },
     StepSucceeded: (e) => {
       this.#attempts.succeeded(e.op);
       const step = this.#opFor(e, "step");
       if (step) this.#settle(step, { value: e.result });
     },
     StepFailed: (e) => {
-      if (this.#redriven.has(e.seq)) return this.#attempts.redriven(e.op, e.attempt);
+      const planned = this.#ops.get(e.op);
+      if (this.#redriven.has(e.seq)) {
+        if (planned?.kind === "step") planned.next = null; // planned after replay, with a fresh budget
+        return this.#attempts.redriven(e.op, e.attempt);
+      }
       this.#attempts.failed(e.op, e.attempt, e.retryAt);
       if (e.retryAt !== undefined) {
-        const step = this.#ops.get(e.op);
-        if (!this.#replaying && step?.kind === "step") {
-          step.next = { ...this.#attempts.retry(e.op), scheduled: false };
-        }
+        if (this.#replaying || planned?.kind !== "step") return;
+        planned.next = { ...this.#attempts.retry(e.op), scheduled: false };
         return;
       }
       this.#finalFailures.set(e.op, this.#nextOp);
@@ -484,23 +482,10 @@ export class WorkflowRun {
 
   #context(): WorkflowContext {
     const run = this;
-    const logger =
-      (level: "debug" | "info" | "warn" | "error") =>
-      (message: string, fields = {}) => {
-        if (!run.#replaying && run.#logSink) {
-          run.#logSink(level, message, {
-            ...fields,
-            executionId: run.executionId,
-            workflow: run.definition.name,
-          });
-        }
-      };
-    const log: WorkflowLogger = {
-      debug: logger("debug"),
-      info: logger("info"),
-      warn: logger("warn"),
-      error: logger("error"),
-    };
+    const log = workflowLogger(this.#logSink, () => !this.#replaying, {
+      executionId: this.executionId,
+      workflow: this.definition.name,
+    });
     return {
       executionId: this.executionId,
       workflow: this.definition.name,
