@@ -5,6 +5,7 @@ import { renderFields } from "../format/table.js";
 import { formatDuration, formatTimestamp } from "../format/time.js";
 import { errorLine } from "../journal/event-fields.js";
 import { type ExecutionReport, loadExecutionReport } from "../journal/execution-report.js";
+import { noWorkerNotice } from "./list.js";
 import type { VisitedState } from "../journal/visited-states.js";
 
 /**
@@ -48,6 +49,7 @@ export const inspectCommand: Command = {
     if (execution.cancelReason) fields.push(["reason", execution.cancelReason]);
     if (execution.blockedReason) fields.push(["blocked", execution.blockedReason]);
     if (execution.cancelRequested) fields.push(["cancel", "requested, not yet carried out"]);
+    if (execution.noWorker) fields.push(["worker", noWorkerNotice(execution.workflow)]);
     fields.push(["pending", pendingText(report)]);
     context.print(renderFields(fields));
     context.print(`\njournal (${report.events.length} events)`);
