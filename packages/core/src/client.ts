@@ -14,8 +14,8 @@ import {
 import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
 import { newId } from "./ids.js";
 import { type ExecutionRecord, type ExecutionStatus, type ListFilter, TERMINAL_STATUSES } from "./store.js";
-import type { WorkflowDefinition } from "./workflow.js";
 import { type WorkerPresence, workerPresence } from "./worker-announcements.js";
+import type { WorkflowDefinition } from "./workflow.js";
 
 export interface StartOptions {
   /** Execution id; starting twice with one id gives one execution. Default: a new ULID. */

@@ -44,8 +44,8 @@ export { endsExecution, redrivenFailures } from "./redriven-failures.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
-export { DEFAULT_MAX_INTERRUPTIONS } from "./step-attempts.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
+export { DEFAULT_MAX_INTERRUPTIONS } from "./step-attempts.js";
 export { StepIdentities, stepIdentity } from "./step-identity.js";
 export type {
   AppendRequest,

@@ -18,7 +18,10 @@ function shiftedClock() {
         });
       }),
   };
-  return { clock, advance: (ms: number) => void (offset += ms) };
+  const advance = (ms: number) => {
+    offset += ms;
+  };
+  return { clock, advance };
 }
 
 const greet = workflow("greet", async (ctx, name: string) => ctx.step("hello", () => `hello ${name}`));

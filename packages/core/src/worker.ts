@@ -3,8 +3,8 @@ import { InvalidArgumentError } from "./errors.js";
 import { ExecutionRunner } from "./execution-runner.js";
 import { newId } from "./ids.js";
 import { SETTLED } from "./scheduler.js";
-import type { WorkflowDefinition } from "./workflow.js";
 import { ANNOUNCE_EVERY_MS } from "./worker-announcements.js";
+import type { WorkflowDefinition } from "./workflow.js";
 
 export interface WorkerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output type are accepted.

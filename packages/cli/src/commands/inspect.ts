@@ -5,8 +5,8 @@ import { renderFields } from "../format/table.js";
 import { formatDuration, formatTimestamp } from "../format/time.js";
 import { errorLine } from "../journal/event-fields.js";
 import { type ExecutionReport, loadExecutionReport } from "../journal/execution-report.js";
-import { noWorkerNotice } from "./list.js";
 import type { VisitedState } from "../journal/visited-states.js";
+import { noWorkerNotice } from "./list.js";
 
 /**
  * `stepline inspect ID`: status, input, output or error, where it stands, and the
