@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type Engine,
@@ -140,6 +141,63 @@ describe("client.redrive", () => {
     await run.redrive();
     expect(await run.result({ timeout: 5_000 })).toEqual(["slow done", "fast done"]);
     expect(slowRuns).toHaveLength(2);
+  });
+
+  it("continues any sequence of step failures to the end, each redrive running only the step that failed", async () => {
+    const { engine } = newEngine();
+    let executions = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        // For each of up to four steps: how many runs of the execution it fails for good before it succeeds.
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        async (failuresPerStep, inParallel) => {
+          const name = `chain${++executions}`;
+          const bodyRuns = failuresPerStep.map(() => 0);
+          const step = (ctx: Parameters<Parameters<typeof workflow>[1]>[0], i: number) =>
+            ctx.step(
+              `s${i}`,
+              () => {
+                bodyRuns[i]!++;
+                if (bodyRuns[i]! <= failuresPerStep[i]!) throw new Error(`s${i} down`);
+                return i * 10;
+              },
+              { retry: { maxAttempts: 1 } },
+            );
+          const flow = workflow(name, async (ctx, _input: null) => {
+            if (inParallel) return Promise.all(failuresPerStep.map((_, i) => step(ctx, i)));
+            const out: number[] = [];
+            for (let i = 0; i < failuresPerStep.length; i++) out.push(await step(ctx, i));
+            return out;
+          });
+          const worker = engine.worker({ workflows: [flow], leaseMs: 300 });
+          await worker.start();
+          try {
+            const run = await engine.client.start(flow, null, { id: name });
+            let redrives = 0;
+            for (;;) {
+              const outcome = await run.result({ timeout: 5_000 }).then(
+                (value) => ({ value }),
+                (error: unknown) => ({ error }),
+              );
+              if ("value" in outcome) {
+                expect(outcome.value).toEqual(failuresPerStep.map((_, i) => i * 10));
+                break;
+              }
+              expect(StepFailedError.is(outcome.error)).toBe(true);
+              expect(++redrives).toBeLessThanOrEqual(failuresPerStep.reduce((a, b) => a + b, 0));
+              await run.redrive();
+            }
+            // Every step body succeeded once and ran once per failure before that: none ran again after.
+            expect(bodyRuns).toEqual(failuresPerStep.map((f) => f + 1));
+            if (!inParallel) expect(redrives).toBe(failuresPerStep.reduce((a, b) => a + b, 0));
+          } finally {
+            await worker.stop();
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   it.each([
