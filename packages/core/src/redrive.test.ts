@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ErrorRegistry } from "./error-serialization.js";
 import {
   type Engine,
   ExecutionNotFoundError,
@@ -9,6 +10,7 @@ import {
   workflow,
 } from "./index.js";
 import { deferred, newEngine, rejection, startWorker, waitUntil } from "./testing/engine-kit.js";
+import { WorkflowRun } from "./workflow-run.js";
 
 const types = (history: JournalEvent[]) => history.map((e) => e.type);
 
@@ -74,6 +76,18 @@ describe("client.redrive", () => {
     const description = await run.describe();
     expect(description).toMatchObject({ status: "succeeded", output: { receipt: "paid 30" } });
     expect(description.error).toBeUndefined();
+
+    // Replaying the whole redriven journal gives the same output and runs no step body.
+    const replay = new WorkflowRun({
+      definition: orderWorkflow("order", provider).definition as never,
+      executionId: run.id,
+      journal: history.slice(0, -1),
+      errors: new ErrorRegistry(),
+    });
+    await replay.replay();
+    expect(replay.blocked).toBeUndefined();
+    expect(replay.outcome).toEqual({ type: "succeeded", output: { hold: "hold-30", receipt: "paid 30" } });
+    expect(replay.takeRunnableSteps(Number.MAX_SAFE_INTEGER)).toEqual([]);
   });
 
   it("redrives twice in a row, each time with a fresh attempt budget", async () => {

@@ -69,7 +69,7 @@ export interface Claim {
   /**
    * True when the previous lease ran out without being released: its worker died or
    * stalled. The new holder then journals each step attempt before running it, so a
-   * step that kills its worker is counted against its attempts.
+   * step that kills its worker is counted against its `maxInterruptions`.
    */
   recovered: boolean;
   /**
