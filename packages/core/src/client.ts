@@ -264,9 +264,10 @@ export class Client {
       if (TERMINAL_STATUSES.has(record.status)) {
         const end = await this.#terminalEvent(record);
         if (end?.type === "ExecutionSucceeded") return end.output as O;
-        throw end
-          ? this.#errorOf(end, id)
-          : new Error(`Execution "${id}" ended without a terminal journal event.`);
+        if (end) throw this.#errorOf(end, id);
+        // Redriven between the two reads: the journal now ends with ExecutionRedriven.
+        if (!TERMINAL_STATUSES.has((await this.#record(id)).status)) continue;
+        throw new Error(`Execution "${id}" ended without a terminal journal event.`);
       }
       const left = deadline === undefined ? poll : Math.min(poll, deadline - env.clock.now());
       if (left <= 0) {
