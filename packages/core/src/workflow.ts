@@ -4,7 +4,10 @@ import type { RetryPolicy } from "./retry-policy.js";
 
 /** What a step body receives. */
 export interface StepInfo {
-  /** 1 for the first attempt. */
+  /**
+   * 1 for the first attempt. Counts every attempt, interrupted ones (a worker that died
+   * during it) included, so it can exceed `retry.maxAttempts`, which counts failures.
+   */
   attempt: number;
   /** Aborted when the attempt times out or the execution is cancelled or handed over. */
   signal: AbortSignal;
