@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEngine, memoryStore, UnknownWorkflowError, workflow } from "./index.js";
 import type { Clock } from "./scheduler.js";
@@ -25,6 +26,30 @@ function shiftedClock() {
 }
 
 const greet = workflow("greet", async (ctx, name: string) => ctx.step("hello", () => `hello ${name}`));
+
+describe("workers.announce", () => {
+  it("keeps, for any sequence of announcements, the newest one of each workflow", async () => {
+    const announcement = fc.record({
+      workerId: fc.constantFrom("w1", "w2", "w 3"),
+      workflows: fc.uniqueArray(fc.constantFrom("orders", "refunds", "{q}", "é"), { maxLength: 3 }),
+      at: fc.integer({ min: 0, max: 50 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(announcement, { maxLength: 12 }), async (announcements) => {
+        const store = memoryStore();
+        const expected = new Map<string, { workerId: string; at: number }>();
+        for (const { workerId, workflows, at } of announcements) {
+          await store.workers.announce(workerId, workflows, at);
+          for (const workflow of workflows) {
+            const kept = expected.get(workflow);
+            if (!kept || kept.at <= at) expected.set(workflow, { workerId, at });
+          }
+        }
+        expect(await store.workers.lastSeen(["orders", "refunds", "{q}", "é", "never"])).toEqual(expected);
+      }),
+    );
+  });
+});
 
 describe("work nobody can run", () => {
   it("client.start refuses an unknown name when the engine knows its workflows, and writes nothing", async () => {
