@@ -6,6 +6,7 @@ import { historyCommand } from "./commands/history.js";
 import { importCommand } from "./commands/import.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { listCommand } from "./commands/list.js";
+import { redriveCommand } from "./commands/redrive.js";
 import { replayCheckCommand } from "./commands/replay-check.js";
 import { sendEventCommand } from "./commands/send-event.js";
 import { startCommand } from "./commands/start.js";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   startCommand,
   sendEventCommand,
   cancelCommand,
+  redriveCommand,
   uiCommand,
   diagramCommand,
 ];

@@ -34,6 +34,10 @@ export function ExecutionPage({ id }) {
         <dt>Events</dt><dd>${execution.historyLength}</dd>
       </dl>
       ${execution.blockedReason && html`<p class="error">Blocked: ${execution.blockedReason}</p>`}
+      ${
+        execution.noWorker &&
+        html`<p class="error" data-testid="no-worker">No worker has announced workflow ${execution.workflow}: nothing runs this execution until one that runs it starts on this store (check the workflow name).</p>`
+      }
       ${error && html`<p class="error">${error}</p>`}
     </section>
     <${Actions} report=${report} key=${execution.status} />

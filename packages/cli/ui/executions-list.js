@@ -53,7 +53,7 @@ function ExecutionsTable({ executions }) {
             <tr data-id=${e.id} data-status=${e.status} onClick=${() => (location.hash = `#/executions/${encodeURIComponent(e.id)}`)}>
               <td><a href=${`#/executions/${encodeURIComponent(e.id)}`}>${e.id}</a></td>
               <td>${e.workflow}</td>
-              <td><span class="badge" data-status=${e.status}>${e.status}</span></td>
+              <td><span class="badge" data-status=${e.status}>${e.status}</span>${e.noWorker && html` <span class="muted" data-testid="no-worker" title=${`no worker has announced workflow ${e.workflow}`}>no worker</span>`}</td>
               <td>${formatTimestamp(Date.parse(e.startedAt))}</td>
               <td>${formatDuration(e.durationMs)}</td>
               <td>${e.currentStep ?? ""}</td>

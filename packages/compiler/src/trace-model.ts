@@ -20,6 +20,8 @@ export interface Thread {
   attempt?: number;
   /** A failed attempt will be retried: the next event for `op` is StepScheduled attempt + 1. */
   retrying?: boolean;
+  /** Failed attempts of the step at `op` so far (since a redrive of it); maxAttempts bounds these. */
+  failures?: number;
   /** A Map iteration that has not issued an operation yet (a new one is spawned only when none is). */
   fresh?: boolean;
   /** A joining `Promise.race`: one branch has finished, so it may go on. */

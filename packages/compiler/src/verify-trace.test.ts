@@ -35,7 +35,7 @@ const failed = (op: number, attempt: number, retryAt?: number) => ({
 });
 
 describe("verifyTrace", () => {
-  it("accepts an attempt interrupted by a dead worker, within maxAttempts, and refuses one beyond", () => {
+  it("accepts attempts interrupted by a dead worker without counting them against maxAttempts", () => {
     const machine = machineOf(`await ctx.step("charge", () => 1, { retry: { maxAttempts: 2 } });`);
     // Attempt 1 was cut short (no completion); attempt 2 ran after a takeover.
     const recovered = journal("w", scheduled(0, "charge", 1), scheduled(0, "charge", 2), succeeded(0, 2), {
@@ -43,22 +43,83 @@ describe("verifyTrace", () => {
       output: null,
     });
     expect(verifyTrace(machine, recovered)).toEqual({ ok: true, operations: [{ op: 0, state: "s1" }] });
+    // Two interruptions and a failure, then success: only one of three attempts failed.
     const beyond = journal(
       "w",
       scheduled(0, "charge", 1),
       scheduled(0, "charge", 2),
+      failed(0, 2, 5_000),
       scheduled(0, "charge", 3),
-      succeeded(0, 3),
+      scheduled(0, "charge", 4),
+      succeeded(0, 4),
     );
-    const refused = verifyTrace(machine, beyond);
+    expect(verifyTrace(machine, beyond).ok).toBe(true);
+    // Two failed attempts with a retry after the second: more than maxAttempts (2) allows.
+    const overRetried = journal(
+      "w",
+      scheduled(0, "charge", 1),
+      failed(0, 1, 5),
+      scheduled(0, "charge", 2),
+      failed(0, 2, 9),
+    );
+    const refused = verifyTrace(machine, overRetried);
     expect(refused.ok).toBe(false);
-    if (!refused.ok) expect(refused.divergence.seq).toBe(3);
+    if (!refused.ok) expect(refused.divergence.seq).toBe(4);
     // The last allowed attempt interrupted: the step fails for good (StepInterruptedError).
     const exhausted = journal("w", scheduled(0, "charge", 1), scheduled(0, "charge", 2), failed(0, 2), {
       type: "ExecutionFailed",
       error: { name: "StepFailedError", message: "interrupted" },
     });
     expect(verifyTrace(machine, exhausted).ok).toBe(true);
+  });
+
+  it("accepts a redriven journal: a failed path up to the failed step, then the continuation", () => {
+    const machine = machineOf(
+      `await ctx.step("reserve", () => 1);\nawait ctx.step("charge", () => 1, { retry: { maxAttempts: 2 } });\nawait ctx.step("ship", () => 1);`,
+    );
+    const failedRun = [
+      scheduled(0, "reserve"),
+      succeeded(0),
+      scheduled(1, "charge", 1),
+      failed(1, 1, 5),
+      scheduled(1, "charge", 2),
+      failed(1, 2),
+      { type: "ExecutionFailed", error: { name: "StepFailedError", message: "no" }, failedSteps: [1] },
+    ];
+    const redriven = { type: "ExecutionRedriven" };
+    // Failed again after the first redrive (two fresh attempts), then a second redrive succeeds.
+    const events = journal(
+      "w",
+      ...failedRun,
+      redriven,
+      scheduled(1, "charge", 3),
+      failed(1, 3, 7),
+      scheduled(1, "charge", 4),
+      failed(1, 4),
+      { type: "ExecutionFailed", error: { name: "StepFailedError", message: "no" }, failedSteps: [1] },
+      redriven,
+      scheduled(1, "charge", 5),
+      succeeded(1, 5),
+      scheduled(2, "ship"),
+      succeeded(2),
+      { type: "ExecutionSucceeded", output: null },
+    );
+    expect(verifyTrace(machine, events)).toEqual({
+      ok: true,
+      operations: [
+        { op: 0, state: "s1" },
+        { op: 1, state: "s2" },
+        { op: 2, state: "s3" },
+      ],
+    });
+    // Without the redrive the same continuation is a path the machine does not have.
+    const withoutRedrive = journal("w", ...failedRun, scheduled(1, "charge", 3));
+    expect(verifyTrace(machine, withoutRedrive).ok).toBe(false);
+    // A redrive does not make the earlier steps run again: reserve scheduled anew diverges.
+    const rerun = journal("w", ...failedRun, redriven, scheduled(3, "reserve"));
+    const refused = verifyTrace(machine, rerun);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.divergence.seq).toBe(9);
   });
 
   it("understands ctx.child's events: started, succeeded, and failed into a catch", () => {

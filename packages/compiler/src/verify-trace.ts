@@ -1,4 +1,10 @@
-import { type JournalEvent, parseStepIdentity, type SerializedError } from "@stepline/core";
+import {
+  endsExecution,
+  type JournalEvent,
+  parseStepIdentity,
+  redrivenFailures,
+  type SerializedError,
+} from "@stepline/core";
 import type { Machine, State, WorkflowMachine } from "./ir.js";
 import {
   advance,
@@ -78,6 +84,7 @@ export function verifyTrace(
 ): TraceResult {
   const index = new MachineIndex(machine);
   const limit = options.limit ?? 20_000;
+  const redrive = redriveOf(journal);
   let configurations: Configuration[] = [
     {
       threads: [{ id: 0, at: machine.startAt, status: "ready" }],
@@ -94,7 +101,7 @@ export function verifyTrace(
       problem = checkStart(machine, event, position);
       if (!problem) after.push(...before);
     } else {
-      for (const configuration of before) after.push(...consume(configuration, event, index));
+      for (const configuration of before) after.push(...consume(configuration, event, index, redrive));
     }
     if (after.length === 0) return { ok: false, divergence: divergence(event, before, index, problem) };
     if (event.type === "ExecutionCancelled") break;
@@ -119,14 +126,40 @@ function checkStart(
   return undefined;
 }
 
+/**
+ * What a redrive changes in a journal (core's rule, redriven-failures.ts): the final
+ * StepFailed events it set aside read as "will retry" with a fresh budget, and the
+ * ExecutionFailed it undid ended one run, not the path.
+ */
+interface RedriveMarks {
+  setAside: ReadonlySet<number>;
+  undoneEnds: ReadonlySet<number>;
+}
+
+function redriveOf(journal: readonly TraceEvent[]): RedriveMarks {
+  const undoneEnds = new Set<number>();
+  journal.forEach((event, i) => {
+    if (event.type === "ExecutionFailed" && !endsExecution(journal, i)) undoneEnds.add(event.seq);
+  });
+  return { setAside: redrivenFailures(journal as readonly JournalEvent[]), undoneEnds };
+}
+
 /** The configurations after one event, from one before it (none: it does not fit). */
-function consume(configuration: Configuration, event: TraceEvent, index: MachineIndex): Configuration[] {
+function consume(
+  configuration: Configuration,
+  event: TraceEvent,
+  index: MachineIndex,
+  redrive: RedriveMarks,
+): Configuration[] {
   const root = configuration.threads.find((thread) => thread.id === 0) as Thread;
   switch (event.type) {
     case "ExecutionSucceeded":
       return root.status === "done" ? [configuration] : [];
     case "ExecutionFailed":
+      // A failed run that was redriven: the steps that ended it are to run again.
+      if (redrive.undoneEnds.has(event.seq)) return [configuration];
       return root.status === "failed" ? [configuration] : [];
+    case "ExecutionRedriven":
     case "ExecutionCancelled":
       return [configuration];
     case "StepScheduled":
@@ -134,11 +167,9 @@ function consume(configuration: Configuration, event: TraceEvent, index: Machine
         return onOperation(configuration, event.op, index, (thread, state) => {
           if (thread.attempt !== event.attempt - 1) return false;
           // An attempt cut short by a worker that died has no completion: the next
-          // attempt's StepScheduled follows its own, and it counts against maxAttempts.
-          const interrupted =
-            !thread.retrying &&
-            state.kind === "task" &&
-            (!state.retry.known || event.attempt <= state.retry.maxAttempts);
+          // attempt's StepScheduled follows its own. It is not a failure, so maxAttempts
+          // does not bound it (the step option maxInterruptions does, at run time).
+          const interrupted = !thread.retrying && state.kind === "task";
           if (!thread.retrying && !interrupted) return false;
           thread.retrying = false;
           thread.attempt = event.attempt;
@@ -153,12 +184,21 @@ function consume(configuration: Configuration, event: TraceEvent, index: Machine
     case "StepFailed":
       return onOperation(configuration, event.op, index, (thread, state) => {
         if (state.kind !== "task" || thread.retrying || thread.attempt !== event.attempt) return false;
+        if (redrive.setAside.has(event.seq)) {
+          // Set aside by a redrive: the step runs again, with a fresh budget.
+          thread.retrying = true;
+          thread.failures = 0;
+          return true;
+        }
         if (event.retryAt === undefined) {
           raise(thread, state);
           return true;
         }
-        if (state.retry.known && event.attempt >= state.retry.maxAttempts) return false;
+        // maxAttempts counts failed attempts only.
+        const failures = (thread.failures ?? 0) + 1;
+        if (state.retry.known && failures >= state.retry.maxAttempts) return false;
         thread.retrying = true;
+        thread.failures = failures;
         return true;
       });
     case "StepSucceeded":
@@ -214,6 +254,7 @@ function schedule(
     target.status = "waiting";
     target.op = op;
     if (kind === "task") target.attempt = 1;
+    delete target.failures;
     delete target.fresh;
     copy.counts[name] = [...used, occurrence].sort((a, b) => a - b);
     copy.bound[op] = state.id;

@@ -7,15 +7,17 @@ import {
   ExecutionBlockedError,
   ExecutionNotFoundError,
   InvalidArgumentError,
+  RedriveRefusedError,
   TimeoutError,
   UnknownWorkflowError,
 } from "./errors.js";
-import { isTerminalEvent, type JournalEvent } from "./events.js";
+import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
 import { checkExistingStart, type IfExists } from "./existing-start.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
 import { type ExecutionRecord, type ExecutionStatus, type ListFilter, TERMINAL_STATUSES } from "./store.js";
+import { type WorkerPresence, workerPresence } from "./worker-announcements.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
 export interface StartOptions {
@@ -34,7 +36,7 @@ export interface StartOptions {
 }
 
 /** What `describe` tells about an execution. */
-export interface ExecutionDescription {
+export interface ExecutionDescription extends WorkerPresence {
   id: string;
   workflow: string;
   status: ExecutionStatus;
@@ -68,6 +70,8 @@ export interface ExecutionHandle<O = unknown> {
   cancel(reason?: string): Promise<void>;
   /** Resumes a blocked execution; see {@link Client.resume}. */
   resume(): Promise<boolean>;
+  /** Continues a failed execution from the steps that failed; see {@link Client.redrive}. */
+  redrive(options?: { reason?: string }): Promise<void>;
 }
 
 /**
@@ -133,6 +137,7 @@ export class Client {
       sendEvent: (name, payload) => this.sendEvent(id, name, payload),
       cancel: (reason) => this.cancel(id, reason),
       resume: () => this.resume(id),
+      redrive: (options) => this.redrive(id, options),
     };
   }
 
@@ -180,10 +185,55 @@ export class Client {
     return after.status !== "blocked";
   }
 
+  /**
+   * Redrive (as Step Functions' RedriveExecution): continues a failed execution from
+   * the steps whose failure ended it, which run again with a fresh attempt budget;
+   * every result recorded before them is kept, and the code deployed now runs on from
+   * there. Journaled as ExecutionRedriven. Throws ExecutionNotFoundError, or
+   * RedriveRefusedError for an execution that is not failed (running, waiting,
+   * succeeded, cancelled, blocked: its message says what to do). See docs/operations.md.
+   *
+   * @example
+   * await engine.client.redrive("order-1", { reason: "payment provider is back" });
+   * console.log(await engine.client.result("order-1"));
+   */
+  async redrive(id: string, options: { reason?: string } = {}): Promise<void> {
+    const env = this.#env;
+    if (options.reason !== undefined && typeof options.reason !== "string") {
+      throw new InvalidArgumentError("client.redrive(id, { reason }): reason must be a string.");
+    }
+    // A concurrent redrive (or the run it started failing again) moves the journal:
+    // the event is encoded for a seq, so read the length again and retry.
+    for (let tries = 0; ; tries++) {
+      const record = await this.#record(id);
+      if (record.status !== "failed") {
+        throw new RedriveRefusedError(id, record.status, record.blockedReason ?? undefined);
+      }
+      const now = env.clock.now();
+      const body: NewEvent =
+        options.reason === undefined
+          ? { type: "ExecutionRedriven" }
+          : { type: "ExecutionRedriven", reason: options.reason };
+      const event = env.codec.encode(
+        { ...body, seq: record.journalLength, at: now },
+        `The ExecutionRedriven event of "${id}"`,
+      );
+      try {
+        await env.store.executions.redrive(id, { expectedSeq: record.journalLength, event }, now);
+        break;
+      } catch (error) {
+        const moved = RedriveRefusedError.is(error) && error.status === "failed";
+        if (!moved || tries >= 2) throw error;
+      }
+    }
+    env.wake();
+  }
+
   async describe(id: string): Promise<ExecutionDescription> {
     assertExecutionId(id, "client.describe");
     const record = await this.#record(id);
-    const description = describeRecord(record);
+    const presence = await workerPresence(this.#env.store, [record], this.#env.clock.now());
+    const description = describeRecord(record, presence.get(id));
     if (TERMINAL_STATUSES.has(record.status)) {
       const end = await this.#terminalEvent(record);
       if (end?.type === "ExecutionSucceeded") description.output = end.output;
@@ -203,7 +253,8 @@ export class Client {
   async list(filter?: ListFilter): Promise<ExecutionDescription[]> {
     this.#env.assertOpen("client.list");
     const records = await this.#env.store.executions.list(checkListFilter(filter));
-    return records.map(describeRecord);
+    const presence = await workerPresence(this.#env.store, records, this.#env.clock.now());
+    return records.map((record) => describeRecord(record, presence.get(record.id)));
   }
 
   /** Waits for the execution to end; see {@link ExecutionHandle.result}. */
@@ -221,9 +272,10 @@ export class Client {
       if (TERMINAL_STATUSES.has(record.status)) {
         const end = await this.#terminalEvent(record);
         if (end?.type === "ExecutionSucceeded") return end.output as O;
-        throw end
-          ? this.#errorOf(end, id)
-          : new Error(`Execution "${id}" ended without a terminal journal event.`);
+        if (end) throw this.#errorOf(end, id);
+        // Redriven between the two reads: the journal now ends with ExecutionRedriven.
+        if (!TERMINAL_STATUSES.has((await this.#record(id)).status)) continue;
+        throw new Error(`Execution "${id}" ended without a terminal journal event.`);
       }
       // Parking announces itself like an end (the runner's notice, Store.onFinished), so
       // a wait that began before the execution was parked ends here too.
@@ -259,8 +311,10 @@ export class Client {
 }
 
 /** What the execution record alone tells (no output or error: those are in the journal). */
-function describeRecord(record: ExecutionRecord): ExecutionDescription {
+function describeRecord(record: ExecutionRecord, presence: WorkerPresence | undefined): ExecutionDescription {
   return {
+    workerSeenAt: presence?.workerSeenAt ?? null,
+    noWorker: presence?.noWorker ?? false,
     id: record.id,
     workflow: record.workflow,
     status: record.status,

@@ -11,6 +11,7 @@ import {
   LeaseLostError,
   NonDeterminismError,
   PayloadTooLargeError,
+  RedriveRefusedError,
   RetryableError,
   SerializationError,
   StepFailedError,
@@ -54,6 +55,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   LeaseLostError,
   InvalidArgumentError,
   EngineClosedError,
+  RedriveRefusedError,
 ];
 
 /**

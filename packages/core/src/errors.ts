@@ -205,6 +205,42 @@ export class ExecutionFinishedError extends SteplineError {
   static override is = guard<ExecutionFinishedError>("STEPLINE_EXECUTION_FINISHED");
 }
 
+/**
+ * `client.redrive` (or `executions.redrive`) was refused: only a failed execution can
+ * be redriven. The message says what to do instead for each status; nothing was written.
+ */
+export class RedriveRefusedError extends SteplineError {
+  override readonly code = "STEPLINE_REDRIVE_REFUSED";
+  override name = "RedriveRefusedError";
+  readonly executionId: string;
+  /** The status the execution has, or "failed" when its journal moved meanwhile. */
+  readonly status: string;
+  constructor(executionId: string, status: string, detail?: string) {
+    super(`Cannot redrive execution "${executionId}": ${redriveAdvice(status, detail)}`);
+    this.executionId = executionId;
+    this.status = status;
+  }
+  static override is = guard<RedriveRefusedError>("STEPLINE_REDRIVE_REFUSED");
+}
+
+function redriveAdvice(status: string, detail: string | undefined): string {
+  switch (status) {
+    case "succeeded":
+      return "it has succeeded; there is nothing to redrive. Start a new execution to run the workflow again.";
+    case "cancelled":
+      return "it was cancelled, and a cancelled execution is not redriven. Start a new execution instead.";
+    case "blocked":
+      return (
+        `it is blocked${detail ? ` (${detail})` : ""}, not failed. Deploy code that matches its journal, ` +
+        "then resume it with client.resume(id)."
+      );
+    case "failed":
+      return `${detail ?? "its journal changed while redrive was being written"}. Try again.`;
+    default:
+      return `it is ${status}, not failed: it has not ended. Redrive continues a failed execution only; wait for it to end (result()).`;
+  }
+}
+
 /** A workflow name that no worker of this engine registers. */
 export class UnknownWorkflowError extends SteplineError {
   override readonly code = "STEPLINE_UNKNOWN_WORKFLOW";

@@ -68,8 +68,21 @@ export type ChildStarted = {
 export type ChildSucceeded = { type: "ChildSucceeded"; op: number; result: unknown };
 export type ChildFailed = { type: "ChildFailed"; op: number; error: SerializedError };
 export type ExecutionSucceeded = { type: "ExecutionSucceeded"; output: unknown };
-export type ExecutionFailed = { type: "ExecutionFailed"; error: SerializedError };
+export type ExecutionFailed = {
+  type: "ExecutionFailed";
+  error: SerializedError;
+  /**
+   * Ops of the steps whose final failure ended the run: the code issued no operation
+   * after it. A redrive runs these again (redriven-failures.ts).
+   */
+  failedSteps?: number[];
+};
 export type ExecutionCancelled = { type: "ExecutionCancelled"; reason?: string };
+/**
+ * `client.redrive`: a failed execution goes on from the steps that failed. Written
+ * right after the ExecutionFailed it undoes; that failure is then not terminal.
+ */
+export type ExecutionRedriven = { type: "ExecutionRedriven"; reason?: string };
 
 type Body =
   | ExecutionStarted
@@ -86,7 +99,8 @@ type Body =
   | ChildFailed
   | ExecutionSucceeded
   | ExecutionFailed
-  | ExecutionCancelled;
+  | ExecutionCancelled
+  | ExecutionRedriven;
 
 /** An event body before the store has given it a place in the journal. */
 export type NewEvent = Body;
@@ -125,6 +139,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "ExecutionSucceeded",
   "ExecutionFailed",
   "ExecutionCancelled",
+  "ExecutionRedriven",
 ];
 
 /** Events that end an execution. */

@@ -7,7 +7,7 @@ import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import type { JournalEvent, NewEvent } from "./events.js";
 import { encodeJournalEntry } from "./journal-entry.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
-import { runStepAttempt } from "./step-attempt.js";
+import { isInterruptedForGood, runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
 import { type RunnableStep, WorkflowRun } from "./workflow-run.js";
 
@@ -200,8 +200,8 @@ export class ExecutionRunner {
       const runnable = this.#stopping ? [] : run.takeRunnableSteps(now);
       const startAfterAppend: RunnableStep[] = [];
       for (const step of runnable) {
-        if (step.attempt > step.policy.maxAttempts) {
-          // No attempt left after an interrupted one: runStepAttempt journals the failure.
+        if (isInterruptedForGood(step)) {
+          // Interrupted once too often: runStepAttempt journals the failure without running it.
           this.#start(step);
           continue;
         }
@@ -213,7 +213,7 @@ export class ExecutionRunner {
         };
         if (this.#claim.recovered) {
           // The last holder died: journal each attempt before it runs, so a step that
-          // kills its worker uses up its attempts instead of looping for ever.
+          // kills its worker uses up its maxInterruptions instead of looping for ever.
           events.push(event);
           startAfterAppend.push(step);
         } else {

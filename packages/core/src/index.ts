@@ -23,6 +23,7 @@ export {
   LeaseLostError,
   NonDeterminismError,
   PayloadTooLargeError,
+  RedriveRefusedError,
   RetryableError,
   SerializationError,
   StepFailedError,
@@ -54,11 +55,13 @@ export {
   utf8ByteLength,
 } from "./identifiers.js";
 export { memoryStore, storeRules } from "./memory-store.js";
+export { endsExecution, redrivenFailures } from "./redriven-failures.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
 export { MAX_TIMEOUT_MS } from "./long-sleep.js";
+export { DEFAULT_MAX_INTERRUPTIONS } from "./step-attempts.js";
 export { parseStepIdentity, reservedSuffixProblem, StepIdentities, stepIdentity } from "./step-identity.js";
 export type {
   AppendRequest,
@@ -74,9 +77,12 @@ export type {
   ListFilter,
   NewExecution,
   QueueStore,
+  RedriveRequest,
   Release,
   RenewResult,
   Store,
+  WorkerSighting,
+  WorkerStore,
 } from "./store.js";
 export { TERMINAL_STATUSES } from "./store.js";
 export type { WorkerOptions } from "./worker.js";

@@ -1,4 +1,9 @@
-import { ExecutionFinishedError, ExecutionNotFoundError, LeaseLostError } from "./errors.js";
+import {
+  ExecutionFinishedError,
+  ExecutionNotFoundError,
+  LeaseLostError,
+  RedriveRefusedError,
+} from "./errors.js";
 import {
   type AppendRequest,
   type AppendResult,
@@ -12,6 +17,7 @@ import {
   type RenewResult,
   type Store,
   TERMINAL_STATUSES,
+  type WorkerSighting,
 } from "./store.js";
 
 interface Entry {
@@ -155,6 +161,36 @@ export const storeRules = {
       updatedAt: now,
     };
   },
+  /**
+   * The record after `redrive`: running, due now, no lease, the event appended. Throws
+   * RedriveRefusedError unless it is failed with `expectedSeq` journal entries.
+   */
+  redriven(record: ExecutionRecord, expectedSeq: number, now: number): ExecutionRecord {
+    if (record.status !== "failed") {
+      throw new RedriveRefusedError(record.id, record.status, record.blockedReason ?? undefined);
+    }
+    if (record.journalLength !== expectedSeq) {
+      throw new RedriveRefusedError(
+        record.id,
+        "failed",
+        `its journal has ${record.journalLength} entries, not ${expectedSeq}: another redrive ran meanwhile`,
+      );
+    }
+    return {
+      ...record,
+      status: "running",
+      dueAt: now,
+      leaseOwner: null,
+      blockedReason: null,
+      cancelRequested: null,
+      journalLength: record.journalLength + 1,
+      updatedAt: now,
+    };
+  },
+  /** `announce` applied to the kept sightings: a newer time replaces an older one. */
+  announced(current: WorkerSighting | undefined, workerId: string, now: number): WorkerSighting | undefined {
+    return current && current.at > now ? undefined : { workerId, at: now };
+  },
   checkLease(record: ExecutionRecord | undefined, lease: Lease): ExecutionRecord {
     if (!record) throw new LeaseLostError(lease.executionId, "the execution does not exist");
     if (record.token !== lease.token) {
@@ -216,6 +252,7 @@ export function memoryStore(): Store {
     if (record.dueAt === null) scheduled.delete(record.id);
     else scheduled.set(record.id, entry);
   };
+  const sightings = new Map<string, WorkerSighting>();
   const listeners = new Set<() => void>();
   const wake = () => {
     for (const listener of listeners) listener();
@@ -255,6 +292,14 @@ export function memoryStore(): Store {
         if (!entry) throw new ExecutionNotFoundError(id);
         setRecord(entry, storeRules.resumed(entry.record, now));
         if (storeRules.isDue(entry.record, now)) wake();
+        return copy(entry.record);
+      },
+      async redrive(id, request, now) {
+        const entry = entries.get(id);
+        if (!entry) throw new ExecutionNotFoundError(id);
+        setRecord(entry, storeRules.redriven(entry.record, request.expectedSeq, now));
+        entry.journal.push(request.event.slice());
+        wake();
         return copy(entry.record);
       },
       async requestCancel(id, reason, now) {
@@ -343,6 +388,23 @@ export function memoryStore(): Store {
       },
       async read(id, fromSeq = 0) {
         return copyAll(entries.get(id)?.inbox ?? [], fromSeq);
+      },
+    },
+
+    workers: {
+      async announce(workerId, workflows, now) {
+        for (const workflow of new Set(workflows)) {
+          const next = storeRules.announced(sightings.get(workflow), workerId, now);
+          if (next) sightings.set(workflow, next);
+        }
+      },
+      async lastSeen(workflows) {
+        const seen = new Map<string, WorkerSighting>();
+        for (const workflow of workflows) {
+          const sighting = sightings.get(workflow);
+          if (sighting) seen.set(workflow, { ...sighting });
+        }
+        return seen;
       },
     },
 

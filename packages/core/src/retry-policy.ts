@@ -12,7 +12,8 @@ import {
 /**
  * How a failed step is retried; the fields mirror Step Functions' `Retry`
  * (MaxAttempts, IntervalSeconds, BackoffRate, MaxDelaySeconds, JitterStrategy).
- * `maxAttempts` counts the first attempt: 1 means no retry.
+ * `maxAttempts` counts the first attempt: 1 means no retry. It counts attempts that
+ * failed; an attempt whose worker died is counted by the step option `maxInterruptions`.
  *
  * @example
  * await ctx.step("reserve", () => inventory.reserve(items), {
@@ -94,19 +95,26 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
 }
 
 /**
- * The delay before the attempt after `attempt` failed with `error`, or `undefined`
- * when the step must not be retried (attempts used up, TerminalError, nonRetryable).
+ * The delay before the next attempt after the `failures`-th failed attempt (this one
+ * included) failed with `error`, or `undefined` when the step must not be retried
+ * (`maxAttempts` failures, TerminalError, nonRetryable). Interrupted attempts (their
+ * worker died) are not failures: the step option `maxInterruptions` bounds them.
+ *
  * Never throws, whatever `error` is: a value whose fields cannot be read is retried
  * by the policy, and a RetryableError whose `retryAfter` is not a valid duration
  * (negative, not finite, over 10 years, unparsable) gets the policy's delay.
+ *
+ * @example
+ * retryDelay(resolveRetryPolicy({ maxAttempts: 3 }), 1, new Error("flaky")); // 1000
+ * retryDelay(resolveRetryPolicy({ maxAttempts: 3 }), 3, new Error("flaky")); // undefined
  */
 export function retryDelay(
   policy: ResolvedRetryPolicy,
-  attempt: number,
+  failures: number,
   error: unknown,
   random: () => number = Math.random,
 ): number | undefined {
-  if (attempt >= policy.maxAttempts) return undefined;
+  if (failures >= policy.maxAttempts) return undefined;
   const failure = readFailure(error);
   if (failure.terminal) return undefined;
   if (typeof failure.name === "string" && policy.nonRetryable.includes(failure.name)) return undefined;
@@ -117,7 +125,10 @@ export function retryDelay(
       // Fall through to the policy: a bad hint from a step must not fail or stall it.
     }
   }
-  const computed = Math.min(policy.initialInterval * policy.backoffRate ** (attempt - 1), policy.maxInterval);
+  const computed = Math.min(
+    policy.initialInterval * policy.backoffRate ** (failures - 1),
+    policy.maxInterval,
+  );
   return policy.jitter === "full" ? Math.floor(random() * computed) : computed;
 }
 

@@ -17,11 +17,14 @@ export async function runStepAttempt(
   env: { executionId: string; clock: Clock; errors: ErrorRegistry; signal: AbortSignal },
 ): Promise<NewEvent> {
   const { op, attempt } = step;
-  if (attempt > step.policy.maxAttempts) {
-    // The previous attempt was journaled as scheduled but never finished, and it was the last one allowed.
+  if (isInterruptedForGood(step)) {
+    // The previous attempt was journaled as scheduled but never finished, and it was one
+    // interruption more than the step allows: a poison pill must not kill workers for ever.
     const error = new StepInterruptedError(
-      `Attempt ${attempt - 1} of step "${step.name}" was interrupted (its worker stopped before it finished) ` +
-        `and retry.maxAttempts (${step.policy.maxAttempts}) allows no other.`,
+      `Step "${step.name}" was interrupted ${step.interruptions} times (its worker stopped before the ` +
+        `attempt finished: a crash, a kill or a lost lease), more than its maxInterruptions ` +
+        `(${step.maxInterruptions}) allow. If the step kills its worker (memory, a native crash), fix that; ` +
+        "if workers are stopped often, raise maxInterruptions. client.redrive() runs it again.",
     );
     return { type: "StepFailed", op, attempt: attempt - 1, error: env.errors.serialize(error) };
   }
@@ -39,13 +42,22 @@ export async function runStepAttempt(
     // Both never throw, whatever the body threw (a Proxy, a cyclic cause, a 50 MB message):
     // a throw here would leave the attempt unfinished and the worker with an unhandled rejection
     // (thrown-values.process.test.ts).
+    // maxAttempts counts failed attempts only: interrupted ones are bounded by maxInterruptions.
     const serialized = env.errors.serialize(error);
-    const delay = retryDelay(step.policy, attempt, error);
+    const delay = retryDelay(step.policy, step.failures + 1, error);
     if (delay === undefined) return { type: "StepFailed", op, attempt, error: serialized };
     return { type: "StepFailed", op, attempt, error: serialized, retryAt: env.clock.now() + delay };
   } finally {
     info.dispose();
   }
+}
+
+/**
+ * True when a step has had more interrupted attempts than it allows: the runner then
+ * journals its StepInterruptedError without running it (nor journaling another StepScheduled).
+ */
+export function isInterruptedForGood(step: RunnableStep): boolean {
+  return step.interruptions > step.maxInterruptions;
 }
 
 /**

@@ -69,7 +69,7 @@ export interface Claim {
   /**
    * True when the previous lease ran out without being released: its worker died or
    * stalled. The new holder then journals each step attempt before running it, so a
-   * step that kills its worker is counted against its attempts.
+   * step that kills its worker is counted against its `maxInterruptions`.
    */
   recovered: boolean;
   /**
@@ -175,6 +175,40 @@ export interface ExecutionStore {
    * deployed. Any other execution is returned unchanged. Throws ExecutionNotFoundError.
    */
   resume(id: string, now: number): Promise<ExecutionRecord>;
+  /**
+   * Redrive (docs/operations.md): atomically checks that the execution is `failed` and
+   * its journal has `request.expectedSeq` entries, appends `request.event` (the encoded
+   * ExecutionRedriven) there, and makes it `running`, due now, with no lease owner and
+   * no cancellation. Throws ExecutionNotFoundError, or RedriveRefusedError (nothing
+   * written) naming the status when it is not failed, or the journal length when it moved.
+   */
+  redrive(id: string, request: RedriveRequest, now: number): Promise<ExecutionRecord>;
+}
+
+export interface RedriveRequest {
+  /** The journal length the event was encoded for (its seq). */
+  expectedSeq: number;
+  /** The encoded ExecutionRedriven event. */
+  event: Uint8Array;
+}
+
+/** The latest announcement of a workflow by a worker (`workers.lastSeen`). */
+export interface WorkerSighting {
+  workerId: string;
+  /** Epoch ms of the announcement (the engine's clock). */
+  at: number;
+}
+
+/**
+ * Which workflows have a worker: workers announce the workflows they run when they
+ * start and then every `ANNOUNCE_EVERY_MS`, so `describe` and `list` can say when no
+ * worker has announced an execution's workflow (a typo, or no worker deployed).
+ */
+export interface WorkerStore {
+  /** Records that `workerId` runs `workflows` at `now`; an older `now` than the one kept changes nothing. */
+  announce(workerId: string, workflows: readonly string[], now: number): Promise<void>;
+  /** The latest announcement of each of `workflows`; one never announced is absent. */
+  lastSeen(workflows: readonly string[]): Promise<Map<string, WorkerSighting>>;
 }
 
 export interface JournalStore {
@@ -228,6 +262,7 @@ export interface Store {
   readonly journal: JournalStore;
   readonly queue: QueueStore;
   readonly inbox: InboxStore;
+  readonly workers: WorkerStore;
   /**
    * Optional push notice that some execution may have become due (in-process stores);
    * workers fall back to polling without it. Returns an unsubscribe function.

@@ -4,6 +4,7 @@ import { ExecutionRunner } from "./execution-runner.js";
 import { newId } from "./ids.js";
 import { checkWorkerOptions } from "./option-checks.js";
 import { SETTLED } from "./scheduler.js";
+import { ANNOUNCE_EVERY_MS } from "./worker-announcements.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
 /** The default lease: a crashed single-instance service moves again about 3 to 5 s after its restart. */
@@ -54,6 +55,8 @@ export class Worker {
   #stopping: Promise<void> | undefined;
   #runnerLaunched: (() => void) | undefined;
   #unsubscribe: (() => void) | undefined;
+  /** When this worker last announced its workflows (`store.workers`), on the engine clock. */
+  #announcedAt = Number.NEGATIVE_INFINITY;
 
   constructor(env: EngineEnv, options: WorkerOptions) {
     if (!Array.isArray(options?.workflows) || options.workflows.length === 0) {
@@ -91,6 +94,8 @@ export class Worker {
       unsubscribeWake();
       unsubscribeCancel();
     };
+    // Awaited once, so that describe() right after start() sees a worker for these workflows.
+    await this.#announce();
     this.#loop = this.#claimLoop();
     this.#renewals = this.#renewLoop(this.#renewStop.signal);
   }
@@ -125,6 +130,7 @@ export class Worker {
   async #claimLoop(): Promise<void> {
     const env = this.#env;
     while (this.#running) {
+      if (env.clock.now() - this.#announcedAt >= ANNOUNCE_EVERY_MS) void this.#announce();
       const free = this.#concurrency - this.#runners.size;
       let claimed = 0;
       if (free > 0) {
@@ -153,6 +159,23 @@ export class Worker {
       // Woken while claiming (work was made due meanwhile): claim again without asking
       // the store for its next due time first.
       await this.#waitForIdle(this.#idle.signal.aborted ? 0 : await this.#idleTime());
+    }
+  }
+
+  /**
+   * Tells the store which workflows this worker runs, so that describe and list can
+   * say when an execution's workflow has no worker. A failure only delays the notice.
+   */
+  async #announce(): Promise<void> {
+    const env = this.#env;
+    this.#announcedAt = env.clock.now();
+    try {
+      await env.store.workers.announce(this.id, this.#names, this.#announcedAt);
+    } catch (error) {
+      env.log("warn", "announcing the worker's workflows failed; retrying", {
+        worker: this.id,
+        error: String(error),
+      });
     }
   }
 

@@ -32,6 +32,12 @@ export interface RunnableStep {
   fn: (info: StepInfo) => unknown;
   policy: ResolvedRetryPolicy;
   timeoutMs: number | undefined;
+  /** The step option: interrupted attempts allowed before the step fails with StepInterruptedError. */
+  maxInterruptions: number;
+  /** Attempts that failed before this one; `policy.maxAttempts` bounds these. */
+  failures: number;
+  /** Attempts that were interrupted before this one (their worker died). */
+  interruptions: number;
 }
 
 export interface StepOp extends OpBase {
@@ -39,8 +45,9 @@ export interface StepOp extends OpBase {
   fn: (info: StepInfo) => unknown;
   policy: ResolvedRetryPolicy;
   timeoutMs: number | undefined;
+  maxInterruptions: number;
   /** What the worker should do next, or null while an attempt runs or nothing is due. */
-  next: Omit<RunnableStep, "op" | "name" | "fn" | "policy" | "timeoutMs"> | null;
+  next: Omit<RunnableStep, "op" | "name" | "fn" | "policy" | "timeoutMs" | "maxInterruptions"> | null;
 }
 
 export interface TimerOp extends OpBase {
@@ -123,6 +130,7 @@ export function isCompletion(event: JournalEvent): boolean {
     case "ChildFailed":
       return true;
     case "StepFailed":
+      // A final failure that a redrive set aside is not one either (WorkflowRun checks).
       return event.retryAt === undefined;
     default:
       return false;

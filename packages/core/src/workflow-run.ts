@@ -14,17 +14,13 @@ import {
 } from "./events.js";
 import { checkOptionalDuration } from "./option-checks.js";
 import { assertIdentifier, assertOperationName } from "./identifiers.js";
+import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
 import { nextMacrotask } from "./scheduler.js";
+import { resolveMaxInterruptions, StepAttempts } from "./step-attempts.js";
 import { StepIdentities } from "./step-identity.js";
-import type {
-  ChildOptions,
-  StepInfo,
-  StepOptions,
-  WorkflowContext,
-  WorkflowDefinition,
-  WorkflowLogger,
-} from "./workflow.js";
+import type { ChildOptions, StepInfo, StepOptions, WorkflowContext, WorkflowDefinition } from "./workflow.js";
+import { workflowLogger } from "./workflow-logger.js";
 import {
   type ChildOp,
   describeOp,
@@ -99,12 +95,11 @@ export class WorkflowRun {
    * turn, and this spares that question a scan of the pending ops in the usual case.
    */
   #childrenPending = 0;
-  /**
-   * Per step op: highest attempt journaled, and the pending retry's time. Kept apart
-   * from the op because the journal walk can reach a StepScheduled before the code
-   * has issued that op (its continuation is still in the microtask queue).
-   */
-  readonly #attempts = new Map<number, { attempt: number; retryAt: number | undefined }>();
+  readonly #attempts = new StepAttempts();
+  /** Seqs of final StepFailed events that a redrive set aside: not delivered, the step runs again. */
+  readonly #redriven: ReadonlySet<number>;
+  /** Final step failures delivered, by op: the op count when each was delivered. */
+  readonly #finalFailures = new Map<number, number>();
   #newEvents: NewEvent[] = [];
   /** Completions dispatched so far: the generation of a wait issued now (event-delivery.ts). */
   #delivered = 0;
@@ -132,6 +127,7 @@ export class WorkflowRun {
     this.#now = started.at;
     this.#random = seededRandom(started.seed);
     this.#ulid = monotonicFactory(this.#random);
+    this.#redriven = redrivenFailures(params.journal);
     for (const event of params.journal) {
       const kind = SCHEDULING_KIND[event.type];
       const op = (event as { op?: number }).op;
@@ -158,11 +154,12 @@ export class WorkflowRun {
    */
   async replay(): Promise<void> {
     const journal = this.#journal;
-    const lastCompletion = journal.findLastIndex(isCompletion);
+    const completes = (event: JournalEvent) => isCompletion(event) && !this.#redriven.has(event.seq);
+    const lastCompletion = journal.findLastIndex(completes);
     for (let i = 1; i < journal.length && !this.blocked; i++) {
       const event = journal[i] as JournalEvent;
       if (i === lastCompletion) this.#replaying = false;
-      if (isCompletion(event)) await this.#deliver(event);
+      if (completes(event)) await this.#deliver(event);
       else dispatchEvent(event, this.#handlers);
     }
     this.#replaying = false;
@@ -210,8 +207,12 @@ export class WorkflowRun {
     for (const op of this.#pending.values()) {
       if (op.kind !== "step" || op.settled || !op.next || op.next.notBefore > now) continue;
       const { attempt, notBefore, scheduled } = op.next;
-      const { fn, policy, timeoutMs } = op;
-      runnable.push({ op: op.op, name: op.name, attempt, notBefore, scheduled, fn, policy, timeoutMs });
+      const { fn, policy, timeoutMs, maxInterruptions } = op;
+      const { failures, interruptions } = op.next;
+      runnable.push({
+        ...{ op: op.op, name: op.name, attempt, notBefore, scheduled, fn, policy, timeoutMs },
+        ...{ maxInterruptions, failures, interruptions },
+      });
       op.next = null;
     }
     return runnable;
@@ -300,9 +301,10 @@ export class WorkflowRun {
   }
 
   #terminalEvent(outcome: RunOutcome): NewEvent {
-    return outcome.type === "succeeded"
-      ? { type: "ExecutionSucceeded", output: outcome.output }
-      : { type: "ExecutionFailed", error: this.#errors.serialize(outcome.error) };
+    if (outcome.type === "succeeded") return { type: "ExecutionSucceeded", output: outcome.output };
+    const failedSteps = stepsThatEndedTheRun(this.#finalFailures, this.#nextOp);
+    const error = this.#errors.serialize(outcome.error);
+    return failedSteps ? { type: "ExecutionFailed", error, failedSteps } : { type: "ExecutionFailed", error };
   }
 
   /** Delivers a completion after every microtask set off by the previous one has run. */
@@ -334,21 +336,29 @@ export class WorkflowRun {
   readonly #handlers: EventHandlers<void> = {
     ExecutionStarted: () => {},
     StepScheduled: (e) => {
-      this.#attempts.set(e.op, { attempt: e.attempt, retryAt: undefined });
+      this.#attempts.scheduled(e.op, e.attempt);
+      // A retry planned from an earlier StepFailed is journaled now (step-attempts.test.ts).
+      const step = this.#ops.get(e.op);
+      if (step?.kind === "step" && (step.next?.attempt ?? e.attempt + 1) <= e.attempt) step.next = null;
     },
     StepSucceeded: (e) => {
+      this.#attempts.succeeded(e.op);
       const step = this.#opFor(e, "step");
       if (step) this.#settle(step, { value: e.result });
     },
     StepFailed: (e) => {
+      const planned = this.#ops.get(e.op);
+      if (this.#redriven.has(e.seq)) {
+        if (planned?.kind === "step") planned.next = null; // planned after replay, with a fresh budget
+        return this.#attempts.redriven(e.op, e.attempt);
+      }
+      this.#attempts.failed(e.op, e.attempt, e.retryAt);
       if (e.retryAt !== undefined) {
-        this.#attempts.set(e.op, { attempt: e.attempt, retryAt: e.retryAt });
-        const step = this.#ops.get(e.op);
-        if (!this.#replaying && step?.kind === "step") {
-          step.next = { attempt: e.attempt + 1, notBefore: e.retryAt, scheduled: false };
-        }
+        if (this.#replaying || planned?.kind !== "step") return;
+        planned.next = { ...this.#attempts.retry(e.op), scheduled: false };
         return;
       }
+      this.#finalFailures.set(e.op, this.#nextOp);
       const step = this.#opFor(e, "step");
       if (step) {
         const error = new StepFailedError(step.name, e.attempt, this.#errors.deserialize(e.error));
@@ -392,6 +402,7 @@ export class WorkflowRun {
     ExecutionSucceeded: () => {},
     ExecutionFailed: () => {},
     ExecutionCancelled: () => {},
+    ExecutionRedriven: () => this.#attempts.runEnded(),
   };
 
   /** The issued op a completion event refers to; blocks the run if the code never asked for it. */
@@ -429,8 +440,7 @@ export class WorkflowRun {
   #planRecoveredSteps(): void {
     for (const op of this.#pending.values()) {
       if (op.kind !== "step" || op.settled || op.next) continue;
-      const { attempt, retryAt } = this.#attempts.get(op.op) ?? { attempt: 0, retryAt: undefined };
-      op.next = { attempt: attempt + 1, notBefore: retryAt ?? this.#now, scheduled: false };
+      op.next = { ...this.#attempts.recovered(op.op, this.#now), scheduled: false };
     }
   }
 
@@ -468,23 +478,10 @@ export class WorkflowRun {
 
   #context(): WorkflowContext {
     const run = this;
-    const logger =
-      (level: "debug" | "info" | "warn" | "error") =>
-      (message: string, fields = {}) => {
-        if (!run.#replaying && run.#logSink) {
-          run.#logSink(level, message, {
-            ...fields,
-            executionId: run.executionId,
-            workflow: run.definition.name,
-          });
-        }
-      };
-    const log: WorkflowLogger = {
-      debug: logger("debug"),
-      info: logger("info"),
-      warn: logger("warn"),
-      error: logger("error"),
-    };
+    const log = workflowLogger(this.#logSink, () => !this.#replaying, {
+      executionId: this.executionId,
+      workflow: this.definition.name,
+    });
     return {
       executionId: this.executionId,
       workflow: this.definition.name,
@@ -492,11 +489,13 @@ export class WorkflowRun {
       step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions = {}) {
         if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
         const policy = resolveRetryPolicy(options.retry);
+        const maxInterruptions = resolveMaxInterruptions(options.maxInterruptions);
         const timeoutMs = checkOptionalDuration(options.timeout, `ctx.step("${name}") timeout`, { positive: true });
         return run.#issue("step", name, (base, recorded): StepOp => {
-          const step = extend<StepOp>(base, { fn, policy, timeoutMs, next: null });
+          const step = extend<StepOp>(base, { fn, policy, timeoutMs, maxInterruptions, next: null });
           if (!recorded) {
-            step.next = { attempt: 1, notBefore: run.#now, scheduled: true };
+            const first = { attempt: 1, notBefore: run.#now, failures: 0, interruptions: 0 };
+            step.next = { ...first, scheduled: true };
             run.#newEvents.push({ type: "StepScheduled", op: base.op, name: base.name, attempt: 1 });
           }
           return step;

@@ -5,7 +5,10 @@ import type { RetryPolicy } from "./retry-policy.js";
 
 /** What a step body receives. */
 export interface StepInfo {
-  /** 1 for the first attempt. */
+  /**
+   * 1 for the first attempt. Counts every attempt, interrupted ones (a worker that died
+   * during it) included, so it can exceed `retry.maxAttempts`, which counts failures.
+   */
   attempt: number;
   /** Aborted when the attempt times out or the execution is cancelled or handed over. */
   signal: AbortSignal;
@@ -21,6 +24,16 @@ export interface StepOptions {
   retry?: RetryPolicy;
   /** Time limit of one attempt; a late attempt fails with TimeoutError (and is retried by the policy). */
   timeout?: Duration;
+  /**
+   * Attempts cut short by their worker dying (crash, kill, lost lease) that are allowed
+   * before the step fails with StepInterruptedError; they do not count against
+   * `retry.maxAttempts`, which counts failed attempts only. Default 3. Bounds a step
+   * that kills its worker every time (a poison pill). See docs/operations.md.
+   *
+   * @example
+   * await ctx.step("render", () => renderPdf(doc), { maxInterruptions: 1 });
+   */
+  maxInterruptions?: number;
 }
 
 export interface WaitForEventOptions {

@@ -11,6 +11,7 @@
  * | `inbox`      | [executionId, seq]               | the event bytes, as given           |
  * | `due`        | [workflow, dueAt, executionId]   | empty: the work queue and timers    |
  * | `created`    | [createdAt, executionId]         | empty: `list` newest first          |
+ * | `workers`    | workflow                         | WorkerSighting, MessagePack         |
  *
  * Invariants, kept by writing every change through {@link Databases.putRecord} in one
  * write transaction with the change itself:
@@ -21,7 +22,7 @@
  * - `created` holds one key per execution.
  */
 
-import { type ExecutionRecord, SteplineError } from "@stepline/core";
+import { type ExecutionRecord, SteplineError, type WorkerSighting } from "@stepline/core";
 import { type Database, open, type RootDatabase } from "lmdb";
 import { Packr } from "msgpackr";
 
@@ -56,6 +57,10 @@ export interface Databases {
   readonly inbox: Database<Uint8Array, EntryKey>;
   readonly due: Database<Uint8Array, DueKey>;
   readonly created: Database<Uint8Array, CreatedKey>;
+  /** The latest announcement of a workflow by a worker (`workers.announce`). */
+  getSighting(workflow: string): WorkerSighting | undefined;
+  /** Only inside a write transaction. */
+  putSighting(workflow: string, sighting: WorkerSighting): void;
   /** The execution's record, or undefined. Inside a write transaction, sees its writes. */
   getRecord(id: string): ExecutionRecord | undefined;
   /**
@@ -86,6 +91,7 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
     const inbox = root.openDB<Uint8Array, EntryKey>("inbox", { encoding: "binary" });
     const due = root.openDB<Uint8Array, DueKey>("due", { encoding: "binary" });
     const created = root.openDB<Uint8Array, CreatedKey>("created", { encoding: "binary" });
+    const workers = root.openDB<Uint8Array, string>("workers", { encoding: "binary" });
 
     return {
       root,
@@ -93,6 +99,14 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
       inbox,
       due,
       created,
+      getSighting(workflow) {
+        if (Buffer.byteLength(workflow) > MAX_NAME_BYTES) return undefined;
+        const bytes = workers.getBinaryFast(workflow);
+        return bytes === undefined ? undefined : (recordCodec.unpack(bytes) as WorkerSighting);
+      },
+      putSighting(workflow, sighting) {
+        workers.put(workflow, recordCodec.pack(sighting));
+      },
       getRecord(id) {
         // No execution can have an id too long for a key; LMDB would throw instead.
         if (Buffer.byteLength(id) > MAX_NAME_BYTES) return undefined;

@@ -14,6 +14,7 @@ import {
   type Store,
   storeRules,
   TERMINAL_STATUSES,
+  type WorkerSighting,
 } from "@stepline/core";
 import type { Database } from "lmdb";
 import {
@@ -126,6 +127,18 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
           return next;
         });
         if (storeRules.isDue(record, now)) wake();
+        return record;
+      },
+      async redrive(id, request, now) {
+        const record = await write(() => {
+          const current = db.getRecord(id);
+          if (!current) throw new ExecutionNotFoundError(id);
+          const next = storeRules.redriven(current, request.expectedSeq, now);
+          db.journal.put([id, current.journalLength], request.event);
+          db.putRecord(current, next);
+          return next;
+        });
+        wake();
         return record;
       },
       async requestCancel(id, reason, now) {
@@ -241,6 +254,29 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
 
       async read(id, fromSeq = 0) {
         return readEntries(db.inbox, id, fromSeq);
+      },
+    },
+
+    workers: {
+      async announce(workerId, workflows, now) {
+        // Workflow names too long for a key cannot name an execution either (create refuses them).
+        const named = [...new Set(workflows)].filter((w) => Buffer.byteLength(w) <= MAX_NAME_BYTES);
+        if (named.length === 0) return;
+        await write(() => {
+          for (const workflow of named) {
+            const next = storeRules.announced(db.getSighting(workflow), workerId, now);
+            if (next) db.putSighting(workflow, next);
+          }
+        });
+      },
+      async lastSeen(workflows) {
+        freshRead();
+        const seen = new Map<string, WorkerSighting>();
+        for (const workflow of workflows) {
+          const sighting = db.getSighting(workflow);
+          if (sighting) seen.set(workflow, sighting);
+        }
+        return seen;
       },
     },
 

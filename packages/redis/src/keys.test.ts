@@ -53,6 +53,7 @@ describe("KeySpace", () => {
       ...IDS.flatMap((id) => Object.values(space.execution(id))),
       ...WORKFLOWS.flatMap((workflow) => Object.values(space.queue(workflow))),
       space.created,
+      space.workers,
     ];
     expect(new Set(all).size).toBe(all.length);
   });
@@ -63,13 +64,19 @@ describe("KeySpace", () => {
       .patterns()
       .map((p) => new RegExp(`^${p.replace(/[{}]/g, "\\$&").replace("*", ".*")}$`));
     const covered = (key: string) => patterns.some((pattern) => pattern.test(key));
-    const mine = [...Object.values(space.execution("x")), ...Object.values(space.queue("w")), space.created];
+    const mine = [
+      ...Object.values(space.execution("x")),
+      ...Object.values(space.queue("w")),
+      space.created,
+      space.workers,
+    ];
     expect(mine.filter((key) => !covered(key))).toEqual([]);
     const other = new KeySpace("t10");
     const theirs = [
       ...Object.values(other.execution("x")),
       ...Object.values(other.queue("w")),
       other.created,
+      other.workers,
     ];
     expect(theirs.filter(covered)).toEqual([]);
   });

@@ -44,6 +44,8 @@ export class KeySpace {
   readonly wakeChannel: string;
   /** Pub/sub channel carrying the id of each execution that ended or was parked. */
   readonly finishedChannel: string;
+  /** Hash: workflow -> "<at> <workerId>", the latest worker announcement of each workflow (its own slot). */
+  readonly workers: string;
 
   constructor(prefix = "sl") {
     assertIdentifier(prefix, "Redis key prefix", "redisStore");
@@ -51,6 +53,7 @@ export class KeySpace {
     this.created = `{${prefix}}:created`;
     this.wakeChannel = `{${prefix}}:wake`;
     this.finishedChannel = `{${prefix}}:finished`;
+    this.workers = `{${prefix}}:workers`;
   }
 
   /**

@@ -18,6 +18,8 @@ export const SCRIPTS = {
   "send-event": 2,
   "request-cancel": 1,
   "resume-execution": 1,
+  "redrive-execution": 2,
+  "announce-worker": 1,
   "hint-due": 4,
   "sync-due": 4,
   "pick-due": 3,

@@ -1,4 +1,4 @@
-import { createEngine, workflow } from "@stepline/core";
+import { createEngine, RedriveRefusedError, workflow } from "@stepline/core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeySpace } from "./keys.js";
@@ -124,6 +124,47 @@ describe("an engine on redisStore", () => {
       await engine.close();
       await deleteKeys(admin, new KeySpace(prefix));
       await admin.del(tag("rec"), tag("journal"));
+    }
+  });
+
+  it("redrives a failed execution twice: the failed step runs again, earlier ones do not", async () => {
+    const store = redisStore({ url: server.url, prefix: "redrive" });
+    const engine = createEngine({ store, log: () => {}, pollInterval: 20 });
+    const provider = { down: true };
+    const runs = { reserve: 0, charge: 0 };
+    const order = workflow("redriveOrder", async (ctx, total: number) => {
+      const hold = await ctx.step("reserve", () => `hold-${++runs.reserve}`);
+      const receipt = await ctx.step(
+        "charge",
+        () => {
+          runs.charge++;
+          if (provider.down) throw new Error("provider down");
+          return `charged ${total}`;
+        },
+        { retry: { maxAttempts: 1 } },
+      );
+      return { hold, receipt };
+    });
+    const worker = engine.worker({ workflows: [order], leaseMs: 5_000 });
+    try {
+      await worker.start();
+      const run = await engine.client.start(order, 42, { id: "redrive-1" });
+      await run.result({ timeout: "10s" }).catch(() => {});
+      await expect(run.redrive()).resolves.toBeUndefined();
+      await run.result({ timeout: "10s" }).catch(() => {});
+      expect((await run.describe()).status).toBe("failed");
+      provider.down = false;
+      await run.redrive();
+      expect(await run.result({ timeout: "10s" })).toEqual({ hold: "hold-1", receipt: "charged 42" });
+      expect(runs).toEqual({ reserve: 1, charge: 3 });
+      const types = (await run.history()).map((e) => e.type);
+      expect(types.filter((t) => t === "ExecutionRedriven")).toHaveLength(2);
+      const refused = await run.redrive().catch((error: unknown) => error);
+      expect(RedriveRefusedError.is(refused)).toBe(true);
+    } finally {
+      await worker.stop();
+      await engine.close();
+      await deleteKeys(admin, new KeySpace("redrive"));
     }
   });
 });

@@ -10,11 +10,13 @@ import {
   LeaseLostError,
   type ListFilter,
   type NewExecution,
+  RedriveRefusedError,
   type Release,
   type RenewResult,
   type Store,
   storeRules,
   TERMINAL_STATUSES,
+  type WorkerSighting,
 } from "@stepline/core";
 import { type Cluster, Redis } from "ioredis";
 import { claimDue } from "./claim-due.js";
@@ -234,6 +236,31 @@ export function redisStore(
         return reply.record as ExecutionRecord;
       },
 
+      async redrive(id, request, now) {
+        const k = keys.execution(id);
+        const reply = await changeDue(id, now, now, () =>
+          run(
+            "redrive-execution",
+            [k.record, k.journal],
+            [request.expectedSeq, now, toBuffer(request.event)],
+          ),
+        );
+        if (reply.code === "missing") throw new ExecutionNotFoundError(id);
+        const record = reply.record as ExecutionRecord;
+        if (reply.code === "not_failed") {
+          throw new RedriveRefusedError(id, reply.detail, record.blockedReason ?? undefined);
+        }
+        if (reply.code === "seq_mismatch") {
+          throw new RedriveRefusedError(
+            id,
+            "failed",
+            `its journal has ${reply.detail} entries, not ${request.expectedSeq}: another redrive ran meanwhile`,
+          );
+        }
+        wake();
+        return record;
+      },
+
       async requestCancel(id, reason, now) {
         const k = keys.execution(id);
         const reply = await changeDue(id, now, now, () =>
@@ -366,6 +393,25 @@ export function redisStore(
 
       async read(id, fromSeq = 0) {
         return readEntries(keys.execution(id).inbox, fromSeq);
+      },
+    },
+
+    workers: {
+      async announce(workerId, workflowNames, now) {
+        const names = [...new Set(workflowNames)];
+        if (names.length === 0) return;
+        await scripts.run("announce-worker", [keys.workers], [workerId, now, ...names]);
+      },
+      async lastSeen(workflowNames) {
+        const seen = new Map<string, WorkerSighting>();
+        if (workflowNames.length === 0) return seen;
+        const values = await client.hmget(keys.workers, ...workflowNames);
+        values.forEach((value, i) => {
+          const match = value === null ? null : /^(\S+) ([\s\S]*)$/.exec(value);
+          if (match)
+            seen.set(workflowNames[i] as string, { at: Number(match[1]), workerId: match[2] as string });
+        });
+        return seen;
       },
     },
 

@@ -88,7 +88,7 @@ export class StartupChecks {
    */
   guard<S extends Store>(store: S): S {
     if (!this.#refuse) return store;
-    for (const noun of [store.executions, store.journal, store.queue, store.inbox]) {
+    for (const noun of [store.executions, store.journal, store.queue, store.inbox, store.workers]) {
       const methods = noun as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
       for (const [name, method] of Object.entries(methods)) {
         methods[name] = (...args) => {

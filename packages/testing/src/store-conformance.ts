@@ -9,8 +9,10 @@ import { journalCases } from "./conformance/journal-cases.js";
 import { leaseCases } from "./conformance/lease-cases.js";
 import { longDurationCases } from "./conformance/long-duration-cases.js";
 import { queueCases } from "./conformance/queue-cases.js";
+import { redriveCases } from "./conformance/redrive-cases.js";
 import { resumeCases } from "./conformance/resume-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
+import { workerCases } from "./conformance/worker-cases.js";
 
 /** A fresh, empty store for one case, and how to clean up after it. */
 export interface StoreFixture {
@@ -26,6 +28,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["executions", executionCases],
   ["cancellation", cancelCases],
   ["resume", resumeCases],
+  ["redrive", redriveCases],
   ["journal", journalCases],
   ["leases and fencing", leaseCases],
   ["queue", queueCases],
@@ -33,6 +36,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["inbox", inboxCases],
   ["long durations through an engine", longDurationCases],
   ["identifiers and bad records", identityCases],
+  ["worker announcements", workerCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {

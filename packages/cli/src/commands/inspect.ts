@@ -6,6 +6,7 @@ import { formatDuration, formatTimestamp } from "../format/time.js";
 import { errorLine } from "../journal/event-fields.js";
 import { type ExecutionReport, loadExecutionReport } from "../journal/execution-report.js";
 import type { VisitedState } from "../journal/visited-states.js";
+import { noWorkerNotice } from "./list.js";
 
 /**
  * `stepline inspect ID`: status, input, output or error, where it stands, and the
@@ -48,6 +49,7 @@ export const inspectCommand: Command = {
     if (execution.cancelReason) fields.push(["reason", execution.cancelReason]);
     if (execution.blockedReason) fields.push(["blocked", execution.blockedReason]);
     if (execution.cancelRequested) fields.push(["cancel", "requested, not yet carried out"]);
+    if (execution.noWorker) fields.push(["worker", noWorkerNotice(execution.workflow)]);
     fields.push(["pending", pendingText(report)]);
     context.print(renderFields(fields));
     context.print(`\njournal (${report.events.length} events)`);

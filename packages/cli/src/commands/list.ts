@@ -15,6 +15,10 @@ export interface ListedExecution {
   durationMs: number;
   currentStep: string | null;
   blockedReason: string | null;
+  /** True when it has not ended and no worker has announced its workflow lately: nothing runs it. */
+  noWorker: boolean;
+  /** ISO time a worker last announced its workflow, or null if none ever did. */
+  workerSeenAt: string | null;
 }
 
 /**
@@ -58,6 +62,9 @@ export const listCommand: Command = {
       e.currentStep ?? "",
     ]);
     context.print(renderTable(["id", "workflow", "status", "started", "duration", "current step"], rows));
+    for (const workflow of new Set(listed.filter((e) => e.noWorker).map((e) => e.workflow))) {
+      context.print(noWorkerNotice(workflow));
+    }
     return 0;
   },
 };
@@ -79,5 +86,20 @@ export function listedExecution(execution: ExecutionDescription, now: number): L
     durationMs: Math.max(0, end - started),
     currentStep: execution.currentStep,
     blockedReason: execution.blockedReason,
+    noWorker: execution.noWorker,
+    workerSeenAt: execution.workerSeenAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * The line `list`, `inspect` and `start` print for a workflow no worker has announced.
+ *
+ * @example
+ * noWorkerNotice("nopeWorkflow"); // "no worker has announced workflow nopeWorkflow: ..."
+ */
+export function noWorkerNotice(workflow: string): string {
+  return (
+    `no worker has announced workflow ${workflow}: its executions wait until a worker that runs it ` +
+    "starts on this store (check the workflow name)"
+  );
 }

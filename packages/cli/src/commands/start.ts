@@ -1,11 +1,13 @@
 import type { Command } from "../command.js";
 import { jsonOption, stringOption } from "../option-values.js";
 import { loadWorkflowModule, pickWorkflow } from "../workflow-module.js";
+import { noWorkerNotice } from "./list.js";
 
 /**
  * `stepline start WORKFLOW --input JSON [--module PATH] [--id ID]`: starts an
  * execution; a worker on the same store runs it. With `--module` the workflow is
- * checked to exist there and its version is journaled.
+ * checked to exist there (an unknown name is refused) and its version is journaled;
+ * without, a warning on stderr says when no worker has announced the workflow.
  *
  * @example
  * // stepline start fulfillOrder --input '{"id":"o-1","items":["book"],"total":20}' --module src/workflow.ts
@@ -27,14 +29,17 @@ export const startCommand: Command = {
     const definition = module
       ? pickWorkflow(await loadWorkflowModule(module, context.io.cwd), name, module)
       : name;
-    const { handle, status } = await context.withStore(
+    const { handle, status, noWorker } = await context.withStore(
       async ({ client }) => {
         const started = await client.start(definition, input, id ? { id } : {});
-        return { handle: started, status: (await started.describe()).status };
+        const { status, noWorker } = await started.describe();
+        return { handle: started, status, noWorker };
       },
       { create: true },
     );
-    if (context.json) context.printJson({ id: handle.id, workflow: name, status });
+    // Without --module the name cannot be checked, and a worker may start later: warn, do not refuse.
+    if (noWorker) context.io.stderr(`stepline start: warning: ${noWorkerNotice(name)}\n`);
+    if (context.json) context.printJson({ id: handle.id, workflow: name, status, noWorker });
     else context.print(`started ${handle.id} (${name}, ${status})`);
     return 0;
   },

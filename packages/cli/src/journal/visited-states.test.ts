@@ -104,3 +104,19 @@ describe("visitedStates", () => {
     expect(states.map((s) => [s.status, s.current])).toEqual([["interrupted", false]]);
   });
 });
+
+describe("visitedStates of a redriven journal", () => {
+  it("treats the operations after ExecutionRedriven as live again", () => {
+    const at = 1_000;
+    const events = [
+      { type: "ExecutionStarted", workflow: "w", version: 1, input: null, seed: 1 },
+      { type: "StepScheduled", op: 0, name: "charge", attempt: 1 },
+      { type: "StepFailed", op: 0, attempt: 1, error: { name: "Error", message: "down" } },
+      { type: "ExecutionFailed", error: { name: "StepFailedError", message: "down" }, failedSteps: [0] },
+      { type: "ExecutionRedriven" },
+      { type: "StepScheduled", op: 0, name: "charge", attempt: 2 },
+    ].map((event, seq) => ({ ...event, seq, at: at + seq }));
+    const [charge] = visitedStates(events);
+    expect(charge).toMatchObject({ name: "charge", status: "running", current: true, attempts: 2 });
+  });
+});

@@ -50,6 +50,8 @@ export function visitedStates(events: readonly (JournalEvent | EventFields)[]): 
     const op = opOf(event);
     if (op === undefined) {
       ended ||= /^Execution(Succeeded|Failed|Cancelled)$|^ContinuedAsNew$/.test(event.type);
+      // A redrive continues the failed run: what follows is live again (docs/operations.md).
+      if (event.type === "ExecutionRedriven") ended = false;
       continue;
     }
     let state = states.get(op);
