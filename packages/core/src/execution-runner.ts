@@ -317,6 +317,7 @@ export class ExecutionRunner {
       clock: env.clock,
       errors: env.errors,
       signal: this.#abort.signal,
+      token: this.lease.token,
     }).then((completion) => {
       this.#running--;
       this.#finished.push(completion);
