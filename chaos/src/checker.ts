@@ -144,8 +144,8 @@ export function checkHistory(history: ChaosHistory): CheckReport {
 
 interface LogIndex {
   bodyStarts: Map<string, BodyRecord[]>;
-  /** body-end records by `pid|exec|op|attempt|token`. */
-  bodyEnds: Map<string, BodyRecord>;
+  /** The end of each body run (a start is paired with the first unpaired end of its process and attempt after it). */
+  endOf: Map<BodyRecord, BodyRecord>;
   claims: Map<string, ClaimRecord[]>;
   appends: Map<string, AppendRecord[]>;
   outcomes: Map<string, { ok: boolean; t: number }>;
@@ -165,15 +165,21 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
 function indexLog(log: readonly LogRecord[]): LogIndex {
   const index: LogIndex = {
     bodyStarts: new Map(),
-    bodyEnds: new Map(),
+    endOf: new Map(),
     claims: new Map(),
     appends: new Map(),
     outcomes: new Map(),
     kills: new Map(),
   };
+  const open = new Map<string, BodyRecord[]>();
   for (const r of log) {
-    if (r.k === "body-start") push(index.bodyStarts, r.exec, r);
-    else if (r.k === "body-end") index.bodyEnds.set(bodyKey(r), r);
+    if (r.k === "body-start") {
+      push(index.bodyStarts, r.exec, r);
+      push(open, bodyKey(r), r);
+    } else if (r.k === "body-end") {
+      const start = open.get(bodyKey(r))?.shift();
+      if (start) index.endOf.set(start, r);
+    }
     else if (r.k === "claim") push(index.claims, r.exec, r);
     else if (r.k === "append") push(index.appends, r.exec, r);
     else if (r.k === "append-ok" || r.k === "append-refused")
@@ -206,7 +212,7 @@ function checkBodies(
     const ok = event.type === "StepSucceeded";
     const candidates = starts.filter((s) => {
       if (used.has(s) || s.op !== event.op || s.attempt !== event.attempt) return false;
-      const end = index.bodyEnds.get(bodyKey(s));
+      const end = index.endOf.get(s);
       return end !== undefined && end.ok === ok && (!ok || end.result === event.result);
     });
     const token = tokenAt.get(event.seq);
@@ -227,7 +233,7 @@ function checkBodies(
   for (const start of starts) {
     if (used.has(start)) continue;
     figures.duplicates++;
-    const ended = index.bodyEnds.has(bodyKey(start));
+    const ended = index.endOf.has(start);
     const killedAt = index.kills.get(start.pid);
     if (!ended && killedAt !== undefined && killedAt >= start.t) figures.explainedByKill++;
     else if (claims.some((c) => c.token > (start.token ?? Number.POSITIVE_INFINITY))) figures.explainedByLostLease++;

@@ -28,7 +28,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * The faults of a run: SIGKILLs and SIGSTOPs in equal measure on random worker slots,
+ * The faults of a run: SIGKILLs and SIGSTOPs in equal measure (the first two one of each) on random worker slots,
  * 150 to 700 ms apart; a stop lasts from a fifth of the lease to three leases, so some
  * stopped workers keep their leases and some lose them to another worker.
  *
@@ -40,9 +40,10 @@ export function faultSchedule(
   options: { faults: number; workers: number; leaseMs?: number },
 ): Fault[] {
   const leaseMs = options.leaseMs ?? 1_000;
-  return Array.from({ length: options.faults }, () => ({
+  return Array.from({ length: options.faults }, (_, i) => ({
     afterMs: 150 + Math.floor(random() * 550),
-    kind: random() < 0.5 ? "kill" : "stop",
+    // The first two are one of each, so that even a short schedule has both.
+    kind: (i < 2 ? i === 0 : random() < 0.5) ? "kill" : "stop",
     slot: Math.floor(random() * options.workers),
     stopMs: Math.floor(leaseMs * (0.2 + random() * 2.8)),
   }));
