@@ -21,7 +21,12 @@ for (const dir of packages) {
     console.error(`${dir} has no dist/: run pnpm build first`);
     process.exit(1);
   }
-  execFileSync("pnpm", ["pack", "--pack-destination", out], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("pnpm", ["pack", "--pack-destination", out], {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }
 const tarballs = readdirSync(out).filter((name) => name.endsWith(".tgz"));
-console.log(`${tarballs.length} packages packed into ${out}:\n${tarballs.map((name) => `  ${name}`).join("\n")}`);
+console.log(
+  `${tarballs.length} packages packed into ${out}:\n${tarballs.map((name) => `  ${name}`).join("\n")}`,
+);

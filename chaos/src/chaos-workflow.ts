@@ -1,5 +1,12 @@
 import { type StepInfo, workflow } from "@stepline/core";
-import { attemptFails, bodyDelayMs, type ChaosInput, type ChaosOutput, STEPS, stepValue } from "./expectation.js";
+import {
+  attemptFails,
+  bodyDelayMs,
+  type ChaosInput,
+  type ChaosOutput,
+  STEPS,
+  stepValue,
+} from "./expectation.js";
 
 /** What a step body reports when it starts and ends (the worker process writes it to its log). */
 export interface BodyEvent {
@@ -47,13 +54,16 @@ async function body(input: ChaosInput, index: number, previous: number, info: St
  * output is `expectedOutput(input)` when every step ran to a recorded result once, in
  * order, whatever the faults.
  */
-export const chaosWorkflow = workflow("chaos-ten-steps", async (ctx, input: ChaosInput): Promise<ChaosOutput> => {
-  const values: number[] = [];
-  let previous = 0;
-  for (let index = 0; index < STEPS; index++) {
-    const prior = previous;
-    previous = await ctx.step(`s${index}`, (info) => body(input, index, prior, info), { retry: RETRY });
-    values.push(previous);
-  }
-  return { n: input.n, values };
-});
+export const chaosWorkflow = workflow(
+  "chaos-ten-steps",
+  async (ctx, input: ChaosInput): Promise<ChaosOutput> => {
+    const values: number[] = [];
+    let previous = 0;
+    for (let index = 0; index < STEPS; index++) {
+      const prior = previous;
+      previous = await ctx.step(`s${index}`, (info) => body(input, index, prior, info), { retry: RETRY });
+      values.push(previous);
+    }
+    return { n: input.n, values };
+  },
+);

@@ -12,7 +12,15 @@ const PID = 100;
 function cleanHistory() {
   const values = expectedOutput(INPUT).values;
   const journal: JournalEvent[] = [
-    { seq: 0, at: 0, type: "ExecutionStarted", workflow: "chaos-ten-steps", version: 1, input: INPUT, seed: 1 },
+    {
+      seq: 0,
+      at: 0,
+      type: "ExecutionStarted",
+      workflow: "chaos-ten-steps",
+      version: 1,
+      input: INPUT,
+      seed: 1,
+    },
   ];
   const log: LogRecord[] = [
     { k: "worker-up", t: 1, pid: PID },
@@ -33,7 +41,17 @@ function cleanHistory() {
     append({ seq: journal.length, at: t, type: "StepSucceeded", op, attempt: 1, result: values[op] });
   }
   append({ seq: journal.length, at: t, type: "ExecutionSucceeded", output: expectedOutput(INPUT) });
-  return { journal, log, status: "succeeded", replay: { sameOutcome: true, bodiesRun: 0 } as ChaosHistory["replays"] extends ReadonlyMap<string, infer R> ? R : never };
+  return {
+    journal,
+    log,
+    status: "succeeded",
+    replay: { sameOutcome: true, bodiesRun: 0 } as ChaosHistory["replays"] extends ReadonlyMap<
+      string,
+      infer R
+    >
+      ? R
+      : never,
+  };
 }
 
 function check(h: ReturnType<typeof cleanHistory>) {
@@ -53,7 +71,13 @@ describe("checkHistory", () => {
   it("finds nothing wrong in a clean history, and counts it", () => {
     const report = check(cleanHistory());
     expect(report.total).toBe(0);
-    expect(report.figures).toMatchObject({ executions: 1, claims: 1, bodyRuns: STEPS, duplicates: 0, appendsAccepted: 21 });
+    expect(report.figures).toMatchObject({
+      executions: 1,
+      claims: 1,
+      bodyRuns: STEPS,
+      duplicates: 0,
+      appendsAccepted: 21,
+    });
   });
 
   it("terminal: an execution still running once faults stopped", () => {
@@ -81,7 +105,10 @@ describe("checkHistory", () => {
   it("duplicates: a second run of a step with no kill and no later claim is unexplained", () => {
     const h = cleanHistory();
     const again = { pid: PID, exec: ID, op: 3, step: "s3", attempt: 1, token: 1 };
-    h.log.push({ k: "body-start", t: 500, ...again }, { k: "body-end", t: 501, ...again, ok: true, result: 7 });
+    h.log.push(
+      { k: "body-start", t: 500, ...again },
+      { k: "body-end", t: 501, ...again, ok: true, result: 7 },
+    );
     const report = check(h);
     expect(failing(report)).toEqual(["duplicates"]);
     expect(report.figures).toMatchObject({ duplicates: 1, unexplained: 1 });
@@ -109,7 +136,9 @@ describe("checkHistory", () => {
 
   it("journal-matches-log: a journaled result no body run produced", () => {
     const h = cleanHistory();
-    const event = h.journal.find((e) => e.type === "StepSucceeded" && e.op === 2) as JournalEvent & { result: unknown };
+    const event = h.journal.find((e) => e.type === "StepSucceeded" && e.op === 2) as JournalEvent & {
+      result: unknown;
+    };
     event.result = 123;
     const report = check(h);
     expect(report.violations["journal-matches-log"]).toEqual([
@@ -122,7 +151,9 @@ describe("checkHistory", () => {
     h.log.push({ k: "claim", t: 15, pid: 300, exec: ID, token: 2, recovered: true });
     const report = check(h);
     expect(failing(report)).toEqual(["stale-token"]);
-    expect(report.violations["stale-token"][0]).toMatch(/under token 1 \(pid 100\) accepted after token 2 was claimed/);
+    expect(report.violations["stale-token"][0]).toMatch(
+      /under token 1 \(pid 100\) accepted after token 2 was claimed/,
+    );
   });
 
   it("stale-token: one seq accepted twice, and tokens going down along the journal", () => {
@@ -139,7 +170,9 @@ describe("checkHistory", () => {
   it("stale-token: a journal entry no append wrote", () => {
     const h = cleanHistory();
     h.log = h.log.filter((r) => !(r.k === "append" && r.seq === 4));
-    expect(check(h).violations["stale-token"]).toEqual(["chaos-0: seq 4 (StepSucceeded) was written by no append in the log"]);
+    expect(check(h).violations["stale-token"]).toEqual([
+      "chaos-0: seq 4 (StepSucceeded) was written by no append in the log",
+    ]);
   });
 
   it("results: an output other than the expectation, or a failed execution", () => {
@@ -155,6 +188,8 @@ describe("checkHistory", () => {
       type: "ExecutionFailed",
       error: { name: "StepFailedError", message: "boom" },
     };
-    expect(check(failed).violations.results).toEqual(["chaos-0: ended ExecutionFailed: StepFailedError: boom"]);
+    expect(check(failed).violations.results).toEqual([
+      "chaos-0: ended ExecutionFailed: StepFailedError: boom",
+    ]);
   });
 });

@@ -101,7 +101,8 @@ export function checkHistory(history: ChaosHistory): CheckReport {
     unexplained: 0,
     appendsAccepted: [...index.outcomes.values()].filter((o) => o.ok).length,
     appendsRefused: [...index.outcomes.values()].filter((o) => !o.ok).length,
-    appendsUnknown: [...index.appends.values()].flat().filter((a) => !index.outcomes.has(outcomeKey(a))).length,
+    appendsUnknown: [...index.appends.values()].flat().filter((a) => !index.outcomes.has(outcomeKey(a)))
+      .length,
   };
 
   for (const { id, input } of history.executions) {
@@ -179,8 +180,7 @@ function indexLog(log: readonly LogRecord[]): LogIndex {
     } else if (r.k === "body-end") {
       const start = open.get(bodyKey(r))?.shift();
       if (start) index.endOf.set(start, r);
-    }
-    else if (r.k === "claim") push(index.claims, r.exec, r);
+    } else if (r.k === "claim") push(index.claims, r.exec, r);
     else if (r.k === "append") push(index.appends, r.exec, r);
     else if (r.k === "append-ok" || r.k === "append-refused")
       index.outcomes.set(outcomeKey(r), { ok: r.k === "append-ok", t: r.t });
@@ -236,7 +236,8 @@ function checkBodies(
     const ended = index.endOf.has(start);
     const killedAt = index.kills.get(start.pid);
     if (!ended && killedAt !== undefined && killedAt >= start.t) figures.explainedByKill++;
-    else if (claims.some((c) => c.token > (start.token ?? Number.POSITIVE_INFINITY))) figures.explainedByLostLease++;
+    else if (claims.some((c) => c.token > (start.token ?? Number.POSITIVE_INFINITY)))
+      figures.explainedByLostLease++;
     else {
       figures.unexplained++;
       violations.duplicates.push(
@@ -252,7 +253,7 @@ function acceptedTokens(id: string, index: LogIndex): Map<number, number> {
   const tokens = new Map<number, number>();
   for (const append of index.appends.get(id) ?? []) {
     if (!index.outcomes.get(outcomeKey(append))?.ok) continue;
-    append.types.forEach((_, i) => tokens.set(append.seq + i, append.token));
+    for (let i = 0; i < append.types.length; i++) tokens.set(append.seq + i, append.token);
   }
   return tokens;
 }
@@ -278,7 +279,9 @@ function checkAppends(
   for (let i = 1; i < accepted.length; i++) {
     const [before, after] = [accepted[i - 1] as AppendRecord, accepted[i] as AppendRecord];
     if (after.token < before.token)
-      out.push(`${id}: seq ${after.seq} accepted under token ${after.token} after seq ${before.seq} under ${before.token}`);
+      out.push(
+        `${id}: seq ${after.seq} accepted under token ${after.token} after seq ${before.seq} under ${before.token}`,
+      );
   }
   for (const append of accepted) {
     const newer = claims.find((c) => c.token > append.token && c.t < append.t);
@@ -288,17 +291,25 @@ function checkAppends(
       );
   }
   const writers = new Map<number, AppendRecord[]>();
-  for (const append of accepted) append.types.forEach((_, i) => push(writers, append.seq + i, append));
+  for (const append of accepted)
+    for (let i = 0; i < append.types.length; i++) push(writers, append.seq + i, append);
   for (let seq = 1; seq < journal.length; seq++) {
     const type = (journal[seq] as JournalEvent).type;
     const by = writers.get(seq) ?? [];
-    if (by.length > 1) out.push(`${id}: seq ${seq} was accepted ${by.length} times (tokens ${by.map((a) => a.token)})`);
-    const writer = by[0] ?? unknown.find((a) => a.seq <= seq && seq < a.seq + a.types.length && a.types[seq - a.seq] === type);
+    if (by.length > 1)
+      out.push(`${id}: seq ${seq} was accepted ${by.length} times (tokens ${by.map((a) => a.token)})`);
+    const writer =
+      by[0] ??
+      unknown.find((a) => a.seq <= seq && seq < a.seq + a.types.length && a.types[seq - a.seq] === type);
     if (!writer) out.push(`${id}: seq ${seq} (${type}) was written by no append in the log`);
     else if (writer.types[seq - writer.seq] !== type)
-      out.push(`${id}: seq ${seq} is ${type} but the accepted append carried ${writer.types[seq - writer.seq]}`);
+      out.push(
+        `${id}: seq ${seq} is ${type} but the accepted append carried ${writer.types[seq - writer.seq]}`,
+      );
   }
   for (const append of accepted)
     if (append.seq + append.types.length > journal.length)
-      out.push(`${id}: an append accepted at seq ${append.seq} (${append.types.length} events) is beyond the journal end`);
+      out.push(
+        `${id}: an append accepted at seq ${append.seq} (${append.types.length} events) is beyond the journal end`,
+      );
 }

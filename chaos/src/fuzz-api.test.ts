@@ -35,7 +35,12 @@ const onWarning = (warning: Error) => {
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "stepline-fuzz-api-"));
-  engine = createEngine({ store: lmdbStore(dir), workflows: FUZZ_WORKFLOWS, log: () => {}, pollInterval: 20 });
+  engine = createEngine({
+    store: lmdbStore(dir),
+    workflows: FUZZ_WORKFLOWS,
+    log: () => {},
+    pollInterval: 20,
+  });
   worker = engine.worker({ workflows: FUZZ_WORKFLOWS, concurrency: 20, leaseMs: 2_000 });
   await worker.start();
   warnings.length = 0;
@@ -105,7 +110,9 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
   it("client.start inputs", async () => {
     await fc.assert(
       fc.asyncProperty(hostileValue, async (input) => {
-        const run = await typedOrValue("client.start(input)", () => engine.client.start(echo, input as never));
+        const run = await typedOrValue("client.start(input)", () =>
+          engine.client.start(echo, input as never),
+        );
         if (run) await settles(run, "an execution of that input");
       }),
       { numRuns: 40 },
@@ -116,13 +123,18 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
     const options = fc.oneof(
       hostileValue,
       fc.record(
-        { id: fc.oneof(hostileString, hostileValue), ifExists: fc.oneof(fc.constantFrom("attach", "fail", "bogus"), hostileValue) },
+        {
+          id: fc.oneof(hostileString, hostileValue),
+          ifExists: fc.oneof(fc.constantFrom("attach", "fail", "bogus"), hostileValue),
+        },
         { requiredKeys: [] },
       ),
     );
     await fc.assert(
       fc.asyncProperty(options, async (opts) => {
-        const run = await typedOrValue("client.start(options)", () => engine.client.start(echo, 1, opts as never));
+        const run = await typedOrValue("client.start(options)", () =>
+          engine.client.start(echo, 1, opts as never),
+        );
         if (run) await settles(run, `an execution started with ${fc.stringify(opts).slice(0, 200)}`);
       }),
       { numRuns: 40 },
@@ -133,7 +145,11 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
     const filter = fc.oneof(
       hostileValue,
       fc.record(
-        { limit: fc.oneof(fc.integer(), fc.double(), hostileValue), status: fc.oneof(hostileString, hostileValue), workflow: hostileString },
+        {
+          limit: fc.oneof(fc.integer(), fc.double(), hostileValue),
+          status: fc.oneof(hostileString, hostileValue),
+          workflow: hostileString,
+        },
         { requiredKeys: [] },
       ),
     );
@@ -169,13 +185,17 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
 
   it("thrown values", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...THROWN_KINDS), fc.constantFrom("step", "workflow"), async (kind, where) => {
-        const run = await engine.client.start(thrower, { kind, where } as never);
-        expect(await settles(run, `a ${where} throwing ${kind}`)).toBe("failed");
-        const error = await run.result({ timeout: 1_000 }).catch((e: unknown) => e);
-        if (where === "step" && !SteplineError.is(error))
-          throw new Error(`result() of a step throwing ${kind}: untyped ${describeError(error)}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...THROWN_KINDS),
+        fc.constantFrom("step", "workflow"),
+        async (kind, where) => {
+          const run = await engine.client.start(thrower, { kind, where } as never);
+          expect(await settles(run, `a ${where} throwing ${kind}`)).toBe("failed");
+          const error = await run.result({ timeout: 1_000 }).catch((e: unknown) => e);
+          if (where === "step" && !SteplineError.is(error))
+            throw new Error(`result() of a step throwing ${kind}: untyped ${describeError(error)}`);
+        },
+      ),
       // Each kind is one constant: shrinking would only wait for the same jam again.
       { numRuns: 30, endOnFailure: true },
     );
@@ -198,7 +218,8 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
         await typedOrValue("history", () => run.history());
         if (status === "failed") {
           const error = await run.result({ timeout: 1_000 }).catch((e: unknown) => e);
-          if (!SteplineError.is(error)) throw new Error(`${at} of ${fc.stringify(d)}: failed untyped: ${describeError(error)}`);
+          if (!SteplineError.is(error))
+            throw new Error(`${at} of ${fc.stringify(d)}: failed untyped: ${describeError(error)}`);
         }
         if (!TERMINAL_STATUSES.has(status)) await typedOrValue("cancel", () => run.cancel());
         noWarnings();

@@ -33,10 +33,16 @@ beforeAll(async () => {
   writeFileSync(join(dir, "throws.mjs"), 'throw new Error("top-level");\n');
   writeFileSync(join(dir, "broken.ts"), "export const = ;\n");
   writeFileSync(join(dir, "bad.json"), '{"format":"stepline-journal","version":99,"events":[{"seq":0}]}\n');
-  const engine = createEngine({ store: lmdbStore(store), workflows: [echo], log: () => {}, pollInterval: 20 });
+  const engine = createEngine({
+    store: lmdbStore(store),
+    workflows: [echo],
+    log: () => {},
+    pollInterval: 20,
+  });
   const worker = engine.worker({ workflows: [echo] });
   await worker.start();
-  for (const id of ["fuzz-a", "fuzz-b"]) await (await engine.client.start(echo, { id }, { id })).result({ timeout: 10_000 });
+  for (const id of ["fuzz-a", "fuzz-b"])
+    await (await engine.client.start(echo, { id }, { id })).result({ timeout: 10_000 });
   await worker.stop();
   await engine.close();
 });
@@ -102,7 +108,9 @@ const token = fc.oneof(
 );
 const invocation = fc.tuple(fc.constantFrom(...COMMANDS), fc.array(token, { maxLength: 5 }));
 
-function runCli(args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string; hung: boolean }> {
+function runCli(
+  args: string[],
+): Promise<{ code: number | null; signal: string | null; stderr: string; hung: boolean }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -110,7 +118,9 @@ function runCli(args: string[]): Promise<{ code: number | null; signal: string |
       [cli, ...args, ...(args[0] === "diagram" ? [] : ["--store", store])],
       { cwd: dir, timeout: 20_000, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 64 * 1024 * 1024 },
       (error, _stdout, stderr) => {
-        const e = error as (NodeJS.ErrnoException & { code?: number | string; signal?: string; killed?: boolean }) | null;
+        const e = error as
+          | (NodeJS.ErrnoException & { code?: number | string; signal?: string; killed?: boolean })
+          | null;
         resolve({
           code: e ? (typeof e.code === "number" ? e.code : null) : 0,
           signal: e?.signal ?? null,
@@ -144,7 +154,12 @@ describe("fuzz: hostile arguments through the CLI (LMDB)", () => {
         }),
       );
     }
-    const engine = createEngine({ store: lmdbStore(store), workflows: [canary], log: () => {}, pollInterval: 20 });
+    const engine = createEngine({
+      store: lmdbStore(store),
+      workflows: [canary],
+      log: () => {},
+      pollInterval: 20,
+    });
     const worker = engine.worker({ workflows: [canary] });
     await worker.start();
     try {

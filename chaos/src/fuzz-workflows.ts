@@ -23,20 +23,26 @@ export const named = workflow(
   },
 );
 
-export const thrower = workflow("fuzz-thrower", async (ctx, input: { kind: ThrownKind; where: "step" | "workflow" }) => {
-  if (input.where === "workflow") throw thrownValue(input.kind);
-  return ctx.step(
-    "throws",
-    () => {
-      throw thrownValue(input.kind);
-    },
-    { retry: { maxAttempts: 1 } },
-  );
-});
+export const thrower = workflow(
+  "fuzz-thrower",
+  async (ctx, input: { kind: ThrownKind; where: "step" | "workflow" }) => {
+    if (input.where === "workflow") throw thrownValue(input.kind);
+    return ctx.step(
+      "throws",
+      () => {
+        throw thrownValue(input.kind);
+      },
+      { retry: { maxAttempts: 1 } },
+    );
+  },
+);
 
 export const durations = workflow(
   "fuzz-durations",
-  async (ctx, input: { d: number | string; where: "sleep" | "sleepUntil" | "timeout" | "retry" | "wait" }) => {
+  async (
+    ctx,
+    input: { d: number | string; where: "sleep" | "sleepUntil" | "timeout" | "retry" | "wait" },
+  ) => {
     const d = input.d as Duration;
     if (input.where === "sleep") return ctx.sleep("s", d);
     if (input.where === "sleepUntil") return ctx.sleepUntil("u", input.d as number);

@@ -43,7 +43,10 @@ describe("the packed packages in a fresh project outside the workspace", () => {
 
     const project = join(dir, "project");
     mkdirSync(project);
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "fresh", private: true, type: "module" }));
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "fresh", private: true, type: "module" }),
+    );
     await run("npm", ["install", "--no-audit", "--no-fund", ...packed.map((name) => join(tarballs, name))], {
       cwd: project,
       // Not the npm_config_* settings pnpm passes to the scripts it runs: a user's npm has none.

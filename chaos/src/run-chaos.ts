@@ -10,9 +10,9 @@ import { type RedisServer, startRedisServer } from "../../packages/redis/src/tes
 import { chaosWorkflow, onBody } from "./chaos-workflow.js";
 import { CHECKS, type ChaosHistory, type CheckReport, checkHistory } from "./checker.js";
 import type { ChaosInput } from "./expectation.js";
+import { type Fault, faultSchedule, seededRandom } from "./fault-schedule.js";
 import { HistoryLog, readHistory } from "./history-log.js";
 import { openStore } from "./open-store.js";
-import { type Fault, faultSchedule, seededRandom } from "./fault-schedule.js";
 
 export interface ChaosOptions {
   store: "lmdb" | "redis";
@@ -26,6 +26,8 @@ export interface ChaosOptions {
   seed: number;
   /** Lease of each worker: a stopped or killed worker's executions move on after it. Default 1,000 ms. */
   leaseMs?: number;
+  /** Executions started per second while the faults are played. Default: all at once. */
+  startsPerSecond?: number;
   /** Step bodies work up to this long (ms). Default 60. */
   maxDelayMs?: number;
   /** Executions each worker process runs at once. Default 5. */
@@ -64,6 +66,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const harnessLog = new HistoryLog(join(logDir, "harness.log"));
   let redis: RedisServer | undefined;
   const slots: (ChildProcess | undefined)[] = [];
+  const ready = new Set<ChildProcess>();
   try {
     let location: string;
     if (options.store === "lmdb") location = `lmdb:${join(dir, "store")}`;
@@ -97,48 +100,77 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       slots[slot] = child;
       await new Promise<void>((resolve, reject) => {
         child.once("message", () => resolve());
-        child.once("exit", (code) => reject(new Error(`chaos worker exited with ${code} before it was ready`)));
+        child.once("exit", (code) =>
+          reject(new Error(`chaos worker exited with ${code} before it was ready`)),
+        );
       });
+      ready.add(child);
       harnessLog.write({ k: "spawn", t: Date.now(), pid: child.pid as number });
     };
     await Promise.all(Array.from({ length: options.workers }, (_, slot) => spawnWorker(slot)));
 
     const engine = createEngine({ store: openStore(location), log: () => {}, pollInterval: 50 });
     try {
+      // Executions arrive at a steady rate while the faults are played, so that workers
+      // have free slots to take over the leases of stopped and killed ones.
       const executions: { id: string; input: ChaosInput }[] = [];
-      for (let i = 0; i < options.executions; i++) {
-        const input = { n: Math.floor(random() * 1_000_000_000), maxDelayMs: options.maxDelayMs ?? 60 };
-        const id = `chaos-${i}`;
-        await engine.client.start(chaosWorkflow, input, { id });
-        executions.push({ id, input });
-      }
+      const perSecond = options.startsPerSecond ?? Number.POSITIVE_INFINITY;
+      const starting = (async () => {
+        const startedAt = Date.now();
+        for (let i = 0; i < options.executions; i++) {
+          const input = { n: Math.floor(random() * 1_000_000_000), maxDelayMs: options.maxDelayMs ?? 60 };
+          const id = `chaos-${i}`;
+          await engine.client.start(chaosWorkflow, input, { id });
+          executions.push({ id, input });
+          const due = startedAt + ((i + 1) * 1_000) / perSecond;
+          if (due > Date.now()) await sleep(due - Date.now());
+        }
+      })();
 
       const stopped = new Map<number, ReturnType<typeof setTimeout>>();
+      const respawns: Promise<void>[] = [];
+      let skipped = 0;
       for (const fault of schedule) {
         await sleep(fault.afterMs);
-        const child = slots[fault.slot] as ChildProcess;
+        // The scheduled slot, or the next one that can take this fault (a killed worker's
+        // replacement may still be starting; a stopped one is not stopped again).
+        const slot = slots
+          .map((_, k) => (fault.slot + k) % slots.length)
+          .find((k) => {
+            const candidate = slots[k];
+            return (
+              candidate !== undefined && ready.has(candidate) && (fault.kind === "kill" || !stopped.has(k))
+            );
+          });
+        const child = slot === undefined ? undefined : slots[slot];
+        if (slot === undefined || child === undefined) {
+          skipped++;
+          continue;
+        }
         const pid = child.pid as number;
         if (fault.kind === "kill") {
-          clearTimeout(stopped.get(fault.slot));
-          stopped.delete(fault.slot);
+          clearTimeout(stopped.get(slot));
+          stopped.delete(slot);
           const exited = once(child, "exit");
           child.kill("SIGKILL");
           harnessLog.write({ k: "kill", t: Date.now(), pid });
           await exited;
-          await spawnWorker(fault.slot);
-        } else if (!stopped.has(fault.slot)) {
+          respawns.push(spawnWorker(slot));
+        } else {
           child.kill("SIGSTOP");
           harnessLog.write({ k: "stop", t: Date.now(), pid });
           stopped.set(
-            fault.slot,
+            slot,
             setTimeout(() => {
-              stopped.delete(fault.slot);
+              stopped.delete(slot);
               child.kill("SIGCONT");
               harnessLog.write({ k: "cont", t: Date.now(), pid });
             }, fault.stopMs),
           );
         }
       }
+      await starting;
+      await Promise.all(respawns);
       // Faults stop here: every stopped worker goes on.
       for (const [slot, timer] of stopped) {
         clearTimeout(timer);
@@ -146,7 +178,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         child.kill("SIGCONT");
         harnessLog.write({ k: "cont", t: Date.now(), pid: child.pid as number });
       }
-      print(`faults done after ${((Date.now() - began) / 1000).toFixed(1)} s; waiting for every execution to end`);
+      print(
+        `faults done after ${((Date.now() - began) / 1000).toFixed(1)} s (${skipped} skipped: no worker could take them); ` +
+          "waiting for every execution to end",
+      );
 
       const settleBy = Date.now() + (options.settleMs ?? 120_000);
       const pending = new Set(executions.map((e) => e.id));
@@ -230,7 +265,9 @@ function printReport(print: (line: string) => void, store: string, report: Check
       `${f.unexplained} unexplained), appends ${f.appendsAccepted} accepted / ${f.appendsRefused} refused / ` +
       `${f.appendsUnknown} unknown, ${seconds.toFixed(1)} s`,
   );
-  print(`chaos ${store} violations: ${CHECKS.map((name) => `${name} ${report.violations[name].length}`).join(", ")}`);
+  print(
+    `chaos ${store} violations: ${CHECKS.map((name) => `${name} ${report.violations[name].length}`).join(", ")}`,
+  );
   for (const name of CHECKS)
     for (const line of report.violations[name].slice(0, 5)) print(`  violation (${name}): ${line}`);
 }

@@ -11,7 +11,8 @@ import { loggedStore } from "./logged-store.js";
 import { openStore } from "./open-store.js";
 
 const [where, file, lease, concurrency] = process.argv.slice(2);
-if (!where || !file) throw new Error("usage: worker-main.ts <lmdb:dir | redis:url|prefix> <log file> <lease ms>");
+if (!where || !file)
+  throw new Error("usage: worker-main.ts <lmdb:dir | redis:url|prefix> <log file> <lease ms>");
 const log = new HistoryLog(file);
 const pid = process.pid;
 
@@ -26,7 +27,11 @@ const engine = createEngine({
   log: () => {},
   pollInterval: 20,
 });
-const worker = engine.worker({ workflows: [chaosWorkflow], concurrency: Number(concurrency ?? 5), leaseMs: Number(lease ?? 1_000) });
+const worker = engine.worker({
+  workflows: [chaosWorkflow],
+  concurrency: Number(concurrency ?? 5),
+  leaseMs: Number(lease ?? 1_000),
+});
 await worker.start();
 log.write({ k: "worker-up", t: Date.now(), pid });
 process.send?.("ready");

@@ -25,7 +25,13 @@ export async function runStepAttempt(
     );
     return { type: "StepFailed", op, attempt: attempt - 1, error: env.errors.serialize(error) };
   }
-  const info = new AttemptInfo(attempt, env.executionId, `${env.executionId}:${step.name}`, env.signal, env.token);
+  const info = new AttemptInfo(
+    attempt,
+    env.executionId,
+    `${env.executionId}:${step.name}`,
+    env.signal,
+    env.token,
+  );
   try {
     const body = Promise.resolve().then(() => step.fn(info));
     const result = await (step.timeoutMs === undefined ? body : withTimeout(body, step, env.clock, info));
