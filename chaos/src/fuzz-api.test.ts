@@ -21,7 +21,7 @@ import { hostileDuration, hostileString, hostileValue, THROWN_KINDS } from "./ho
  * call succeeds or throws a typed SteplineError; an execution it starts ends (or is
  * parked as blocked with a reason) instead of jamming; no TimeoutOverflowWarning; and
  * the worker still runs a canary execution afterwards. A failure names the class and
- * fast-check's shrunk counterexample.
+ * the first input that failed (with fast-check's seed to play it again).
  */
 
 let dir: string;
@@ -92,6 +92,13 @@ async function settles(run: ExecutionHandle, what: string, ms = 5_000): Promise<
   }
 }
 
+/**
+ * Report the first failing input as it is, without shrinking: a failure can jam the
+ * worker, and then every later input fails too, so a shrunk counterexample would be a
+ * bystander (such as `{}`) instead of the input that jammed it.
+ */
+const FIRST_FAILURE = { endOnFailure: true } as const;
+
 const noWarnings = () => {
   if (warnings.length > 0) throw new Error(`process warnings: ${[...new Set(warnings)].join("; ")}`);
 };
@@ -103,7 +110,7 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
         const run = await typedOrValue("client.start(id)", () => engine.client.start(echo, null, { id }));
         if (run) await settles(run, `execution ${JSON.stringify(id)}`);
       }),
-      { numRuns: 40 },
+      { numRuns: 40, ...FIRST_FAILURE },
     );
   });
 
@@ -115,7 +122,7 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
         );
         if (run) await settles(run, "an execution of that input");
       }),
-      { numRuns: 40 },
+      { numRuns: 40, ...FIRST_FAILURE },
     );
   });
 
@@ -137,7 +144,7 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
         );
         if (run) await settles(run, `an execution started with ${fc.stringify(opts).slice(0, 200)}`);
       }),
-      { numRuns: 40 },
+      { numRuns: 40, ...FIRST_FAILURE },
     );
   });
 
@@ -157,7 +164,7 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
       fc.asyncProperty(filter, async (f) => {
         await typedOrValue("client.list(filter)", () => engine.client.list(f as never));
       }),
-      { numRuns: 40 },
+      { numRuns: 40, ...FIRST_FAILURE },
     );
   });
 
@@ -169,7 +176,7 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
         await run.sendEvent("go", 1);
         expect(await settles(run, "the waiting execution")).toBe("succeeded");
       }),
-      { numRuns: 30 },
+      { numRuns: 30, ...FIRST_FAILURE },
     );
   });
 
@@ -179,7 +186,7 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
         const run = await typedOrValue("client.start", () => engine.client.start(named, { kind, name }));
         if (run) await settles(run, `a ${kind} named ${JSON.stringify(name)}`);
       }),
-      { numRuns: 40 },
+      { numRuns: 40, ...FIRST_FAILURE },
     );
   });
 
@@ -196,8 +203,7 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
             throw new Error(`result() of a step throwing ${kind}: untyped ${describeError(error)}`);
         },
       ),
-      // Each kind is one constant: shrinking would only wait for the same jam again.
-      { numRuns: 30, endOnFailure: true },
+      { numRuns: 30, ...FIRST_FAILURE },
     );
   });
 
@@ -224,7 +230,7 @@ describe("fuzz: hostile input through the public API (LMDB)", () => {
         if (!TERMINAL_STATUSES.has(status)) await typedOrValue("cancel", () => run.cancel());
         noWarnings();
       }),
-      { numRuns: 40 },
+      { numRuns: 40, ...FIRST_FAILURE },
     );
   });
 });
