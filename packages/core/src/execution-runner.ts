@@ -324,6 +324,7 @@ export class ExecutionRunner {
       clock: env.clock,
       errors: env.errors,
       signal: this.#abort.signal,
+      token: this.lease.token,
     })
       // runStepAttempt never throws; should it, the attempt still ends and the worker stays up.
       .catch((error): NewEvent => {

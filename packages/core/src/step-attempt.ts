@@ -14,7 +14,7 @@ import type { RunnableStep } from "./workflow-run.js";
  */
 export async function runStepAttempt(
   step: RunnableStep,
-  env: { executionId: string; clock: Clock; errors: ErrorRegistry; signal: AbortSignal },
+  env: { executionId: string; clock: Clock; errors: ErrorRegistry; signal: AbortSignal; token?: number },
 ): Promise<NewEvent> {
   const { op, attempt } = step;
   if (isInterruptedForGood(step)) {
@@ -28,7 +28,13 @@ export async function runStepAttempt(
     );
     return { type: "StepFailed", op, attempt: attempt - 1, error: env.errors.serialize(error) };
   }
-  const info = new AttemptInfo(attempt, env.executionId, `${env.executionId}:${step.name}`, env.signal);
+  const info = new AttemptInfo(
+    attempt,
+    env.executionId,
+    `${env.executionId}:${step.name}`,
+    env.signal,
+    env.token,
+  );
   try {
     const body = Promise.resolve().then(() => step.fn(info));
     const result = await (step.timeoutMs === undefined ? body : withTimeout(body, step, env.clock, info));
@@ -74,6 +80,7 @@ class AttemptInfo implements StepInfo {
     readonly executionId: string,
     readonly key: string,
     readonly outer: AbortSignal,
+    readonly token: number | undefined,
   ) {}
 
   get signal(): AbortSignal {

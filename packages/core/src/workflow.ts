@@ -18,6 +18,12 @@ export interface StepInfo {
    * every attempt, distinct for each use of a repeated name (`email`, `email#2`).
    */
   key: string;
+  /**
+   * The fencing token of the lease this attempt runs under (incremented by every claim
+   * of the execution). A body that writes elsewhere can pass it along so that a write
+   * from an attempt whose lease was taken over can be told apart.
+   */
+  token?: number;
 }
 
 export interface StepOptions {
