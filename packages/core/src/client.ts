@@ -212,7 +212,9 @@ export class Client {
   async result<O = unknown>(id: string, options: { timeout?: Duration } = {}): Promise<O> {
     const env = this.#env;
     const deadline =
-      options.timeout === undefined ? undefined : env.clock.now() + parseDuration(options.timeout, "result() timeout");
+      options.timeout === undefined
+        ? undefined
+        : env.clock.now() + parseDuration(options.timeout, "result() timeout");
     // A store that announces finishes across processes needs polling only as a fallback,
     // for a notice lost in a reconnect.
     const announced = env.store.onFinished !== undefined;

@@ -324,10 +324,10 @@ export class ExecutionRunner {
         return { type: "StepFailed", op: step.op, attempt: step.attempt, error: serialized };
       })
       .then((completion) => {
-      this.#running--;
-      this.#finished.push(completion);
-      this.#wakeLoop();
-    });
+        this.#running--;
+        this.#finished.push(completion);
+        this.#wakeLoop();
+      });
   }
 
   /** Resolves when a step body finishes, the runner is stopped or abandoned, or at `dueAt`. */
@@ -459,7 +459,11 @@ function replacementFor(event: JournalEvent, thrown: unknown, env: EngineEnv): J
   const reason =
     PayloadTooLargeError.is(thrown) || SerializationError.is(thrown)
       ? thrown
-      : new SerializationError(describeEvent(event), "$", `encoding it threw ${env.errors.serialize(thrown).message}`);
+      : new SerializationError(
+          describeEvent(event),
+          "$",
+          `encoding it threw ${env.errors.serialize(thrown).message}`,
+        );
   const error = env.errors.serialize(reason);
   // The replacement must fit even under a small maxEventBytes: the codec's stack tells a user nothing.
   delete error.stack;

@@ -8,7 +8,6 @@ export type { Engine, EngineOptions } from "./engine.js";
 export { createEngine } from "./engine.js";
 export type { ErrorClass } from "./error-serialization.js";
 export { ErrorRegistry } from "./error-serialization.js";
-export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export type { NonDeterminismDetail } from "./errors.js";
 export {
   CancelledError,
@@ -40,12 +39,12 @@ export type {
   SerializedError,
 } from "./events.js";
 export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
+export { MAX_TIMEOUT_MS } from "./long-sleep.js";
 export { memoryStore, storeRules } from "./memory-store.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
-export { MAX_TIMEOUT_MS } from "./long-sleep.js";
 export { StepIdentities, stepIdentity } from "./step-identity.js";
 export type {
   AppendRequest,
@@ -66,6 +65,7 @@ export type {
   Store,
 } from "./store.js";
 export { TERMINAL_STATUSES } from "./store.js";
+export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export type { WorkerOptions } from "./worker.js";
 export { Worker } from "./worker.js";
 export type {

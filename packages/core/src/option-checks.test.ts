@@ -32,33 +32,59 @@ describe("createEngine options", () => {
     ["{}", {}, "createEngine: store must be a Store"],
     ["undefined", undefined, "createEngine(options): options must be an object with a store"],
     ["a store that is not a Store", { store: { close() {} } }, "createEngine: store must be a Store"],
-    ["pollInterval 0", { pollInterval: 0 }, "createEngine: pollInterval must be a finite number of ms greater than 0"],
+    [
+      "pollInterval 0",
+      { pollInterval: 0 },
+      "createEngine: pollInterval must be a finite number of ms greater than 0",
+    ],
     ["pollInterval -1", { pollInterval: -1 }, "createEngine: pollInterval"],
     ["pollInterval NaN", { pollInterval: Number.NaN }, "got NaN"],
     ["pollInterval Infinity", { pollInterval: Number.POSITIVE_INFINITY }, "got Infinity"],
-    ["maxEventBytes 0", { maxEventBytes: 0 }, "createEngine: maxEventBytes must be an integer from 1024 to 536870912; got 0"],
+    [
+      "maxEventBytes 0",
+      { maxEventBytes: 0 },
+      "createEngine: maxEventBytes must be an integer from 1024 to 536870912; got 0",
+    ],
     ["maxEventBytes -5", { maxEventBytes: -5 }, "createEngine: maxEventBytes"],
     ["maxEventBytes 2048.5", { maxEventBytes: 2048.5 }, "got 2048.5"],
-    ["log that is not a function", { log: { info() {} } }, "createEngine: log must be a function (level, message, fields) => void"],
+    [
+      "log that is not a function",
+      { log: { info() {} } },
+      "createEngine: log must be a function (level, message, fields) => void",
+    ],
     ["a clock without sleep", { clock: { now: () => 0 } }, "createEngine: clock must be a Clock"],
   ])("refuses %s with InvalidArgumentError naming the option", (_, options, message) => {
     // Cases about another option get a valid store, so that the option is what is refused.
     const needsStore = options !== undefined && Object.keys(options).length > 0 && !("store" in options);
     const full = needsStore ? { store: memoryStore(), ...options } : options;
-    expectInvalid(thrownBy(() => createEngine(full as EngineOptions)), message);
+    expectInvalid(
+      thrownBy(() => createEngine(full as EngineOptions)),
+      message,
+    );
   });
 });
 
 describe("engine.worker options", () => {
   it.each([
-    ["concurrency 0", { concurrency: 0 }, "engine.worker: concurrency must be an integer from 1 to 100000; got 0"],
+    [
+      "concurrency 0",
+      { concurrency: 0 },
+      "engine.worker: concurrency must be an integer from 1 to 100000; got 0",
+    ],
     ["concurrency '10'", { concurrency: "10" }, 'got "10"'],
     ["concurrency 1.5", { concurrency: 1.5 }, "got 1.5"],
-    ["leaseMs '30000'", { leaseMs: "30000" }, 'engine.worker: leaseMs must be a finite number of ms at least 100'],
+    [
+      "leaseMs '30000'",
+      { leaseMs: "30000" },
+      "engine.worker: leaseMs must be a finite number of ms at least 100",
+    ],
     ["leaseMs NaN", { leaseMs: Number.NaN }, "got NaN"],
   ])("refuses %s", (_, options, message) => {
     const { engine } = newEngine();
-    expectInvalid(thrownBy(() => engine.worker({ workflows: [greet], ...(options as object) })), message);
+    expectInvalid(
+      thrownBy(() => engine.worker({ workflows: [greet], ...(options as object) })),
+      message,
+    );
   });
 });
 
@@ -68,7 +94,10 @@ describe("client.list and client.start options", () => {
     [{ limit: 0 }, "got 0"],
     [{ limit: 1.5 }, "got 1.5"],
     [{ limit: Number.NaN }, "got NaN"],
-    [{ status: "bogus" }, 'client.list: status must be one of "running", "sleeping", "waiting", "succeeded", "failed", "cancelled", "blocked"; got "bogus"'],
+    [
+      { status: "bogus" },
+      'client.list: status must be one of "running", "sleeping", "waiting", "succeeded", "failed", "cancelled", "blocked"; got "bogus"',
+    ],
     [{ workflow: 42 }, "client.list: workflow (a workflow name) must be a non-empty string; got 42"],
   ])("client.list(%j) is refused", async (filter, message) => {
     const { engine } = newEngine();
@@ -77,7 +106,9 @@ describe("client.list and client.start options", () => {
 
   it("client.start(..., { ifExists: 'bogus' }) is refused and writes nothing", async () => {
     const { engine } = newEngine();
-    const error = await rejection(engine.client.start(greet, "Ada", { id: "g-1", ifExists: "bogus" as never }));
+    const error = await rejection(
+      engine.client.start(greet, "Ada", { id: "g-1", ifExists: "bogus" as never }),
+    );
     expectInvalid(error, 'client.start: ifExists must be one of "attach", "fail"; got "bogus"');
     expect(await engine.client.list()).toEqual([]);
   });
@@ -86,7 +117,10 @@ describe("client.list and client.start options", () => {
 describe("step options checked when the code reaches the step", () => {
   it.each([
     [{ retry: { nonRetryable: "TypeError" } }, "retry.nonRetryable must be an array of error names"],
-    [{ retry: { initialInterval: "10s", maxInterval: "1s" } }, "retry.maxInterval (1000 ms) must not be shorter than retry.initialInterval (10000 ms)"],
+    [
+      { retry: { initialInterval: "10s", maxInterval: "1s" } },
+      "retry.maxInterval (1000 ms) must not be shorter than retry.initialInterval (10000 ms)",
+    ],
     [{ retry: { maxAttempts: 2.5 } }, "retry.maxAttempts must be an integer"],
     [{ timeout: 0 }, 'Invalid ctx.step("compose") timeout: 0'],
   ])("ctx.step with %j fails the execution with InvalidArgumentError", async (options, message) => {
@@ -131,13 +165,22 @@ const wrongNumber = fc.oneof(
   fc.constant(null),
   fc.object(),
 );
-const wrongInteger = fc.oneof(wrongNumber, fc.double({ min: 1.01, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)));
+const wrongInteger = fc.oneof(
+  wrongNumber,
+  fc.double({ min: 1.01, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)),
+);
 
 const wrongOptions: fc.Arbitrary<{ option: string; call: () => Promise<unknown> | unknown }> = fc.oneof(
-  wrongNumber.map((v) => ({ option: "pollInterval", call: () => createEngine({ store: memoryStore(), pollInterval: v as never }) })),
+  wrongNumber.map((v) => ({
+    option: "pollInterval",
+    call: () => createEngine({ store: memoryStore(), pollInterval: v as never }),
+  })),
   wrongInteger
     .filter((v) => !(typeof v === "number" && v >= 1024 && v <= 512 * 1024 * 1024 && Number.isInteger(v)))
-    .map((v) => ({ option: "maxEventBytes", call: () => createEngine({ store: memoryStore(), maxEventBytes: v as never }) })),
+    .map((v) => ({
+      option: "maxEventBytes",
+      call: () => createEngine({ store: memoryStore(), maxEventBytes: v as never }),
+    })),
   fc
     .anything()
     .filter((v) => typeof v !== "function" && v !== undefined)
@@ -148,7 +191,8 @@ const wrongOptions: fc.Arbitrary<{ option: string; call: () => Promise<unknown> 
     .map((v) => ({ option: "store", call: () => createEngine({ store: v as never }) })),
   wrongInteger.map((v) => ({
     option: "concurrency",
-    call: () => createEngine({ store: memoryStore() }).worker({ workflows: [greet], concurrency: v as never }),
+    call: () =>
+      createEngine({ store: memoryStore() }).worker({ workflows: [greet], concurrency: v as never }),
   })),
   wrongNumber
     .filter((v) => !(typeof v === "number" && v >= 100 && v <= 1e12))
@@ -156,11 +200,23 @@ const wrongOptions: fc.Arbitrary<{ option: string; call: () => Promise<unknown> 
       option: "leaseMs",
       call: () => createEngine({ store: memoryStore() }).worker({ workflows: [greet], leaseMs: v as never }),
     })),
-  wrongInteger.map((v) => ({ option: "limit", call: () => createEngine({ store: memoryStore() }).client.list({ limit: v as never }) })),
+  wrongInteger.map((v) => ({
+    option: "limit",
+    call: () => createEngine({ store: memoryStore() }).client.list({ limit: v as never }),
+  })),
   fc
     .anything()
-    .filter((v) => v !== undefined && !["running", "sleeping", "waiting", "succeeded", "failed", "cancelled", "blocked"].includes(v as string))
-    .map((v) => ({ option: "status", call: () => createEngine({ store: memoryStore() }).client.list({ status: v as never }) })),
+    .filter(
+      (v) =>
+        v !== undefined &&
+        !["running", "sleeping", "waiting", "succeeded", "failed", "cancelled", "blocked"].includes(
+          v as string,
+        ),
+    )
+    .map((v) => ({
+      option: "status",
+      call: () => createEngine({ store: memoryStore() }).client.list({ status: v as never }),
+    })),
   fc
     .anything()
     .filter((v) => v !== undefined && v !== "attach" && v !== "fail")

@@ -70,10 +70,14 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
     1,
     MAX_ATTEMPTS,
   );
-  const backoffRate = checkNumber(orDefault(policy.backoffRate, DEFAULT_RETRY_POLICY.backoffRate), "retry.backoffRate", {
-    min: 1,
-    max: 1_000,
-  });
+  const backoffRate = checkNumber(
+    orDefault(policy.backoffRate, DEFAULT_RETRY_POLICY.backoffRate),
+    "retry.backoffRate",
+    {
+      min: 1,
+      max: 1_000,
+    },
+  );
   const jitter = checkOneOf(orDefault(policy.jitter, "none"), "retry.jitter", ["full", "none"]);
   const initialInterval = checkDuration(
     orDefault(policy.initialInterval, DEFAULT_RETRY_POLICY.initialInterval),
@@ -89,7 +93,8 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
         "raise maxInterval or lower initialInterval.",
     );
   }
-  const nonRetryable = policy.nonRetryable === undefined ? [] : checkStringArray(policy.nonRetryable, "retry.nonRetryable");
+  const nonRetryable =
+    policy.nonRetryable === undefined ? [] : checkStringArray(policy.nonRetryable, "retry.nonRetryable");
   return { maxAttempts, backoffRate, jitter, initialInterval, maxInterval, nonRetryable };
 }
 

@@ -497,7 +497,9 @@ export class WorkflowRun {
       step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions = {}) {
         if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
         const policy = resolveRetryPolicy(options.retry);
-        const timeoutMs = checkOptionalDuration(options.timeout, `ctx.step("${name}") timeout`, { positive: true });
+        const timeoutMs = checkOptionalDuration(options.timeout, `ctx.step("${name}") timeout`, {
+          positive: true,
+        });
         return run.#issue("step", name, (base, recorded): StepOp => {
           const step = extend<StepOp>(base, { fn, policy, timeoutMs, next: null });
           if (!recorded) {
