@@ -11,8 +11,21 @@ export function formatDuration(ms) {
   return `${Math.floor(s / 86400)}d ${pad(Math.floor(s / 3600) % 24)}h`;
 }
 
-export const formatTimestamp = (ms) => `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")}Z`;
-export const formatClock = (ms) => new Date(ms).toISOString().slice(11, 23);
+// A time that is no valid Date (journals written before Stepline refused them) prints as
+// "invalid time (...)" instead of throwing and losing the event history.
+const isoOf = (ms) => {
+  const date = new Date(ms);
+  return typeof ms === "number" && Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
+};
+const invalidTime = (ms) => `invalid time (${String(ms)})`;
+export const formatTimestamp = (ms) => {
+  const iso = isoOf(ms);
+  return iso === undefined ? invalidTime(ms) : `${iso.slice(0, 19).replace("T", " ")}Z`;
+};
+export const formatClock = (ms) => {
+  const iso = isoOf(ms);
+  return iso === undefined ? invalidTime(ms) : iso.slice(11, 23);
+};
 
 export function pretty(value) {
   return value === undefined ? "" : JSON.stringify(value, null, 2);

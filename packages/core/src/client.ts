@@ -262,7 +262,9 @@ export class Client {
     assertExecutionId(id, "client.result");
     const env = this.#env;
     const deadline =
-      options.timeout === undefined ? undefined : env.clock.now() + parseDuration(options.timeout, "result() timeout");
+      options.timeout === undefined
+        ? undefined
+        : env.clock.now() + parseDuration(options.timeout, "result() timeout");
     // A store that announces finishes across processes needs polling only as a fallback,
     // for a notice lost in a reconnect.
     const announced = env.store.onFinished !== undefined;

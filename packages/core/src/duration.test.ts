@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, parseDuration } from "./index.js";
+import { InvalidArgumentError, MAX_DURATION_MS, parseDuration } from "./index.js";
 
 describe("parseDuration", () => {
   it.each([
@@ -61,6 +61,26 @@ describe("parseDuration", () => {
   it("names what was being parsed", () => {
     const error = catchError(() => parseDuration("later", "sleep duration"));
     expect(error.message).toContain('Invalid sleep duration: "later"');
+  });
+});
+
+describe("MAX_DURATION_MS", () => {
+  it("is 10 years; a year and exactly 10 years are accepted, a millisecond more is refused naming the limit", () => {
+    expect(MAX_DURATION_MS).toBe(315_576_000_000);
+    expect(parseDuration("365d")).toBe(31_536_000_000);
+    expect(parseDuration(MAX_DURATION_MS)).toBe(MAX_DURATION_MS);
+    for (const input of [MAX_DURATION_MS + 1, 1e300, "3653w", "99999999999999999999ms"]) {
+      const error = catchError(() => parseDuration(input, "ctx.sleep duration"));
+      expect(InvalidArgumentError.is(error)).toBe(true);
+      expect(error.message).toContain("Invalid ctx.sleep duration");
+      expect(error.message).toContain("longer than the maximum of 10 years (315576000000 ms)");
+    }
+  });
+
+  it("shows a BigInt or a symbol without throwing anything but InvalidArgumentError", () => {
+    for (const input of [10n, Symbol("s")]) {
+      expect(InvalidArgumentError.is(catchError(() => parseDuration(input as never)))).toBe(true);
+    }
   });
 });
 

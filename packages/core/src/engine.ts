@@ -2,12 +2,12 @@ import { Client } from "./client.js";
 import { type ByteTransform, Codec } from "./codec.js";
 import { EngineEnv } from "./engine-env.js";
 import { type ErrorClass, ErrorRegistry } from "./error-serialization.js";
+import { checkEngineOptions } from "./option-checks.js";
 import { type Clock, systemClock } from "./scheduler.js";
 import type { Store } from "./store.js";
 import { Worker, type WorkerOptions } from "./worker.js";
 import type { WorkflowDefinition } from "./workflow.js";
 import type { LogSink } from "./workflow-run.js";
-import { checkEngineOptions } from "./option-checks.js";
 
 export interface EngineOptions {
   store: Store;

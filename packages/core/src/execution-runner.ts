@@ -332,10 +332,10 @@ export class ExecutionRunner {
         return { type: "StepFailed", op: step.op, attempt: step.attempt, error: serialized };
       })
       .then((completion) => {
-      this.#running--;
-      this.#finished.push(completion);
-      this.#wakeLoop();
-    });
+        this.#running--;
+        this.#finished.push(completion);
+        this.#wakeLoop();
+      });
   }
 
   /** Resolves when a step body finishes, the runner is stopped or abandoned, or at `dueAt`. */

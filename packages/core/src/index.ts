@@ -8,7 +8,6 @@ export type { Engine, EngineOptions } from "./engine.js";
 export { createEngine } from "./engine.js";
 export type { ErrorClass } from "./error-serialization.js";
 export { ErrorRegistry } from "./error-serialization.js";
-export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export type { NonDeterminismDetail } from "./errors.js";
 export {
   CancelledError,
@@ -85,6 +84,7 @@ export type {
   WorkerStore,
 } from "./store.js";
 export { TERMINAL_STATUSES } from "./store.js";
+export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export type { WorkerOptions } from "./worker.js";
 export { Worker } from "./worker.js";
 export type {

@@ -43,7 +43,10 @@ describe("durations beyond setTimeout's 2^31-1 ms, on the system clock", () => {
   it("does not fire a 30-day step timeout at once: the step runs to its result", async () => {
     const { engine } = newEngine();
     const slow = workflow("slowStep", async (ctx, _: null) =>
-      ctx.step("export", () => sleep(200).then(() => "exported"), { timeout: "30d", retry: { maxAttempts: 1 } }),
+      ctx.step("export", () => sleep(200).then(() => "exported"), {
+        timeout: "30d",
+        retry: { maxAttempts: 1 },
+      }),
     );
     await startWorker(engine, { workflows: [slow] });
     const warnings = await warningsDuring(async () => {
@@ -79,48 +82,91 @@ describe("durations beyond setTimeout's 2^31-1 ms, on the system clock", () => {
 });
 
 describe("durations refused at the call", () => {
-  const cases: [string, (ctx: Parameters<Parameters<typeof workflow>[1]>[0]) => Promise<unknown>, string][] = [
-    ["ctx.sleep of 1e300 ms", (ctx) => ctx.sleep("nap", 1e300), 'Invalid ctx.sleep("nap") duration: 1e+300 is longer than the maximum of 10 years'],
-    ["ctx.sleep of NaN", (ctx) => ctx.sleep("nap", Number.NaN), 'Invalid ctx.sleep("nap") duration: NaN.'],
-    ["ctx.sleep of -1", (ctx) => ctx.sleep("nap", -1), 'Invalid ctx.sleep("nap") duration: -1.'],
-    ["ctx.sleep of 11 years", (ctx) => ctx.sleep("nap", "4018d"), "longer than the maximum of 10 years"],
-    ["ctx.sleepUntil an invalid Date", (ctx) => ctx.sleepUntil("then", new Date(Number.NaN)), 'Invalid ctx.sleepUntil("then") until: an invalid Date'],
-    ["ctx.sleepUntil Infinity", (ctx) => ctx.sleepUntil("then", Number.POSITIVE_INFINITY), 'Invalid ctx.sleepUntil("then") until: Infinity'],
-    ["ctx.sleepUntil 11 years ahead", (ctx) => ctx.sleepUntil("then", ctx.now() + MAX_DURATION_MS + 1), "is more than 10 years"],
-    ["a waitForEvent timeout of Infinity", (ctx) => ctx.waitForEvent("ok", { timeout: Number.POSITIVE_INFINITY }), 'Invalid ctx.waitForEvent("ok") timeout: Infinity'],
-    ["a step timeout of 0", (ctx) => ctx.step("s", () => 1, { timeout: 0 }), 'Invalid ctx.step("s") timeout: 0. It must be longer than 0 ms'],
-    ["a step timeout of 1e300", (ctx) => ctx.step("s", () => 1, { timeout: 1e300 }), 'Invalid ctx.step("s") timeout: 1e+300'],
-    ["a retry interval of 11 years", (ctx) => ctx.step("s", () => 1, { retry: { initialInterval: "4018d" } }), "Invalid retry.initialInterval"],
-  ];
+  const cases: [string, (ctx: Parameters<Parameters<typeof workflow>[1]>[0]) => Promise<unknown>, string][] =
+    [
+      [
+        "ctx.sleep of 1e300 ms",
+        (ctx) => ctx.sleep("nap", 1e300),
+        'Invalid ctx.sleep("nap") duration: 1e+300 is longer than the maximum of 10 years',
+      ],
+      ["ctx.sleep of NaN", (ctx) => ctx.sleep("nap", Number.NaN), 'Invalid ctx.sleep("nap") duration: NaN.'],
+      ["ctx.sleep of -1", (ctx) => ctx.sleep("nap", -1), 'Invalid ctx.sleep("nap") duration: -1.'],
+      ["ctx.sleep of 11 years", (ctx) => ctx.sleep("nap", "4018d"), "longer than the maximum of 10 years"],
+      [
+        "ctx.sleepUntil an invalid Date",
+        (ctx) => ctx.sleepUntil("then", new Date(Number.NaN)),
+        'Invalid ctx.sleepUntil("then") until: an invalid Date',
+      ],
+      [
+        "ctx.sleepUntil Infinity",
+        (ctx) => ctx.sleepUntil("then", Number.POSITIVE_INFINITY),
+        'Invalid ctx.sleepUntil("then") until: Infinity',
+      ],
+      [
+        "ctx.sleepUntil 11 years ahead",
+        (ctx) => ctx.sleepUntil("then", ctx.now() + MAX_DURATION_MS + 1),
+        "is more than 10 years",
+      ],
+      [
+        "a waitForEvent timeout of Infinity",
+        (ctx) => ctx.waitForEvent("ok", { timeout: Number.POSITIVE_INFINITY }),
+        'Invalid ctx.waitForEvent("ok") timeout: Infinity',
+      ],
+      [
+        "a step timeout of 0",
+        (ctx) => ctx.step("s", () => 1, { timeout: 0 }),
+        'Invalid ctx.step("s") timeout: 0. It must be longer than 0 ms',
+      ],
+      [
+        "a step timeout of 1e300",
+        (ctx) => ctx.step("s", () => 1, { timeout: 1e300 }),
+        'Invalid ctx.step("s") timeout: 1e+300',
+      ],
+      [
+        "a retry interval of 11 years",
+        (ctx) => ctx.step("s", () => 1, { retry: { initialInterval: "4018d" } }),
+        "Invalid retry.initialInterval",
+      ],
+    ];
 
-  it.each(cases)("fails the execution on %s with InvalidArgumentError naming the call", async (_, call, message) => {
-    const { engine } = newEngine();
-    const bad = workflow("badDuration", async (ctx, _input: null) => {
-      await call(ctx);
-    });
-    await startWorker(engine, { workflows: [bad] });
-    const run = await engine.client.start(bad, null);
-    const error = await rejection(run.result({ timeout: "5s" }));
-    expect(InvalidArgumentError.is(error)).toBe(true);
-    expect(error.message).toContain(message);
-    // Nothing with an unprintable time was journaled.
-    for (const event of await run.history()) expect(Number.isFinite(new Date(event.at).getTime())).toBe(true);
-  });
+  it.each(cases)(
+    "fails the execution on %s with InvalidArgumentError naming the call",
+    async (_, call, message) => {
+      const { engine } = newEngine();
+      const bad = workflow("badDuration", async (ctx, _input: null) => {
+        await call(ctx);
+      });
+      await startWorker(engine, { workflows: [bad] });
+      const run = await engine.client.start(bad, null);
+      const error = await rejection(run.result({ timeout: "5s" }));
+      expect(InvalidArgumentError.is(error)).toBe(true);
+      expect(error.message).toContain(message);
+      // Nothing with an unprintable time was journaled.
+      for (const event of await run.history())
+        expect(Number.isFinite(new Date(event.at).getTime())).toBe(true);
+    },
+  );
 
   it("fails a step clearly, without crashing, when a RetryableError asks for a bad retryAfter: the policy's delay is used", async () => {
     const { engine } = newEngine();
     let attempts = 0;
     const flaky = workflow("badRetryAfter", async (ctx, _: null) =>
-      ctx.step("call", () => {
-        attempts++;
-        if (attempts === 1) throw new RetryableError("busy", { retryAfter: Number.POSITIVE_INFINITY });
-        return "second time";
-      }, { retry: { maxAttempts: 2, initialInterval: 10 } }),
+      ctx.step(
+        "call",
+        () => {
+          attempts++;
+          if (attempts === 1) throw new RetryableError("busy", { retryAfter: Number.POSITIVE_INFINITY });
+          return "second time";
+        },
+        { retry: { maxAttempts: 2, initialInterval: 10 } },
+      ),
     );
     await startWorker(engine, { workflows: [flaky] });
     const run = await engine.client.start(flaky, null);
     expect(await run.result({ timeout: "5s" })).toBe("second time");
     const failed = (await run.history()).find((e) => e.type === "StepFailed");
-    expect(failed && "retryAt" in failed ? (failed.retryAt as number) - failed.at : -1).toBeLessThanOrEqual(10);
+    expect(failed && "retryAt" in failed ? (failed.retryAt as number) - failed.at : -1).toBeLessThanOrEqual(
+      10,
+    );
   });
 });

@@ -31,6 +31,7 @@ const globalTimers: TimerHost = {
 export function longSleep(ms: number, signal?: AbortSignal, timers: TimerHost = globalTimers): Promise<void> {
   return new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN.
     const wait = ms > 0 ? ms : 0;
     const deadline = timers.now() + wait;
     let handle: unknown;

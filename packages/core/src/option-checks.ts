@@ -115,7 +115,8 @@ export function checkListFilter<F extends { status?: unknown; workflow?: unknown
 ): F {
   const checked = checkOptionsObject(filter, "client.list(filter): filter");
   if (checked.status !== undefined) checkOneOf(checked.status, "client.list: status", EXECUTION_STATUSES);
-  if (checked.workflow !== undefined) checkString(checked.workflow, "client.list: workflow (a workflow name)");
+  if (checked.workflow !== undefined)
+    checkString(checked.workflow, "client.list: workflow (a workflow name)");
   if (checked.limit !== undefined) checkInteger(checked.limit, "client.list: limit", 1, MAX_LIST_LIMIT);
   return checked;
 }
@@ -123,14 +124,19 @@ export function checkListFilter<F extends { status?: unknown; workflow?: unknown
 /** Checks the options of `client.start` (the id itself is checked where it is used). */
 export function checkStartOptions(options: { ifExists?: unknown } | undefined): void {
   const checked = checkOptionsObject(options, "client.start(workflow, input, options): options");
-  if (checked.ifExists !== undefined) checkOneOf(checked.ifExists, "client.start: ifExists", ["attach", "fail", "use-existing"]);
+  if (checked.ifExists !== undefined)
+    checkOneOf(checked.ifExists, "client.start: ifExists", ["attach", "fail", "use-existing"]);
 }
 
 /** The most work a worker runs at once. */
 export const MAX_CONCURRENCY = 100_000;
 
 /** Checks `engine.worker(options)` fields other than `workflows`. */
-export function checkWorkerOptions(options: { concurrency?: unknown; leaseMs?: unknown; id?: unknown }): void {
+export function checkWorkerOptions(options: {
+  concurrency?: unknown;
+  leaseMs?: unknown;
+  id?: unknown;
+}): void {
   if (options.concurrency !== undefined) {
     checkInteger(options.concurrency, "engine.worker: concurrency", 1, MAX_CONCURRENCY);
   }
@@ -146,7 +152,11 @@ export const EVENT_BYTES_RANGE = { min: 1024, max: 512 * 1024 * 1024 } as const;
 /** Checks `createEngine(options)`: everything but the workflows and error classes, which register themselves. */
 export function checkEngineOptions(options: unknown): void {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    refuse("createEngine(options): options", "an object with a store, e.g. createEngine({ store: memoryStore() })", options);
+    refuse(
+      "createEngine(options): options",
+      "an object with a store, e.g. createEngine({ store: memoryStore() })",
+      options,
+    );
   }
   const o = options as Record<string, unknown>;
   if (!isStore(o.store)) {
@@ -159,10 +169,15 @@ export function checkEngineOptions(options: unknown): void {
   if (o.clock !== undefined) {
     const clock = o.clock as { now?: unknown; sleep?: unknown } | null;
     if (typeof clock?.now !== "function" || typeof clock.sleep !== "function") {
-      refuse("createEngine: clock", "a Clock, an object with now() and sleep(ms, signal) (or left out)", o.clock);
+      refuse(
+        "createEngine: clock",
+        "a Clock, an object with now() and sleep(ms, signal) (or left out)",
+        o.clock,
+      );
     }
   }
-  if (o.log !== undefined) checkFunction(o.log, "createEngine: log", "(level, message, fields) => void (or left out)");
+  if (o.log !== undefined)
+    checkFunction(o.log, "createEngine: log", "(level, message, fields) => void (or left out)");
   if (o.pollInterval !== undefined) {
     checkNumber(o.pollInterval, "createEngine: pollInterval", {
       min: 0,
@@ -172,12 +187,21 @@ export function checkEngineOptions(options: unknown): void {
     });
   }
   if (o.maxEventBytes !== undefined) {
-    checkInteger(o.maxEventBytes, "createEngine: maxEventBytes", EVENT_BYTES_RANGE.min, EVENT_BYTES_RANGE.max);
+    checkInteger(
+      o.maxEventBytes,
+      "createEngine: maxEventBytes",
+      EVENT_BYTES_RANGE.min,
+      EVENT_BYTES_RANGE.max,
+    );
   }
   if (o.transform !== undefined) {
     const transform = o.transform as { encode?: unknown; decode?: unknown } | null;
     if (typeof transform?.encode !== "function" || typeof transform.decode !== "function") {
-      refuse("createEngine: transform", "an object with encode(bytes) and decode(bytes) (or left out)", o.transform);
+      refuse(
+        "createEngine: transform",
+        "an object with encode(bytes) and decode(bytes) (or left out)",
+        o.transform,
+      );
     }
   }
   for (const list of ["workflows", "errors"] as const) {
@@ -191,7 +215,8 @@ function isStore(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
   const store = value as Record<string, unknown>;
   return (
-    ["executions", "journal", "queue", "inbox"].every((part) => typeof store[part] === "object" && store[part] !== null) &&
-    typeof store.close === "function"
+    ["executions", "journal", "queue", "inbox"].every(
+      (part) => typeof store[part] === "object" && store[part] !== null,
+    ) && typeof store.close === "function"
   );
 }

@@ -50,12 +50,24 @@ describe("resolveRetryPolicy", () => {
     [{ maxAttempts: Number.NaN }, "retry.maxAttempts must be an integer from 1 to 1000000; got NaN"],
     [{ maxAttempts: "3" }, 'retry.maxAttempts must be an integer from 1 to 1000000; got "3"'],
     [{ backoffRate: 0.5 }, "retry.backoffRate must be a finite number at least 1 and at most 1000; got 0.5"],
-    [{ backoffRate: Number.NaN }, "retry.backoffRate must be a finite number at least 1 and at most 1000; got NaN"],
+    [
+      { backoffRate: Number.NaN },
+      "retry.backoffRate must be a finite number at least 1 and at most 1000; got NaN",
+    ],
     [{ jitter: "half" }, 'retry.jitter must be one of "full", "none"; got "half"'],
     [{ initialInterval: Number.POSITIVE_INFINITY }, "Invalid retry.initialInterval: Infinity"],
-    [{ initialInterval: "11000d" }, 'Invalid retry.initialInterval: "11000d" is longer than the maximum of 10 years'],
-    [{ initialInterval: "10s", maxInterval: "5s" }, "retry.maxInterval (5000 ms) must not be shorter than retry.initialInterval (10000 ms)"],
-    [{ nonRetryable: "ValidationError" }, 'retry.nonRetryable must be an array of error names (strings), e.g. ["ValidationError"]; got "ValidationError"'],
+    [
+      { initialInterval: "11000d" },
+      'Invalid retry.initialInterval: "11000d" is longer than the maximum of 10 years',
+    ],
+    [
+      { initialInterval: "10s", maxInterval: "5s" },
+      "retry.maxInterval (5000 ms) must not be shorter than retry.initialInterval (10000 ms)",
+    ],
+    [
+      { nonRetryable: "ValidationError" },
+      'retry.nonRetryable must be an array of error names (strings), e.g. ["ValidationError"]; got "ValidationError"',
+    ],
     [{ nonRetryable: [42] }, "retry.nonRetryable must be an array of error names (strings)"],
     [{ initialInterval: "soon" }, 'Invalid retry.initialInterval: "soon"'],
     [{ initialInterval: -5 }, "Invalid retry.initialInterval: -5"],
@@ -126,11 +138,14 @@ describe("retryDelay", () => {
     ["over 10 years", "11000d"],
     ["unparsable", "soon"],
     ["not a duration at all", { seconds: 3 }],
-  ])("ignores a RetryableError.retryAfter that is %s and uses the policy's delay, without throwing", (_, bad) => {
-    const p = policy({ maxAttempts: 5 });
-    const error = new RetryableError("rate limited", { retryAfter: bad as never });
-    expect(retryDelay(p, 2, error)).toBe(2_000);
-  });
+  ])(
+    "ignores a RetryableError.retryAfter that is %s and uses the policy's delay, without throwing",
+    (_, bad) => {
+      const p = policy({ maxAttempts: 5 });
+      const error = new RetryableError("rate limited", { retryAfter: bad as never });
+      expect(retryDelay(p, 2, error)).toBe(2_000);
+    },
+  );
 
   it("retries a thrown value whose fields cannot be read (a Proxy whose traps throw) by the policy", () => {
     const hostile = new Proxy(new Error("x"), {

@@ -66,22 +66,26 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
   if (!policy) return DEFAULT_RETRY_POLICY;
   checkOptionsObject(policy, "retry");
   const maxAttempts = checkInteger(
-    policy.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    orDefault(policy.maxAttempts, DEFAULT_RETRY_POLICY.maxAttempts),
     "retry.maxAttempts",
     1,
     MAX_ATTEMPTS,
   );
-  const backoffRate = checkNumber(policy.backoffRate ?? DEFAULT_RETRY_POLICY.backoffRate, "retry.backoffRate", {
-    min: 1,
-    max: 1_000,
-  });
-  const jitter = checkOneOf(policy.jitter ?? "none", "retry.jitter", ["full", "none"]);
+  const backoffRate = checkNumber(
+    orDefault(policy.backoffRate, DEFAULT_RETRY_POLICY.backoffRate),
+    "retry.backoffRate",
+    {
+      min: 1,
+      max: 1_000,
+    },
+  );
+  const jitter = checkOneOf(orDefault(policy.jitter, "none"), "retry.jitter", ["full", "none"]);
   const initialInterval = checkDuration(
-    policy.initialInterval ?? DEFAULT_RETRY_POLICY.initialInterval,
+    orDefault(policy.initialInterval, DEFAULT_RETRY_POLICY.initialInterval),
     "retry.initialInterval",
   );
   const maxInterval = checkDuration(
-    policy.maxInterval ?? Math.max(DEFAULT_RETRY_POLICY.maxInterval, initialInterval),
+    orDefault(policy.maxInterval, Math.max(DEFAULT_RETRY_POLICY.maxInterval, initialInterval)),
     "retry.maxInterval",
   );
   if (maxInterval < initialInterval) {
@@ -90,8 +94,14 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
         "raise maxInterval or lower initialInterval.",
     );
   }
-  const nonRetryable = policy.nonRetryable === undefined ? [] : checkStringArray(policy.nonRetryable, "retry.nonRetryable");
+  const nonRetryable =
+    policy.nonRetryable === undefined ? [] : checkStringArray(policy.nonRetryable, "retry.nonRetryable");
   return { maxAttempts, backoffRate, jitter, initialInterval, maxInterval, nonRetryable };
+}
+
+/** The field, or its default when left out; `null` is not "left out" and is refused by the check. */
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
 }
 
 /**

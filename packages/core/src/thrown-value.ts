@@ -83,17 +83,29 @@ function serializeChain(thrown: unknown): SerializedError {
       break;
     }
     if (errors.length > ERROR_LIMITS.causeDepth) {
-      levels.push({ name: "Error", message: `(cause chain cut: more than ${ERROR_LIMITS.causeDepth} causes)` });
+      levels.push({
+        name: "Error",
+        message: `(cause chain cut: more than ${ERROR_LIMITS.causeDepth} causes)`,
+      });
       break;
     }
     current = cause.value;
   }
   errors.forEach((error, i) => {
     const level = levels[i] as SerializedError;
-    level.message = spend(budget, read(() => error.message), ERROR_LIMITS.message) ?? "";
+    level.message =
+      spend(
+        budget,
+        read(() => error.message),
+        ERROR_LIMITS.message,
+      ) ?? "";
   });
   errors.forEach((error, i) => {
-    const stack = spend(budget, read(() => error.stack), ERROR_LIMITS.stack);
+    const stack = spend(
+      budget,
+      read(() => error.stack),
+      ERROR_LIMITS.stack,
+    );
     if (stack) (levels[i] as SerializedError).stack = stack;
   });
   errors.forEach((error, i) => {
@@ -164,7 +176,9 @@ function describeValue(value: unknown, budget: Budget): string {
       return String(value);
     case "bigint": {
       const text = read(() => value.toString());
-      return text.ok && typeof text.value === "string" ? `${cut(text.value, ERROR_LIMITS.name)}n` : "a BigInt";
+      return text.ok && typeof text.value === "string"
+        ? `${cut(text.value, ERROR_LIMITS.name)}n`
+        : "a BigInt";
     }
     case "symbol": {
       const text = read(() => value.toString());

@@ -30,8 +30,14 @@ describe("a worker whose steps and workflows throw hostile values", () => {
     const count = Object.keys(hostile).length;
     expect(results).toHaveLength(2 * count + 1);
     // A step's throw fails the step for good (maxAttempts 1), and with it the execution.
-    expect(results.filter((r) => r.id.startsWith("step-")).every((r) => r.status === "failed" && r.name === "StepFailedError")).toBe(true);
-    expect(results.filter((r) => r.id.startsWith("workflow-")).every((r) => r.status === "failed")).toBe(true);
+    expect(
+      results
+        .filter((r) => r.id.startsWith("step-"))
+        .every((r) => r.status === "failed" && r.name === "StepFailedError"),
+    ).toBe(true);
+    expect(results.filter((r) => r.id.startsWith("workflow-")).every((r) => r.status === "failed")).toBe(
+      true,
+    );
     expect(results.at(-1)).toEqual({ id: "unrelated", status: "succeeded", name: null, output: 41 });
   }, 120_000);
 });

@@ -490,7 +490,9 @@ export class WorkflowRun {
         if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
         const policy = resolveRetryPolicy(options.retry);
         const maxInterruptions = resolveMaxInterruptions(options.maxInterruptions);
-        const timeoutMs = checkOptionalDuration(options.timeout, `ctx.step("${name}") timeout`, { positive: true });
+        const timeoutMs = checkOptionalDuration(options.timeout, `ctx.step("${name}") timeout`, {
+          positive: true,
+        });
         return run.#issue("step", name, (base, recorded): StepOp => {
           const step = extend<StepOp>(base, { fn, policy, timeoutMs, maxInterruptions, next: null });
           if (!recorded) {

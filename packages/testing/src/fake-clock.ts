@@ -50,6 +50,7 @@ export function fakeClock(start = Date.UTC(2030, 0, 1)): FakeClock {
         // signal (a worker's) must not pile listeners up on it.
         const timer: Timer = {
           // NaN and negative waits end at once, as setTimeout's do; Infinity never comes due.
+          // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN.
           at: now + (ms > 0 ? ms : 0),
           resolve: () => {
             signal?.removeEventListener("abort", aborted);

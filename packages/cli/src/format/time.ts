@@ -3,9 +3,11 @@
  *
  * @example
  * formatTimestamp(Date.UTC(2026, 0, 2, 10, 11, 12)); // "2026-01-02 10:11:12Z"
+ * formatTimestamp(1e300);                            // "invalid time (1e+300)"
  */
 export function formatTimestamp(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")}Z`;
+  const iso = isoOf(ms);
+  return iso === undefined ? invalidTime(ms) : `${iso.slice(0, 19).replace("T", " ")}Z`;
 }
 
 /**
@@ -15,7 +17,23 @@ export function formatTimestamp(ms: number): string {
  * formatClock(Date.UTC(2026, 0, 2, 10, 11, 12, 345)); // "10:11:12.345"
  */
 export function formatClock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 23);
+  const iso = isoOf(ms);
+  return iso === undefined ? invalidTime(ms) : iso.slice(11, 23);
+}
+
+/**
+ * The ISO form of a moment, or undefined when it is no valid Date (NaN, beyond
+ * ±8.64e15 ms, not a number): journals written before Stepline refused such times
+ * hold some (a `ctx.sleep` of 1e300 ms), and printing one must not throw.
+ */
+function isoOf(ms: unknown): string | undefined {
+  if (typeof ms !== "number") return undefined;
+  const date = new Date(ms);
+  return Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
+}
+
+function invalidTime(ms: unknown): string {
+  return `invalid time (${typeof ms === "number" ? String(ms) : typeof ms})`;
 }
 
 /**
@@ -25,6 +43,7 @@ export function formatClock(ms: number): string {
  * formatDuration(1_234); // "1.2s"
  */
 export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return `invalid duration (${String(ms)})`;
   if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`;
   if (ms < 60_000) return `${(ms / 1_000).toFixed(1)}s`;
   const pad = (n: number) => String(n).padStart(2, "0");

@@ -13,9 +13,13 @@ import { hostile } from "./hostile-values.js";
 const make = (key: string) => (hostile[key] as () => unknown)();
 
 const inStep = workflow("throwsInStep", async (ctx, key: string) => {
-  await ctx.step("explode", () => {
-    throw make(key);
-  }, { retry: { maxAttempts: 1 } });
+  await ctx.step(
+    "explode",
+    () => {
+      throw make(key);
+    },
+    { retry: { maxAttempts: 1 } },
+  );
 });
 const inWorkflow = workflow("throwsInWorkflow", async (ctx, key: string) => {
   await ctx.step("before", () => 1);

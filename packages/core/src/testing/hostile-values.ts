@@ -30,7 +30,8 @@ export const hostile: Record<string, () => unknown> = {
     return error;
   },
   "a getter on name that throws": () => Object.defineProperty(new Error("x"), "name", { get: throwing }),
-  "a getter on message that throws": () => Object.defineProperty(new Error("x"), "message", { get: throwing }),
+  "a getter on message that throws": () =>
+    Object.defineProperty(new Error("x"), "message", { get: throwing }),
   "a getter on stack that throws": () => Object.defineProperty(new Error("x"), "stack", { get: throwing }),
   "a getter on cause that throws": () => Object.defineProperty(new Error("x"), "cause", { get: throwing }),
   "an enumerable field getter that throws": () =>
@@ -45,7 +46,8 @@ export const hostile: Record<string, () => unknown> = {
     }),
   "a Proxy that is an Error but whose keys trap throws": () =>
     new Proxy(new TypeError("typed"), { ownKeys: throwing }),
-  "a Proxy as a cause": () => new Error("outer", { cause: new Proxy({}, { get: throwing, ownKeys: throwing }) }),
+  "a Proxy as a cause": () =>
+    new Error("outer", { cause: new Proxy({}, { get: throwing, ownKeys: throwing }) }),
   "a symbol": () => Symbol("boom"),
   "a function": () => function namedThrower() {},
   "a BigInt": () => 10n ** 40n,
@@ -75,10 +77,14 @@ export const hostile: Record<string, () => unknown> = {
       invalidDate: new Date(Number.NaN),
     }),
   "a huge array field": () => Object.assign(new Error("array"), { items: new Array(10_000_000).fill(7) }),
-  "a sparse array of length 2^32-1": () => Object.assign(new Error("sparse"), { items: new Array(2 ** 32 - 1) }),
+  "a sparse array of length 2^32-1": () =>
+    Object.assign(new Error("sparse"), { items: new Array(2 ** 32 - 1) }),
   "a 50 MB field": () => Object.assign(new Error("field"), { blob: "b".repeat(50 * 1024 * 1024) }),
   "thousands of fields": () =>
-    Object.assign(new Error("fields"), Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`f${i}`, i]))),
+    Object.assign(
+      new Error("fields"),
+      Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`f${i}`, i])),
+    ),
   "a cause chain 10 000 deep": () => {
     let error = new Error("bottom");
     for (let i = 0; i < 10_000; i++) error = new Error(`level ${i}`, { cause: error });
@@ -89,8 +95,9 @@ export const hostile: Record<string, () => unknown> = {
     for (let i = 0; i < 20; i++) error = new Error("y".repeat(1024 * 1024), { cause: error });
     return error;
   },
-  "a name with a surrogate pair at the cut": () => Object.assign(new Error("x"), { name: `${"n".repeat(207)}😀😀😀😀` }),
-  "a field named __proto__": () => Object.defineProperty(new Error("p"), "__proto__", { value: { x: 1 }, enumerable: true }),
+  "a name with a surrogate pair at the cut": () =>
+    Object.assign(new Error("x"), { name: `${"n".repeat(207)}😀😀😀😀` }),
+  "a field named __proto__": () =>
+    Object.defineProperty(new Error("p"), "__proto__", { value: { x: 1 }, enumerable: true }),
   "a RetryableError with a bad retryAfter": () => new RetryableError("later", { retryAfter: Number.NaN }),
 };
-

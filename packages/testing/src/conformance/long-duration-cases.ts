@@ -2,8 +2,8 @@ import {
   createEngine,
   type Engine,
   type JournalEvent,
-  type Store,
   StepFailedError,
+  type Store,
   TimeoutError,
   type WorkflowDefinition,
   workflow,
@@ -49,7 +49,10 @@ const monthTimeout = workflow("monthTimeout", async (ctx, _: null) =>
   ctx.step(
     "export",
     // Never ends by itself: only the 30-day timeout ends it.
-    (info) => new Promise<never>((_resolve, reject) => info.signal.addEventListener("abort", () => reject(info.signal.reason))),
+    (info) =>
+      new Promise<never>((_resolve, reject) =>
+        info.signal.addEventListener("abort", () => reject(info.signal.reason)),
+      ),
     { timeout: "30d", retry: { maxAttempts: 1 } },
   ),
 );
@@ -63,9 +66,14 @@ const monthTimeout = workflow("monthTimeout", async (ctx, _: null) =>
  */
 async function withEngine(
   store: Store,
-  // biome-ignore lint/suspicious/noExplicitAny: a definition of any input type.
+  // biome-ignore lint/suspicious/noExplicitAny: a definition of any input and output type.
   definition: WorkflowDefinition<any, any>,
-  body: (kit: { engine: Engine; clock: FakeClock; until: Until; skip: (days: number) => Promise<void> }) => Promise<void>,
+  body: (kit: {
+    engine: Engine;
+    clock: FakeClock;
+    until: Until;
+    skip: (days: number) => Promise<void>;
+  }) => Promise<void>,
 ): Promise<void> {
   const clock = fakeClock();
   const engine = createEngine({ store, clock, pollInterval: DAY, log: () => {} });
@@ -100,7 +108,10 @@ type Until = (condition: () => Promise<boolean>, what: string) => Promise<void>;
 const statusIs = (engine: Engine, id: string, status: string) => async () =>
   (await engine.client.describe(id)).status === status;
 
-function only<T extends JournalEvent["type"]>(history: JournalEvent[], type: T): Extract<JournalEvent, { type: T }> {
+function only<T extends JournalEvent["type"]>(
+  history: JournalEvent[],
+  type: T,
+): Extract<JournalEvent, { type: T }> {
   const found = history.filter((e) => e.type === type);
   expect(found).toHaveLength(1);
   return found[0] as Extract<JournalEvent, { type: T }>;
@@ -111,7 +122,7 @@ export const longDurationCases: readonly ConformanceCase[] = [
   {
     name: "a year-long ctx.sleep fires after a year, not before",
     run: (store) =>
-      withEngine(store, yearSleep, async ({ engine, clock, until, skip }) => {
+      withEngine(store, yearSleep, async ({ engine, until, skip }) => {
         const run = await engine.client.start(yearSleep, null, { id: "year-sleep" });
         await until(statusIs(engine, run.id, "sleeping"), "the execution sleeps");
         const started = only(await run.history(), "TimerStarted");
@@ -142,7 +153,7 @@ export const longDurationCases: readonly ConformanceCase[] = [
   {
     name: "a 30-day waitForEvent timeout times out after 30 days, not before",
     run: (store) =>
-      withEngine(store, monthWait, async ({ engine, clock, until, skip }) => {
+      withEngine(store, monthWait, async ({ engine, until, skip }) => {
         const run = await engine.client.start(monthWait, null, { id: "month-wait" });
         await until(statusIs(engine, run.id, "waiting"), "the execution waits");
         await skip(29);
@@ -156,9 +167,12 @@ export const longDurationCases: readonly ConformanceCase[] = [
   {
     name: "a retry interval of a year runs the second attempt a year later, not before",
     run: (store) =>
-      withEngine(store, yearRetry, async ({ engine, clock, until, skip }) => {
+      withEngine(store, yearRetry, async ({ engine, until, skip }) => {
         const run = await engine.client.start(yearRetry, null, { id: "year-retry" });
-        await until(async () => (await run.history()).some((e) => e.type === "StepFailed"), "attempt 1 fails");
+        await until(
+          async () => (await run.history()).some((e) => e.type === "StepFailed"),
+          "attempt 1 fails",
+        );
         const failed = only(await run.history(), "StepFailed");
         expect((failed.retryAt as number) - failed.at).toBe(YEAR);
         await skip(364);
@@ -171,9 +185,12 @@ export const longDurationCases: readonly ConformanceCase[] = [
   {
     name: "a 30-day step timeout does not fire at once; it fires after 30 days",
     run: (store) =>
-      withEngine(store, monthTimeout, async ({ engine, clock, until, skip }) => {
+      withEngine(store, monthTimeout, async ({ engine, until, skip }) => {
         const run = await engine.client.start(monthTimeout, null, { id: "month-timeout" });
-        await until(async () => (await run.history()).some((e) => e.type === "StepScheduled"), "the step runs");
+        await until(
+          async () => (await run.history()).some((e) => e.type === "StepScheduled"),
+          "the step runs",
+        );
         await skip(29);
         expect((await run.history()).some((e) => e.type === "StepFailed")).toBe(false);
         await skip(2);
@@ -183,7 +200,9 @@ export const longDurationCases: readonly ConformanceCase[] = [
         expect(TimeoutError.is((error as Error).cause)).toBe(true);
         expect((error as Error).message).toContain("timed out after 2592000000 ms");
         const history = await run.history();
-        expect(only(history, "StepFailed").at - only(history, "StepScheduled").at).toBeGreaterThanOrEqual(30 * DAY);
+        expect(only(history, "StepFailed").at - only(history, "StepScheduled").at).toBeGreaterThanOrEqual(
+          30 * DAY,
+        );
       }),
   },
 ];
