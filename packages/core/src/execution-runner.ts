@@ -1,9 +1,9 @@
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
-import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { CorruptJournalError, LeaseLostError, PayloadTooLargeError, SerializationError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
+import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
 import { runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
