@@ -1,5 +1,5 @@
-import type { Argument, CallExpression, Expression, Node } from "oxc-parser";
 import { assertOperationName } from "@stepline/core";
+import type { Argument, CallExpression, Expression, Node } from "oxc-parser";
 import { type OperationMethod, unwrap } from "./ast.js";
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
 import type { ChildState, EventState, OperationName, State, TaskState, WaitState } from "./ir.js";

@@ -326,6 +326,17 @@ describe("child ids", () => {
     expect(await engine.client.list({ workflow: "charge" })).toEqual([]);
   });
 
+  it("fails the child op when its derived id would be longer than an execution id may be", async () => {
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [chargeOnce, charge] });
+    const parentId = "p".repeat(1020);
+    const run = await engine.client.start(chargeOnce, 1, { id: parentId });
+    const error = await rejection(run.result({ timeout: "5s" }));
+    expect(ChildFailedError.is(error)).toBe(true);
+    expect(error.message).toContain("is 1027 bytes of UTF-8, more than the 1024 allowed");
+    expect(await engine.client.list({ workflow: "charge" })).toEqual([]);
+  });
+
   it("records the parent op in the child's ExecutionStarted", async () => {
     const { engine } = newEngine();
     await startWorker(engine, { workflows: [order, charge] });

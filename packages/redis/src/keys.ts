@@ -1,4 +1,4 @@
-import { assertIdentifier, identifierProblem, InvalidArgumentError } from "@stepline/core";
+import { assertIdentifier, InvalidArgumentError, identifierProblem } from "@stepline/core";
 
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
