@@ -230,7 +230,8 @@ export class ExecutionRunner {
         }
       }
       // An inbox event goes before the round's other completions (event-delivery.ts).
-      const delivered = chooseEventDelivery(run.pendingWaits(), this.#inbox, run.consumedInbox);
+      const waits = this.#inbox.length > 0 ? run.pendingWaits() : [];
+      const delivered = chooseEventDelivery(waits, this.#inbox, run.consumedInbox);
       events.push(
         ...this.#flushScheduled(now),
         ...(delivered ? [{ type: "EventReceived" as const, ...delivered }] : []),

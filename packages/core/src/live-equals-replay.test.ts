@@ -120,6 +120,7 @@ describe("the value workflow code sees live equals the value it sees on replay",
   it.each([
     ["a Buffer", () => Buffer.from("hi")],
     ["-0", () => -0],
+    ["a string with a lone surrogate", () => "cut \uD83D here"],
     ["an object with -0 inside", () => ({ a: [-0, 1] })],
     ["a Date", () => new Date(Date.UTC(2030, 0, 1))],
     ["an object without prototype", () => Object.assign(Object.create(null), { a: 1 })],
