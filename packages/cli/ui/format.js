@@ -12,7 +12,13 @@ export function formatDuration(ms) {
 }
 
 export const formatTimestamp = (ms) => `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")}Z`;
-export const formatClock = (ms) => new Date(ms).toISOString().slice(11, 23);
+// The time of day when it is today (UTC), else with the date: src/format/time.ts formatClock.
+export function formatClock(ms, now = Date.now()) {
+  const iso = new Date(ms).toISOString();
+  return iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10)
+    ? iso.slice(11, 23)
+    : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
 
 export function pretty(value) {
   return value === undefined ? "" : JSON.stringify(value, null, 2);

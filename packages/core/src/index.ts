@@ -38,6 +38,8 @@ export type {
   SerializedError,
 } from "./events.js";
 export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
+export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
+export { checkJournal } from "./journal-rules.js";
 export { memoryStore, storeRules } from "./memory-store.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";

@@ -50,7 +50,7 @@ export function spawnCli(args: readonly string[], env: Record<string, string> = 
  */
 export async function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; isTTY?: boolean } = {},
+  options: { env?: Record<string, string>; isTTY?: boolean; stdin?: string } = {},
 ): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
@@ -64,6 +64,7 @@ export async function runCli(
     env: options.env ?? {},
     isTTY: options.isTTY ?? false,
     cwd: repoRoot,
+    ...(options.stdin === undefined ? {} : { readStdin: async () => options.stdin as string }),
   };
   const code = await main(args, io);
   return { code, stdout, stderr };
