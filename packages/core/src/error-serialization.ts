@@ -15,6 +15,7 @@ import {
   StepFailedError,
   StepInterruptedError,
   SteplineError,
+  StoreOpenError,
   TerminalError,
   TimeoutError,
   UnknownWorkflowError,
@@ -50,6 +51,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   CorruptJournalError,
   LeaseLostError,
   InvalidArgumentError,
+  StoreOpenError,
 ];
 
 const SKIPPED_FIELDS = new Set(["name", "message", "stack", "cause"]);

@@ -290,3 +290,26 @@ export class InvalidArgumentError extends SteplineError {
   override name = "InvalidArgumentError";
   static override is = guard<InvalidArgumentError>("STEPLINE_INVALID_ARGUMENT");
 }
+
+/**
+ * A store could not be opened: the path is not usable (a file where a directory
+ * belongs, a directory this process may not write, a read-only file system, no store
+ * at all for a read-only open). The message names the path, what went wrong and the
+ * fix; `cause` holds the underlying error.
+ *
+ * @example
+ * try { lmdbStore("/var/lib/app/.stepline"); } catch (error) {
+ *   if (StoreOpenError.is(error)) console.error(error.path, error.message);
+ * }
+ */
+export class StoreOpenError extends SteplineError {
+  override readonly code = "STEPLINE_STORE_OPEN";
+  override name = "StoreOpenError";
+  /** The store's path (or address) as given. */
+  readonly path: string;
+  constructor(path: string, problem: string, fix: string, options: { cause?: unknown } = {}) {
+    super(`Cannot open the store at "${path}": ${problem}. ${fix}`, options);
+    this.path = path;
+  }
+  static override is = guard<StoreOpenError>("STEPLINE_STORE_OPEN");
+}

@@ -25,6 +25,7 @@ export {
   StepFailedError,
   StepInterruptedError,
   SteplineError,
+  StoreOpenError,
   TerminalError,
   TimeoutError,
   UnknownWorkflowError,

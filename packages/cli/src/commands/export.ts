@@ -24,11 +24,14 @@ export const exportCommand: Command = {
     if (!output) throw usageError("missing -o FILE (usage: stepline export ID -o FILE.msgpack|FILE.json)");
     const path = resolve(context.io.cwd, output);
     journalFileFormat(path);
-    const { description, events, inbox } = await context.withStore(async ({ client }) => ({
-      description: await client.describe(id),
-      events: await client.history(id),
-      inbox: await client.inbox(id),
-    }));
+    const { description, events, inbox } = await context.withStore(
+      async ({ client }) => ({
+        description: await client.describe(id),
+        events: await client.history(id),
+        inbox: await client.inbox(id),
+      }),
+      { readOnly: true },
+    );
     const execution = {
       id,
       workflow: description.workflow,

@@ -23,7 +23,9 @@ export const inspectCommand: Command = {
   positionals: ["ID"],
   async run(context) {
     const id = context.positionals[0] as string;
-    const report = await context.withStore(({ client }) => loadExecutionReport(client, id));
+    const report = await context.withStore(({ client }) => loadExecutionReport(client, id), {
+      readOnly: true,
+    });
     if (context.json) {
       context.printJson(toJsonValue(report));
       return 0;

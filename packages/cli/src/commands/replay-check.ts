@@ -28,10 +28,13 @@ export const replayCheckCommand: Command = {
         `missing --workflow MODULE (usage: stepline replay-check ID --workflow path/to/module.ts)`,
       );
     const workflows = await loadWorkflowModule(module, context.io.cwd);
-    const { name, events } = await context.withStore(async ({ client }) => {
-      const description = await client.describe(id);
-      return { name: description.workflow, events: await client.history(id) };
-    });
+    const { name, events } = await context.withStore(
+      async ({ client }) => {
+        const description = await client.describe(id);
+        return { name: description.workflow, events: await client.history(id) };
+      },
+      { readOnly: true },
+    );
     const verdict = await checkReplay(pickWorkflow(workflows, name, module), events);
     if (context.json) {
       context.printJson({ id, workflow: name, ...verdict });
