@@ -1,5 +1,6 @@
 import { Client } from "./client.js";
 import { type ByteTransform, Codec } from "./codec.js";
+import { assertNotLoadingDefinitions } from "./definitions-only.js";
 import { EngineEnv } from "./engine-env.js";
 import { type ErrorClass, ErrorRegistry } from "./error-serialization.js";
 import { type Clock, systemClock } from "./scheduler.js";
@@ -56,6 +57,7 @@ const consoleLog: LogSink = (level, message, fields) => {
  * console.log(await run.result());
  */
 export function createEngine(options: EngineOptions): Engine {
+  assertNotLoadingDefinitions("createEngine");
   const env = new EngineEnv(
     options.store,
     options.clock ?? options.store.clock ?? systemClock,

@@ -3,6 +3,7 @@ import {
   CancelledError,
   ChildFailedError,
   CorruptJournalError,
+  DefinitionsOnlyError,
   ExecutionAlreadyExistsError,
   ExecutionFinishedError,
   ExecutionNotFoundError,
@@ -52,6 +53,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   LeaseLostError,
   InvalidArgumentError,
   StoreOpenError,
+  DefinitionsOnlyError,
 ];
 
 const SKIPPED_FIELDS = new Set(["name", "message", "stack", "cause"]);

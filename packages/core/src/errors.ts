@@ -292,6 +292,24 @@ export class InvalidArgumentError extends SteplineError {
 }
 
 /**
+ * An engine was created or a worker started while a tool imported workflow modules
+ * only to read their definitions: the module has top-level code that runs work.
+ */
+export class DefinitionsOnlyError extends SteplineError {
+  override readonly code = "STEPLINE_DEFINITIONS_ONLY";
+  override name = "DefinitionsOnlyError";
+  constructor(what: string, loader: string) {
+    super(
+      `${what} was called while ${loader} imported workflow modules to read their definitions: a module it ` +
+        "imports creates an engine or starts a worker at its top level, which would run real steps. Point it at " +
+        "a module that only defines workflows (export them from a file of their own; create engines and " +
+        "workers in your service's entry point).",
+    );
+  }
+  static override is = guard<DefinitionsOnlyError>("STEPLINE_DEFINITIONS_ONLY");
+}
+
+/**
  * A store could not be opened: the path is not usable (a file where a directory
  * belongs, a directory this process may not write, a read-only file system, no store
  * at all for a read-only open). The message names the path, what went wrong and the

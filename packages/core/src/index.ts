@@ -2,6 +2,7 @@ export type { ExecutionDescription, ExecutionHandle, StartOptions } from "./clie
 export { Client } from "./client.js";
 export type { ByteTransform, CodecOptions, InboxEntry } from "./codec.js";
 export { assertPlainData, Codec, DEFAULT_MAX_EVENT_BYTES } from "./codec.js";
+export { assertNotLoadingDefinitions, LOADING_DEFINITIONS } from "./definitions-only.js";
 export type { Duration } from "./duration.js";
 export { parseDuration } from "./duration.js";
 export type { Engine, EngineOptions } from "./engine.js";
@@ -13,6 +14,7 @@ export {
   CancelledError,
   ChildFailedError,
   CorruptJournalError,
+  DefinitionsOnlyError,
   ExecutionAlreadyExistsError,
   ExecutionFinishedError,
   ExecutionNotFoundError,

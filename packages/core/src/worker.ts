@@ -1,3 +1,4 @@
+import { assertNotLoadingDefinitions } from "./definitions-only.js";
 import type { EngineEnv } from "./engine-env.js";
 import { InvalidArgumentError } from "./errors.js";
 import { ExecutionRunner } from "./execution-runner.js";
@@ -61,6 +62,7 @@ export class Worker {
 
   /** Starts claiming work; resolves at once. */
   async start(): Promise<void> {
+    assertNotLoadingDefinitions("Worker.start");
     if (this.#running) return;
     this.#running = true;
     const unsubscribeWake = this.#env.onWake(() => this.#idle.abort(SETTLED));

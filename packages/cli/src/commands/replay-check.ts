@@ -27,7 +27,10 @@ export const replayCheckCommand: Command = {
       throw usageError(
         `missing --workflow MODULE (usage: stepline replay-check ID --workflow path/to/module.ts)`,
       );
-    const workflows = await loadWorkflowModule(module, context.io.cwd);
+    const workflows = await loadWorkflowModule(module, context.io.cwd, {
+      command: "stepline replay-check",
+      flag: "--workflow",
+    });
     const { name, events } = await context.withStore(
       async ({ client }) => {
         const description = await client.describe(id);

@@ -25,7 +25,11 @@ export const startCommand: Command = {
     const module = stringOption(context.values, "module");
     const id = stringOption(context.values, "id");
     const definition = module
-      ? pickWorkflow(await loadWorkflowModule(module, context.io.cwd), name, module)
+      ? pickWorkflow(
+          await loadWorkflowModule(module, context.io.cwd, { command: "stepline start", flag: "--module" }),
+          name,
+          module,
+        )
       : name;
     const { handle, status } = await context.withStore(
       async ({ client }) => {
