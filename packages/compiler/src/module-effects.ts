@@ -145,7 +145,10 @@ function checkStatement(statement: Statement | Node, checker: Checker): void {
     case "ExportDefaultDeclaration": {
       const declaration = node.declaration as Node;
       if (DECLARATIONS.has(declaration.type)) return;
-      if (declaration.type === "ClassDeclaration") return checkClass(declaration as never, checker);
+      if (declaration.type === "ClassDeclaration") {
+        checkClass(declaration as never, checker);
+        return;
+      }
       checkExpression(declaration as Expression, checker);
       return;
     }
@@ -183,11 +186,14 @@ function checkExpression(expression: Expression, checker: Checker): void {
     case "MetaProperty":
       return;
     case "ClassExpression":
-      return checkClass(node, checker);
+      checkClass(node, checker);
+      return;
     case "TemplateLiteral":
-      return each(node.expressions);
+      each(node.expressions);
+      return;
     case "ArrayExpression":
-      return each(node.elements);
+      each(node.elements);
+      return;
     case "ObjectExpression":
       for (const property of node.properties as (Node & Record<string, unknown>)[]) {
         if (property.type === "SpreadElement") checkExpression(property.argument as Expression, checker);
@@ -204,36 +210,54 @@ function checkExpression(expression: Expression, checker: Checker): void {
     case "TSTypeAssertion":
     case "TSInstantiationExpression":
     case "ParenthesizedExpression":
-      return checkExpression((node.argument ?? node.expression) as Expression, checker);
+      checkExpression((node.argument ?? node.expression) as Expression, checker);
+      return;
     case "UnaryExpression":
-      if (node.operator === "delete") return checker.report(node, "a top-level delete");
-      return checkExpression(node.argument as Expression, checker);
+      if (node.operator === "delete") {
+        checker.report(node, "a top-level delete");
+        return;
+      }
+      checkExpression(node.argument as Expression, checker);
+      return;
     case "BinaryExpression":
     case "LogicalExpression":
       checkExpression(node.left as Expression, checker);
-      return checkExpression(node.right as Expression, checker);
+      checkExpression(node.right as Expression, checker);
+      return;
     case "ConditionalExpression":
       checkExpression(node.test as Expression, checker);
       checkExpression(node.consequent as Expression, checker);
-      return checkExpression(node.alternate as Expression, checker);
+      checkExpression(node.alternate as Expression, checker);
+      return;
     case "MemberExpression":
       checkExpression(node.object as Expression, checker);
       if (node.computed) checkExpression(node.property as Expression, checker);
       return;
     case "ChainExpression":
-      return checkExpression(node.expression as Expression, checker);
+      checkExpression(node.expression as Expression, checker);
+      return;
     case "AwaitExpression":
-      return checker.report(node, "top-level await");
+      checker.report(node, "top-level await");
+      return;
     case "CallExpression":
-      if (isPureCall(node, checker)) return each(node.arguments);
-      return checker.report(node, "a top-level call");
+      if (isPureCall(node, checker)) {
+        each(node.arguments);
+        return;
+      }
+      checker.report(node, "a top-level call");
+      return;
     case "NewExpression": {
       const callee = calleeName(node.callee as Node);
-      if (callee && PURE_CONSTRUCTORS.has(callee)) return each(node.arguments);
-      return checker.report(node, "a top-level `new`");
+      if (callee && PURE_CONSTRUCTORS.has(callee)) {
+        each(node.arguments);
+        return;
+      }
+      checker.report(node, "a top-level `new`");
+      return;
     }
     default:
-      return checker.report(node, "top-level code that runs at import");
+      checker.report(node, "top-level code that runs at import");
+      return;
   }
 }
 

@@ -60,7 +60,7 @@ describe("loading workflow modules without running them", () => {
       fixture.dir,
     ]);
     expect(clean.stdout).toMatch(/^compatible: greet-1/);
-  });
+  }, 90_000);
 
   it("start --module refuses it the same way, and creates nothing", async () => {
     const run = await spawnCli([
@@ -78,7 +78,7 @@ describe("loading workflow modules without running them", () => {
     expect(run.stderr).toContain("Point --module at a module that only defines workflows");
     const list = await spawnCli(["list", "--json", "--store", fixture.dir]);
     expect(JSON.parse(list.stdout)).toHaveLength(3);
-  });
+  }, 90_000);
 
   it("stops an engine created where the static reading cannot see (the runtime guard)", async () => {
     const run = await spawnCli([
@@ -93,5 +93,5 @@ describe("loading workflow modules without running them", () => {
     expect(run.stderr).toMatch(
       /^stepline replay-check: cannot load packages\/cli\/src\/testing\/fixture-hidden-engine\.ts: createEngine was called while stepline replay-check imported workflow modules to read their definitions/,
     );
-  });
+  }, 90_000);
 });

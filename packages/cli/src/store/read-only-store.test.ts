@@ -61,27 +61,35 @@ async function readCommandsWork(wrapper: string[], tag: string) {
 }
 
 describe("read-only CLI commands on a store this user cannot write", () => {
-  it.skipIf(!canSetpriv)("work as a user without write access (nobody)", async () => {
-    const refused = await readCommandsWork(
-      ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"],
-      "nobody",
-    );
-    expect(refused).toMatch(
-      /this process may not write its files \(EACCES: .*\)\. Give this user write access/,
-    );
-  });
+  it.skipIf(!canSetpriv)(
+    "work as a user without write access (nobody)",
+    async () => {
+      const refused = await readCommandsWork(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"],
+        "nobody",
+      );
+      expect(refused).toMatch(
+        /this process may not write its files \(EACCES: .*\)\. Give this user write access/,
+      );
+    },
+    120_000,
+  );
 
-  it.skipIf(!canMount)("work on a read-only file system (a read-only bind mount)", async () => {
-    const wrapper = [
-      "unshare",
-      "-m",
-      "sh",
-      "-c",
-      'mount --bind -o ro "$1" "$1" && shift && exec "$@"',
-      "sh",
-      fixture.dir,
-    ];
-    const refused = await readCommandsWork(wrapper, "mounted");
-    expect(refused).toMatch(/the file system is read-only \(EROFS: /);
-  });
+  it.skipIf(!canMount)(
+    "work on a read-only file system (a read-only bind mount)",
+    async () => {
+      const wrapper = [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        'mount --bind -o ro "$1" "$1" && shift && exec "$@"',
+        "sh",
+        fixture.dir,
+      ];
+      const refused = await readCommandsWork(wrapper, "mounted");
+      expect(refused).toMatch(/the file system is read-only \(EROFS: /);
+    },
+    120_000,
+  );
 });
