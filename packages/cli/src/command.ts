@@ -28,9 +28,15 @@ export interface CommandContext {
   location: StoreLocation;
   /**
    * Opens the store, runs `use` with a client on it, closes it. `create` allows
-   * creating a missing LMDB store (start, import).
+   * creating a missing LMDB store (start, import); `readOnly` opens an LMDB store for
+   * reading only, for commands that write nothing (list, inspect, history, export,
+   * replay-check): they then work on a store this user cannot write; `"if-unwritable"`
+   * opens read-write when it can and read-only (with a warning) when it cannot (ui).
    */
-  withStore<T>(use: (session: StoreSession) => Promise<T>, options?: { create?: boolean }): Promise<T>;
+  withStore<T>(
+    use: (session: StoreSession) => Promise<T>,
+    options?: { create?: boolean; readOnly?: boolean | "if-unwritable" },
+  ): Promise<T>;
   /** Writes a line to stdout. */
   print(text: string): void;
   /** Writes one JSON document to stdout. */

@@ -14,6 +14,8 @@ export interface Io {
   isTTY: boolean;
   /** Directory that relative paths are resolved against. */
   cwd: string;
+  /** Reads standard input to its end (`--input -`); absent when there is none to read. */
+  readStdin?(): Promise<string>;
   /**
    * Resolves when the user asks a long-running command (`ui`) to stop (Ctrl-C,
    * SIGTERM). Only such a command calls it: until then the signals keep their default.
@@ -39,6 +41,11 @@ export function processIo(): Io {
     env: process.env,
     isTTY: process.stdout.isTTY === true,
     cwd: process.cwd(),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
     untilInterrupted: () =>
       new Promise((resolve) => {
         process.once("SIGINT", () => resolve());

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -148,7 +148,7 @@ describe("stepline export and import", () => {
     expect(exported.stdout).toBe(`wrote 4 events of approval-1 to ${file}\n`);
     const other = join(scratch, "other-store");
     const imported = await runCli(["import", file, "--store", other]);
-    expect(imported.stdout).toBe("imported approval-1 (approval, 4 events) as blocked\n");
+    expect(imported.stdout).toBe("imported approval-1 (approval, 4 events, 1 inbox entry) as blocked\n");
     const report = JSON.parse((await runCli(["inspect", "approval-1", "--store", other, "--json"])).stdout);
     expect(report.execution.status).toBe("blocked");
     expect(report.execution.blockedReason).toMatch(
@@ -192,5 +192,102 @@ describe("colour", () => {
     const noColour = await runCli(["list", "--store", fixture.dir], { isTTY: true, env: { NO_COLOR: "1" } });
     expect(noColour.stdout).not.toContain("\u001b[");
     expect(noColour.stdout).toMatch(/flaky-1\s+flaky\s+failed/);
+  });
+});
+
+describe("what inspect shows", () => {
+  it("lists the inbox: each event sent, and the wait that took it or that none did", async () => {
+    const run = await inStore("inspect", FIXTURE_IDS.waiting);
+    const lines = run.stdout.split("\n");
+    const at = lines.indexOf("inbox (1 events sent)");
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^seq\s+sent\s+event\s+consumed\s+payload$/);
+    expect(lines[at + 3]).toMatch(
+      /^0\s+\S+\s+note\s+not received: no wait has taken it\s+\{"from":"support"\}$/,
+    );
+    const report = JSON.parse((await inStore("inspect", FIXTURE_IDS.waiting, "--json")).stdout);
+    expect(report.inbox).toEqual([
+      { seq: 0, name: "note", payload: { from: "support" }, at: expect.any(Number), consumedBy: null },
+    ]);
+    // Nothing was sent to greet-1: no inbox section.
+    expect((await inStore("inspect", FIXTURE_IDS.succeeded)).stdout).not.toContain("inbox (");
+  });
+
+  it("gives an imported execution its duration from first to last journal event", async () => {
+    const file = join(scratch, "approval-duration.json");
+    await inStore("export", FIXTURE_IDS.waiting, "-o", file);
+    const other = join(scratch, "duration-store");
+    await runCli(["import", file, "--store", other]);
+    // The record says the import happened now; the journal says how long it ran.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const report = JSON.parse((await runCli(["inspect", "approval-1", "--store", other, "--json"])).stdout);
+    const events = report.events as { at: number }[];
+    expect(report.execution.durationMs).toBe(
+      (events.at(-1) as { at: number }).at - (events[0] as { at: number }).at,
+    );
+  });
+});
+
+describe("--input @FILE and --input -", () => {
+  it("start takes a 200 KB input from a file and from standard input; send-event a payload from a file", async () => {
+    const store = join(scratch, "input-store");
+    const big = { blob: "x".repeat(200_000) };
+    const file = join(scratch, "big.json");
+    writeFileSync(file, JSON.stringify(big));
+    const fromFile = await runCli([
+      "start",
+      "greet",
+      "--input",
+      `@${file}`,
+      "--id",
+      "big-1",
+      "--store",
+      store,
+    ]);
+    expect(fromFile.stderr).toBe("");
+    expect(fromFile.code).toBe(0);
+    const fromStdin = await runCli(["start", "greet", "--input", "-", "--id", "big-2", "--store", store], {
+      stdin: JSON.stringify(big),
+    });
+    expect(fromStdin.code).toBe(0);
+    for (const id of ["big-1", "big-2"]) {
+      const events = JSON.parse((await runCli(["history", id, "--store", store, "--json"])).stdout);
+      expect(events[0].input).toEqual(big);
+    }
+    writeFileSync(join(scratch, "payload.json"), '{"ok":true}');
+    const sent = await runCli([
+      "send-event",
+      "big-1",
+      "go",
+      "--input",
+      `@${join(scratch, "payload.json")}`,
+      "--store",
+      store,
+    ]);
+    expect(sent.code).toBe(0);
+    const report = JSON.parse((await runCli(["inspect", "big-1", "--store", store, "--json"])).stdout);
+    expect(report.inbox.map((e: { name: string; payload: unknown }) => [e.name, e.payload])).toEqual([
+      ["go", { ok: true }],
+    ]);
+  });
+
+  it("says which file it could not read, or that its content is not JSON", async () => {
+    const store = join(scratch, "input-store-2");
+    const missing = await runCli(["start", "greet", "--input", "@nope.json", "--store", store]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^stepline start: --input @nope\.json: cannot read .*nope\.json \(ENOENT\)\n$/,
+    );
+    writeFileSync(join(scratch, "bad.json"), "{oops");
+    const bad = await runCli([
+      "start",
+      "greet",
+      "--input",
+      `@${join(scratch, "bad.json")}`,
+      "--store",
+      store,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("is not valid JSON");
   });
 });

@@ -84,8 +84,15 @@ function parseCommandLine(command: Command, args: string[], io: Io): CommandCont
     location,
     print: (text) => io.stdout(`${text}\n`),
     printJson: (value) => io.stdout(`${toJson(value, 2)}\n`),
-    async withStore<T>(use: (session: StoreSession) => Promise<T>, options: { create?: boolean } = {}) {
-      const opened = await openStore(location, { create: options.create === true, log });
+    async withStore<T>(
+      use: (session: StoreSession) => Promise<T>,
+      options: { create?: boolean; readOnly?: boolean | "if-unwritable" } = {},
+    ) {
+      const opened = await openStore(location, {
+        create: options.create === true,
+        readOnly: options.readOnly ?? false,
+        log,
+      });
       const engine = createEngine({
         store: opened.store,
         log: (level, message, fields) => {

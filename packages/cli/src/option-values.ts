@@ -1,5 +1,8 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { ExecutionStatus } from "@stepline/core";
-import { usageError } from "./cli-error.js";
+import { CliError, usageError } from "./cli-error.js";
+import type { Io } from "./io.js";
 
 const STATUSES: readonly ExecutionStatus[] = [
   "running",
@@ -24,6 +27,36 @@ export function jsonOption(flag: string, text: string | undefined): unknown {
   } catch (error) {
     throw usageError(`${flag} is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A JSON option value that may also come from a file or standard input, for values
+ * too large for a command line (the OS refuses arguments past about 128 KB):
+ * `--input '{"id":1}'`, `--input @order.json` (relative to the working directory),
+ * `--input -` (standard input). JSON never begins with `@`, so nothing is ambiguous.
+ *
+ * @example
+ * await jsonInputOption("--input", "@order.json", io); // the file's JSON
+ */
+export async function jsonInputOption(flag: string, text: string | undefined, io: Io): Promise<unknown> {
+  if (text === undefined) return undefined;
+  if (text === "-") {
+    if (!io.readStdin) throw usageError(`${flag} - reads standard input, which this caller does not give`);
+    return jsonOption(`${flag} - (standard input)`, await io.readStdin());
+  }
+  if (text.startsWith("@")) {
+    const path = resolve(io.cwd, text.slice(1));
+    let content: string;
+    try {
+      content = await readFile(path, "utf8");
+    } catch (error) {
+      throw new CliError(
+        `${flag} ${text}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+    return jsonOption(`${flag} ${text}`, content);
+  }
+  return jsonOption(flag, text);
 }
 
 /**

@@ -26,7 +26,12 @@ function Value({ title, value, testid }) {
 
 function ErrorBlock({ error }) {
   if (!error) return null;
-  return html`<h3>Error</h3><pre class="payload payload--error" data-testid="detail-error">${error.name}: ${error.message}${error.stack ? `\n\n${error.stack}` : ""}</pre>`;
+  // A stack begins with "Name: message" itself: show that line once.
+  const headline = `${error.name}: ${error.message}`;
+  const stack = error.stack?.startsWith(headline)
+    ? error.stack.slice(headline.length).replace(/^\n/, "")
+    : error.stack;
+  return html`<h3>Error</h3><pre class="payload payload--error" data-testid="detail-error">${headline}${stack ? `\n\n${stack}` : ""}</pre>`;
 }
 
 function EventDetail({ event }) {

@@ -7,6 +7,7 @@ import { DiagramView } from "./diagram-view.js";
 import { EventTable } from "./event-table.js";
 import { formatDuration, formatTimestamp } from "./format.js";
 import { html } from "./html.js";
+import { InboxTable } from "./inbox-table.js";
 
 export function ExecutionPage({ id }) {
   const { value: report, error } = useLive(`${executionPath(id)}/live`, "execution");
@@ -33,6 +34,7 @@ export function ExecutionPage({ id }) {
         <dt>Current</dt><dd>${execution.currentStep ?? "-"}</dd>
         <dt>Events</dt><dd>${execution.historyLength}</dd>
       </dl>
+      ${execution.error && html`<p class="error" data-testid="execution-error">Failed: ${execution.error.name}: ${execution.error.message}</p>`}
       ${execution.blockedReason && html`<p class="error">Blocked: ${execution.blockedReason}</p>`}
       ${
         execution.noWorker &&
@@ -50,6 +52,10 @@ export function ExecutionPage({ id }) {
         <${DetailPanel} report=${report} selection=${selection} onSelect=${setSelection} />
       </section>
     </div>
+    <section class="panel">
+      <h2>Inbox</h2>
+      <${InboxTable} inbox=${report.inbox} onSelect=${setSelection} />
+    </section>
     <section class="panel">
       <h2>Event history</h2>
       <${EventTable} events=${report.events} selection=${selection} highlighted=${highlighted} onSelect=${setSelection} />

@@ -22,10 +22,14 @@ export const formatTimestamp = (ms) => {
   const iso = isoOf(ms);
   return iso === undefined ? invalidTime(ms) : `${iso.slice(0, 19).replace("T", " ")}Z`;
 };
-export const formatClock = (ms) => {
+// The time of day when it is today (UTC), else with the date: src/format/time.ts formatClock.
+export function formatClock(ms, now = Date.now()) {
   const iso = isoOf(ms);
-  return iso === undefined ? invalidTime(ms) : iso.slice(11, 23);
-};
+  if (iso === undefined) return invalidTime(ms);
+  return iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10)
+    ? iso.slice(11, 23)
+    : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
 
 export function pretty(value) {
   return value === undefined ? "" : JSON.stringify(value, null, 2);

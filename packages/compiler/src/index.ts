@@ -11,6 +11,7 @@ export { DIAGRAM_USAGE, type DiagramIO, fileSystemResolver, runDiagramCommand } 
 export { toDot } from "./dot.js";
 export * from "./ir.js";
 export { toMermaid } from "./mermaid.js";
+export { type TopLevelEffect, topLevelEffects } from "./module-effects.js";
 export { toSVG } from "./svg.js";
 export {
   type ChildEvent,

@@ -1,5 +1,5 @@
 import { createExecution } from "./child-executions.js";
-import { assertPlainData } from "./codec.js";
+import { assertPlainData, type InboxEntry } from "./codec.js";
 import { type Duration, parseDuration } from "./duration.js";
 import type { EngineEnv } from "./engine-env.js";
 import {
@@ -247,6 +247,20 @@ export class Client {
     assertExecutionId(id, "client.history");
     await this.#record(id);
     return this.#env.readJournal(id);
+  }
+
+  /**
+   * The inbox, decoded: every event sent to the execution, in the order it arrived
+   * (index = inbox seq), whether a wait consumed it or not. `EventReceived.inboxSeq`
+   * in the journal says which wait took which entry.
+   *
+   * @example
+   * const inbox = await client.inbox("order-1"); // [{ name: "approve", payload: true, at: 1767... }]
+   */
+  async inbox(id: string): Promise<InboxEntry[]> {
+    await this.#record(id);
+    const entries = await this.#env.store.inbox.read(id);
+    return entries.map((bytes, seq) => this.#env.codec.decodeInboxEntry(bytes, id, seq));
   }
 
   /** Executions, newest first. */

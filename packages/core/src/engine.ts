@@ -1,5 +1,6 @@
 import { Client } from "./client.js";
 import { type ByteTransform, Codec } from "./codec.js";
+import { assertNotLoadingDefinitions } from "./definitions-only.js";
 import { EngineEnv } from "./engine-env.js";
 import { type ErrorClass, ErrorRegistry } from "./error-serialization.js";
 import { checkEngineOptions } from "./option-checks.js";
@@ -63,6 +64,7 @@ const consoleLog: LogSink = (level, message, fields) => {
  * console.log(await run.result());
  */
 export function createEngine(options: EngineOptions): Engine {
+  assertNotLoadingDefinitions("createEngine");
   checkEngineOptions(options);
   const env = new EngineEnv(
     options.store,

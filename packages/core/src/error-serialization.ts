@@ -3,6 +3,7 @@ import {
   ChildFailedError,
   CorruptJournalError,
   EngineClosedError,
+  DefinitionsOnlyError,
   ExecutionAlreadyExistsError,
   ExecutionBlockedError,
   ExecutionFinishedError,
@@ -17,6 +18,7 @@ import {
   StepFailedError,
   StepInterruptedError,
   SteplineError,
+  StoreOpenError,
   TerminalError,
   TimeoutError,
   UnknownWorkflowError,
@@ -56,6 +58,8 @@ const BUILT_IN: readonly ErrorClass[] = [
   InvalidArgumentError,
   EngineClosedError,
   RedriveRefusedError,
+  StoreOpenError,
+  DefinitionsOnlyError,
 ];
 
 /**

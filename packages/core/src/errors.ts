@@ -378,3 +378,44 @@ export class ExecutionBlockedError extends SteplineError {
   }
   static override is = guard<ExecutionBlockedError>("STEPLINE_EXECUTION_BLOCKED");
 }
+
+/**
+ * An engine was created or a worker started while a tool imported workflow modules
+ * only to read their definitions: the module has top-level code that runs work.
+ */
+export class DefinitionsOnlyError extends SteplineError {
+  override readonly code = "STEPLINE_DEFINITIONS_ONLY";
+  override name = "DefinitionsOnlyError";
+  constructor(what: string, loader: string) {
+    super(
+      `${what} was called while ${loader} imported workflow modules to read their definitions: a module it ` +
+        "imports creates an engine or starts a worker at its top level, which would run real steps. Point it at " +
+        "a module that only defines workflows (export them from a file of their own; create engines and " +
+        "workers in your service's entry point).",
+    );
+  }
+  static override is = guard<DefinitionsOnlyError>("STEPLINE_DEFINITIONS_ONLY");
+}
+
+/**
+ * A store could not be opened: the path is not usable (a file where a directory
+ * belongs, a directory this process may not write, a read-only file system, no store
+ * at all for a read-only open). The message names the path, what went wrong and the
+ * fix; `cause` holds the underlying error.
+ *
+ * @example
+ * try { lmdbStore("/var/lib/app/.stepline"); } catch (error) {
+ *   if (StoreOpenError.is(error)) console.error(error.path, error.message);
+ * }
+ */
+export class StoreOpenError extends SteplineError {
+  override readonly code = "STEPLINE_STORE_OPEN";
+  override name = "StoreOpenError";
+  /** The store's path (or address) as given. */
+  readonly path: string;
+  constructor(path: string, problem: string, fix: string, options: { cause?: unknown } = {}) {
+    super(`Cannot open the store at "${path}": ${problem}. ${fix}`, options);
+    this.path = path;
+  }
+  static override is = guard<StoreOpenError>("STEPLINE_STORE_OPEN");
+}

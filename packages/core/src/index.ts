@@ -2,6 +2,7 @@ export type { ExecutionDescription, ExecutionHandle, StartOptions } from "./clie
 export { Client } from "./client.js";
 export type { ByteTransform, CodecOptions, InboxEntry } from "./codec.js";
 export { assertPlainData, Codec, DEFAULT_MAX_EVENT_BYTES } from "./codec.js";
+export { assertNotLoadingDefinitions, LOADING_DEFINITIONS } from "./definitions-only.js";
 export type { Duration } from "./duration.js";
 export { MAX_DURATION_MS, parseDuration } from "./duration.js";
 export type { Engine, EngineOptions } from "./engine.js";
@@ -14,6 +15,7 @@ export {
   ChildFailedError,
   CorruptJournalError,
   EngineClosedError,
+  DefinitionsOnlyError,
   ExecutionAlreadyExistsError,
   ExecutionBlockedError,
   ExecutionFinishedError,
@@ -28,6 +30,7 @@ export {
   StepFailedError,
   StepInterruptedError,
   SteplineError,
+  StoreOpenError,
   TerminalError,
   TimeoutError,
   UnknownWorkflowError,
@@ -53,6 +56,8 @@ export {
   MAX_KEY_PREFIX_BYTES,
   utf8ByteLength,
 } from "./identifiers.js";
+export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
+export { checkJournal } from "./journal-rules.js";
 export { memoryStore, storeRules } from "./memory-store.js";
 export { endsExecution, redrivenFailures } from "./redriven-failures.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";

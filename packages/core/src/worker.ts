@@ -1,3 +1,4 @@
+import { assertNotLoadingDefinitions } from "./definitions-only.js";
 import type { EngineEnv } from "./engine-env.js";
 import { InvalidArgumentError } from "./errors.js";
 import { ExecutionRunner } from "./execution-runner.js";
@@ -81,6 +82,7 @@ export class Worker {
    * A worker may be started and stopped any number of times.
    */
   async start(): Promise<void> {
+    assertNotLoadingDefinitions("Worker.start");
     await this.#stopping;
     if (this.#running) return;
     this.#running = true;

@@ -25,6 +25,7 @@
 import { type ExecutionRecord, SteplineError, type WorkerSighting } from "@stepline/core";
 import { type Database, open, type RootDatabase } from "lmdb";
 import { Packr } from "msgpackr";
+import { prepareStoreDirectory, storeOpenError } from "./store-directory.js";
 
 /**
  * LMDB keys hold at most 1978 bytes; the longest key here is [workflow, dueAt, id], so
@@ -73,19 +74,38 @@ export interface Databases {
 
 export interface OpenOptions {
   mapSize?: number;
+  /** Open for reading only: nothing is created, every write fails. */
+  readOnly?: boolean;
 }
 
+/**
+ * Opens the store's environment and sub-databases. A path that cannot hold a store,
+ * or that LMDB cannot open, throws StoreOpenError (store-directory.ts).
+ */
 export function openDatabases(path: string, options: OpenOptions): Databases {
-  const root = open(path, {
-    // `path` is always a directory, even when its name has a dot ("./data.v1").
-    noSubdir: false,
-    // Commit = fsync under the write lock: a resolved write is on disk (see README).
-    overlappingSync: false,
-    ...(options.mapSize === undefined ? {} : { mapSize: options.mapSize }),
-  });
+  const readOnly = options.readOnly === true;
+  prepareStoreDirectory(path, { readOnly });
+  let root: RootDatabase;
   try {
-    const meta = root.openDB<string, string>("meta", { encoding: "string" });
-    checkLayout(path, meta);
+    root = open(path, {
+      // `path` is always a directory, even when its name has a dot ("./data.v1").
+      noSubdir: false,
+      // Commit = fsync under the write lock: a resolved write is on disk (see README).
+      overlappingSync: false,
+      readOnly,
+      ...(options.mapSize === undefined ? {} : { mapSize: options.mapSize }),
+    });
+  } catch (error) {
+    throw storeOpenError(path, error, { readOnly });
+  }
+  try {
+    let meta: Database<string, string>;
+    try {
+      meta = root.openDB<string, string>("meta", { encoding: "string" });
+    } catch (error) {
+      throw storeOpenError(path, error, { readOnly });
+    }
+    checkLayout(path, meta, readOnly);
     const executions = root.openDB<Uint8Array, string>("executions", { encoding: "binary" });
     const journal = root.openDB<Uint8Array, EntryKey>("journal", { encoding: "binary" });
     const inbox = root.openDB<Uint8Array, EntryKey>("inbox", { encoding: "binary" });
@@ -138,12 +158,14 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
   }
 }
 
-function checkLayout(path: string, meta: Database<string, string>): void {
-  const found = meta.transactionSync(() => {
-    const format = meta.get("format");
-    if (format === undefined) meta.putSync("format", LAYOUT_FORMAT);
-    return format ?? LAYOUT_FORMAT;
-  });
+function checkLayout(path: string, meta: Database<string, string>, readOnly: boolean): void {
+  const found = readOnly
+    ? (meta.get("format") ?? LAYOUT_FORMAT)
+    : meta.transactionSync(() => {
+        const format = meta.get("format");
+        if (format === undefined) meta.putSync("format", LAYOUT_FORMAT);
+        return format ?? LAYOUT_FORMAT;
+      });
   if (found !== LAYOUT_FORMAT) {
     throw new SteplineError(
       `The LMDB store at "${path}" has layout format ${found}, but this @stepline/lmdb reads format ` +

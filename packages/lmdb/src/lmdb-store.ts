@@ -34,6 +34,12 @@ export interface LmdbStoreOptions {
    * the expected size to avoid the growth steps. Default: lmdb's (small, grows).
    */
   mapSize?: number;
+  /**
+   * Open for reading only (default false): nothing is created or written, so a store
+   * on a read-only file system can be inspected; every write then fails. LMDB still
+   * needs write access to the store's lock file on a writable file system.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -41,6 +47,8 @@ export interface LmdbStoreOptions {
  * survives a killed process or a power cut), shared by every process on this host
  * that opens the same directory, and fast under concurrency because concurrent
  * writes are committed together (group commit). The directory is created if missing.
+ * A path that cannot hold a store (a file, a directory this process may not write,
+ * a read-only file system) throws StoreOpenError naming the path and the fix.
  *
  * Every write is one LMDB write transaction that checks and changes together (the
  * fencing token, `expectedSeq`, terminal status, idempotent create), so two workers

@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
 import { usageError } from "../cli-error.js";
 import type { Command } from "../command.js";
-import { journalFileFormat, writeJournalFile } from "../journal/journal-file.js";
+import { JOURNAL_FILE_VERSION, journalFileFormat, writeJournalFile } from "../journal/journal-file.js";
 import { stringOption } from "../option-values.js";
 
 /**
- * `stepline export ID -o FILE`: writes the journal to a file, MessagePack
+ * `stepline export ID -o FILE`: writes the journal and the inbox to a file, MessagePack
  * (`.msgpack`, exact) or JSON (`.json`), for tools, bug reports and `stepline import`.
  *
  * @example
@@ -24,18 +24,28 @@ export const exportCommand: Command = {
     if (!output) throw usageError("missing -o FILE (usage: stepline export ID -o FILE.msgpack|FILE.json)");
     const path = resolve(context.io.cwd, output);
     journalFileFormat(path);
-    const { description, events } = await context.withStore(async ({ client }) => ({
-      description: await client.describe(id),
-      events: await client.history(id),
-    }));
+    const { description, events, inbox } = await context.withStore(
+      async ({ client }) => ({
+        description: await client.describe(id),
+        events: await client.history(id),
+        inbox: await client.inbox(id),
+      }),
+      { readOnly: true },
+    );
     const execution = {
       id,
       workflow: description.workflow,
       status: description.status,
       exportedAt: new Date().toISOString(),
     };
-    writeJournalFile(path, { format: "stepline-journal", version: 1, execution, events });
-    if (context.json) context.printJson({ id, file: path, events: events.length });
+    writeJournalFile(path, {
+      format: "stepline-journal",
+      version: JOURNAL_FILE_VERSION,
+      execution,
+      events,
+      inbox,
+    });
+    if (context.json) context.printJson({ id, file: path, events: events.length, inbox: inbox.length });
     else context.print(`wrote ${events.length} events of ${id} to ${path}`);
     return 0;
   },

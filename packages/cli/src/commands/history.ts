@@ -17,7 +17,7 @@ export const historyCommand: Command = {
   positionals: ["ID"],
   async run(context) {
     const id = context.positionals[0] as string;
-    const events = await context.withStore(({ client }) => client.history(id));
+    const events = await context.withStore(({ client }) => client.history(id), { readOnly: true });
     if (context.json) context.printJson(toJsonValue(events));
     else
       context.print(

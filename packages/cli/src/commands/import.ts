@@ -20,10 +20,10 @@ export const importCommand: Command = {
   positionals: ["FILE"],
   async run(context) {
     const path = resolve(context.io.cwd, context.positionals[0] as string);
-    const { execution, events } = readJournalFile(path);
+    const { execution, events, inbox } = readJournalFile(path);
     const id = stringOption(context.values, "id") ?? execution?.id ?? basename(path).replace(/\.[^.]+$/, "");
     const result = await context.withStore(
-      ({ store }) => importJournal(store, events, { id, source: basename(path) }),
+      ({ store }) => importJournal(store, events, inbox, { id, source: basename(path) }),
       {
         create: true,
       },
@@ -31,7 +31,7 @@ export const importCommand: Command = {
     if (context.json) context.printJson(result);
     else
       context.print(
-        `imported ${result.id} (${result.workflow}, ${result.events} events) as ${result.status}`,
+        `imported ${result.id} (${result.workflow}, ${result.events} events, ${inbox.length} inbox ${inbox.length === 1 ? "entry" : "entries"}) as ${result.status}`,
       );
     return 0;
   },

@@ -1,16 +1,16 @@
 import type { Command } from "../command.js";
 import { renderJournalTable } from "../format/journal-table.js";
 import { shortText, toJson, toJsonValue } from "../format/json-value.js";
-import { renderFields } from "../format/table.js";
-import { formatDuration, formatTimestamp } from "../format/time.js";
+import { renderFields, renderTable } from "../format/table.js";
+import { formatClock, formatDuration, formatTimestamp } from "../format/time.js";
 import { errorLine } from "../journal/event-fields.js";
 import { type ExecutionReport, loadExecutionReport } from "../journal/execution-report.js";
 import type { VisitedState } from "../journal/visited-states.js";
 import { noWorkerNotice } from "./list.js";
 
 /**
- * `stepline inspect ID`: status, input, output or error, where it stands, and the
- * journal as a table.
+ * `stepline inspect ID`: status, input, output or error, where it stands, the inbox
+ * (every event sent, and which wait took it) and the journal as a table.
  *
  * @example
  * // stepline inspect order-1 --full
@@ -24,7 +24,9 @@ export const inspectCommand: Command = {
   positionals: ["ID"],
   async run(context) {
     const id = context.positionals[0] as string;
-    const report = await context.withStore(({ client }) => loadExecutionReport(client, id));
+    const report = await context.withStore(({ client }) => loadExecutionReport(client, id), {
+      readOnly: true,
+    });
     if (context.json) {
       context.printJson(toJsonValue(report));
       return 0;
@@ -52,11 +54,29 @@ export const inspectCommand: Command = {
     if (execution.noWorker) fields.push(["worker", noWorkerNotice(execution.workflow)]);
     fields.push(["pending", pendingText(report)]);
     context.print(renderFields(fields));
+    if (report.inbox.length > 0) {
+      context.print(`\ninbox (${report.inbox.length} events sent)`);
+      context.print(renderInbox(report, full));
+    }
     context.print(`\njournal (${report.events.length} events)`);
     context.print(renderJournalTable(report.events, { full, colour: context.colour }));
     return 0;
   },
 };
+
+/** The inbox: each event sent, and the wait that took it, or that none did. */
+function renderInbox(report: ExecutionReport, full: boolean): string {
+  const rows = report.inbox.map((entry) => [
+    String(entry.seq),
+    formatClock(entry.at),
+    entry.name,
+    entry.consumedBy
+      ? `received by "${entry.consumedBy.name}" (op ${entry.consumedBy.op}, event ${entry.consumedBy.seq})`
+      : "not received: no wait has taken it",
+    full ? toJson(entry.payload) : shortText(entry.payload, 60),
+  ]);
+  return renderTable(["seq", "sent", "event", "consumed", "payload"], rows);
+}
 
 function pendingText(report: ExecutionReport): string {
   if (report.pending.length === 0) return "none";

@@ -40,8 +40,10 @@ export const listCommand: Command = {
     const status = statusOption(stringOption(context.values, "status"));
     const workflow = stringOption(context.values, "workflow");
     const limit = positiveIntegerOption("--limit", stringOption(context.values, "limit")) ?? 50;
-    const executions = await context.withStore(({ client }) =>
-      client.list({ limit, ...(status ? { status } : {}), ...(workflow ? { workflow } : {}) }),
+    const executions = await context.withStore(
+      ({ client }) =>
+        client.list({ limit, ...(status ? { status } : {}), ...(workflow ? { workflow } : {}) }),
+      { readOnly: true },
     );
     const now = Date.now();
     const listed = executions.map((execution) => listedExecution(execution, now));

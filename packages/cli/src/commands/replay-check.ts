@@ -27,11 +27,17 @@ export const replayCheckCommand: Command = {
       throw usageError(
         `missing --workflow MODULE (usage: stepline replay-check ID --workflow path/to/module.ts)`,
       );
-    const workflows = await loadWorkflowModule(module, context.io.cwd);
-    const { name, events } = await context.withStore(async ({ client }) => {
-      const description = await client.describe(id);
-      return { name: description.workflow, events: await client.history(id) };
+    const workflows = await loadWorkflowModule(module, context.io.cwd, {
+      command: "stepline replay-check",
+      flag: "--workflow",
     });
+    const { name, events } = await context.withStore(
+      async ({ client }) => {
+        const description = await client.describe(id);
+        return { name: description.workflow, events: await client.history(id) };
+      },
+      { readOnly: true },
+    );
     const verdict = await checkReplay(pickWorkflow(workflows, name, module), events);
     if (context.json) {
       context.printJson({ id, workflow: name, ...verdict });

@@ -1,5 +1,5 @@
 import type { Command } from "../command.js";
-import { jsonOption, stringOption } from "../option-values.js";
+import { jsonInputOption, stringOption } from "../option-values.js";
 import { loadWorkflowModule, pickWorkflow } from "../workflow-module.js";
 import { noWorkerNotice } from "./list.js";
 
@@ -15,19 +15,23 @@ import { noWorkerNotice } from "./list.js";
 export const startCommand: Command = {
   name: "start",
   summary: "Start an execution of a workflow (a worker on the store runs it)",
-  usage: "stepline start WORKFLOW [--input JSON] [--module PATH] [--id ID]",
-  details: `  --input JSON   the workflow's input (default: none)
+  usage: "stepline start WORKFLOW [--input JSON|@FILE|-] [--module PATH] [--id ID]",
+  details: `  --input JSON   the workflow's input (default: none); @FILE reads it from a file, - from stdin
   --module PATH  the module that exports the workflow: checks the name, journals its version
   --id ID        the execution id (default: a new ULID); an existing id is attached to`,
   options: { input: { type: "string" }, module: { type: "string" }, id: { type: "string" } },
   positionals: ["WORKFLOW"],
   async run(context) {
     const name = context.positionals[0] as string;
-    const input = jsonOption("--input", stringOption(context.values, "input"));
+    const input = await jsonInputOption("--input", stringOption(context.values, "input"), context.io);
     const module = stringOption(context.values, "module");
     const id = stringOption(context.values, "id");
     const definition = module
-      ? pickWorkflow(await loadWorkflowModule(module, context.io.cwd), name, module)
+      ? pickWorkflow(
+          await loadWorkflowModule(module, context.io.cwd, { command: "stepline start", flag: "--module" }),
+          name,
+          module,
+        )
       : name;
     const { handle, status, noWorker } = await context.withStore(
       async ({ client }) => {

@@ -32,13 +32,16 @@ export const uiCommand: Command = {
     const files = (context.values.workflows as unknown as string[] | undefined) ?? [];
     const warn = (line: string) => context.io.stderr(`${line}\n`);
     const diagrams = files.length > 0 ? await CompiledDiagrams.load(files, context.io.cwd, warn) : undefined;
-    await context.withStore(async ({ client, label }) => {
-      const server = await startInspectorServer({ client, storeLabel: label, host, port, diagrams });
-      if (context.json) context.printJson({ url: server.url, store: label });
-      else context.print(`Stepline inspector on ${server.url} (${label}); Ctrl-C stops it`);
-      await (context.io.untilInterrupted?.() ?? new Promise<void>(() => {}));
-      await server.close();
-    });
+    await context.withStore(
+      async ({ client, label }) => {
+        const server = await startInspectorServer({ client, storeLabel: label, host, port, diagrams });
+        if (context.json) context.printJson({ url: server.url, store: label });
+        else context.print(`Stepline inspector on ${server.url} (${label}); Ctrl-C stops it`);
+        await (context.io.untilInterrupted?.() ?? new Promise<void>(() => {}));
+        await server.close();
+      },
+      { readOnly: "if-unwritable" },
+    );
     return 0;
   },
 };

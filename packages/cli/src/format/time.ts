@@ -11,14 +11,19 @@ export function formatTimestamp(ms: number): string {
 }
 
 /**
- * The time of day of a moment, `10:11:12.345` (UTC), for journal rows.
+ * A moment for journal rows: its time of day, `10:11:12.345` (UTC), when it falls on
+ * today's UTC date, else with the date, `2026-01-04 10:11:12.345`: a 2-day wait's
+ * "times out at" must not read as today.
  *
  * @example
- * formatClock(Date.UTC(2026, 0, 2, 10, 11, 12, 345)); // "10:11:12.345"
+ * formatClock(Date.UTC(2026, 0, 2, 10, 11, 12, 345), Date.UTC(2026, 0, 2)); // "10:11:12.345"
+ * formatClock(Date.UTC(2026, 0, 4, 10, 11, 12, 345), Date.UTC(2026, 0, 2)); // "2026-01-04 10:11:12.345"
  */
-export function formatClock(ms: number): string {
+export function formatClock(ms: number, now: number = Date.now()): string {
   const iso = isoOf(ms);
-  return iso === undefined ? invalidTime(ms) : iso.slice(11, 23);
+  if (iso === undefined) return invalidTime(ms);
+  const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
+  return sameDay ? iso.slice(11, 23) : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
 /**

@@ -69,6 +69,11 @@ describe("the inspector page", () => {
     expect(await page.locator('[data-state="charge"] .state-label').textContent()).toContain("3 attempts");
     expect(await statusOf('.state[data-kind="end"]')).toBe("failed");
     expect(await statusOf('[data-testid="execution-status"]')).toBe("failed");
+    // Why it failed, in the header, once: no click needed.
+    const why = (await page.getByTestId("execution-error").textContent()) ?? "";
+    expect(why).toMatch(/^Failed: StepFailedError: .*card declined/);
+    expect(why.split("card declined")).toHaveLength(2);
+    expect(await page.getByTestId("inbox-empty").textContent()).toBe("No events sent.");
 
     await page.locator('tr[data-type="StepFailed"]').first().click();
     const payload = JSON.parse((await page.getByTestId("event-payload").textContent()) ?? "");
@@ -96,6 +101,20 @@ describe("the inspector page", () => {
     expect(await page.locator('[data-state="approve"]').getAttribute("data-current")).toBe("true");
     expect(await page.locator('[data-state="finish"]').count()).toBe(0);
 
+    // The inbox shows the "note" nothing waits for.
+    const inboxRows = () =>
+      page
+        .locator("[data-testid=inbox] tr[data-inbox-seq]")
+        .evaluateAll((trs) =>
+          trs.map((tr) => [
+            tr.children[2]?.textContent,
+            tr.getAttribute("data-consumed"),
+            tr.children[3]?.textContent,
+          ]),
+        );
+    expect(await inboxRows()).toEqual([["note", "false", "not received: no wait has taken it"]]);
+    expect(await page.locator('[data-testid="execution-error"]').count()).toBe(0);
+
     expect(await page.locator("input[name=event-name]").inputValue()).toBe("approve");
     await page.fill("input[name=event-payload]", "true");
     await page.click("button[name=send-event]");
@@ -104,6 +123,11 @@ describe("the inspector page", () => {
     });
     expect(await statusOf('[data-state="approve"]')).toBe("succeeded");
     expect(await statusOf('[data-state="finish"]')).toBe("succeeded");
+    // The event just sent was taken by the wait "approve"; the note still by nothing.
+    await expect.poll(inboxRows).toEqual([
+      ["note", "false", "not received: no wait has taken it"],
+      ["approve", "true", expect.stringMatching(/^approve \(event \d+\)$/)],
+    ]);
     await page.locator('.state[data-kind="end"]').click();
     expect(JSON.parse((await page.getByTestId("detail-output").textContent()) ?? "")).toEqual({
       decision: "approved",

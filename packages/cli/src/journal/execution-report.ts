@@ -1,8 +1,26 @@
-import type { Client, JournalEvent, SerializedError } from "@stepline/core";
+import {
+  type Client,
+  type InboxEntry,
+  type JournalEvent,
+  type SerializedError,
+  TERMINAL_STATUSES,
+} from "@stepline/core";
 import { type ListedExecution, listedExecution } from "../commands/list.js";
 import type { CompiledDiagram } from "../inspector/compiled-diagrams.js";
-import { errorOf, fieldsOf } from "./event-fields.js";
+import { type EventFields, errorOf, fieldsOf, operationNames, opOf } from "./event-fields.js";
 import { type VisitedState, visitedStates } from "./visited-states.js";
+
+/** One inbox entry as `inspect` and the inspector show it. */
+export interface InboxRow {
+  /** Its position in the inbox (what `EventReceived.inboxSeq` refers to). */
+  seq: number;
+  name: string;
+  payload: unknown;
+  /** Epoch ms it was sent. */
+  at: number;
+  /** The wait that received it (op, its name, the EventReceived's seq), or null: nothing took it yet. */
+  consumedBy: { op: number; name: string; seq: number } | null;
+}
 
 /** Everything `inspect` and the inspector page show about one execution. */
 export interface ExecutionReport {
@@ -25,6 +43,8 @@ export interface ExecutionReport {
   pending: VisitedState[];
   /** The journal, decoded. */
   events: JournalEvent[];
+  /** Every event sent to the execution, in inbox order, with the wait that took it. */
+  inbox: InboxRow[];
   /** The compiled diagram with its states coloured, on the inspector page when `--workflows` defines the workflow. */
   diagram?: CompiledDiagram;
 }
@@ -41,6 +61,7 @@ export interface ExecutionReport {
 export async function loadExecutionReport(client: Client, id: string): Promise<ExecutionReport> {
   const description = await client.describe(id);
   const events = await client.history(id);
+  const inbox = await client.inbox(id);
   const fields = events.map(fieldsOf);
   const started = fields[0];
   const last = fields[fields.length - 1];
@@ -53,6 +74,12 @@ export async function loadExecutionReport(client: Client, id: string): Promise<E
     historyLength: description.historyLength,
     input: started?.input,
   };
+  // A finished or parked execution lasted from its first journal event to its last:
+  // an imported one's record was written at the import (not now minus start, not the
+  // import time minus start).
+  if (started && last && (TERMINAL_STATUSES.has(description.status) || description.status === "blocked")) {
+    execution.durationMs = Math.max(0, last.at - started.at);
+  }
   if (last?.type === "ExecutionSucceeded") execution.output = last.output;
   if (last?.type === "ExecutionFailed") {
     const error = errorOf(last);
@@ -60,5 +87,35 @@ export async function loadExecutionReport(client: Client, id: string): Promise<E
   }
   if (last?.type === "ExecutionCancelled" && typeof last.reason === "string")
     execution.cancelReason = last.reason;
-  return { execution, states, pending: states.filter((s) => s.current), events };
+  return {
+    execution,
+    states,
+    pending: states.filter((s) => s.current),
+    events,
+    inbox: inboxRows(inbox, fields),
+  };
+}
+
+/**
+ * The inbox entries, each with the EventReceived that consumed it, if one did.
+ *
+ * @example
+ * inboxRows(await client.inbox(id), events).filter((e) => !e.consumedBy); // sent, never received
+ */
+export function inboxRows(inbox: readonly InboxEntry[], events: readonly EventFields[]): InboxRow[] {
+  const names = operationNames(events);
+  const consumed = new Map<number, { op: number; name: string; seq: number }>();
+  for (const event of events) {
+    const op = opOf(event);
+    if (event.type === "EventReceived" && typeof event.inboxSeq === "number" && op !== undefined) {
+      consumed.set(event.inboxSeq, { op, name: names.get(op) ?? `op ${op}`, seq: event.seq });
+    }
+  }
+  return inbox.map((entry, seq) => ({
+    seq,
+    name: entry.name,
+    payload: entry.payload,
+    at: entry.at,
+    consumedBy: consumed.get(seq) ?? null,
+  }));
 }

@@ -2,6 +2,7 @@ import {
   Codec,
   type EventOfType,
   type ExecutionStatus,
+  type InboxEntry,
   isTerminalEvent,
   type JournalEvent,
   type Lease,
@@ -25,29 +26,36 @@ const STATUS_OF_END: Record<string, ExecutionStatus> = {
 };
 
 /**
- * Loads a journal into a store as execution `id`, through the public Store API only:
- * creates it with entry 0, claims it, appends the rest and releases it. A finished
+ * Loads a journal and its inbox into a store as execution `id`, through the public
+ * Store API only: encodes everything first (a value the store cannot hold fails
+ * before anything is written), then creates it with entry 0, claims it, sends the
+ * inbox entries under the lease, appends the rest and releases it. The journal must
+ * have passed core's `checkJournal` (readJournalFile does that). A finished
  * journal keeps its end status; an unfinished one is parked as `blocked` with a
  * reason saying it was imported, so that no worker on this store runs it by surprise
  * (`client.resume(id)` lets one). Refuses an id that exists.
  *
  * @example
- * await importJournal(store, events, { id: "order-1", source: "order-1.msgpack" });
+ * await importJournal(store, events, inbox, { id: "order-1", source: "order-1.msgpack" });
  */
 export async function importJournal(
   store: Store,
   events: readonly JournalEvent[],
+  inbox: readonly InboxEntry[],
   options: { id: string; source: string },
 ): Promise<ImportResult> {
   const { id } = options;
   const started = events[0] as EventOfType<"ExecutionStarted">;
   const codec = new Codec();
-  const encode = (event: JournalEvent) => codec.encode(event, `event ${event.seq} of ${options.source}`);
+  const encoded = events.map((event) => codec.encode(event, `event ${event.seq} of ${options.source}`));
+  const encodedInbox = inbox.map((entry, seq) =>
+    codec.encode(entry, `inbox entry ${seq} of ${options.source}`),
+  );
   const { created, record } = await store.executions.create({
     id,
     workflow: started.workflow,
     createdAt: started.at,
-    started: encode(started),
+    started: encoded[0] as Uint8Array,
   });
   if (!created) {
     throw new CliError(
@@ -59,12 +67,14 @@ export async function importJournal(
   const status = isTerminalEvent(last) ? (STATUS_OF_END[last.type] as ExecutionStatus) : "blocked";
   const names = operationNames(events.map(fieldsOf));
   const lastOp = Math.max(-1, ...names.keys());
+  // Under the live lease a send leaves the status alone (InboxStore.send).
+  for (const entry of encodedInbox) await store.inbox.send(id, entry, Date.now());
   const now = Date.now();
   await store.journal.append(
     lease,
     {
       expectedSeq: 1,
-      events: events.slice(1).map(encode),
+      events: encoded.slice(1),
       currentStep: names.get(lastOp) ?? null,
       release: {
         status,

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { EVENT_TYPES, type JournalEvent } from "@stepline/core";
+import { checkJournal, type InboxEntry, type JournalEvent } from "@stepline/core";
 import { Packr } from "msgpackr";
 import { CliError, usageError } from "../cli-error.js";
 import { jsonReplacer } from "../format/json-value.js";
@@ -12,14 +12,24 @@ import { jsonReplacer } from "../format/json-value.js";
  */
 export interface JournalFile {
   format: "stepline-journal";
-  version: 1;
+  /** {@link JOURNAL_FILE_VERSION}; version 1 files (no inbox) are still read. */
+  version: typeof JOURNAL_FILE_VERSION;
   execution: { id: string; workflow: string; status: string; exportedAt: string };
   events: JournalEvent[];
+  /** Every event sent to the execution, in inbox order (version 2 on). */
+  inbox: InboxEntry[];
 }
+
+/**
+ * The export format version `stepline export` writes. 2 added the inbox; 1 is still
+ * read (as an empty inbox). A newer version is refused: its fields could mean what
+ * this reader does not know.
+ */
+export const JOURNAL_FILE_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 // The journal's own MessagePack settings (core's Codec): no msgpackr records, plain maps.
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
-const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
 
 /** The file's format, from its name: `.msgpack` or `.json`, else a usage error. */
 export function journalFileFormat(path: string): "msgpack" | "json" {
@@ -32,7 +42,7 @@ export function journalFileFormat(path: string): "msgpack" | "json" {
  * Writes an exported journal to `path` (MessagePack or JSON, by its extension).
  *
  * @example
- * writeJournalFile("order-1.msgpack", { format: "stepline-journal", version: 1, execution, events });
+ * writeJournalFile("order-1.msgpack", { format: "stepline-journal", version: 2, execution, events, inbox });
  */
 export function writeJournalFile(path: string, file: JournalFile): void {
   const bytes =
@@ -45,16 +55,18 @@ export function writeJournalFile(path: string, file: JournalFile): void {
 }
 
 /**
- * Reads a journal file: an export (MessagePack or JSON), or a bare JSON array of
- * events (a golden journal). Checks its shape; the events must be of known types,
- * numbered from 0, beginning with ExecutionStarted.
+ * Reads a journal file: an export (MessagePack or JSON, format version 1 or 2), or a
+ * bare JSON array of events (a golden journal), and checks it with the replay
+ * engine's rules (core's `checkJournal`) and the inbox's shape. Any problem is a
+ * CliError naming the first bad event; nothing has been written anywhere by then.
  *
  * @example
- * const { execution, events } = readJournalFile("order-1.msgpack");
+ * const { execution, events, inbox } = readJournalFile("order-1.msgpack");
  */
 export function readJournalFile(path: string): {
   execution?: JournalFile["execution"];
   events: JournalEvent[];
+  inbox: InboxEntry[];
 } {
   let bytes: Buffer;
   try {
@@ -69,26 +81,62 @@ export function readJournalFile(path: string): {
     if (error instanceof CliError) throw error;
     throw new CliError(`${path} is not a readable journal file: ${(error as Error).message}`);
   }
-  const file = value as Partial<JournalFile> | JournalEvent[] | null;
-  const events = Array.isArray(file) ? file : file?.events;
-  if (!Array.isArray(events)) throw new CliError(`${path} holds no journal: expected an "events" array`);
-  checkEvents(path, events);
-  const execution = Array.isArray(file) ? undefined : file?.execution;
-  return { events, ...(execution ? { execution } : {}) };
+  const refuse = (problem: string) => new CliError(`${path}: ${problem}; nothing was imported`);
+  if (Array.isArray(value)) return { events: checkedEvents(value, [], refuse), inbox: [] };
+  const file = value as Partial<JournalFile> | null;
+  if (file === null || typeof file !== "object" || file.format !== "stepline-journal") {
+    throw refuse(
+      'not a Stepline journal: expected { "format": "stepline-journal", ... } or an array of events',
+    );
+  }
+  if (!READABLE_VERSIONS.includes(file.version as number)) {
+    throw refuse(
+      `export format version ${JSON.stringify(file.version)} is not one this stepline reads ` +
+        `(${READABLE_VERSIONS.join(", ")}); import it with the stepline that exported it, or export it again`,
+    );
+  }
+  if (!Array.isArray(file.events)) throw refuse('holds no journal: expected an "events" array');
+  const inbox = (file.version as number) === 1 ? [] : checkedInbox(file.inbox, refuse);
+  const events = checkedEvents(file.events, inbox, refuse);
+  const execution = checkedExecution(file.execution, refuse);
+  return { events, inbox, ...(execution ? { execution } : {}) };
 }
 
-function checkEvents(path: string, events: unknown[]): asserts events is JournalEvent[] {
-  events.forEach((value, seq) => {
-    const event = value as Partial<JournalEvent> | null;
-    const where = `${path}: event ${seq}`;
-    if (event === null || typeof event !== "object") throw new CliError(`${where} is not an object`);
-    if (event.seq !== seq) throw new CliError(`${where} has seq ${String(event.seq)}; expected ${seq}`);
-    if (typeof event.at !== "number") throw new CliError(`${where} has no time ("at")`);
-    if (typeof event.type !== "string" || !KNOWN_TYPES.has(event.type)) {
-      throw new CliError(`${where} has an unknown type "${String(event.type)}"`);
+function checkedEvents(
+  events: unknown[],
+  inbox: readonly InboxEntry[],
+  refuse: (problem: string) => CliError,
+): JournalEvent[] {
+  const verdict = checkJournal(events, { inboxLength: inbox.length });
+  if (!verdict.ok) throw refuse(verdict.message);
+  return events as JournalEvent[];
+}
+
+function checkedInbox(inbox: unknown, refuse: (problem: string) => CliError): InboxEntry[] {
+  if (!Array.isArray(inbox)) throw refuse('holds no inbox: expected an "inbox" array (export format 2)');
+  inbox.forEach((value, seq) => {
+    const entry = value as Partial<InboxEntry> | null;
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+      throw refuse(`inbox entry ${seq} is not an object; expected { name, payload, at }`);
+    }
+    if (typeof entry.name !== "string" || entry.name === "") {
+      throw refuse(`inbox entry ${seq} has no event name; expected a non-empty "name"`);
+    }
+    if (typeof entry.at !== "number" || !Number.isFinite(entry.at) || Math.abs(entry.at) > 8.64e15) {
+      throw refuse(`inbox entry ${seq} has no valid time; expected "at" in epoch milliseconds`);
     }
   });
-  const first = events[0] as Partial<JournalEvent> | undefined;
-  if (first?.type !== "ExecutionStarted")
-    throw new CliError(`${path}: the journal must begin with ExecutionStarted`);
+  return inbox as InboxEntry[];
+}
+
+function checkedExecution(
+  execution: unknown,
+  refuse: (problem: string) => CliError,
+): JournalFile["execution"] | undefined {
+  if (execution === undefined) return undefined;
+  const found = execution as Partial<JournalFile["execution"]> | null;
+  if (found === null || typeof found !== "object" || typeof found.id !== "string" || found.id === "") {
+    throw refuse('has an "execution" without an id; expected { "id": "...", ... }');
+  }
+  return found as JournalFile["execution"];
 }

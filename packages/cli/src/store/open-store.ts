@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import type { Store } from "@stepline/core";
+import { type Store, StoreOpenError } from "@stepline/core";
 import { lmdbStore } from "@stepline/lmdb";
 import { redisStore } from "@stepline/redis";
 import { Redis } from "ioredis";
@@ -60,7 +60,8 @@ export function storeLocation(
 
 /**
  * Opens the store. An LMDB directory that does not exist is an error unless `create`
- * (commands that only read must not leave an empty store behind); a Redis server that
+ * (commands that only read must not leave an empty store behind); `readOnly` opens
+ * an LMDB store for reading only; a Redis server that
  * does not answer within 3 s is an error, reported in one line.
  *
  * @example
@@ -69,7 +70,7 @@ export function storeLocation(
  */
 export async function openStore(
   location: StoreLocation,
-  options: { create: boolean; log: (line: string) => void },
+  options: { create: boolean; readOnly?: boolean | "if-unwritable"; log: (line: string) => void },
 ): Promise<OpenedStore> {
   if (location.redisUrl) return openRedis(location.redisUrl, location.redisPrefix, options.log);
   const label = `the store at ${location.shownPath}`;
@@ -80,8 +81,18 @@ export async function openStore(
   }
   let store: Store;
   try {
-    store = lmdbStore(location.path);
+    // Read-only opens create and write nothing, so they work on a store this user may
+    // not write or on a read-only file system (docs/inspect.md, "Read-only stores").
+    store = lmdbStore(location.path, { readOnly: options.readOnly === true });
   } catch (error) {
+    if (options.readOnly === "if-unwritable" && isUnwritable(error)) {
+      options.log(
+        `${label} is not writable here, so it is open read-only: sending events and cancelling fail`,
+      );
+      return openStore(location, { ...options, readOnly: true });
+    }
+    // StoreOpenError already names the path and the fix.
+    if (StoreOpenError.is(error)) throw new CliError(error.message);
     throw new CliError(`cannot open ${label}: ${(error as Error).message}`);
   }
   return { store, label, close: () => store.close() };
@@ -131,6 +142,15 @@ async function openRedis(
       client.disconnect();
     },
   };
+}
+
+/** A StoreOpenError because this process may not write the store (permissions, read-only file system). */
+function isUnwritable(error: unknown): boolean {
+  if (!StoreOpenError.is(error)) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return (
+    code === 13 || code === 1 || code === 30 || code === "EACCES" || code === "EPERM" || code === "EROFS"
+  );
 }
 
 /** The URL with its password replaced by `***`, for messages. */

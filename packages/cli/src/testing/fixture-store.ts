@@ -20,7 +20,8 @@ export const FIXTURE_IDS = { succeeded: "greet-1", failed: "flaky-1", waiting: "
 /**
  * Runs the fixture workflows for real on a fresh LMDB store in a temporary directory
  * (or on `store`), with a real engine and worker: `greet-1` succeeds, `flaky-1` fails
- * after 3 attempts, `approval-1` waits for the event "approve". The worker keeps
+ * after 3 attempts, `approval-1` waits for the event "approve" (its inbox holds a
+ * "note" that nothing waits for). The worker keeps
  * running, so an event sent later finishes `approval-1`.
  *
  * @example
@@ -38,6 +39,9 @@ export async function startFixtureStore(store?: Store): Promise<FixtureStore> {
   await client.start(flaky, { id: "o-7" }, { id: FIXTURE_IDS.failed });
   await client.result(FIXTURE_IDS.failed, { timeout: "10s" }).catch(() => {});
   await client.start(approval, { amount: 250 }, { id: FIXTURE_IDS.waiting });
+  await waitForStatus(engine, FIXTURE_IDS.waiting, "waiting");
+  // An event nothing waits for: it stays in the inbox, unconsumed (inspect shows it).
+  await client.sendEvent(FIXTURE_IDS.waiting, "note", { from: "support" });
   await waitForStatus(engine, FIXTURE_IDS.waiting, "waiting");
   return {
     dir,

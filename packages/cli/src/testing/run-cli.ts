@@ -17,17 +17,31 @@ export interface CliRun {
 /**
  * Runs the real `stepline` binary from its sources in a child process (node with
  * tsx, as `pnpm stepline` does with the build): exit code, stdout and stderr apart.
+ * `wrapper` runs it through another command (`setpriv ...` to run as another user).
  *
  * @example
  * const run = await spawnCli(["list", "--store", dir, "--json"]);
  */
-export function spawnCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function spawnCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  options: { wrapper?: readonly string[] } = {},
+): Promise<CliRun> {
+  const command = [
+    ...(options.wrapper ?? []),
+    process.execPath,
+    "--conditions=@stepline/source",
+    "--import",
+    "tsx",
+    join(packageDir, "src", "cli.ts"),
+    ...args,
+  ];
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--conditions=@stepline/source", "--import", "tsx", join(packageDir, "src", "cli.ts"), ...args],
-      { cwd: repoRoot, env: { ...process.env, NO_COLOR: "", ...env }, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(command[0] as string, command.slice(1), {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -50,7 +64,7 @@ export function spawnCli(args: readonly string[], env: Record<string, string> = 
  */
 export async function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; isTTY?: boolean } = {},
+  options: { env?: Record<string, string>; isTTY?: boolean; stdin?: string } = {},
 ): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
@@ -64,6 +78,7 @@ export async function runCli(
     env: options.env ?? {},
     isTTY: options.isTTY ?? false,
     cwd: repoRoot,
+    ...(options.stdin === undefined ? {} : { readStdin: async () => options.stdin as string }),
   };
   const code = await main(args, io);
   return { code, stdout, stderr };

@@ -1,0 +1,2 @@
+/** Types of fixture-hidden-engine-start.mjs. */
+export declare const engineStarted: boolean;
