@@ -111,7 +111,12 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
     const inbox = root.openDB<Uint8Array, EntryKey>("inbox", { encoding: "binary" });
     const due = root.openDB<Uint8Array, DueKey>("due", { encoding: "binary" });
     const created = root.openDB<Uint8Array, CreatedKey>("created", { encoding: "binary" });
-    const workers = root.openDB<Uint8Array, string>("workers", { encoding: "binary" });
+    // A store written before workers announced themselves has no `workers` database, and a
+    // read-only open cannot create it: lmdb then returns no handle, read as "no sighting"
+    // (read-only-store.test.ts "reads a store made before worker announcements").
+    const workers = root.openDB<Uint8Array, string>("workers", { encoding: "binary" }) as
+      | Database<Uint8Array, string>
+      | undefined;
 
     return {
       root,
@@ -121,10 +126,11 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
       created,
       getSighting(workflow) {
         if (Buffer.byteLength(workflow) > MAX_NAME_BYTES) return undefined;
-        const bytes = workers.getBinaryFast(workflow);
+        const bytes = workers?.getBinaryFast(workflow);
         return bytes === undefined ? undefined : (recordCodec.unpack(bytes) as WorkerSighting);
       },
       putSighting(workflow, sighting) {
+        if (!workers) throw new Error("this store was opened read-only: workers cannot be announced");
         workers.put(workflow, recordCodec.pack(sighting));
       },
       getRecord(id) {
