@@ -14,8 +14,8 @@ export {
   CancelledError,
   ChildFailedError,
   CorruptJournalError,
-  EngineClosedError,
   DefinitionsOnlyError,
+  EngineClosedError,
   ExecutionAlreadyExistsError,
   ExecutionBlockedError,
   ExecutionFinishedError,
@@ -58,13 +58,13 @@ export {
 } from "./identifiers.js";
 export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
 export { checkJournal } from "./journal-rules.js";
+export { MAX_TIMEOUT_MS } from "./long-sleep.js";
 export { memoryStore, storeRules } from "./memory-store.js";
 export { endsExecution, redrivenFailures } from "./redriven-failures.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
-export { MAX_TIMEOUT_MS } from "./long-sleep.js";
 export { DEFAULT_MAX_INTERRUPTIONS } from "./step-attempts.js";
 export { parseStepIdentity, reservedSuffixProblem, StepIdentities, stepIdentity } from "./step-identity.js";
 export type {

@@ -121,7 +121,11 @@ function replacementFor(event: JournalEvent, thrown: unknown, env: EngineEnv): J
   const reason =
     PayloadTooLargeError.is(thrown) || SerializationError.is(thrown)
       ? thrown
-      : new SerializationError(describeEvent(event), "$", `encoding it threw ${env.errors.serialize(thrown).message}`);
+      : new SerializationError(
+          describeEvent(event),
+          "$",
+          `encoding it threw ${env.errors.serialize(thrown).message}`,
+        );
   const error = env.errors.serialize(reason);
   // The replacement must fit even under a small maxEventBytes: the codec's stack tells a user nothing.
   delete error.stack;

@@ -74,7 +74,12 @@ const clone = (events: readonly JournalEvent[]) =>
 describe("checkJournal", () => {
   it("accepts a redriven journal: the failed step runs again after ExecutionRedriven", () => {
     const types = redrivenJournal.map((e) => e.type);
-    expect(types.slice(-4)).toEqual(["ExecutionRedriven", "StepScheduled", "StepSucceeded", "ExecutionSucceeded"]);
+    expect(types.slice(-4)).toEqual([
+      "ExecutionRedriven",
+      "StepScheduled",
+      "StepSucceeded",
+      "ExecutionSucceeded",
+    ]);
     expect(checkJournal(redrivenJournal)).toEqual({ ok: true });
   });
 

@@ -109,7 +109,10 @@ describe("client.list and client.start options", () => {
     const error = await rejection(
       engine.client.start(greet, "Ada", { id: "g-1", ifExists: "bogus" as never }),
     );
-    expectInvalid(error, 'client.start: ifExists must be one of "attach", "fail", "use-existing"; got "bogus"');
+    expectInvalid(
+      error,
+      'client.start: ifExists must be one of "attach", "fail", "use-existing"; got "bogus"',
+    );
     expect(await engine.client.list()).toEqual([]);
   });
 });

@@ -12,8 +12,8 @@ import {
   type JournalEvent,
   type NewEvent,
 } from "./events.js";
-import { checkOptionalDuration } from "./option-checks.js";
 import { assertIdentifier, assertOperationName } from "./identifiers.js";
+import { checkOptionalDuration } from "./option-checks.js";
 import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
 import { nextMacrotask } from "./scheduler.js";
