@@ -8,6 +8,7 @@ import { inspectCommand } from "./commands/inspect.js";
 import { listCommand } from "./commands/list.js";
 import { redriveCommand } from "./commands/redrive.js";
 import { replayCheckCommand } from "./commands/replay-check.js";
+import { resumeCommand } from "./commands/resume.js";
 import { sendEventCommand } from "./commands/send-event.js";
 import { startCommand } from "./commands/start.js";
 import { uiCommand } from "./commands/ui.js";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   sendEventCommand,
   cancelCommand,
   redriveCommand,
+  resumeCommand,
   uiCommand,
   diagramCommand,
 ];

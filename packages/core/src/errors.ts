@@ -371,7 +371,8 @@ export class ExecutionBlockedError extends SteplineError {
       `Execution "${executionId}" is blocked and will not move until it is resumed. ` +
         `Reason: ${reason ?? "none recorded"} ` +
         `To continue it, deploy code that matches its journal (or fix what the reason names), then call ` +
-        `client.resume("${executionId}") and wait for result() again. See docs/determinism.md.`,
+        `client.resume("${executionId}") (or \`stepline resume ${executionId}\`) and wait for result() again. ` +
+        "See docs/determinism.md.",
     );
     this.executionId = executionId;
     this.reason = reason;
