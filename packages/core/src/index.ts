@@ -58,7 +58,6 @@ export {
 } from "./identifiers.js";
 export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
 export { checkJournal } from "./journal-rules.js";
-export { MAX_TIMEOUT_MS } from "./long-sleep.js";
 export { memoryStore, storeRules } from "./memory-store.js";
 export { endsExecution, redrivenFailures } from "./redriven-failures.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
