@@ -50,6 +50,18 @@ describe("topLevelEffects", () => {
     ).toEqual([]);
   });
 
+  it("follows core's workflow imported under another name, and no longer takes a local 'workflow' for it", () => {
+    const text = `
+      import { workflow as define } from "@stepline/core";
+      const workflow = (name: string) => name;
+      export const order = define("order", async () => 1);
+      export const other = workflow("not core's");
+    `;
+    expect(
+      topLevelEffects("/app/src/aliased.ts", text).map((e) => `${e.line} ${e.reason}: ${e.code}`),
+    ).toEqual([`5 a top-level call: workflow("not core's")`]);
+  });
+
   it("names every top-level effect of a service's entry point and of what it imports, by file:line", () => {
     const effects = topLevelEffects("/app/src/server.ts", files["/app/src/server.ts"] as string, resolver);
     expect(effects.map((e) => `${e.file.replace("/app/", "")}:${e.line} ${e.reason}: ${e.code}`)).toEqual([

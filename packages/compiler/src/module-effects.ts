@@ -1,5 +1,6 @@
 import type { Expression, Node, Statement } from "oxc-parser";
 import type { ImportResolver } from "./compile-scope.js";
+import { ModuleIndex } from "./module-index.js";
 import { SourceFile } from "./source-file.js";
 
 /** Code at a module's top level that runs when the module is imported. */
@@ -73,6 +74,8 @@ export function topLevelEffects(
     if (seen.has(name)) return;
     seen.add(name);
     const file = new SourceFile(name, text);
+    // `workflow` may be imported under another name (`import { workflow as define }`).
+    const workflowCallees = new ModuleIndex(file).workflowCallees;
     const pureImports = new Set<string>();
     const follow: string[] = [];
     const report = (node: Node, reason: string) => {
@@ -103,7 +106,7 @@ export function topLevelEffects(
         if (String(statement.source.value).startsWith(".")) follow.push(String(statement.source.value));
         continue;
       }
-      checkStatement(statement, { report, pureImports });
+      checkStatement(statement, { report, pureImports, workflowCallees });
     }
     if (!resolveImport) return;
     for (const specifier of follow) {
@@ -119,6 +122,8 @@ interface Checker {
   report(node: Node, reason: string): void;
   /** Local names imported from {@link PURE_PACKAGES}. */
   pureImports: ReadonlySet<string>;
+  /** Local names of core's `workflow` (ModuleIndex.workflowCallees). */
+  workflowCallees: ReadonlySet<string>;
 }
 
 const DECLARATIONS = new Set([
@@ -283,7 +288,7 @@ function checkClass(node: Node & Record<string, unknown>, checker: Checker): voi
 function isPureCall(call: Node & Record<string, unknown>, checker: Checker): boolean {
   const callee = call.callee as Node & Record<string, unknown>;
   const name = calleeName(callee);
-  if (name === "workflow" || (name !== undefined && PURE_CALLS.has(name))) return true;
+  if (name !== undefined && (checker.workflowCallees.has(name) || PURE_CALLS.has(name))) return true;
   let root: Node & Record<string, unknown> = callee;
   for (;;) {
     if (root.type === "MemberExpression") root = root.object as Node & Record<string, unknown>;

@@ -33,6 +33,8 @@ export class ModuleIndex {
   /** Top-level binding -> workflow name, for `ctx.child(definition, ...)`. */
   readonly workflowNames = new Map<string, string>();
   readonly imports = new Map<string, ImportBinding>();
+  /** The local names `workflow` of `@stepline/core` is called by here (`workflow` when not imported). */
+  readonly workflowCallees: ReadonlySet<string>;
   /** Exported name -> local name. */
   readonly exports = new Map<string, string>();
   /** `const NAME = "literal"` at the top level. */
@@ -44,6 +46,7 @@ export class ModuleIndex {
     const bindingOf = new Map<Node, { binding: string; exported: boolean }>();
     for (const statement of file.program.body) this.#indexStatement(statement, workflowCallees, bindingOf);
     if (workflowCallees.size === 0) workflowCallees.add("workflow");
+    this.workflowCallees = workflowCallees;
     walk(file.program, (node) => {
       if (node.type !== "CallExpression") return undefined;
       const callee = unwrap(node.callee);

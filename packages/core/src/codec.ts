@@ -57,8 +57,29 @@ export class Codec {
 
   /** Encodes an event; `what` names it in a PayloadTooLargeError. */
   encode(value: JournalEvent | InboxEntry, what: string): Uint8Array {
-    let bytes: Uint8Array = this.#packr.pack(value);
-    if (this.#transform) bytes = this.#transform.encode(bytes);
+    return this.#finish(this.#packr.pack(value), what);
+  }
+
+  /**
+   * Encodes an event and returns, with the bytes, the copy a replay will decode from
+   * them: unpacked from the MessagePack before the transform, so the copy costs no
+   * decryption or decompression. A value the decoder would refuse (nested deeper than
+   * its limit) is a SerializationError now, not an unreadable journal later.
+   *
+   * @example
+   * const { bytes, copy } = codec.encodeWithCopy(event, "StepSucceeded event (op 3)");
+   */
+  encodeWithCopy<T extends JournalEvent>(value: T, what: string): { bytes: Uint8Array; copy: T } {
+    const plain: Uint8Array = this.#packr.pack(value);
+    const unsafe = findUnsafeMessagePack(plain);
+    if (unsafe) throw new SerializationError(what, "$", `a value that cannot be read back (${unsafe})`);
+    // Unpacked before #finish: the packer may reuse its buffer on the next pack.
+    const copy = this.#packr.unpack(new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength)) as T;
+    return { bytes: this.#finish(plain, what), copy };
+  }
+
+  #finish(packed: Uint8Array, what: string): Uint8Array {
+    const bytes = this.#transform ? this.#transform.encode(packed) : packed;
     if (bytes.byteLength > this.maxEventBytes) {
       throw new PayloadTooLargeError(what, bytes.byteLength, this.maxEventBytes);
     }

@@ -19,6 +19,7 @@ import {
   StepInterruptedError,
   SteplineError,
   StoreOpenError,
+  StoreReadOnlyError,
   TerminalError,
   TimeoutError,
   UnknownWorkflowError,
@@ -59,6 +60,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   EngineClosedError,
   RedriveRefusedError,
   StoreOpenError,
+  StoreReadOnlyError,
   DefinitionsOnlyError,
 ];
 

@@ -420,3 +420,26 @@ export class StoreOpenError extends SteplineError {
   }
   static override is = guard<StoreOpenError>("STEPLINE_STORE_OPEN");
 }
+
+/**
+ * A write to a store opened read-only (`lmdbStore(path, { readOnly: true })`, as the
+ * CLI's read commands open it): nothing was written.
+ *
+ * @example
+ * const store = lmdbStore(".stepline", { readOnly: true });
+ * await createEngine({ store }).client.start(greet, "Ada"); // rejects with StoreReadOnlyError
+ */
+export class StoreReadOnlyError extends SteplineError {
+  override readonly code = "STEPLINE_STORE_READ_ONLY";
+  override name = "StoreReadOnlyError";
+  /** The store's path as given. */
+  readonly path: string;
+  constructor(path: string) {
+    super(
+      `The store at "${path}" was opened read-only, and this call writes; nothing was written. ` +
+        "Open it without { readOnly: true } to start, send to or change executions.",
+    );
+    this.path = path;
+  }
+  static override is = guard<StoreReadOnlyError>("STEPLINE_STORE_READ_ONLY");
+}

@@ -391,16 +391,15 @@ export class ExecutionRunner {
    */
   async #append(events: TimedEvent[], options: { currentStep?: string | null; release?: Release }) {
     const env = this.#env;
-    const id = this.lease.executionId;
     const now = env.clock.now();
     const appended: JournalEvent[] = [];
     const encoded: Uint8Array[] = [];
     for (const body of events) {
-      const entry = encodeJournalEntry(
-        env,
-        { at: now, ...body, seq: this.#seq + appended.length } as JournalEvent,
-        id,
-      );
+      const entry = encodeJournalEntry(env, {
+        at: now,
+        ...body,
+        seq: this.#seq + appended.length,
+      } as JournalEvent);
       appended.push(entry.event);
       encoded.push(entry.bytes);
     }

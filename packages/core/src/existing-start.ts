@@ -43,8 +43,8 @@ export async function checkExistingStart(
   if (!first) return; // no journal to compare with: an empty record, attach as before
   const started = env.codec.decodeEvent(first, id, 0) as EventOfType<"ExecutionStarted">;
   const proposed = { ...started, input: request.input };
-  const normalized = env.codec.decodeEvent(env.codec.encode(proposed, "the input of client.start"), id, 0);
-  if (sameValue(started.input, (normalized as EventOfType<"ExecutionStarted">).input)) return;
+  const { copy: normalized } = env.codec.encodeWithCopy(proposed, "the input of client.start");
+  if (sameValue(started.input, normalized.input)) return;
   throw new ExecutionAlreadyExistsError(
     id,
     `${exists} and was started with a different input. client.start attaches to an existing execution only ` +

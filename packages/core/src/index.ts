@@ -31,6 +31,7 @@ export {
   StepInterruptedError,
   SteplineError,
   StoreOpenError,
+  StoreReadOnlyError,
   TerminalError,
   TimeoutError,
   UnknownWorkflowError,

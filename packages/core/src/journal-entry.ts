@@ -1,5 +1,5 @@
 import type { EngineEnv } from "./engine-env.js";
-import { CorruptJournalError, PayloadTooLargeError, SerializationError } from "./errors.js";
+import { PayloadTooLargeError, SerializationError } from "./errors.js";
 import type { JournalEvent } from "./events.js";
 
 /**
@@ -14,52 +14,40 @@ import type { JournalEvent } from "./events.js";
 export function encodeJournalEntry(
   env: EngineEnv,
   event: JournalEvent,
-  executionId: string,
 ): { event: JournalEvent; bytes: Uint8Array } {
   try {
-    const bytes = env.codec.encode(event, describeEvent(event));
-    return { event: readBack(env, event, bytes, executionId), bytes };
+    return encodeAsReplayReads(env, event);
   } catch (error) {
     const replacement = replacementFor(event, error, env);
     if (!replacement) throw error;
-    const bytes = env.codec.encode(replacement, describeEvent(replacement));
-    return { event: readBack(env, replacement, bytes, executionId), bytes };
+    return encodeAsReplayReads(env, replacement);
   }
 }
 
 /**
- * Events that hand a value to the workflow code (a result, a payload, an error) or to
- * `result()` (the outcome): they are decoded from the bytes just encoded, before the
- * append. The others carry only what the engine made (ops, names, times) and are passed
- * on as they are, which saves a decode per event.
+ * Events whose value reaches the workflow code (a step's result or error) or `result()`
+ * (the outcome) straight from the live run: the code gets the copy decoded from the
+ * journaled bytes. Event payloads and child results are not here: they were decoded
+ * from the inbox and the child's journal already, so a second round trip changes nothing.
  */
-const CARRIES_VALUE: ReadonlySet<JournalEvent["type"]> = new Set([
+const CARRIES_LIVE_VALUE: ReadonlySet<JournalEvent["type"]> = new Set([
   "StepSucceeded",
   "StepFailed",
-  "EventReceived",
-  "ChildSucceeded",
-  "ChildFailed",
   "ExecutionSucceeded",
   "ExecutionFailed",
 ]);
 
-/**
- * The event as a replay will read it from `bytes`. A value the codec writes but will
- * not read back (nested deeper than the decoder's limit) is a SerializationError, so
- * the step or the execution fails now instead of its journal being unreadable later.
- */
-function readBack(env: EngineEnv, event: JournalEvent, bytes: Uint8Array, id: string): JournalEvent {
-  if (!CARRIES_VALUE.has(event.type) || carriesUnchangedValue(event)) return event;
-  try {
-    return env.codec.decodeEvent(bytes, id, event.seq);
-  } catch (error) {
-    if (!CorruptJournalError.is(error)) throw error;
-    throw new SerializationError(
-      describeEvent(event),
-      "$",
-      `a value that cannot be read back (${error.message})`,
-    );
+/** The bytes to append and the event as a replay will read it from them. */
+function encodeAsReplayReads(
+  env: EngineEnv,
+  event: JournalEvent,
+): { event: JournalEvent; bytes: Uint8Array } {
+  const what = describeEvent(event);
+  if (!CARRIES_LIVE_VALUE.has(event.type) || carriesUnchangedValue(event)) {
+    return { event, bytes: env.codec.encode(event, what) };
   }
+  const { bytes, copy } = env.codec.encodeWithCopy(event, what);
+  return { event: copy, bytes };
 }
 
 /**
@@ -70,13 +58,11 @@ function readBack(env: EngineEnv, event: JournalEvent, bytes: Uint8Array, id: st
  */
 function carriesUnchangedValue(event: JournalEvent): boolean {
   const value =
-    event.type === "StepSucceeded" || event.type === "ChildSucceeded"
+    event.type === "StepSucceeded"
       ? event.result
-      : event.type === "EventReceived"
-        ? event.payload
-        : event.type === "ExecutionSucceeded"
-          ? event.output
-          : MUST_DECODE;
+      : event.type === "ExecutionSucceeded"
+        ? event.output
+        : MUST_DECODE;
   switch (typeof value) {
     case "number":
       return !Object.is(value, -0);

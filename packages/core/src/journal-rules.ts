@@ -57,6 +57,12 @@ interface CheckState {
   endedBy: EventType | undefined;
   /** `ExecutionFailed.failedSteps` of the last failure: the steps a redrive runs again. */
   failedSteps: readonly number[] | undefined;
+  /**
+   * Ops of the final step failures of this run after which nothing was scheduled: the
+   * ones a redrive sets aside when `failedSteps` is absent (redriven-failures.ts, the
+   * rule replay applies).
+   */
+  unhandledFailures: number[];
   inboxLength: number | undefined;
 }
 
@@ -89,6 +95,7 @@ export function checkJournal(events: readonly unknown[], options: JournalCheckOp
     endedAt: undefined,
     endedBy: undefined,
     failedSteps: undefined,
+    unhandledFailures: [],
     inboxLength: options.inboxLength,
   };
   for (let index = 0; index < events.length; index++) {
@@ -124,8 +131,18 @@ function checkEvent(event: Record<string, unknown>, index: number, state: CheckS
   if (!rule) {
     return `has an unknown type "${event.type}"; expected one of ${Object.keys(RULES).join(", ")}`;
   }
-  return rule(event as never, state);
+  const problem = rule(event as never, state);
+  if (!problem && SCHEDULING.has(event.type)) state.unhandledFailures = [];
+  return problem;
 }
+
+/** Events that schedule an operation: a final failure before one was handled by the code. */
+const SCHEDULING: ReadonlySet<string> = new Set([
+  "StepScheduled",
+  "TimerStarted",
+  "EventWaitStarted",
+  "ChildStarted",
+]);
 
 const RULES: { [T in EventType]: Rule<T> } = {
   ExecutionStarted: (e) =>
@@ -155,7 +172,10 @@ const RULES: { [T in EventType]: Rule<T> } = {
       serializedError("error", e.error) ??
       (e.retryAt === undefined ? undefined : time("retryAt", e.retryAt)) ??
       stepOutcome(e, s, e.retryAt === undefined);
-    if (!problem && e.retryAt === undefined) (s.ops.get(e.op) as OpState).failed = true;
+    if (!problem && e.retryAt === undefined) {
+      (s.ops.get(e.op) as OpState).failed = true;
+      s.unhandledFailures.push(e.op);
+    }
     return problem;
   },
   TimerStarted: (e, s) =>
@@ -205,11 +225,11 @@ const RULES: { [T in EventType]: Rule<T> } = {
         ? "redrives an execution that has not ended; expected it only right after ExecutionFailed"
         : `redrives an execution that ended with ${s.endedBy}; expected it only after ExecutionFailed`;
     }
-    // The final failures that ended the run are set aside: those steps run again.
-    // A journal without failedSteps (written before it existed) reopens every failed step.
-    for (const [index, op] of s.ops) {
-      const setAside = s.failedSteps ? s.failedSteps.includes(index) : true;
-      if (op.kind === "step" && op.failed && setAside) {
+    // The final failures that ended the run are set aside and those steps run again: the
+    // ones ExecutionFailed names, else those after which nothing was scheduled.
+    for (const index of s.failedSteps ?? s.unhandledFailures) {
+      const op = s.ops.get(index);
+      if (op?.kind === "step" && op.failed) {
         op.completed = false;
         op.failed = false;
       }
@@ -217,6 +237,7 @@ const RULES: { [T in EventType]: Rule<T> } = {
     s.endedAt = undefined;
     s.endedBy = undefined;
     s.failedSteps = undefined;
+    s.unhandledFailures = [];
     return undefined;
   },
   ExecutionCancelled: (e, s) =>

@@ -215,7 +215,7 @@ function isStore(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
   const store = value as Record<string, unknown>;
   return (
-    ["executions", "journal", "queue", "inbox"].every(
+    ["executions", "journal", "queue", "inbox", "workers"].every(
       (part) => typeof store[part] === "object" && store[part] !== null,
     ) && typeof store.close === "function"
   );

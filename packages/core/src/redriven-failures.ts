@@ -1,4 +1,4 @@
-import type { EventOfType, JournalEvent } from "./events.js";
+import { type EventOfType, isTerminalEvent, type JournalEvent } from "./events.js";
 
 /**
  * The replay rule of redrive (docs/operations.md, "Redrive"): which final StepFailed
@@ -90,11 +90,6 @@ function lastFailureOf(failures: readonly EventOfType<"StepFailed">[], ops: Read
  */
 export function endsExecution(journal: readonly { type: string }[], index: number): boolean {
   const event = journal[index];
-  if (!event) return false;
-  const terminal =
-    event.type === "ExecutionSucceeded" ||
-    event.type === "ExecutionFailed" ||
-    event.type === "ExecutionCancelled";
-  if (!terminal) return false;
+  if (!event || !isTerminalEvent(event as JournalEvent)) return false;
   return journal[index + 1]?.type !== "ExecutionRedriven";
 }

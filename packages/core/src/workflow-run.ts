@@ -68,6 +68,9 @@ export type LogSink = (
  * run.blocked;          // NonDeterminismError if the code no longer matches
  * run.takeNewEvents();  // e.g. [{ type: "StepScheduled", op: 3, name: "ship", attempt: 1 }]
  */
+/** The redriven set of a journal without a redrive (nearly all). */
+const NO_REDRIVEN: ReadonlySet<number> = new Set();
+
 export class WorkflowRun {
   readonly executionId: string;
   readonly definition: WorkflowDefinition<never, unknown>;
@@ -127,7 +130,10 @@ export class WorkflowRun {
     this.#now = started.at;
     this.#random = seededRandom(started.seed);
     this.#ulid = monotonicFactory(this.#random);
-    this.#redriven = redrivenFailures(params.journal);
+    // Almost no journal has a redrive: spare the others a second pass over it.
+    this.#redriven = params.journal.some((e) => e.type === "ExecutionRedriven")
+      ? redrivenFailures(params.journal)
+      : NO_REDRIVEN;
     for (const event of params.journal) {
       const kind = SCHEDULING_KIND[event.type];
       const op = (event as { op?: number }).op;

@@ -12,6 +12,7 @@ import {
   type NewExecution,
   type Release,
   type Store,
+  StoreReadOnlyError,
   storeRules,
   TERMINAL_STATUSES,
   type WorkerSighting,
@@ -79,7 +80,8 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
    * throwing): lmdb-store.test.ts "a refused write leaves nothing behind".
    * `change` must be synchronous: the write lock is held while it runs.
    */
-  const write = <T>(change: () => T): Promise<T> => db.root.childTransaction(change);
+  const write = <T>(change: () => T): Promise<T> =>
+    options.readOnly ? Promise.reject(new StoreReadOnlyError(path)) : db.root.childTransaction(change);
 
   /** Reads see the newest commit of any process, not a snapshot from earlier in this tick. */
   const freshRead = () => db.root.resetReadTxn();

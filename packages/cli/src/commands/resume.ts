@@ -20,11 +20,10 @@ export const resumeCommand: Command = {
   positionals: ["ID"],
   async run(context) {
     const id = context.positionals[0] as string;
+    // client.resume changes nothing unless the execution is blocked; describe words the answer.
     const outcome = await context.withStore(async ({ client }) => {
-      const before = (await client.describe(id)).status;
-      if (before !== "blocked") return { resumed: false, status: before };
-      await client.resume(id);
-      return { resumed: true, status: (await client.describe(id)).status };
+      const resumed = await client.resume(id);
+      return { resumed, status: (await client.describe(id)).status };
     });
     if (!outcome.resumed) {
       const instead =
