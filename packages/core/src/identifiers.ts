@@ -136,16 +136,17 @@ function check(
   where: string,
   reserved: boolean,
 ): asserts value is string {
-  const allowed = reserved ? allowedFor(kind) : `${baseRule(kind)}.`;
+  // Runs for every op the code issues, replayed ones too: the help text is built only to throw.
+  const allowed = () => (reserved ? allowedFor(kind) : `${baseRule(kind)}.`);
   if (typeof value !== "string") {
     throw new InvalidArgumentError(
-      `${where}: the ${kind} must be a string, not ${value === null ? "null" : typeof value}. ${allowed}`,
+      `${where}: the ${kind} must be a string, not ${value === null ? "null" : typeof value}. ${allowed()}`,
     );
   }
   const problem =
     identifierProblem(value, maxBytesOf(kind)) ?? (reserved ? reservationProblem(value, kind) : undefined);
   if (problem !== undefined) {
-    throw new InvalidArgumentError(`${where}: the ${kind} ${display(value)} ${problem}. ${allowed}`);
+    throw new InvalidArgumentError(`${where}: the ${kind} ${display(value)} ${problem}. ${allowed()}`);
   }
 }
 
