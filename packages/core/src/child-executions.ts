@@ -1,6 +1,12 @@
 import { newSeed } from "./deterministic-random.js";
 import type { EngineEnv } from "./engine-env.js";
-import { CancelledError, ExecutionAlreadyExistsError, LeaseLostError, SteplineError } from "./errors.js";
+import {
+  CancelledError,
+  ExecutionAlreadyExistsError,
+  LeaseLostError,
+  SteplineError,
+  TimeoutError,
+} from "./errors.js";
 import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
 import { assertIdentifier } from "./identifiers.js";
 import type { ExecutionRecord } from "./store.js";
@@ -107,14 +113,22 @@ export async function childCompletion(
   if (!end || !isTerminalEvent(end)) return undefined;
   if (end.type === "ExecutionSucceeded") return { type: "ChildSucceeded", op: child.op, result: end.output };
   const error =
-    end.type === "ExecutionFailed"
-      ? end.error
-      : env.errors.serialize(
-          new CancelledError(
-            `Execution "${child.childId}" was cancelled${end.reason ? `: ${end.reason}` : ""}.`,
-          ),
-        );
+    end.type === "ExecutionFailed" ? end.error : env.errors.serialize(childEndError(child.childId, end));
   return { type: "ChildFailed", op: child.op, error };
+}
+
+/** The error a parent sees for a child that was cancelled, terminated or timed out. */
+function childEndError(
+  childId: string,
+  end: EventOfType<"ExecutionCancelled" | "ExecutionTerminated" | "ExecutionTimedOut">,
+): Error {
+  if (end.type === "ExecutionTimedOut") {
+    return new TimeoutError(
+      `Execution "${childId}" timed out after its executionTimeout of ${end.timeoutMs} ms.`,
+    );
+  }
+  const verb = end.type === "ExecutionCancelled" ? "cancelled" : "terminated";
+  return new CancelledError(`Execution "${childId}" was ${verb}${end.reason ? `: ${end.reason}` : ""}.`);
 }
 
 /** How long a parent whose only pending operations are children is held before it is parked. */

@@ -29,8 +29,17 @@ export type ExecutionStarted = {
   parent?: string;
   /** The parent's op that started this child (absent in journals written before it was recorded). */
   parentOp?: number;
+  /** The run of the execution this journal is: 1 for the first, absent in journals written before runs. */
+  run?: number;
+  /** Epoch ms at which the execution times out (`client.start(..., { executionTimeout })`). */
+  timeoutAt?: number;
 };
 export type StepScheduled = { type: "StepScheduled"; op: number; name: string; attempt: number };
+/**
+ * The latest `info.heartbeat(details)` of a running attempt, journaled at most every
+ * so often; the next attempt reads it as `info.lastHeartbeat`.
+ */
+export type StepHeartbeat = { type: "StepHeartbeat"; op: number; attempt: number; details: unknown };
 export type StepSucceeded = { type: "StepSucceeded"; op: number; result: unknown; attempt: number };
 export type StepFailed = {
   type: "StepFailed";
@@ -79,6 +88,20 @@ export type ExecutionFailed = {
 };
 export type ExecutionCancelled = { type: "ExecutionCancelled"; reason?: string };
 /**
+ * `client.cancel`: journaled by the worker that learns of the request. Replay raises
+ * CancelledError at the ops pending then; code in `catch`/`finally` runs on.
+ */
+export type CancelRequested = { type: "CancelRequested"; reason?: string };
+/** `client.terminate`: written by the store itself; no workflow code runs after it. */
+export type ExecutionTerminated = { type: "ExecutionTerminated"; reason?: string };
+/** The execution reached its `executionTimeout` (`ExecutionStarted.timeoutAt`). */
+export type ExecutionTimedOut = { type: "ExecutionTimedOut"; timeoutMs: number };
+/**
+ * `ctx.continueAsNew(input)`: ends this run; run `run + 1` of the same execution id
+ * starts with a fresh journal whose ExecutionStarted has this input.
+ */
+export type ContinuedAsNew = { type: "ContinuedAsNew"; input: unknown; nextRun: number };
+/**
  * `client.redrive`: a failed execution goes on from the steps that failed. Written
  * right after the ExecutionFailed it undoes; that failure is then not terminal.
  */
@@ -100,7 +123,12 @@ type Body =
   | ExecutionSucceeded
   | ExecutionFailed
   | ExecutionCancelled
-  | ExecutionRedriven;
+  | ExecutionRedriven
+  | StepHeartbeat
+  | CancelRequested
+  | ExecutionTerminated
+  | ExecutionTimedOut
+  | ContinuedAsNew;
 
 /** An event body before the store has given it a place in the journal. */
 export type NewEvent = Body;
@@ -140,15 +168,33 @@ export const EVENT_TYPES: readonly EventType[] = [
   "ExecutionFailed",
   "ExecutionCancelled",
   "ExecutionRedriven",
+  "StepHeartbeat",
+  "CancelRequested",
+  "ExecutionTerminated",
+  "ExecutionTimedOut",
+  "ContinuedAsNew",
 ];
 
 /** Events that end an execution. */
-export function isTerminalEvent(
-  event: JournalEvent,
-): event is EventOfType<"ExecutionSucceeded" | "ExecutionFailed" | "ExecutionCancelled"> {
-  return (
-    event.type === "ExecutionSucceeded" ||
-    event.type === "ExecutionFailed" ||
-    event.type === "ExecutionCancelled"
-  );
+export function isTerminalEvent(event: JournalEvent): event is EventOfType<TerminalEventType> {
+  return TERMINAL_EVENT_TYPES.has(event.type);
 }
+
+/**
+ * The events that end an execution. ContinuedAsNew ends a run but not the execution
+ * (the next run goes on under the same id), so it is not one of them.
+ */
+export type TerminalEventType =
+  | "ExecutionSucceeded"
+  | "ExecutionFailed"
+  | "ExecutionCancelled"
+  | "ExecutionTerminated"
+  | "ExecutionTimedOut";
+
+const TERMINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set<TerminalEventType>([
+  "ExecutionSucceeded",
+  "ExecutionFailed",
+  "ExecutionCancelled",
+  "ExecutionTerminated",
+  "ExecutionTimedOut",
+]);

@@ -242,6 +242,13 @@ const RULES: { [T in EventType]: Rule<T> } = {
   },
   ExecutionCancelled: (e, s) =>
     (e.reason === undefined ? undefined : string("reason", e.reason)) ?? ends(e, s),
+  // The lifecycle events (issue 10): checked loosely until their features land.
+  StepHeartbeat: (e) => opIndex(e.op),
+  CancelRequested: (e) => (e.reason === undefined ? undefined : string("reason", e.reason)),
+  ExecutionTerminated: (e, s) =>
+    (e.reason === undefined ? undefined : string("reason", e.reason)) ?? ends(e, s),
+  ExecutionTimedOut: (e, s) => ends(e, s),
+  ContinuedAsNew: (e, s) => ends(e, s),
 };
 
 function ends(event: JournalEvent, state: CheckState): undefined {

@@ -96,7 +96,7 @@ describe("client.list and client.start options", () => {
     [{ limit: Number.NaN }, "got NaN"],
     [
       { status: "bogus" },
-      'client.list: status must be one of "running", "sleeping", "waiting", "succeeded", "failed", "cancelled", "blocked"; got "bogus"',
+      'client.list: status must be one of "running", "sleeping", "waiting", "succeeded", "failed", "cancelled", "terminated", "timed_out", "blocked"; got "bogus"',
     ],
     [{ workflow: 42 }, "client.list: workflow (a workflow name) must be a non-empty string; got 42"],
   ])("client.list(%j) is refused", async (filter, message) => {

@@ -101,6 +101,8 @@ const STATUSES: Record<ExecutionStatus, true> = {
   succeeded: true,
   failed: true,
   cancelled: true,
+  terminated: true,
+  timed_out: true,
   blocked: true,
 };
 /** Every execution status (a new status fails to compile until listed above). */

@@ -24,9 +24,17 @@ export type ExecutionStatus =
   | "succeeded"
   | "failed"
   | "cancelled"
+  | "terminated"
+  | "timed_out"
   | "blocked";
 
-export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(["succeeded", "failed", "cancelled"]);
+export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
+  "succeeded",
+  "failed",
+  "cancelled",
+  "terminated",
+  "timed_out",
+]);
 
 /** What the store keeps about one execution besides its journal and inbox. */
 export interface ExecutionRecord {

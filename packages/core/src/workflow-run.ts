@@ -409,6 +409,11 @@ export class WorkflowRun {
     ExecutionFailed: () => {},
     ExecutionCancelled: () => {},
     ExecutionRedriven: () => this.#attempts.runEnded(),
+    StepHeartbeat: () => {},
+    CancelRequested: () => {},
+    ExecutionTerminated: () => {},
+    ExecutionTimedOut: () => {},
+    ContinuedAsNew: () => {},
   };
 
   /** The issued op a completion event refers to; blocks the run if the code never asked for it. */

@@ -23,6 +23,8 @@ const STATUS_OF_END: Record<string, ExecutionStatus> = {
   ExecutionSucceeded: "succeeded",
   ExecutionFailed: "failed",
   ExecutionCancelled: "cancelled",
+  ExecutionTerminated: "terminated",
+  ExecutionTimedOut: "timed_out",
 };
 
 /**

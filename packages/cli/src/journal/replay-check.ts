@@ -49,7 +49,7 @@ export async function checkReplay(
     const { op, recorded, requested, message } = run.blocked;
     return { compatible: false, divergence: { op, recorded, requested, message } };
   }
-  if (end && end.type !== "ExecutionCancelled") {
+  if (end && (end.type === "ExecutionSucceeded" || end.type === "ExecutionFailed")) {
     const outcome = run.outcome;
     const recorded =
       end.type === "ExecutionSucceeded"

@@ -9,7 +9,7 @@
   Nullable arguments arrive encoded: "" is null, "=<value>" is the value.
 ]]
 
-local TERMINAL = { succeeded = true, failed = true, cancelled = true }
+local TERMINAL = { succeeded = true, failed = true, cancelled = true, terminated = true, timed_out = true }
 
 local function optional(arg)
   if arg == "" then return nil end
