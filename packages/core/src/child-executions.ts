@@ -1,3 +1,4 @@
+import { assertPlainData } from "./codec.js";
 import { newSeed } from "./deterministic-random.js";
 import type { EngineEnv } from "./engine-env.js";
 import {
@@ -7,10 +8,23 @@ import {
   SteplineError,
   TimeoutError,
 } from "./errors.js";
-import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
+import {
+  type ChildStarted,
+  type EventOfType,
+  isTerminalEvent,
+  type JournalEvent,
+  type NewEvent,
+} from "./events.js";
 import { assertIdentifier } from "./identifiers.js";
+import {
+  applyParentClosePolicies,
+  checkParentClosePolicy,
+  type ParentClose,
+  policyOf,
+} from "./parent-close-policy.js";
 import type { ExecutionRecord } from "./store.js";
-import type { ChildOptions, WorkflowDefinition } from "./workflow.js";
+import type { ChildHandle, ChildOptions, WorkflowDefinition } from "./workflow.js";
+import { type ChildOp, extend, type OpBase, type RecordedOp } from "./workflow-ops.js";
 import type { WorkflowRun } from "./workflow-run.js";
 
 /**
@@ -20,16 +34,20 @@ import type { WorkflowRun } from "./workflow-run.js";
  */
 export const CHILD_FINISHED_EVENT = "stepline.child-finished";
 
-/** Checks the arguments of `ctx.child` that do not depend on the journal. */
-export function assertChildOptions(
+/** Checks the arguments of `ctx.child` / `ctx.startChild` (`where`) that do not depend on the journal. */
+export function assertChildCall(
   definition: WorkflowDefinition<never, unknown>,
+  input: unknown,
   options: ChildOptions,
+  where: "ctx.child" | "ctx.startChild",
 ): void {
   if (typeof definition?.name !== "string" || typeof definition.fn !== "function") {
-    throw new TypeError("ctx.child(definition, input): definition must be a workflow definition.");
+    throw new TypeError(`${where}(definition, input): definition must be a workflow definition.`);
   }
   if (options.id !== undefined)
-    assertIdentifier(options.id, "execution id", `ctx.child("${definition.name}")`);
+    assertIdentifier(options.id, "execution id", `${where}("${definition.name}")`);
+  checkParentClosePolicy(options.parentClosePolicy, `${where}("${definition.name}")`);
+  assertPlainData(input, `The input of child workflow "${definition.name}"`);
 }
 
 /**
@@ -38,6 +56,53 @@ export function assertChildOptions(
  */
 export function childIdFor(parentId: string, identity: string, options: ChildOptions): string {
   return options.id ?? `${parentId}/${identity}`;
+}
+
+/**
+ * The child op the code just issued, and the ChildStarted it proposes when the journal
+ * has none. On replay the recorded ChildStarted wins over what the code passes now (its
+ * id and policy). `detached` (ctx.startChild) and a policy other than the default are
+ * recorded only when set, so a ctx.child journal is the same as before they existed.
+ */
+export function newChildOp(
+  parentId: string,
+  base: OpBase,
+  recorded: RecordedOp | undefined,
+  call: { definition: WorkflowDefinition<never>; input: unknown; options: ChildOptions; detached: boolean },
+): { op: ChildOp; proposed?: ChildStarted } {
+  const { definition, options } = call;
+  const policy = options.parentClosePolicy;
+  const proposed: ChildStarted | undefined = recorded
+    ? undefined
+    : {
+        ...({ type: "ChildStarted", op: base.op, name: base.name, workflow: definition.name } as const),
+        childId: childIdFor(parentId, base.name, options),
+        ...(call.detached ? { detached: true as const } : {}),
+        ...(policy === undefined || policy === "cancel" ? {} : { parentClosePolicy: policy }),
+      };
+  const started = (recorded?.event ?? proposed) as ChildStarted;
+  const fields = { workflow: definition.name, childId: started.childId, input: call.input };
+  const op = extend<ChildOp>(base, { ...fields, parentClosePolicy: policyOf(started) });
+  return proposed ? { op, proposed } : { op };
+}
+
+/**
+ * What `await ctx.startChild` resolves with: a handle once the op's ChildStarted is
+ * dispatched (`started` when it was before the code issued the op). An op that was
+ * never issued (the run is blocked or has ended) gives a promise that never settles,
+ * like every other op then.
+ */
+export function childHandle<O>(
+  result: Promise<never>,
+  op: ChildOp | undefined,
+  started: boolean,
+): Promise<ChildHandle<O>> {
+  return new Promise((resolve) => {
+    if (!op) return;
+    const handle: ChildHandle<O> = Object.freeze({ id: op.childId, result: () => result as Promise<O> });
+    if (started) resolve(handle);
+    else op.onStarted = () => resolve(handle);
+  });
 }
 
 /** What creating an execution needs; `parent` and `parentOp` are set for a child. */
@@ -241,24 +306,16 @@ export class ChildTracker {
     return this.#idleSince === undefined || now - this.#idleSince < CHILD_HOLD_MS;
   }
 
-  /** Requests cancellation of the started children still running (the parent was cancelled). */
-  async cancelAll(run: WorkflowRun, reason: string | undefined): Promise<void> {
-    const now = this.#env.clock.now();
-    const started = run.pendingChildren().filter((child) => child.started);
-    await Promise.all(
-      started.map(async (child) => {
-        try {
-          await this.#env.store.executions.requestCancel(
-            child.childId,
-            reason ?? "the parent was cancelled",
-            now,
-          );
-          this.#env.notifyCancel(child.childId, reason);
-        } catch (error) {
-          if (!SteplineError.is(error)) throw error; // finished or gone: nothing to cancel
-        }
-      }),
-    );
+  /**
+   * Applies the parentClosePolicy of every child still open as the parent ends with
+   * `close` (parent-close-policy.ts). `journaled` is the round's last batch: a child
+   * it fails at creation (an id taken by an execution this parent did not start) is
+   * left alone, since that execution is not ours to close.
+   */
+  async closeAll(run: WorkflowRun, journaled: readonly NewEvent[], close: ParentClose): Promise<void> {
+    const failed = new Set(journaled.flatMap((e) => (e.type === "ChildFailed" ? [e.op] : [])));
+    const open = run.pendingChildren().filter((child) => !failed.has(child.op));
+    await applyParentClosePolicies(this.#env, open, close);
   }
 
   dispose(): void {

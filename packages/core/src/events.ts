@@ -73,6 +73,14 @@ export type ChildStarted = {
   name: string;
   workflow: string;
   childId: string;
+  /**
+   * Set by `ctx.startChild`: the parent's code goes on once this is journaled (the
+   * handle's start resolves here, so replay delivers it like a completion). Absent for
+   * `ctx.child`, whose await is for the child's end.
+   */
+  detached?: true;
+  /** What the parent's end does to the child still running; absent means "cancel" (parent-close-policy.ts). */
+  parentClosePolicy?: "terminate" | "abandon";
 };
 export type ChildSucceeded = { type: "ChildSucceeded"; op: number; result: unknown };
 export type ChildFailed = { type: "ChildFailed"; op: number; error: SerializedError };

@@ -6,6 +6,7 @@ import { chooseEventDelivery } from "./event-delivery.js";
 import type { JournalEvent, NewEvent } from "./events.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { encodeJournalEntry } from "./journal-entry.js";
+import { applyParentClosePolicies } from "./parent-close-policy.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
 import { isInterruptedForGood, runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
@@ -140,7 +141,11 @@ export class ExecutionRunner {
       );
     }
     this.#parent = started.parent;
-    if (this.#cancelRequested) return this.#finish([this.#cancelledEvent()], "cancelled");
+    if (this.#cancelRequested) {
+      const close = { parentId: id, ended: "cancelled", ...this.#cancelRequested } as const;
+      await applyParentClosePolicies(env, journal, close);
+      return this.#finish([this.#cancelledEvent()], "cancelled");
+    }
 
     const run = new WorkflowRun({
       definition: env.definition(this.#claim.record.workflow),
@@ -172,10 +177,12 @@ export class ExecutionRunner {
       const terminal = events.find((e) => e.type === "ExecutionSucceeded" || e.type === "ExecutionFailed");
       if (terminal) {
         const status = terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed";
+        await this.#children.closeAll(run, events, { parentId: id, ended: status });
         return this.#finish([...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events], status);
       }
-      if (this.#cancelRequested) {
-        await this.#children.cancelAll(run, (this.#cancelRequested as { reason?: string }).reason);
+      const cancel = this.#cancelRequested as { reason?: string } | null; // set by #append, unseen by TS
+      if (cancel) {
+        await this.#children.closeAll(run, events, { parentId: id, ended: "cancelled", ...cancel });
         return this.#finish(
           [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events, this.#cancelledEvent()],
           "cancelled",

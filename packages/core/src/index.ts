@@ -60,6 +60,8 @@ export {
 export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
 export { checkJournal } from "./journal-rules.js";
 export { memoryStore, storeRules } from "./memory-store.js";
+export type { ChildToClose, ParentClose, ParentClosePolicy } from "./parent-close-policy.js";
+export { applyParentClosePolicies, openChildren } from "./parent-close-policy.js";
 export { endsExecution, redrivenFailures } from "./redriven-failures.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
@@ -93,6 +95,7 @@ export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export type { WorkerOptions } from "./worker.js";
 export { Worker } from "./worker.js";
 export type {
+  ChildHandle,
   ChildOptions,
   StepInfo,
   StepOptions,

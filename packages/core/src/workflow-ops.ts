@@ -3,6 +3,7 @@
  * rules about journal events that replay needs. Internal to the replay engine.
  */
 import type { JournalEvent } from "./events.js";
+import type { ParentClosePolicy } from "./parent-close-policy.js";
 import type { ResolvedRetryPolicy } from "./retry-policy.js";
 import type { StepInfo } from "./workflow.js";
 
@@ -80,6 +81,9 @@ export interface ChildOp extends OpBase {
   workflow: string;
   childId: string;
   input: unknown;
+  parentClosePolicy: ParentClosePolicy;
+  /** Set by ctx.startChild: resolves the handle's start when ChildStarted is dispatched. */
+  onStarted?: () => void;
 }
 
 export type Op = StepOp | TimerOp | WaitOp | ChildOp;
@@ -93,6 +97,7 @@ export interface PendingChild {
   childId: string;
   input: unknown;
   started: boolean;
+  parentClosePolicy: ParentClosePolicy;
 }
 
 export interface RecordedOp {
@@ -129,6 +134,9 @@ export function isCompletion(event: JournalEvent): boolean {
     case "ChildSucceeded":
     case "ChildFailed":
       return true;
+    case "ChildStarted":
+      // ctx.startChild's await ends here: replay delivers it in order like any completion.
+      return event.detached === true;
     case "StepFailed":
       // A final failure that a redrive set aside is not one either (WorkflowRun checks).
       return event.retryAt === undefined;

@@ -1,5 +1,5 @@
 import { monotonicFactory } from "ulid";
-import { assertChildOptions, childIdFor } from "./child-executions.js";
+import { assertChildCall, childHandle, newChildOp } from "./child-executions.js";
 import { assertPlainData } from "./codec.js";
 import { seededRandom } from "./deterministic-random.js";
 import { parseDueTime, parseDuration } from "./duration.js";
@@ -255,6 +255,7 @@ export class WorkflowRun {
       childId: c.childId,
       input: c.input,
       started: this.#startedChildren.has(c.op),
+      parentClosePolicy: c.parentClosePolicy,
     }));
   }
 
@@ -393,6 +394,8 @@ export class WorkflowRun {
     },
     ChildStarted: (e) => {
       this.#startedChildren.add(e.op);
+      const child = this.#ops.get(e.op);
+      if (child?.kind === "child") child.onStarted?.();
     },
     ChildSucceeded: (e) => {
       const child = this.#opFor(e, "child");
@@ -542,25 +545,11 @@ export class WorkflowRun {
         }) as Promise<T>;
       },
       child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options: ChildOptions = {}): Promise<O> {
-        assertChildOptions(definition, options);
-        assertPlainData(input, `The input of child workflow "${definition.name}"`);
-        return run.#issue("child", definition.name, (base, recorded): ChildOp => {
-          const childId = recorded
-            ? (recorded.event as EventOfType<"ChildStarted">).childId
-            : childIdFor(run.executionId, base.name, options);
-          if (!recorded) {
-            run.#newEvents.push({
-              type: "ChildStarted",
-              op: base.op,
-              name: base.name,
-              workflow: definition.name,
-              childId,
-            });
-          }
-          run.#childVersions.set(base.op, definition.version);
-          run.#childrenPending++;
-          return extend<ChildOp>(base, { workflow: definition.name, childId, input });
-        }) as Promise<O>;
+        return run.#issueChild(definition, input, options, false).promise as Promise<O>;
+      },
+      startChild<I, O>(definition: WorkflowDefinition<I, O>, input: I, options: ChildOptions = {}) {
+        const { promise, op } = run.#issueChild(definition, input, options, true);
+        return childHandle<O>(promise, op, op !== undefined && run.#startedChildren.has(op.op));
       },
       now: () => run.#now,
       random: () => run.#random(),
@@ -570,6 +559,26 @@ export class WorkflowRun {
         return `${run.executionId}:${name}`;
       },
     };
+  }
+
+  /** A child op: ctx.child awaits its promise, ctx.startChild (`detached`) gets a handle to it. */
+  #issueChild(
+    definition: WorkflowDefinition<never>,
+    input: unknown,
+    options: ChildOptions,
+    detached: boolean,
+  ) {
+    assertChildCall(definition, input, options, detached ? "ctx.startChild" : "ctx.child");
+    let op: ChildOp | undefined;
+    const promise = this.#issue("child", definition.name, (base, recorded): ChildOp => {
+      const child = newChildOp(this.executionId, base, recorded, { definition, input, options, detached });
+      if (child.proposed) this.#newEvents.push(child.proposed);
+      this.#childVersions.set(base.op, definition.version);
+      this.#childrenPending++;
+      op = child.op;
+      return op;
+    });
+    return { promise, op };
   }
 
   #issueTimer(name: string, fireAt: () => number): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Duration } from "./duration.js";
 import { InvalidArgumentError } from "./errors.js";
 import { assertIdentifier } from "./identifiers.js";
+import type { ParentClosePolicy } from "./parent-close-policy.js";
 import type { RetryPolicy } from "./retry-policy.js";
 
 /** What a step body receives. */
@@ -56,6 +57,34 @@ export interface ChildOptions {
    * id that this parent did not start is never adopted: the child fails.
    */
   id?: string;
+  /**
+   * What the parent's end (succeeded, failed, cancelled, terminated, timed out) does to
+   * this child if it is still running: `"cancel"` (default) requests its cancellation,
+   * `"terminate"` ends it at once, `"abandon"` lets it run on. See docs/children.md.
+   *
+   * @example
+   * await ctx.startChild(sendReport, month, { parentClosePolicy: "abandon" });
+   */
+  parentClosePolicy?: ParentClosePolicy;
+}
+
+/**
+ * A child started by `ctx.startChild`: its execution id, and its outcome to await
+ * when (and if) the parent wants it.
+ *
+ * @example
+ * const shipping = await ctx.startChild(ship, order);
+ * await ctx.step("invoice", () => invoice(order));
+ * const tracking = await shipping.result(); // ChildFailedError if the child failed
+ */
+export interface ChildHandle<O> {
+  readonly id: string;
+  /**
+   * The child's output, or ChildFailedError (its error as `cause`) when it failed, was
+   * cancelled, or could not be started (an id taken by an execution this parent did
+   * not start). Every call returns the same promise; leaving it unawaited is fine.
+   */
+  result(): Promise<O>;
 }
 
 /** Logs that are written once, live, and not again on replay. */
@@ -68,7 +97,7 @@ export interface WorkflowLogger {
 
 /**
  * What a workflow function gets as `ctx`. Every awaited operation (`step`,
- * `sleep`, `sleepUntil`, `waitForEvent`, `child`) is journaled; `now`, `random` and `ulid`
+ * `sleep`, `sleepUntil`, `waitForEvent`, `child`, `startChild`) is journaled; `now`, `random` and `ulid`
  * are deterministic, so replay sees the same values. Operation names identify
  * operations in the journal and states in the diagram: use string literals.
  */
@@ -93,6 +122,23 @@ export interface WorkflowContext {
    * const receipt = await ctx.child(chargeCard, { orderId, amount });
    */
   child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<O>;
+  /**
+   * Starts `definition` as a child execution and resolves with a {@link ChildHandle} once
+   * the start is journaled, without waiting for the child to end: await
+   * `handle.result()` later, or never. When the parent ends with the child still
+   * running, `parentClosePolicy` decides its fate (default `"cancel"`).
+   *
+   * @example
+   * const audit = await ctx.startChild(writeAudit, entry, { parentClosePolicy: "abandon" });
+   * const report = await ctx.startChild(buildReport, month);
+   * await ctx.sleep("grace", "1h");
+   * return { audit: audit.id, report: await report.result() };
+   */
+  startChild<I, O>(
+    definition: WorkflowDefinition<I, O>,
+    input: I,
+    options?: ChildOptions,
+  ): Promise<ChildHandle<O>>;
   /** Time of the latest journaled event the code has seen, in epoch ms. Use instead of Date.now(). */
   now(): number;
   /** A number in [0, 1), from a seed fixed at start. Use instead of Math.random(). */
