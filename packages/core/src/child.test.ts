@@ -7,6 +7,7 @@ import {
   InvalidArgumentError,
   type JournalEvent,
   memoryStore,
+  type ParentClosePolicy,
   TerminalError,
   workflow,
 } from "./index.js";
@@ -342,5 +343,256 @@ describe("child ids", () => {
     await startWorker(engine, { workflows: [order, charge] });
     await (await engine.client.start(order, { amounts: [1, 2] }, { id: "o-9" })).result({ timeout: "5s" });
     expect((await engine.client.history("o-9/charge#2"))[0]).toMatchObject({ parent: "o-9", parentOp: 1 });
+  });
+});
+
+/** A child that runs until it is sent "go" (then returns `done <input>`), or is cancelled. */
+const gated = workflow("gated", async (ctx, n: number) => {
+  await ctx.waitForEvent("go");
+  return `done ${n}`;
+});
+
+const statusOf = async (engine: ReturnType<typeof newEngine>["engine"], id: string) =>
+  (await engine.client.describe(id)).status;
+
+describe("ctx.startChild", () => {
+  it("resolves with a handle once ChildStarted is journaled; result() awaited after a sleep gives the output", async () => {
+    const later = workflow("later", async (ctx) => {
+      const handle = await ctx.startChild(charge, { amount: 12 });
+      await ctx.sleep("meanwhile", "20ms");
+      const { receipt } = await handle.result();
+      return { id: handle.id, receipt, again: (await handle.result()).receipt };
+    });
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [later, charge] });
+    const run = await engine.client.start(later, undefined, { id: "s-1" });
+    expect(await run.result({ timeout: "5s" })).toEqual({
+      id: "s-1/charge",
+      receipt: "receipt-12",
+      again: "receipt-12",
+    });
+    const history = await run.history();
+    expect(history[1]).toEqual({
+      type: "ChildStarted",
+      seq: 1,
+      at: history[1]?.at,
+      op: 0,
+      name: "charge",
+      workflow: "charge",
+      childId: "s-1/charge",
+      detached: true,
+    });
+    expect(types(history)).toContain("ChildSucceeded");
+    expect(types(history).at(-1)).toBe("ExecutionSucceeded");
+  });
+
+  it("ends the parent when its function returns, with children pending; the default policy cancels them", async () => {
+    const fire = workflow("fire-and-forget", async (ctx) => {
+      const handle = await ctx.startChild(gated, 1);
+      return handle.id;
+    });
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [fire, gated] });
+    const run = await engine.client.start(fire, undefined, { id: "f-1" });
+    expect(await run.result({ timeout: "5s" })).toBe("f-1/gated");
+    const child = await rejection(engine.client.result("f-1/gated", { timeout: "5s" }));
+    expect(CancelledError.is(child)).toBe(true);
+    expect(child.message).toBe('Execution "f-1/gated" was cancelled: the parent "f-1" succeeded.');
+    expect(types(await run.history())).toEqual(["ExecutionStarted", "ChildStarted", "ExecutionSucceeded"]);
+  });
+
+  /** Starts three gated children with `policy`, awaits the first, and returns. */
+  function threeChildren(policy: ParentClosePolicy | undefined) {
+    return workflow(`three-${policy ?? "default"}`, async (ctx) => {
+      const options = policy === undefined ? {} : { parentClosePolicy: policy };
+      const handles = [
+        await ctx.startChild(gated, 1, options),
+        await ctx.startChild(gated, 2, options),
+        await ctx.startChild(gated, 3, options),
+      ];
+      return { first: await handles[0]?.result(), ids: handles.map((h) => h.id) };
+    });
+  }
+
+  it("leaves the children it did not await running with parentClosePolicy abandon", async () => {
+    const parent = threeChildren("abandon");
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [parent, gated] });
+    const run = await engine.client.start(parent, undefined, { id: "a-1" });
+    await waitUntil(async () => (await run.history()).length === 4, "three children started");
+    await engine.client.sendEvent("a-1/gated", "go");
+    expect(await run.result({ timeout: "5s" })).toEqual({
+      first: "done 1",
+      ids: ["a-1/gated", "a-1/gated#2", "a-1/gated#3"],
+    });
+    expect((await run.history())[2]).toMatchObject({ type: "ChildStarted", parentClosePolicy: "abandon" });
+    expect(await statusOf(engine, "a-1/gated#2")).toBe("waiting");
+    await engine.client.sendEvent("a-1/gated#2", "go");
+    await engine.client.sendEvent("a-1/gated#3", "go");
+    expect(await engine.client.result("a-1/gated#2", { timeout: "5s" })).toBe("done 2");
+    expect(await engine.client.result("a-1/gated#3", { timeout: "5s" })).toBe("done 3");
+    // The parent had ended: the children's ends are not journaled in it.
+    expect(types(await run.history()).filter((t) => t === "ChildSucceeded")).toHaveLength(1);
+  });
+
+  it.each([
+    ["cancel", "cancel"],
+    ["the default", undefined],
+  ] as const)("cancels the children it did not await with parentClosePolicy %s", async (_, policy) => {
+    const parent = threeChildren(policy);
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [parent, gated] });
+    const run = await engine.client.start(parent, undefined, { id: "k-1" });
+    await waitUntil(async () => (await run.history()).length === 4, "three children started");
+    await engine.client.sendEvent("k-1/gated", "go");
+    expect((await run.result({ timeout: "5s" })) as { first: string }).toMatchObject({ first: "done 1" });
+    expect((await run.history())[2]).not.toHaveProperty("parentClosePolicy");
+    for (const id of ["k-1/gated#2", "k-1/gated#3"]) {
+      const error = await rejection(engine.client.result(id, { timeout: "5s" }));
+      expect(error.message).toBe(`Execution "${id}" was cancelled: the parent "k-1" succeeded.`);
+    }
+    expect(await statusOf(engine, "k-1/gated")).toBe("succeeded");
+  });
+
+  it("applies each child's policy when the parent fails, and when it is cancelled", async () => {
+    const failing = workflow("failing-parent", async (ctx) => {
+      await ctx.startChild(gated, 1, { parentClosePolicy: "abandon" });
+      await ctx.startChild(gated, 2);
+      throw new TerminalError("gave up");
+    });
+    const waiting = workflow("waiting-parent", async (ctx) => {
+      await ctx.startChild(gated, 1, { parentClosePolicy: "abandon" });
+      await ctx.startChild(gated, 2, { parentClosePolicy: "cancel" });
+      await ctx.waitForEvent("never");
+    });
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [failing, waiting, gated] });
+    const failed = await engine.client.start(failing, undefined, { id: "pf" });
+    expect((await rejection(failed.result({ timeout: "5s" }))).message).toContain("gave up");
+    expect((await rejection(engine.client.result("pf/gated#2", { timeout: "5s" }))).message).toBe(
+      'Execution "pf/gated#2" was cancelled: the parent "pf" failed.',
+    );
+    expect(await statusOf(engine, "pf/gated")).toBe("waiting");
+
+    const cancelled = await engine.client.start(waiting, undefined, { id: "pc" });
+    await waitUntil(async () => (await cancelled.history()).length === 4, "the wait");
+    await engine.client.cancel("pc", "not needed");
+    expect(CancelledError.is(await rejection(cancelled.result({ timeout: "5s" })))).toBe(true);
+    expect((await rejection(engine.client.result("pc/gated#2", { timeout: "5s" }))).message).toBe(
+      'Execution "pc/gated#2" was cancelled: not needed.',
+    );
+    expect(await statusOf(engine, "pc/gated")).toBe("waiting");
+    await engine.client.sendEvent("pc/gated", "go");
+    expect(await engine.client.result("pc/gated", { timeout: "5s" })).toBe("done 1");
+  });
+
+  it("applies the policies of a parent cancelled while parked, from its journal", async () => {
+    const parked = workflow("parked-parent", async (ctx) => {
+      await ctx.startChild(gated, 1, { parentClosePolicy: "abandon" });
+      await ctx.startChild(gated, 2);
+      await ctx.sleep("a long while", "1d");
+    });
+    const store = memoryStore();
+    const first = newEngine({ store });
+    const worker = await startWorker(first.engine, { workflows: [parked, gated] });
+    const run = await first.engine.client.start(parked, undefined, { id: "pp" });
+    // Parked as waiting (for its children) after being held a second at most.
+    await waitUntil(async () => (await run.describe()).status === "waiting", "the parent is parked", 5_000);
+    await worker.stop();
+    await first.engine.client.cancel("pp");
+    const second = newEngine({ store });
+    await startWorker(second.engine, { workflows: [parked, gated] });
+    expect(CancelledError.is(await rejection(second.engine.client.result("pp", { timeout: "5s" })))).toBe(
+      true,
+    );
+    expect((await rejection(second.engine.client.result("pp/gated#2", { timeout: "5s" }))).message).toBe(
+      'Execution "pp/gated#2" was cancelled: the parent was cancelled.',
+    );
+    expect(await statusOf(second.engine, "pp/gated")).toBe("waiting");
+  });
+
+  it("finds its children again when replayed after a crash between startChild and result()", async () => {
+    const store = memoryStore();
+    let childRuns = 0;
+    const counted = workflow("counted-child", async (ctx, n: number) => {
+      await ctx.waitForEvent("go");
+      return ctx.step("count", () => n * 10 + ++childRuns);
+    });
+    const parent = workflow("crashing-parent", async (ctx) => {
+      const a = await ctx.startChild(counted, 1);
+      const b = await ctx.startChild(counted, 2, { id: "chosen-b" });
+      await ctx.sleep("between", "10ms");
+      const ran = await ctx.step("middle", () => "middle");
+      return [ran, await b.result(), await a.result(), a.id, b.id];
+    });
+    const first = newEngine({ store });
+    const worker = await startWorker(first.engine, { workflows: [parent, counted] });
+    const run = await first.engine.client.start(parent, undefined, { id: "cr" });
+    await waitUntil(async () => (await run.history()).some((e) => e.type === "TimerStarted"), "the sleep");
+    await worker.stop();
+    expect(types(await run.history())).toEqual([
+      "ExecutionStarted",
+      "ChildStarted",
+      "ChildStarted",
+      "TimerStarted",
+    ]);
+    const second = newEngine({ store });
+    await startWorker(second.engine, { workflows: [parent, counted] });
+    await waitUntil(
+      async () => (await run.history()).some((e) => e.type === "StepSucceeded"),
+      "the middle step",
+    );
+    await second.engine.client.sendEvent("chosen-b", "go");
+    await second.engine.client.sendEvent("cr/counted-child", "go");
+    expect(await second.engine.client.result("cr", { timeout: "5s" })).toEqual([
+      "middle",
+      21,
+      12,
+      "cr/counted-child",
+      "chosen-b",
+    ]);
+    expect(childRuns).toBe(2);
+    expect((await second.engine.client.list({ workflow: "counted-child" })).map((e) => e.id).sort()).toEqual([
+      "chosen-b",
+      "cr/counted-child",
+    ]);
+  });
+
+  it("fails result(), not the start, when the id is taken by an execution it did not start, and leaves that one alone", async () => {
+    const other = workflow("other-owner", async (ctx) => ctx.waitForEvent("go"));
+    const parent = workflow("colliding-parent", async (ctx) => {
+      const handle = await ctx.startChild(gated, 1, { id: "taken-id" });
+      const error = await handle.result().catch((e: Error) => e);
+      return ChildFailedError.is(error) && ExecutionAlreadyExistsError.is(error.cause) ? handle.id : "other";
+    });
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [parent, gated, other] });
+    await engine.client.start(other, undefined, { id: "taken-id" });
+    const run = await engine.client.start(parent, undefined, { id: "col" });
+    expect(await run.result({ timeout: "5s" })).toBe("taken-id");
+    expect(types(await run.history())).toEqual([
+      "ExecutionStarted",
+      "ChildStarted",
+      "ChildFailed",
+      "ExecutionSucceeded",
+    ]);
+    // The parent ended with the op failed, not open: the other execution is not cancelled.
+    const described = await engine.client.describe("taken-id");
+    expect([described.status, described.cancelRequested]).toEqual(["waiting", false]);
+  });
+
+  it("refuses an unknown parentClosePolicy with InvalidArgumentError, journaling no child", async () => {
+    const bad = workflow("bad-policy", async (ctx) => {
+      await ctx.startChild(gated, 1, { parentClosePolicy: "detach" as ParentClosePolicy });
+    });
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [bad, gated] });
+    const run = await engine.client.start(bad, undefined, { id: "bp" });
+    const error = await rejection(run.result({ timeout: "5s" }));
+    expect(InvalidArgumentError.is(error)).toBe(true);
+    expect(error.message).toBe(
+      'ctx.startChild("gated") parentClosePolicy must be "terminate", "cancel" or "abandon" (or left out for "cancel"); got "detach". See docs/children.md.',
+    );
+    expect(types(await run.history())).toEqual(["ExecutionStarted", "ExecutionFailed"]);
   });
 });

@@ -60,8 +60,7 @@ export {
 export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
 export { checkJournal } from "./journal-rules.js";
 export { memoryStore, storeRules } from "./memory-store.js";
-export type { ChildToClose, ParentClose, ParentClosePolicy } from "./parent-close-policy.js";
-export { applyParentClosePolicies, openChildren } from "./parent-close-policy.js";
+export type { ParentClosePolicy } from "./parent-close-policy.js";
 export { endsExecution, redrivenFailures } from "./redriven-failures.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
