@@ -1,6 +1,7 @@
 import type { Store } from "@stepline/core";
 import { describe, it } from "vitest";
 import { cancelCases } from "./conformance/cancel-cases.js";
+import { childPolicyCases } from "./conformance/child-policy-cases.js";
 import type { ConformanceCase } from "./conformance/conformance-case.js";
 import { executionCases } from "./conformance/execution-cases.js";
 import { identityCases } from "./conformance/identity-cases.js";
@@ -37,6 +38,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["long durations through an engine", longDurationCases],
   ["identifiers and bad records", identityCases],
   ["worker announcements", workerCases],
+  ["child workflows and parentClosePolicy through an engine", childPolicyCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {
