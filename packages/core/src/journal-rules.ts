@@ -205,6 +205,14 @@ const RULES: { [T in EventType]: Rule<T> } = {
     nonEmptyString("name", e.name) ??
     nonEmptyString("workflow", e.workflow) ??
     nonEmptyString("childId", e.childId) ??
+    (e.detached === undefined || e.detached === true
+      ? undefined
+      : `has ${field("detached", e.detached)}; expected true`) ??
+    (e.parentClosePolicy === undefined ||
+    e.parentClosePolicy === "terminate" ||
+    e.parentClosePolicy === "abandon"
+      ? undefined
+      : `has ${field("parentClosePolicy", e.parentClosePolicy)}; expected "terminate" or "abandon" (no field for "cancel")`) ??
     scheduled(e, s, "child"),
   ChildSucceeded: (e, s) => completes(e, s, "child"),
   ChildFailed: (e, s) => serializedError("error", e.error) ?? completes(e, s, "child"),

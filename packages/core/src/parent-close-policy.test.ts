@@ -5,6 +5,7 @@ import { Codec } from "./codec.js";
 import { ErrorRegistry } from "./error-serialization.js";
 import { InvalidArgumentError, TerminalError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
+import { checkJournal } from "./journal-rules.js";
 import { memoryStore } from "./memory-store.js";
 import {
   applyParentClosePolicies,
@@ -262,5 +263,27 @@ describe("applyParentClosePolicies", () => {
       ended: "succeeded",
     });
     expect((await store.executions.get("c-terminate"))?.status).toBe("terminated");
+  });
+});
+
+describe("checkJournal of ChildStarted fields", () => {
+  const base = { type: "ChildStarted", op: 0, name: "kid", workflow: "kid", childId: "p/kid" } as const;
+
+  it("accepts detached and a recorded policy, and refuses other values of both", () => {
+    expect(checkJournal(journal({ ...base, detached: true, parentClosePolicy: "abandon" }))).toEqual({
+      ok: true,
+    });
+    const badPolicy = checkJournal(journal({ ...base, parentClosePolicy: "cancel" as never }));
+    expect(badPolicy).toMatchObject({
+      ok: false,
+      seq: 1,
+      problem:
+        'has "parentClosePolicy" "cancel" (a string); expected "terminate" or "abandon" (no field for "cancel")',
+    });
+    const badDetached = checkJournal(journal({ ...base, detached: false as never }));
+    expect(badDetached).toMatchObject({
+      ok: false,
+      problem: 'has "detached" false (a boolean); expected true',
+    });
   });
 });
