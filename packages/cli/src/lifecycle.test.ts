@@ -31,7 +31,9 @@ describe("stepline terminate", () => {
 
     const again = await inStore("terminate", FIXTURE_IDS.waiting);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`Cannot terminate execution "${FIXTURE_IDS.waiting}": it has already terminated`);
+    expect(again.stderr).toContain(
+      `Cannot terminate execution "${FIXTURE_IDS.waiting}": it has already terminated`,
+    );
     const unknown = await inStore("terminate", "nope-1");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no execution "nope-1"');

@@ -21,7 +21,8 @@ export const terminateCommand: Command = {
     const id = context.positionals[0] as string;
     const reason = stringOption(context.values, "reason");
     await context.withStore(({ client }) => client.terminate(id, reason === undefined ? {} : { reason }));
-    if (context.json) context.printJson({ id, status: "terminated", ...(reason === undefined ? {} : { reason }) });
+    if (context.json)
+      context.printJson({ id, status: "terminated", ...(reason === undefined ? {} : { reason }) });
     else context.print(`terminated ${id}`);
     return 0;
   },
