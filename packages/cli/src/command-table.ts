@@ -11,6 +11,7 @@ import { replayCheckCommand } from "./commands/replay-check.js";
 import { resumeCommand } from "./commands/resume.js";
 import { sendEventCommand } from "./commands/send-event.js";
 import { startCommand } from "./commands/start.js";
+import { terminateCommand } from "./commands/terminate.js";
 import { uiCommand } from "./commands/ui.js";
 
 /** Every `stepline` command, in the order `stepline help` lists them. */
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   startCommand,
   sendEventCommand,
   cancelCommand,
+  terminateCommand,
   redriveCommand,
   resumeCommand,
   uiCommand,

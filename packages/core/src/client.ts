@@ -17,6 +17,7 @@ import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
 import { type ExecutionRecord, type ExecutionStatus, type ListFilter, TERMINAL_STATUSES } from "./store.js";
+import { type TerminateOptions, terminateExecution } from "./terminate.js";
 import { type WorkerPresence, workerPresence } from "./worker-announcements.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
@@ -68,6 +69,8 @@ export interface ExecutionHandle<O = unknown> {
   history(): Promise<JournalEvent[]>;
   sendEvent(name: string, payload?: unknown): Promise<void>;
   cancel(reason?: string): Promise<void>;
+  /** Ends it at once, running no workflow code; see {@link Client.terminate}. */
+  terminate(options?: TerminateOptions): Promise<void>;
   /** Resumes a blocked execution; see {@link Client.resume}. */
   resume(): Promise<boolean>;
   /** Continues a failed execution from the steps that failed; see {@link Client.redrive}. */
@@ -136,6 +139,7 @@ export class Client {
       history: () => this.history(id),
       sendEvent: (name, payload) => this.sendEvent(id, name, payload),
       cancel: (reason) => this.cancel(id, reason),
+      terminate: (options) => this.terminate(id, options),
       resume: () => this.resume(id),
       redrive: (options) => this.redrive(id, options),
     };
@@ -169,6 +173,23 @@ export class Client {
     await this.#env.store.executions.requestCancel(id, reason, this.#env.clock.now());
     this.#env.notifyCancel(id, reason);
     this.#env.wake();
+  }
+
+  /**
+   * Terminates an execution at once, running none of its code (no `catch`, no
+   * `finally`, no compensation: use {@link cancel} for that). It ends `terminated`,
+   * journaled as ExecutionTerminated; the worker holding it stops, and its running
+   * steps see their `AbortSignal` fire (at once in this engine, within `leaseMs / 3`
+   * elsewhere). `result()` then rejects with CancelledError saying "terminated".
+   * Throws ExecutionNotFoundError, or ExecutionFinishedError for a finished execution
+   * (nothing is written). See docs/operations.md, "Terminate".
+   *
+   * @example
+   * await engine.client.terminate("order-1", { reason: "stuck on a retired API" });
+   * await engine.client.result("order-1"); // rejects: CancelledError, Execution "order-1" was terminated: ...
+   */
+  async terminate(id: string, options?: TerminateOptions): Promise<void> {
+    await terminateExecution(this.#env, id, options);
   }
 
   /**
@@ -321,6 +342,9 @@ export class Client {
 
   #errorOf(end: JournalEvent, id: string): Error {
     if (end.type === "ExecutionFailed") return this.#env.errors.deserialize(end.error);
+    if (end.type === "ExecutionTerminated") {
+      return new CancelledError(`Execution "${id}" was terminated${end.reason ? `: ${end.reason}` : ""}.`);
+    }
     const reason = end.type === "ExecutionCancelled" && end.reason ? `: ${end.reason}` : "";
     return new CancelledError(`Execution "${id}" was cancelled${reason}.`);
   }

@@ -17,6 +17,7 @@ export class EngineEnv {
   readonly #wakeListeners = new Set<() => void>();
   #unsubscribeFinished: (() => void) | undefined;
   readonly #cancelListeners = new Set<(id: string, reason: string | undefined) => void>();
+  readonly #terminateListeners = new Set<(id: string) => void>();
   /** Set by `engine.close()`; the client checks it before touching the store. */
   closed = false;
 
@@ -81,6 +82,17 @@ export class EngineEnv {
   onCancel(listener: (id: string, reason: string | undefined) => void): () => void {
     this.#cancelListeners.add(listener);
     return () => this.#cancelListeners.delete(listener);
+  }
+
+  /** Tells this engine's workers at once that `id` was terminated: its runner stops (others learn at lease renewal). */
+  notifyTerminated(id: string): void {
+    for (const listener of this.#terminateListeners) listener(id);
+    this.notifyFinished(id);
+  }
+
+  onTerminated(listener: (id: string) => void): () => void {
+    this.#terminateListeners.add(listener);
+    return () => this.#terminateListeners.delete(listener);
   }
 
   /** Tells local `result()` callers that execution `id` has changed state. */

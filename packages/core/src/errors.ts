@@ -443,3 +443,69 @@ export class StoreReadOnlyError extends SteplineError {
   }
   static override is = guard<StoreReadOnlyError>("STEPLINE_STORE_READ_ONLY");
 }
+
+// --- Lifecycle: terminate, delete (issue 10 item 1 and 7) ---------------------------
+
+/**
+ * A write that was encoded for one journal length found another: the journal moved
+ * between the read and the write (a worker appended meanwhile). Nothing was written.
+ * `client.terminate` reads the journal length again and retries; a caller of
+ * `executions.terminate` does the same.
+ *
+ * @example
+ * try {
+ *   await store.executions.terminate(id, { expectedSeq: 7, event }, now);
+ * } catch (error) {
+ *   if (JournalMovedError.is(error)) console.log(`the journal now has ${error.journalLength} entries`);
+ * }
+ */
+export class JournalMovedError extends SteplineError {
+  override readonly code = "STEPLINE_JOURNAL_MOVED";
+  override name = "JournalMovedError";
+  readonly executionId: string;
+  /** The journal length the write was encoded for. */
+  readonly expectedSeq: number;
+  /** The journal length the store found. */
+  readonly journalLength: number;
+  constructor(executionId: string, action: string, expectedSeq: number, journalLength: number) {
+    super(
+      `Cannot ${action} execution "${executionId}": the write was made for a journal of ${expectedSeq} ` +
+        `entries, and it has ${journalLength} (a worker appended meanwhile). Nothing was written; ` +
+        "read the execution again and retry.",
+    );
+    this.executionId = executionId;
+    this.expectedSeq = expectedSeq;
+    this.journalLength = journalLength;
+  }
+  static override is = guard<JournalMovedError>("STEPLINE_JOURNAL_MOVED");
+}
+
+/**
+ * `client.delete` (or `executions.delete`) of an execution that has not finished:
+ * only a succeeded, failed, cancelled, terminated or timed-out execution can be
+ * deleted. Nothing was deleted.
+ *
+ * @example
+ * try {
+ *   await client.delete("order-1");
+ * } catch (error) {
+ *   if (ExecutionNotFinishedError.is(error)) await client.terminate("order-1", { reason: "cleanup" });
+ * }
+ */
+export class ExecutionNotFinishedError extends SteplineError {
+  override readonly code = "STEPLINE_EXECUTION_NOT_FINISHED";
+  override name = "ExecutionNotFinishedError";
+  readonly executionId: string;
+  /** Its status: running, sleeping, waiting or blocked. */
+  readonly status: string;
+  constructor(executionId: string, status: string, action = "delete") {
+    super(
+      `Cannot ${action} execution "${executionId}": it is ${status}, and only finished executions can be ` +
+        `${action === "delete" ? "deleted" : action}. Cancel it (client.cancel, \`stepline cancel\`) or ` +
+        "terminate it (client.terminate, `stepline terminate`) first. See docs/operations.md.",
+    );
+    this.executionId = executionId;
+    this.status = status;
+  }
+  static override is = guard<ExecutionNotFinishedError>("STEPLINE_EXECUTION_NOT_FINISHED");
+}

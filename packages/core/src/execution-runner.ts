@@ -74,9 +74,9 @@ export class ExecutionRunner {
     this.#children = new ChildTracker(env, () => this.#wakeLoop());
   }
 
-  /** The lease was lost: stop at once and write nothing more. */
-  abandon(): void {
-    this.#abort.abort(new LeaseLostError(this.lease.executionId, "taken over"));
+  /** The lease was lost (taken over, or the execution terminated): stop at once and write nothing more. */
+  abandon(detail = "taken over"): void {
+    this.#abort.abort(new LeaseLostError(this.lease.executionId, detail));
     this.#wakeLoop();
   }
 
@@ -100,6 +100,8 @@ export class ExecutionRunner {
     try {
       return await this.#run();
     } catch (error) {
+      // A refused write (taken over, terminated): running steps see why in their signal.
+      if (LeaseLostError.is(error)) this.#abort.abort(error);
       if (!LeaseLostError.is(error) && !this.#abort.signal.aborted) {
         this.#env.log("error", "execution runner failed; the lease will expire and another worker retry", {
           executionId: this.lease.executionId,

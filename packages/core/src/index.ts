@@ -19,8 +19,10 @@ export {
   ExecutionAlreadyExistsError,
   ExecutionBlockedError,
   ExecutionFinishedError,
+  ExecutionNotFinishedError,
   ExecutionNotFoundError,
   InvalidArgumentError,
+  JournalMovedError,
   LeaseLostError,
   NonDeterminismError,
   PayloadTooLargeError,
@@ -73,6 +75,7 @@ export type {
   AppendResult,
   Claim,
   ClaimRequest,
+  ExecutionLifecycleStore,
   ExecutionRecord,
   ExecutionStatus,
   ExecutionStore,
@@ -86,10 +89,12 @@ export type {
   Release,
   RenewResult,
   Store,
+  TerminateRequest,
   WorkerSighting,
   WorkerStore,
 } from "./store.js";
 export { TERMINAL_STATUSES } from "./store.js";
+export type { TerminateOptions } from "./terminate.js";
 export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export type { WorkerOptions } from "./worker.js";
 export { Worker } from "./worker.js";

@@ -4,6 +4,7 @@ import {
   LeaseLostError,
   RedriveRefusedError,
 } from "./errors.js";
+import { lifecycleRules } from "./lifecycle-rules.js";
 import {
   type AppendRequest,
   type AppendResult,
@@ -31,6 +32,7 @@ interface Entry {
  * (the conformance suite checks the outcome, these keep the code in one place).
  */
 export const storeRules = {
+  ...lifecycleRules,
   /** A lease is live while it has an owner and has not expired. */
   leaseIsLive(record: ExecutionRecord, now: number): boolean {
     return record.leaseOwner !== null && record.dueAt !== null && record.dueAt > now;
@@ -193,14 +195,15 @@ export const storeRules = {
   },
   checkLease(record: ExecutionRecord | undefined, lease: Lease): ExecutionRecord {
     if (!record) throw new LeaseLostError(lease.executionId, "the execution does not exist");
+    // Terminal first: a terminated execution has a new token too, and "terminated" is the news.
+    if (TERMINAL_STATUSES.has(record.status)) {
+      throw new LeaseLostError(lease.executionId, `the execution has already ${record.status}`);
+    }
     if (record.token !== lease.token) {
       throw new LeaseLostError(
         lease.executionId,
         `fencing token ${lease.token} is stale (current ${record.token}); another worker claimed it`,
       );
-    }
-    if (TERMINAL_STATUSES.has(record.status)) {
-      throw new LeaseLostError(lease.executionId, `the execution has already ${record.status}`);
     }
     if (record.leaseOwner === null) {
       throw new LeaseLostError(lease.executionId, "the lease was released; claim the execution again");
@@ -300,6 +303,14 @@ export function memoryStore(): Store {
         setRecord(entry, storeRules.redriven(entry.record, request.expectedSeq, now));
         entry.journal.push(request.event.slice());
         wake();
+        return copy(entry.record);
+      },
+      // Lifecycle (store.ts, ExecutionLifecycleStore).
+      async terminate(id, request, now) {
+        const entry = entries.get(id);
+        if (!entry) throw new ExecutionNotFoundError(id);
+        setRecord(entry, storeRules.terminated(entry.record, request.expectedSeq, now));
+        entry.journal.push(request.event.slice());
         return copy(entry.record);
       },
       async requestCancel(id, reason, now) {

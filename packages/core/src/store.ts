@@ -161,7 +161,7 @@ export interface ClaimRequest {
   onSkipped?: (executionId: string, reason: string) => void;
 }
 
-export interface ExecutionStore {
+export interface ExecutionStore extends ExecutionLifecycleStore {
   /**
    * Creates the execution with its first journal entry, status `running`, due now.
    * Idempotent on `id`: if it exists, nothing is written and `created` is false.
@@ -198,6 +198,34 @@ export interface RedriveRequest {
   expectedSeq: number;
   /** The encoded ExecutionRedriven event. */
   event: Uint8Array;
+}
+
+// --- Lifecycle (issue 10 items 1 and 7): terminate, delete, count, retention --------
+// Kept in one block, implemented by every store next to the methods above; the
+// conformance suite's terminate-, delete-, count- and retention-cases check them.
+
+/** What `executions.terminate` writes: the encoded ExecutionTerminated event. */
+export interface TerminateRequest {
+  /**
+   * The journal length the event was encoded for (its seq). When given, a journal of
+   * another length refuses the write with JournalMovedError (nothing written).
+   */
+  expectedSeq?: number;
+  /** The encoded ExecutionTerminated event. */
+  event: Uint8Array;
+}
+
+/** The lifecycle methods of {@link ExecutionStore}. */
+export interface ExecutionLifecycleStore {
+  /**
+   * Terminate (docs/operations.md): in one atomic write, appends `request.event` (the
+   * encoded ExecutionTerminated) to a non-terminal execution and makes it `terminated`:
+   * no due time, no lease owner, no cancellation or blocked reason, and a new fencing
+   * token, so the worker holding it gets LeaseLostError from its next append, release or
+   * renewal. Fires `onFinished` for stores that have it. Throws ExecutionNotFoundError,
+   * ExecutionFinishedError for a finished one, or JournalMovedError; nothing is written then.
+   */
+  terminate(id: string, request: TerminateRequest, now: number): Promise<ExecutionRecord>;
 }
 
 /** The latest announcement of a workflow by a worker (`workers.lastSeen`). */

@@ -92,9 +92,11 @@ export class Worker {
     this.#renewStop = new AbortController();
     const unsubscribeWake = this.#env.onWake(() => this.#idle.abort(SETTLED));
     const unsubscribeCancel = this.#env.onCancel((id, reason) => this.#runners.get(id)?.cancel(reason));
+    const unsubscribeTerminate = this.#env.onTerminated((id) => this.#runners.get(id)?.abandon("terminated"));
     this.#unsubscribe = () => {
       unsubscribeWake();
       unsubscribeCancel();
+      unsubscribeTerminate();
     };
     // Awaited once, so that describe() right after start() sees a worker for these workflows.
     await this.#announce();

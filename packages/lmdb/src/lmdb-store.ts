@@ -151,6 +151,17 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
         wake();
         return record;
       },
+      // Lifecycle (store.ts, ExecutionLifecycleStore).
+      async terminate(id, request, now) {
+        return write(() => {
+          const current = db.getRecord(id);
+          if (!current) throw new ExecutionNotFoundError(id);
+          const next = storeRules.terminated(current, request.expectedSeq, now);
+          db.journal.put([id, current.journalLength], request.event);
+          db.putRecord(current, next);
+          return next;
+        });
+      },
       async requestCancel(id, reason, now) {
         const record = await write(() => {
           const current = db.getRecord(id);

@@ -6,6 +6,7 @@ import {
   ExecutionFinishedError,
   ExecutionNotFoundError,
   type ExecutionRecord,
+  JournalMovedError,
   type Lease,
   LeaseLostError,
   type ListFilter,
@@ -259,6 +260,26 @@ export function redisStore(
         }
         wake();
         return record;
+      },
+
+      // Lifecycle (store.ts, ExecutionLifecycleStore).
+      async terminate(id, request, now) {
+        const k = keys.execution(id);
+        // Hint null: terminate only takes the execution out of the queue.
+        const reply = await changeDue(id, null, now, () =>
+          run(
+            "terminate-execution",
+            [k.record, k.journal],
+            [nullable(request.expectedSeq), now, toBuffer(request.event)],
+          ),
+        );
+        if (reply.code === "missing") throw new ExecutionNotFoundError(id);
+        if (reply.code === "finished") throw new ExecutionFinishedError(id, reply.detail, "terminate");
+        if (reply.code === "seq_mismatch") {
+          throw new JournalMovedError(id, "terminate", request.expectedSeq ?? 0, Number(reply.detail));
+        }
+        channel.announceFinished(id);
+        return reply.record as ExecutionRecord;
       },
 
       async requestCancel(id, reason, now) {

@@ -13,6 +13,7 @@ import { queueCases } from "./conformance/queue-cases.js";
 import { redriveCases } from "./conformance/redrive-cases.js";
 import { resumeCases } from "./conformance/resume-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
+import { terminateCases } from "./conformance/terminate-cases.js";
 import { workerCases } from "./conformance/worker-cases.js";
 
 /** A fresh, empty store for one case, and how to clean up after it. */
@@ -30,6 +31,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["cancellation", cancelCases],
   ["resume", resumeCases],
   ["redrive", redriveCases],
+  ["terminate", terminateCases],
   ["journal", journalCases],
   ["leases and fencing", leaseCases],
   ["queue", queueCases],

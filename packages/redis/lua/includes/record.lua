@@ -64,8 +64,9 @@ end
 -- storeRules.checkLease: the reason a write under lease token `token` is refused, if any.
 local function lease_problem(record, token)
   if not record then return "missing", "" end
-  if tonumber(record.token) ~= tonumber(token) then return "stale_token", record.token end
+  -- Terminal first: a terminated execution has a new token too, and "terminated" is the news.
   if TERMINAL[record.status] then return "terminal", record.status end
+  if tonumber(record.token) ~= tonumber(token) then return "stale_token", record.token end
   if not record.leaseOwner then return "released", "" end
   return nil, nil
 end
