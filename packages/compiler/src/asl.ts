@@ -1,3 +1,4 @@
+import { durationText } from "./duration-text.js";
 import {
   allStates,
   type Machine,
@@ -214,7 +215,7 @@ function taskComments(state: TaskState): (string | undefined)[] {
     // ASL has no limit across retries; Stepline fails the step once it is reached.
     state.totalTimeoutSeconds === undefined
       ? undefined
-      : `totalTimeout ${state.totalTimeoutSeconds}s: every attempt and backoff together (no ASL field; the Retry below stops there)`,
+      : `totalTimeout ${durationText(state.totalTimeoutSeconds)}: every attempt and backoff together (no ASL field; the Retry below stops there)`,
   ];
 }
 

@@ -211,7 +211,12 @@ function warnNotLiteral(c: BodyCompiler, scope: Scope, node: Node, what: string)
  * The child workflow's name: from `workflow("name", ...)` bound to the identifier in
  * this file or in a module it imports; otherwise the identifier text, with a warning.
  */
-function childWorkflowName(c: BodyCompiler, scope: Scope, definition: Expression | undefined): string {
+export function childWorkflowName(
+  c: BodyCompiler,
+  scope: Scope,
+  definition: Expression | undefined,
+  call = "ctx.child",
+): string {
   if (!definition) return "child";
   const node = unwrap(definition);
   const text = c.text(scope, node);
@@ -231,7 +236,7 @@ function childWorkflowName(c: BodyCompiler, scope: Scope, definition: Expression
     node,
     "warning",
     "child-not-resolved",
-    `ctx.child(${text}, ...): the compiler did not find the workflow("name", ...) that ${text} holds, so the state is named "${text}". Define it in this file, or import it with a relative path.`,
+    `${call}(${text}, ...): the compiler did not find the workflow("name", ...) that ${text} holds, so the state is named "${text}". Define it in this file, or import it with a relative path.`,
   );
   return text;
 }

@@ -25,7 +25,7 @@ export function stateLabel(state: State): string {
     case "awaitChild":
       return `${state.name} (child result)`;
     case "continueAsNew":
-      return `${state.name} (continue as new)`;
+      return `${state.name} (${state.input})`;
     case "task": {
       // Every step is retried by default; only a policy that differs is worth a mention.
       const notes = [
