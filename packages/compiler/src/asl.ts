@@ -1,4 +1,13 @@
-import { allStates, type Machine, type RetrySpec, type State, type WorkflowMachine } from "./ir.js";
+import { durationText } from "./duration-text.js";
+import {
+  allStates,
+  type Machine,
+  type MapState,
+  type RetrySpec,
+  type State,
+  type TaskState,
+  type WorkflowMachine,
+} from "./ir.js";
 
 /** An Amazon States Language state machine (or a branch / item processor of one). */
 export interface AslMachine {
@@ -15,6 +24,10 @@ export const ASL_RESOURCES = {
   step: "arn:aws:states:::lambda:invoke",
   waitForEvent: "arn:aws:states:::events:putEvents.waitForTaskToken",
   child: "arn:aws:states:::states:startExecution.sync",
+  /** `ctx.startChild` and `ctx.continueAsNew`: start an execution, do not wait for it. */
+  startChild: "arn:aws:states:::states:startExecution",
+  /** `handle.result()`: a callback task the child's end completes (the token goes with the start). */
+  awaitChild: "arn:aws:states:::events:putEvents.waitForTaskToken",
 } as const;
 
 /**
@@ -58,10 +71,11 @@ function emitState(state: State, names: Map<string, string>): AslState {
     case "task":
       return {
         Type: "Task",
-        ...(state.step.parameterised ? { Comment: `One state for every step named ${state.step.text}` } : {}),
+        ...comment(taskComments(state)),
         Resource: ASL_RESOURCES.step,
         Parameters: { FunctionName: state.step.text, "Payload.$": "$" },
         ...(state.timeoutSeconds === undefined ? {} : { TimeoutSeconds: state.timeoutSeconds }),
+        ...(state.heartbeatSeconds === undefined ? {} : { HeartbeatSeconds: state.heartbeatSeconds }),
         Retry: retriers(state.retry),
         ...catcher(state.catch),
         ...flow(state.next),
@@ -72,9 +86,14 @@ function emitState(state: State, names: Map<string, string>): AslState {
         state.seconds !== undefined
           ? { Seconds: state.seconds }
           : state.until
-            ? { Comment: `until ${state.expression}`, TimestampPath: path }
-            : { Comment: `for ${state.expression}`, SecondsPath: path };
-      return { Type: "Wait", ...timing, ...flow(state.next) };
+            ? { TimestampPath: path }
+            : { SecondsPath: path };
+      const notes = [
+        state.seconds !== undefined ? undefined : `${state.until ? "until" : "for"} ${state.expression}`,
+        // ASL Wait states take no Catch; the cancellation path is recorded here (and in the IR).
+        state.cancel === undefined ? undefined : `a cancellation here goes to ${name(state.cancel)}`,
+      ];
+      return { Type: "Wait", ...comment(notes), ...timing, ...flow(state.next) };
     }
     case "event":
       return {
@@ -91,12 +110,50 @@ function emitState(state: State, names: Map<string, string>): AslState {
         ...flow(state.next),
       };
     case "child":
+      if (state.detached) {
+        return {
+          Type: "Task",
+          Comment: `Starts the child workflow "${state.workflow}" without waiting for it (parentClosePolicy: ${state.detached.parentClosePolicy})`,
+          Resource: ASL_RESOURCES.startChild,
+          Parameters: { StateMachineArn: state.workflow, "Input.$": "$" },
+          ResultPath: `$.children.${pathSegment(state.name)}`,
+          ...catcher(state.catch),
+          ...flow(state.next),
+        };
+      }
       return {
         Type: "Task",
         Comment: `Runs the child workflow "${state.workflow}" and waits for its result`,
         Resource: ASL_RESOURCES.child,
         Parameters: { StateMachineArn: state.workflow, "Input.$": "$" },
         ...catcher(state.catch),
+        ...flow(state.next),
+      };
+    case "awaitChild": {
+      const start = name(state.child);
+      return {
+        Type: "Task",
+        Comment: `${state.handle}.result(): waits for the end of the child started at "${start}" (its ChildSucceeded or ChildFailed; it may have ended already)`,
+        Resource: ASL_RESOURCES.awaitChild,
+        Parameters: {
+          Entries: [
+            {
+              Source: "stepline",
+              DetailType: "child-result",
+              Detail: { "TaskToken.$": "$$.Task.Token", "Child.$": `$.children.${pathSegment(start)}` },
+            },
+          ],
+        },
+        ...catcher(state.catch),
+        ...flow(state.next),
+      };
+    }
+    case "continueAsNew":
+      return {
+        Type: "Task",
+        Comment: `ctx.continueAsNew(${state.input}): this run ends; the next run of the same execution starts this machine again`,
+        Resource: ASL_RESOURCES.startChild,
+        Parameters: { "StateMachineArn.$": "$$.StateMachine.Id", "Input.$": "$" },
         ...flow(state.next),
       };
     case "choice":
@@ -121,10 +178,10 @@ function emitState(state: State, names: Map<string, string>): AslState {
     case "map":
       return {
         Type: "Map",
-        Comment: `For each item of ${state.items}`,
+        Comment: `For each item of ${state.items}${state.maxConcurrency === undefined ? " (concurrency not known at compile time)" : ""}`,
         ItemsPath: state.itemsPath,
-        MaxConcurrency: state.maxConcurrency,
-        ...(state.toleratesFailures ? { ToleratedFailurePercentage: 100 } : {}),
+        ...(state.maxConcurrency === undefined ? {} : { MaxConcurrency: state.maxConcurrency }),
+        ...toleratedFailures(state),
         ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, ...emitMachine(state.iterator, names) },
         ...catcher(state.catch),
         ...flow(state.next),
@@ -140,6 +197,40 @@ function emitState(state: State, names: Map<string, string>): AslState {
     case "opaque":
       return { Type: "Pass", Comment: `Opaque: ${state.reason}`, ...flow(state.next) };
   }
+}
+
+/** A `Comment` field from the notes that apply, or none. */
+function comment(notes: (string | undefined)[]): { Comment?: string } {
+  const text = notes.filter((note) => note !== undefined).join("; ");
+  return text ? { Comment: text } : {};
+}
+
+/** What a Task's ASL fields cannot say: a parameterised name, totalTimeout, an undo step. */
+function taskComments(state: TaskState): (string | undefined)[] {
+  return [
+    state.step.parameterised ? `One state for every step named ${state.step.text}` : undefined,
+    state.compensates
+      ? `Undo step of ${state.compensates.saga}: runs only if its saga.add(...) ran${state.compensates.continueOnError ? "; a failure goes on to the next undo step (continueOnError)" : ""}`
+      : undefined,
+    // ASL has no limit across retries; Stepline fails the step once it is reached.
+    state.totalTimeoutSeconds === undefined
+      ? undefined
+      : `totalTimeout ${durationText(state.totalTimeoutSeconds)}: every attempt and backoff together (no ASL field; the Retry below stops there)`,
+  ];
+}
+
+/** ToleratedFailureCount or ToleratedFailurePercentage: from ctx.map's option, or 100 for allSettled. */
+function toleratedFailures(state: MapState): Record<string, number> {
+  if (state.toleratedFailures && "count" in state.toleratedFailures) {
+    return { ToleratedFailureCount: state.toleratedFailures.count };
+  }
+  if (state.toleratedFailures) return { ToleratedFailurePercentage: state.toleratedFailures.percentage };
+  return state.toleratesFailures ? { ToleratedFailurePercentage: 100 } : {};
+}
+
+/** A state name as one JSONPath segment. */
+function pathSegment(text: string): string {
+  return text.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
 /** A step's retry policy as ASL Retriers; ASL's MaxAttempts counts retries, ours counts attempts. */

@@ -11,6 +11,16 @@ import {
 export const OPERATION_METHODS = ["step", "sleep", "sleepUntil", "waitForEvent", "child"] as const;
 export type OperationMethod = (typeof OPERATION_METHODS)[number];
 
+/**
+ * Context methods of the lifecycle API that are states too (lifecycle-compiler.ts):
+ * `ctx.map`, `ctx.startChild`, `ctx.continueAsNew`. `ctx.compensations()` is not: its
+ * saga's `run()` is (saga-compiler.ts).
+ */
+export const LIFECYCLE_METHODS = ["map", "startChild", "continueAsNew"] as const;
+export type LifecycleMethod = (typeof LIFECYCLE_METHODS)[number];
+
+const STATE_METHODS: readonly string[] = [...OPERATION_METHODS, ...LIFECYCLE_METHODS];
+
 /** A function-like node: a declaration, an expression or an arrow. */
 export type FunctionLike = FunctionNode | ArrowFunctionExpression;
 
@@ -87,6 +97,27 @@ export function operationOf(
   return (OPERATION_METHODS as readonly string[]).includes(method) ? (method as OperationMethod) : undefined;
 }
 
+/** `ctx.map(...)` and the other lifecycle calls that are states. */
+export function lifecycleMethodOf(
+  call: CallExpression,
+  contextNames: ReadonlySet<string>,
+): LifecycleMethod | undefined {
+  const callee = unwrap(call.callee);
+  if (callee.type !== "MemberExpression" || callee.computed) return undefined;
+  const object = unwrap(callee.object);
+  if (object.type !== "Identifier" || !contextNames.has(object.name)) return undefined;
+  const method = callee.property.name;
+  return (LIFECYCLE_METHODS as readonly string[]).includes(method) ? (method as LifecycleMethod) : undefined;
+}
+
+/** `receiver.method(...)` with `receiver` a plain identifier: its name and the method's. */
+export function methodCallOf(call: CallExpression): { receiver: string; method: string } | undefined {
+  const callee = unwrap(call.callee);
+  if (callee.type !== "MemberExpression" || callee.computed) return undefined;
+  const object = unwrap(callee.object);
+  return object.type === "Identifier" ? { receiver: object.name, method: callee.property.name } : undefined;
+}
+
 /**
  * True when the subtree uses the context in a way that may issue operations: an
  * operation call, or the context itself passed on or aliased (`helper(ctx)`,
@@ -106,7 +137,7 @@ export function usesOperations(
     if (current.type === "MemberExpression") {
       const object = unwrap(current.object);
       if (object.type === "Identifier" && contextNames.has(object.name)) {
-        if (current.computed || (OPERATION_METHODS as readonly string[]).includes(current.property.name)) {
+        if (current.computed || STATE_METHODS.includes(current.property.name)) {
           found = true;
         }
         return false;

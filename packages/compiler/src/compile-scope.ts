@@ -2,6 +2,7 @@ import type { Node, Statement } from "oxc-parser";
 import { type FunctionLike, usesOperations } from "./ast.js";
 import type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from "./diagnostics.js";
 import type { SourceLocation, State } from "./ir.js";
+import { awaitsLifecycle, type LifecycleNames } from "./lifecycle-names.js";
 import type { MachineBuilder, MachineDraft, Ref } from "./machine-builder.js";
 import type { ModuleIndex } from "./module-index.js";
 
@@ -40,6 +41,8 @@ export interface Scope {
   closureHelpers: ReadonlySet<string>;
   /** The workflow input's parameter name, for Map ItemsPath (`order.items` is `$.items`). */
   inputName: string | undefined;
+  /** Sagas and child handles of the workflow function (lifecycle-names.ts). */
+  lifecycle?: LifecycleNames;
   /** Helpers being inlined, to refuse recursion. */
   inlining: readonly FunctionLike[];
 }
@@ -72,7 +75,13 @@ export interface BodyCompiler {
   readonly diagnostics: Diagnostic[];
 }
 
-/** True when `node` may issue operations in this scope (directly, or by calling a closure helper). */
+/**
+ * True when `node` may issue operations in this scope (directly, or by calling a
+ * closure helper), or runs a saga or waits for a started child.
+ */
 export function issuesOperations(node: Node, scope: Scope): boolean {
-  return usesOperations(node, scope.contextNames, scope.closureHelpers);
+  return (
+    usesOperations(node, scope.contextNames, scope.closureHelpers) ||
+    (scope.lifecycle !== undefined && awaitsLifecycle(node, scope.lifecycle))
+  );
 }

@@ -161,8 +161,13 @@ export interface MapSource {
   body: Statement | Expression;
   /** The loop variable patterns or the callback's parameters. */
   variables: Node[];
-  maxConcurrency: number;
+  /** Absent: not known at compile time (ctx.map with a computed concurrency). */
+  maxConcurrency?: number;
   toleratesFailures: boolean;
+  /** ctx.map's callback context parameter: the item processor's operations go through it. */
+  contextName?: string;
+  /** More fields of the Map state (ctx.map's toleratedFailures). */
+  extra?: Partial<MapState>;
   name: string;
   next: Ref;
   scope: Scope;
@@ -173,6 +178,8 @@ export function compileMap(c: BodyCompiler, source: MapSource): Ref {
   const { scope, next } = source;
   const draft = c.builder.subMachine();
   let inner: Scope = { ...branchScope(scope, draft), continueTarget: draft.end };
+  if (source.contextName)
+    inner = { ...inner, contextNames: new Set([...scope.contextNames, source.contextName]) };
   for (const variable of source.variables) inner = withLoopVariables(inner, variable as BindingPattern);
   const entry =
     source.body.type === "BlockStatement" || source.body.type.endsWith("Statement")
@@ -187,8 +194,9 @@ export function compileMap(c: BodyCompiler, source: MapSource): Ref {
     loc: c.locate(scope, source.node),
     items,
     itemsPath: itemsPath(source.items, scope.inputName),
-    maxConcurrency: source.maxConcurrency,
+    ...(source.maxConcurrency === undefined ? {} : { maxConcurrency: source.maxConcurrency }),
     toleratesFailures: source.toleratesFailures,
+    ...source.extra,
     iterator: c.builder.machineOf(draft),
   };
   const ref = c.add(scope, state, source.node);

@@ -19,6 +19,10 @@ export type DiagnosticCode =
   | "dynamic-operation"
   | "unsupported-statement"
   | "option-not-literal"
+  | "duration-rounded"
+  | "concurrency-not-literal"
+  | "compensation-approximated"
+  | "child-handle-not-resolved"
   | "child-not-resolved"
   | "workflow-not-found";
 

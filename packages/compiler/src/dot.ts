@@ -8,6 +8,8 @@ const NODE_STYLE: Record<State["kind"], string> = {
   wait: 'shape=box, style="rounded,filled,dashed", fillcolor="#f1f1f1", color="#555555"',
   event: 'shape=box, style="rounded,filled", fillcolor="#efe6fa", color="#6b3fa0"',
   child: 'shape=box3d, style=filled, fillcolor="#e6f5ea", color="#2e7d46"',
+  awaitChild: 'shape=box3d, style="filled,dashed", fillcolor="#e6f5ea", color="#2e7d46"',
+  continueAsNew: 'shape=box, style="rounded,filled,bold", fillcolor="#d8f3dc", color="#2d6a4f"',
   choice: 'shape=diamond, style=filled, fillcolor="#fff8e1", color="#b58900", fontsize=10',
   parallel: 'shape=trapezium, style=filled, fillcolor="#eeeeee", color="#444444"',
   map: 'shape=trapezium, style=filled, fillcolor="#eeeeee", color="#444444"',

@@ -1,10 +1,13 @@
 import type { CallExpression, ConditionalExpression, Expression, LogicalExpression, Node } from "oxc-parser";
-import { childNodes, isFunctionLike, operationOf, unwrap } from "./ast.js";
+import { childNodes, isFunctionLike, lifecycleMethodOf, methodCallOf, operationOf, unwrap } from "./ast.js";
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
 import { compileConcurrent, PROMISE_COMBINATORS } from "./concurrency-compiler.js";
 import { inlineHelper } from "./helper-inliner.js";
+import { compileAwaitChild, compileLifecycle } from "./lifecycle-compiler.js";
+import type { Saga } from "./lifecycle-names.js";
 import type { Ref } from "./machine-builder.js";
 import { compileOperation } from "./operation-compiler.js";
+import { compileSagaRun } from "./saga-compiler.js";
 import { choiceState, truncate } from "./statement-compiler.js";
 
 /**
@@ -92,6 +95,22 @@ function compileChildren(c: BodyCompiler, node: Node, next: Ref, scope: Scope): 
 function compileCall(c: BodyCompiler, call: CallExpression, next: Ref, scope: Scope, awaited: boolean): Ref {
   const operation = operationOf(call, scope.contextNames);
   if (operation) return compileOperation(c, call, operation, next, scope, awaited);
+  const lifecycle = lifecycleMethodOf(call, scope.contextNames);
+  if (lifecycle) return compileLifecycle(c, call, lifecycle, next, scope, awaited);
+  const receiver = scope.lifecycle ? methodCallOf(call) : undefined;
+  if (receiver?.method === "run" && scope.lifecycle?.sagas.has(receiver.receiver)) {
+    return compileSagaRun(
+      c,
+      call,
+      scope.lifecycle.sagas.get(receiver.receiver) as Saga,
+      next,
+      scope,
+      awaited,
+    );
+  }
+  if (receiver?.method === "result" && scope.lifecycle?.handles.has(receiver.receiver)) {
+    return compileAwaitChild(c, call, receiver.receiver, next, scope, awaited);
+  }
   const callee = unwrap(call.callee);
   if (callee.type === "MemberExpression" && !callee.computed) {
     const object = unwrap(callee.object);

@@ -58,13 +58,22 @@ interface Catchable {
   catch?: string;
 }
 
-/** `await ctx.step(name, fn, { retry, timeout })`. */
+/**
+ * `await ctx.step(name, fn, { retry, timeout, heartbeatTimeout, totalTimeout })`, and
+ * an undo step of `ctx.compensations()` run by `saga.run()`.
+ */
 export interface TaskState extends StateBase, Catchable {
   kind: "task";
   step: OperationName;
   retry: RetrySpec;
-  /** Time limit of one attempt, from the step's `timeout`. */
+  /** Time limit of one attempt, from the step's `timeout` (whole seconds, rounded up). */
   timeoutSeconds?: number;
+  /** Longest silence between two `info.heartbeat()` calls, from `heartbeatTimeout`. */
+  heartbeatSeconds?: number;
+  /** Limit across every attempt and backoff, from `totalTimeout`: ASL has no field for it. */
+  totalTimeoutSeconds?: number;
+  /** Set on an undo step of `saga.run()`: the `saga.add(...)` that registered it. */
+  compensates?: { saga: string; continueOnError: boolean };
   next?: string;
 }
 
@@ -77,6 +86,12 @@ export interface WaitState extends StateBase {
   /** The duration or date expression as written, when it is not a literal. */
   expression?: string;
   until: boolean;
+  /**
+   * Where a cancellation raised at this wait goes: the enclosing `try`'s handler. A
+   * sleep cannot fail otherwise, so this is no Catch edge (ASL Wait states have none);
+   * verifyTrace follows it after a CancelRequested.
+   */
+  cancel?: string;
   next?: string;
 }
 
@@ -88,12 +103,41 @@ export interface EventState extends StateBase, Catchable {
   next?: string;
 }
 
-/** `await ctx.child(definition, input)`: starts a child workflow and waits for it. */
+/**
+ * `await ctx.child(definition, input)`: starts a child workflow and waits for it.
+ * With `detached`, `ctx.startChild(definition, input, options)`: starts it and goes
+ * on at once; an {@link AwaitChildState} waits for its result later, or nothing does.
+ */
 export interface ChildState extends StateBase, Catchable {
   kind: "child";
   /** The child workflow's name; it is also the operation's name in the journal. */
   workflow: string;
   operation: OperationName;
+  detached?: { parentClosePolicy: string };
+  next?: string;
+}
+
+/**
+ * `await handle.result()` on a handle from `ctx.startChild`: waits for that child's
+ * ChildSucceeded or ChildFailed, which the journal may hold already. It issues no
+ * operation of its own; `child` is the id of the start state the handle came from.
+ */
+export interface AwaitChildState extends StateBase, Catchable {
+  kind: "awaitChild";
+  child: string;
+  /** The handle's variable name as written. */
+  handle: string;
+  next?: string;
+}
+
+/**
+ * `return ctx.continueAsNew(input)`: ends this run with a ContinuedAsNew event; the
+ * next run starts the same machine from its start with `input`.
+ */
+export interface ContinueAsNewState extends StateBase {
+  kind: "continueAsNew";
+  /** The next run's input expression as written. */
+  input: string;
   next?: string;
 }
 
@@ -120,17 +164,29 @@ export interface ParallelState extends StateBase, Catchable {
   next?: string;
 }
 
-/** `for ... of` and `items.map(...)` with operations inside: one iteration per item. */
+/**
+ * `for ... of`, `items.map(...)` and `ctx.map(name, items, fn, { concurrency,
+ * toleratedFailures })` with operations inside: one iteration per item.
+ */
 export interface MapState extends StateBase, Catchable {
   kind: "map";
   /** The iterated expression as written. */
   items: string;
   /** A JSONPath for ASL, derived from `items`. */
   itemsPath: string;
-  /** 1 for `for ... of` (one at a time), 0 for unbounded. */
-  maxConcurrency: number;
+  /**
+   * 1 for `for ... of` (one at a time), 0 for unbounded, `concurrency` for ctx.map.
+   * Undefined: a ctx.map whose concurrency the compiler could not read (a diagnostic
+   * says so); ASL then has no MaxConcurrency, and verifyTrace bounds nothing.
+   */
+  maxConcurrency?: number;
   /** `Promise.allSettled(items.map(...))`: a failed iteration does not fail the Map. */
   toleratesFailures: boolean;
+  /**
+   * ctx.map's `toleratedFailures`: this many failed items (`count`), or this share of
+   * the items (`percentage`, 0-100), before the Map fails. Absent: one fails it.
+   */
+  toleratedFailures?: { count: number } | { percentage: number };
   iterator: Machine;
   next?: string;
 }
@@ -161,6 +217,8 @@ export type State =
   | WaitState
   | EventState
   | ChildState
+  | AwaitChildState
+  | ContinueAsNewState
   | ChoiceState
   | ParallelState
   | MapState

@@ -39,6 +39,8 @@ export class ModuleIndex {
   readonly exports = new Map<string, string>();
   /** `const NAME = "literal"` at the top level. */
   readonly constants = new Map<string, string>();
+  /** `const NAME = 10` at the top level: what a ctx.map `concurrency` may name. */
+  readonly numbers = new Map<string, number>();
 
   constructor(file: SourceFile) {
     this.file = file;
@@ -120,6 +122,12 @@ export class ModuleIndex {
           else if (init.type === "CallExpression") bindingOf.set(init, { binding: name, exported });
           else if (init.type === "Literal" && typeof init.value === "string" && statement.kind === "const") {
             this.constants.set(name, init.value);
+          } else if (
+            init.type === "Literal" &&
+            typeof init.value === "number" &&
+            statement.kind === "const"
+          ) {
+            this.numbers.set(name, init.value);
           }
         }
         return;

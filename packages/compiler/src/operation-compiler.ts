@@ -79,8 +79,10 @@ export function compileOperation(
   }
   const ref = c.add(scope, state, call);
   c.builder.link(scope.draft, state, "next", next, "omit");
-  const catchTarget = state.kind === "wait" ? undefined : scope.errorTarget();
-  if (catchTarget) c.builder.link(scope.draft, state, "catch", catchTarget);
+  // A sleep fails only when the execution is cancelled: that path is `cancel`, not a Catch.
+  const catchTarget = scope.errorTarget();
+  if (catchTarget)
+    c.builder.link(scope.draft, state, state.kind === "wait" ? "cancel" : "catch", catchTarget);
   return ref;
 }
 
@@ -99,30 +101,14 @@ function buildState(
       if (second && issuesOperations(second, scope)) {
         return `The body of step "${name.text}" issues operations itself; a step body runs once and its result is journaled, so operations inside it are not replayed. Move them out of the step, into the workflow body.`;
       }
-      const options = third ? unwrap(third) : undefined;
-      let retryNode: Expression | undefined;
-      let timeoutNode: Expression | undefined;
-      if (options && options.type !== "ObjectExpression") {
-        warnNotLiteral(c, scope, options, `the options of step "${name.text}"`);
-      } else if (options) {
-        retryNode = propertyOf(options, "retry");
-        timeoutNode = propertyOf(options, "timeout");
-      }
-      const { spec, notLiteral } = readRetrySpec(retryNode);
-      if (notLiteral)
-        warnNotLiteral(c, scope, retryNode as Node, `retry.${notLiteral} of step "${name.text}"`);
-      const timeoutMs = literalDurationMs(timeoutNode);
-      if (timeoutNode && timeoutMs === undefined)
-        warnNotLiteral(c, scope, timeoutNode, `the timeout of step "${name.text}"`);
       return {
         id: "",
         kind: "task",
         name: name.text,
         loc,
         step: name,
-        retry: spec,
-        ...(timeoutMs === undefined ? {} : { timeoutSeconds: toSeconds(timeoutMs) }),
-      } satisfies TaskState;
+        ...stepOptions(c, scope, name, third),
+      };
     }
     case "sleep":
     case "sleepUntil": {
@@ -161,6 +147,56 @@ function buildState(
   }
 }
 
+/**
+ * A step's options as Task fields: `retry`, and `timeout` (per attempt),
+ * `heartbeatTimeout` and `totalTimeout` in whole seconds. ASL counts seconds, so a
+ * value that is not a whole second is rounded up, with a warning (the runtime keeps
+ * the exact value); a value that is not a literal is left out, with a warning.
+ */
+export function stepOptions(
+  c: BodyCompiler,
+  scope: Scope,
+  name: OperationName,
+  argument: Expression | undefined,
+): Pick<TaskState, "retry" | "timeoutSeconds" | "heartbeatSeconds" | "totalTimeoutSeconds"> {
+  const options = argument ? unwrap(argument) : undefined;
+  if (options && options.type !== "ObjectExpression") {
+    warnNotLiteral(c, scope, options, `the options of step "${name.text}"`);
+  }
+  const object = options?.type === "ObjectExpression" ? options : undefined;
+  const retryNode = object && propertyOf(object, "retry");
+  const { spec, notLiteral } = readRetrySpec(retryNode);
+  if (notLiteral) warnNotLiteral(c, scope, retryNode as Node, `retry.${notLiteral} of step "${name.text}"`);
+  const seconds = (option: string): number | undefined => {
+    const node = object && propertyOf(object, option);
+    if (!node) return undefined;
+    const ms = literalDurationMs(node);
+    if (ms === undefined) {
+      warnNotLiteral(c, scope, node, `the ${option} of step "${name.text}"`);
+      return undefined;
+    }
+    if (ms % 1000 !== 0) {
+      c.report(
+        scope,
+        node,
+        "warning",
+        "duration-rounded",
+        `the ${option} of step "${name.text}" is ${ms} ms; ASL counts whole seconds, so the diagram shows ${toSeconds(ms)}s (rounded up). The runtime keeps ${ms} ms. Write a whole number of seconds to silence this.`,
+      );
+    }
+    return toSeconds(ms);
+  };
+  const timeoutSeconds = seconds("timeout");
+  const heartbeatSeconds = seconds("heartbeatTimeout");
+  const totalTimeoutSeconds = seconds("totalTimeout");
+  return {
+    retry: spec,
+    ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+    ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
+    ...(totalTimeoutSeconds === undefined ? {} : { totalTimeoutSeconds }),
+  };
+}
+
 function warnNotLiteral(c: BodyCompiler, scope: Scope, node: Node, what: string): void {
   c.report(
     scope,
@@ -175,7 +211,12 @@ function warnNotLiteral(c: BodyCompiler, scope: Scope, node: Node, what: string)
  * The child workflow's name: from `workflow("name", ...)` bound to the identifier in
  * this file or in a module it imports; otherwise the identifier text, with a warning.
  */
-function childWorkflowName(c: BodyCompiler, scope: Scope, definition: Expression | undefined): string {
+export function childWorkflowName(
+  c: BodyCompiler,
+  scope: Scope,
+  definition: Expression | undefined,
+  call = "ctx.child",
+): string {
   if (!definition) return "child";
   const node = unwrap(definition);
   const text = c.text(scope, node);
@@ -195,7 +236,7 @@ function childWorkflowName(c: BodyCompiler, scope: Scope, definition: Expression
     node,
     "warning",
     "child-not-resolved",
-    `ctx.child(${text}, ...): the compiler did not find the workflow("name", ...) that ${text} holds, so the state is named "${text}". Define it in this file, or import it with a relative path.`,
+    `${call}(${text}, ...): the compiler did not find the workflow("name", ...) that ${text} holds, so the state is named "${text}". Define it in this file, or import it with a relative path.`,
   );
   return text;
 }

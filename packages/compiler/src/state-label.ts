@@ -19,16 +19,46 @@ export function stateLabel(state: State): string {
         ? `${state.name} (wait for event)`
         : `${state.name} (wait for event, timeout ${durationText(state.timeoutSeconds)})`;
     case "child":
-      return `${state.name} (child workflow)`;
-    case "task":
+      return state.detached
+        ? `${state.name} (start child, ${state.detached.parentClosePolicy} on close)`
+        : `${state.name} (child workflow)`;
+    case "awaitChild":
+      return `${state.name} (child result)`;
+    case "continueAsNew":
+      return `${state.name} (${state.input})`;
+    case "task": {
       // Every step is retried by default; only a policy that differs is worth a mention.
-      return state.retry.maxAttempts === DEFAULT_RETRY_POLICY.maxAttempts
-        ? state.name
-        : `${state.name} (${state.retry.maxAttempts === 1 ? "no retry" : `${state.retry.maxAttempts} attempts`})`;
-    case "map":
-      return state.maxConcurrency === 0
-        ? state.name
-        : `${state.name} (max ${state.maxConcurrency} at a time)`;
+      const notes = [
+        state.compensates ? "undo" : undefined,
+        state.retry.maxAttempts === DEFAULT_RETRY_POLICY.maxAttempts
+          ? undefined
+          : state.retry.maxAttempts === 1
+            ? "no retry"
+            : `${state.retry.maxAttempts} attempts`,
+        state.heartbeatSeconds === undefined
+          ? undefined
+          : `heartbeat ${durationText(state.heartbeatSeconds)}`,
+        state.totalTimeoutSeconds === undefined
+          ? undefined
+          : `total ${durationText(state.totalTimeoutSeconds)}`,
+      ].filter((note) => note !== undefined);
+      return notes.length === 0 ? state.name : `${state.name} (${notes.join(", ")})`;
+    }
+    case "map": {
+      const notes = [
+        state.maxConcurrency === undefined
+          ? "concurrency unknown"
+          : state.maxConcurrency === 0
+            ? undefined
+            : `max ${state.maxConcurrency} at a time`,
+        state.toleratedFailures === undefined
+          ? undefined
+          : "count" in state.toleratedFailures
+            ? `tolerates ${state.toleratedFailures.count} failed`
+            : `tolerates ${state.toleratedFailures.percentage}% failed`,
+      ].filter((note) => note !== undefined);
+      return notes.length === 0 ? state.name : `${state.name} (${notes.join(", ")})`;
+    }
     default:
       return state.name;
   }

@@ -3,6 +3,8 @@ import { parameterNames } from "./ast.js";
 import { type CompileSession, WorkflowBodyCompiler } from "./body-compiler.js";
 import type { Scope } from "./compile-scope.js";
 import type { WorkflowMachine } from "./ir.js";
+import { resolveChildResults } from "./lifecycle-compiler.js";
+import { collectLifecycleNames } from "./lifecycle-names.js";
 import { MachineBuilder } from "./machine-builder.js";
 import type { ModuleIndex, WorkflowSite } from "./module-index.js";
 
@@ -31,6 +33,9 @@ export function compileWorkflow(
     closureHelpers: new Set(),
     inputName,
     inlining: [fn],
+    ...(fn.body
+      ? { lifecycle: collectLifecycleNames(fn.body, new Set(contextName ? [contextName] : [])) }
+      : {}),
   };
   const body = fn.body;
   const end = builder.root.end;
@@ -42,6 +47,9 @@ export function compileWorkflow(
   builder.root.start.link(entry);
   const endOffset = Math.max(fn.end - 1, fn.start);
   const machine = builder.finish(module.file.locate(endOffset), endOffset);
+  resolveChildResults(scope.lifecycle, (node, severity, code, message) =>
+    compiler.report(scope, node, severity, code, message),
+  );
   return {
     workflow: site.name,
     ...(site.exportName ? { exportName: site.exportName } : {}),
