@@ -16,7 +16,14 @@ import { checkExistingStart, type IfExists } from "./existing-start.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
-import { type ExecutionRecord, type ExecutionStatus, type ListFilter, TERMINAL_STATUSES } from "./store.js";
+import {
+  type CountFilter,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type ListFilter,
+  TERMINAL_STATUSES,
+} from "./store.js";
+import { checkCountFilter, deleteExecution } from "./retention.js";
 import { type TerminateOptions, terminateExecution } from "./terminate.js";
 import { type WorkerPresence, workerPresence } from "./worker-announcements.js";
 import type { WorkflowDefinition } from "./workflow.js";
@@ -190,6 +197,33 @@ export class Client {
    */
   async terminate(id: string, options?: TerminateOptions): Promise<void> {
     await terminateExecution(this.#env, id, options);
+  }
+
+  /**
+   * Deletes a finished execution with its journal, inbox and index entries; it is then
+   * unknown to every call (ExecutionNotFoundError). Throws ExecutionNotFinishedError,
+   * deleting nothing, for one that has not finished (cancel or terminate it first), and
+   * ExecutionNotFoundError for an unknown id. `createEngine({ retention })` does this
+   * for old executions by itself. See docs/operations.md, "Deleting and retention".
+   *
+   * @example
+   * await engine.client.delete("order-1");
+   */
+  async delete(id: string): Promise<void> {
+    await deleteExecution(this.#env, id);
+  }
+
+  /**
+   * How many executions there are, of a status, a workflow, or both, from counts the
+   * store keeps with every change (no record is read). See docs/operations.md, "Counting".
+   *
+   * @example
+   * const stuck = await engine.client.count({ status: "blocked" });
+   * const orders = await engine.client.count({ workflow: "fulfillOrder", status: "running" });
+   */
+  async count(filter?: CountFilter): Promise<number> {
+    this.#env.assertOpen("client.count");
+    return this.#env.store.executions.count(checkCountFilter(filter));
   }
 
   /**

@@ -4,6 +4,7 @@ import { assertNotLoadingDefinitions } from "./definitions-only.js";
 import { EngineEnv } from "./engine-env.js";
 import { type ErrorClass, ErrorRegistry } from "./error-serialization.js";
 import { checkEngineOptions } from "./option-checks.js";
+import { checkRetention, type Retention, RetentionLoop } from "./retention.js";
 import { type Clock, systemClock } from "./scheduler.js";
 import type { Store } from "./store.js";
 import { Worker, type WorkerOptions } from "./worker.js";
@@ -33,6 +34,12 @@ export interface EngineOptions {
   log?: LogSink;
   /** How often to look for work or results written by other processes, in ms (> 0). Default 100. */
   pollInterval?: number;
+  /**
+   * Delete finished executions this long after they finished ("30d", "12h", or ms),
+   * checked every minute, 100 at a time, oldest first (docs/operations.md, "Deleting
+   * and retention"). Default: keep them.
+   */
+  retention?: Retention;
 }
 
 /** An engine: a client to start and inspect executions, and workers to run them. */
@@ -75,6 +82,8 @@ export function createEngine(options: EngineOptions): Engine {
     options.pollInterval ?? 100,
   );
   env.register(options.workflows ?? []);
+  const retentionMs = checkRetention(options.retention);
+  const retention = retentionMs === undefined ? undefined : new RetentionLoop(env, retentionMs);
   return {
     client: new Client(env),
     worker: (workerOptions) => {
@@ -85,6 +94,7 @@ export function createEngine(options: EngineOptions): Engine {
       // Marked first: a call racing the close gets EngineClosedError, not the store's own error.
       if (env.closed) return;
       env.closed = true;
+      await retention?.stop();
       await options.store.close();
     },
   };

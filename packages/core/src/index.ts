@@ -75,6 +75,7 @@ export type {
   AppendResult,
   Claim,
   ClaimRequest,
+  CountFilter,
   ExecutionLifecycleStore,
   ExecutionRecord,
   ExecutionStatus,
@@ -94,6 +95,8 @@ export type {
   WorkerStore,
 } from "./store.js";
 export { TERMINAL_STATUSES } from "./store.js";
+export type { Retention } from "./retention.js";
+export { RETENTION_BATCH, RETENTION_EVERY_MS } from "./retention.js";
 export type { TerminateOptions } from "./terminate.js";
 export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export type { WorkerOptions } from "./worker.js";

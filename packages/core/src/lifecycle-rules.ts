@@ -1,5 +1,5 @@
-import { ExecutionFinishedError, JournalMovedError } from "./errors.js";
-import { type ExecutionRecord, TERMINAL_STATUSES } from "./store.js";
+import { ExecutionFinishedError, ExecutionNotFinishedError, JournalMovedError } from "./errors.js";
+import { type CountFilter, type ExecutionRecord, type ExecutionStatus, TERMINAL_STATUSES } from "./store.js";
 
 /**
  * The store rules of the lifecycle methods (terminate, delete, count, retention),
@@ -32,5 +32,28 @@ export const lifecycleRules = {
       journalLength: record.journalLength + 1,
       updatedAt: now,
     };
+  },
+  /** Checks that `record` may be deleted: throws ExecutionNotFinishedError unless it is finished. */
+  checkDeletable(record: ExecutionRecord): void {
+    if (!TERMINAL_STATUSES.has(record.status)) throw new ExecutionNotFinishedError(record.id, record.status);
+  },
+  /**
+   * When the execution finished (the finish-time index's key), or null while it runs:
+   * `updatedAt` of a terminal record, which nothing changes afterwards (a redrive makes
+   * it running again, and leaves the index).
+   */
+  finishedAt(record: ExecutionRecord): number | null {
+    return TERMINAL_STATUSES.has(record.status) ? record.updatedAt : null;
+  },
+  /** Oldest finish first, then by id (UTF-16 order): the order of `pruneFinished`. */
+  compareFinishedFirst(a: ExecutionRecord, b: ExecutionRecord): number {
+    return a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  },
+  /** True when `record` is counted by `filter`. */
+  counted(record: { status: ExecutionStatus; workflow: string }, filter: CountFilter): boolean {
+    return (
+      (filter.status === undefined || record.status === filter.status) &&
+      (filter.workflow === undefined || record.workflow === filter.workflow)
+    );
   },
 };

@@ -265,6 +265,16 @@ export function memoryStore(): Store {
     cancelRequested: record.cancelRequested && { ...record.cancelRequested },
   });
   const copyAll = (entries: Uint8Array[], fromSeq: number) => entries.slice(fromSeq).map((b) => b.slice());
+  /** Finished before `before`, oldest first: a scan, fine for a store in memory. */
+  const finishedBefore = (before: number, limit: number): ExecutionRecord[] =>
+    [...entries.values()]
+      .map((e) => e.record)
+      .filter((r) => {
+        const at = storeRules.finishedAt(r);
+        return at !== null && at < before;
+      })
+      .sort(storeRules.compareFinishedFirst)
+      .slice(0, Math.max(0, limit));
 
   return {
     executions: {
@@ -312,6 +322,30 @@ export function memoryStore(): Store {
         setRecord(entry, storeRules.terminated(entry.record, request.expectedSeq, now));
         entry.journal.push(request.event.slice());
         return copy(entry.record);
+      },
+      async delete(id) {
+        const entry = entries.get(id);
+        if (!entry) throw new ExecutionNotFoundError(id);
+        storeRules.checkDeletable(entry.record);
+        // Archived journals of earlier runs (continue-as-new), if the store keeps them apart, go here too.
+        entries.delete(id);
+        scheduled.delete(id);
+      },
+      async count(filter = {}) {
+        let n = 0;
+        for (const { record } of entries.values()) if (storeRules.counted(record, filter)) n++;
+        return n;
+      },
+      async listFinished(before, limit) {
+        return finishedBefore(before, limit).map(copy);
+      },
+      async pruneFinished(before, limit) {
+        const ids = finishedBefore(before, limit).map((record) => record.id);
+        for (const id of ids) {
+          entries.delete(id);
+          scheduled.delete(id);
+        }
+        return ids;
       },
       async requestCancel(id, reason, now) {
         const entry = entries.get(id);

@@ -226,6 +226,36 @@ export interface ExecutionLifecycleStore {
    * ExecutionFinishedError for a finished one, or JournalMovedError; nothing is written then.
    */
   terminate(id: string, request: TerminateRequest, now: number): Promise<ExecutionRecord>;
+  /**
+   * Deletes a finished execution: its record, journal, inbox and every index entry
+   * (list, queue, counts, finished-by-time), atomically for the record and its entries.
+   * Throws ExecutionNotFoundError, or ExecutionNotFinishedError (nothing deleted) for
+   * one that is not succeeded, failed, cancelled, terminated or timed out.
+   */
+  delete(id: string, now: number): Promise<void>;
+  /**
+   * How many executions match `filter` (status and workflow, both optional), from
+   * counts the store keeps with every status change: no record is read.
+   */
+  count(filter?: CountFilter): Promise<number>;
+  /**
+   * Finished executions whose terminal record was written before `before` (epoch ms;
+   * `updatedAt` of the terminal record is the finish time), oldest first, at most
+   * `limit`: what `pruneFinished(before, limit)` would delete (a dry run).
+   */
+  listFinished(before: number, limit: number): Promise<ExecutionRecord[]>;
+  /**
+   * Deletes up to `limit` finished executions that finished before `before`, oldest
+   * first, as `delete` does, through an index of finish times (nothing else is read).
+   * Returns the deleted ids in that order.
+   */
+  pruneFinished(before: number, limit: number): Promise<string[]>;
+}
+
+/** What `executions.count` and `client.count` count. */
+export interface CountFilter {
+  status?: ExecutionStatus;
+  workflow?: string;
 }
 
 /** The latest announcement of a workflow by a worker (`workers.lastSeen`). */

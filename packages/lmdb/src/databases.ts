@@ -12,6 +12,7 @@
  * | `due`        | [workflow, dueAt, executionId]   | empty: the work queue and timers    |
  * | `created`    | [createdAt, executionId]         | empty: `list` newest first          |
  * | `workers`    | workflow                         | WorkerSighting, MessagePack         |
+ * | `counts`, `finished` | see lifecycle-indexes.ts | count and retention indexes         |
  *
  * Invariants, kept by writing every change through {@link Databases.putRecord} in one
  * write transaction with the change itself:
@@ -25,6 +26,7 @@
 import { type ExecutionRecord, SteplineError, type WorkerSighting } from "@stepline/core";
 import { type Database, open, type RootDatabase } from "lmdb";
 import { Packr } from "msgpackr";
+import { type LifecycleIndexes, openLifecycleIndexes } from "./lifecycle-indexes.js";
 import { prepareStoreDirectory, storeOpenError } from "./store-directory.js";
 
 /**
@@ -70,6 +72,10 @@ export interface Databases {
    * for a new execution).
    */
   putRecord(previous: ExecutionRecord | undefined, next: ExecutionRecord): void;
+  /** Removes the stored record `record` and its index entries (delete). Only inside a write transaction. */
+  removeRecord(record: ExecutionRecord): void;
+  /** Counts and finish times (lifecycle-indexes.ts). */
+  readonly lifecycle: LifecycleIndexes;
 }
 
 export interface OpenOptions {
@@ -118,8 +124,18 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
       | Database<Uint8Array, string>
       | undefined;
 
+    const allRecords = function* (): Iterable<ExecutionRecord> {
+      for (const { key, value } of executions.getRange({})) {
+        const record = recordCodec.unpack(value) as ExecutionRecord;
+        record.id = key;
+        yield record;
+      }
+    };
+    const lifecycle = openLifecycleIndexes(root, meta, allRecords, readOnly);
+
     return {
       root,
+      lifecycle,
       journal,
       inbox,
       due,
@@ -147,7 +163,14 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
         record.id = id;
         return record;
       },
+      removeRecord(record) {
+        executions.remove(record.id);
+        created.remove([record.createdAt, record.id]);
+        if (record.dueAt !== null) due.remove([record.workflow, record.dueAt, record.id]);
+        lifecycle.update(record, undefined);
+      },
       putRecord(previous, next) {
+        lifecycle.update(previous, next);
         executions.put(next.id, recordCodec.pack(next));
         if (!previous) created.put([next.createdAt, next.id], EMPTY);
         if (previous?.dueAt !== next.dueAt) {

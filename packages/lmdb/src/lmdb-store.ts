@@ -162,6 +162,38 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
           return next;
         });
       },
+      async delete(id) {
+        await write(() => {
+          const current = db.getRecord(id);
+          if (!current) throw new ExecutionNotFoundError(id);
+          storeRules.checkDeletable(current);
+          deleteExecution(db, current);
+        });
+      },
+      async count(filter = {}) {
+        freshRead();
+        return db.lifecycle.count(filter);
+      },
+      async listFinished(before, limit) {
+        freshRead();
+        return db.lifecycle
+          .finishedBefore(before, limit)
+          .map(([, id]) => db.getRecord(id))
+          .filter((record): record is ExecutionRecord => record !== undefined);
+      },
+      async pruneFinished(before, limit) {
+        return write(() => {
+          const deleted: string[] = [];
+          for (const key of db.lifecycle.finishedBefore(before, limit)) {
+            const record = db.getRecord(key[1]);
+            db.lifecycle.forgetFinished(key);
+            if (!record || storeRules.finishedAt(record) === null) continue;
+            deleteExecution(db, record);
+            deleted.push(key[1]);
+          }
+          return deleted;
+        });
+      },
       async requestCancel(id, reason, now) {
         const record = await write(() => {
           const current = db.getRecord(id);
@@ -314,6 +346,21 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
       return closing;
     },
   };
+}
+
+/**
+ * Deletes `record` (the stored one) with its journal, inbox and index entries, inside
+ * the caller's write transaction. Archived journals of earlier runs (continue-as-new:
+ * journals keyed by (id, run)) must be deleted here too once the store keeps them.
+ */
+function deleteExecution(db: Databases, record: ExecutionRecord): void {
+  const id = record.id;
+  for (const entries of [db.journal, db.inbox]) {
+    for (const key of entries.getKeys({ start: [id, 0], end: [id, Number.MAX_SAFE_INTEGER] })) {
+      entries.remove(key);
+    }
+  }
+  db.removeRecord(record);
 }
 
 /**

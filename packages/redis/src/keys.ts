@@ -12,6 +12,18 @@ export interface ExecutionKeys {
   readonly inbox: string;
 }
 
+/** The lifecycle indexes of a prefix (lifecycle-index.ts). Tagged `{<prefix>}`: one slot. */
+export interface LifecycleKeys {
+  /** Hash: execution id -> "<rev>\t<status>\t<workflow>", what the counts hold for it. */
+  readonly members: string;
+  /** Hash: "s:<status>" and "w:<status>\t<workflow>" -> how many executions. */
+  readonly counts: string;
+  /** Sorted set: execution id -> finish time (updatedAt of the terminal record). */
+  readonly finished: string;
+  /** String: set once the indexes cover every execution of the prefix. */
+  readonly built: string;
+}
+
 /** The due index of one workflow. Its keys share the hash tag `{<prefix>:q:<workflow>}`. */
 export interface QueueKeys {
   /** Sorted set: execution id -> the earliest time it may be due (a hint; the record decides). */
@@ -69,6 +81,21 @@ export class KeySpace {
       `redisStore: cannot store the ${what} ${JSON.stringify(value.slice(0, 80))}: it ${problem}. ` +
         "Redis keys and fields hold UTF-8, so it would not come back as written; use well-formed text.",
     );
+  }
+
+  // --- Lifecycle indexes (counts, finish times; lifecycle-index.ts) -----------------
+  /**
+   * The count and finish-time indexes, in the prefix's slot (with `created`, so that
+   * one script can drop a deleted execution from all of them).
+   */
+  lifecycle(): LifecycleKeys {
+    const tag = `{${this.prefix}}`;
+    return {
+      members: `${tag}:members`,
+      counts: `${tag}:counts`,
+      finished: `${tag}:finished`,
+      built: `${tag}:indexed`,
+    };
   }
 
   execution(id: string): ExecutionKeys {

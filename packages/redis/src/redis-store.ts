@@ -4,6 +4,7 @@ import {
   type Claim,
   type ClaimRequest,
   ExecutionFinishedError,
+  ExecutionNotFinishedError,
   ExecutionNotFoundError,
   type ExecutionRecord,
   JournalMovedError,
@@ -23,6 +24,7 @@ import { type Cluster, Redis } from "ioredis";
 import { claimDue } from "./claim-due.js";
 import { DueIndex, type IndexRef } from "./due-index.js";
 import { KeySpace } from "./keys.js";
+import { LifecycleIndex } from "./lifecycle-index.js";
 import { listNewestFirst } from "./list-executions.js";
 import { LuaScripts, type ScriptArg, type ScriptName } from "./lua-scripts.js";
 import {
@@ -126,9 +128,15 @@ export function redisStore(
     if (record && storeRules.isDue(record, now)) wake();
   };
 
+  const lifecycle = new LifecycleIndex(client, scripts, keys);
+  lifecycle.markIfEmpty().catch(() => {});
+
   const run = async (name: ScriptName, execKeys: string[], args: ScriptArg[]): Promise<ScriptReply> => {
-    const reply = parseReply(await scripts.run(name, execKeys, args));
+    const raw = await scripts.run(name, execKeys, args);
+    const reply = parseReply(raw);
     if (reply.record) workflows.set(reply.record.id, reply.record.workflow);
+    // Counts and finish times follow every script that may change a status.
+    if (reply.record && STATUS_SCRIPTS.has(name)) await lifecycle.syncReply(raw as unknown[], 2);
     return reply;
   };
 
@@ -163,6 +171,28 @@ export function redisStore(
       syncs.push(index.sync(record.workflow, id, record.dueAt, undefined, now));
     }
     await Promise.all(syncs);
+    return reply;
+  };
+
+  /**
+   * delete-execution.lua, then the index entries: counts, finish times, `created`, and
+   * the queue's entry (a terminal execution has none, unless a hint was never synced).
+   * An entry whose record is gone or not finished is brought to the record instead, so a
+   * stale finish-time entry cannot come back at every prune.
+   */
+  const deleteRecord = async (id: string): Promise<ScriptReply> => {
+    const k = keys.execution(id);
+    const reply = parseReply(await scripts.run("delete-execution", [k.record, k.journal, k.inbox], []));
+    if (reply.code === "not_finished") {
+      await lifecycle.syncReply([...Object.entries(await client.hgetall(k.record)).flat()], 0);
+      return reply;
+    }
+    await lifecycle.forget(id);
+    const workflow = reply.record?.workflow ?? workflows.get(id);
+    if (workflow !== undefined) {
+      const q = keys.queue(workflow);
+      await Promise.all([client.zrem(q.due, id), client.hdel(q.marks, id), client.hdel(q.pending, id)]);
+    }
     return reply;
   };
 
@@ -282,6 +312,34 @@ export function redisStore(
         return reply.record as ExecutionRecord;
       },
 
+      async delete(id) {
+        const reply = await deleteRecord(id);
+        if (reply.code === "missing") throw new ExecutionNotFoundError(id);
+        if (reply.code === "not_finished") throw new ExecutionNotFinishedError(id, reply.detail);
+      },
+
+      async count(filter = {}) {
+        return lifecycle.count(filter);
+      },
+
+      async listFinished(before, limit) {
+        const ids = await lifecycle.finishedBefore(before, limit);
+        const records = await Promise.all(
+          ids.map(async (id) =>
+            parseRecord(Object.entries(await client.hgetall(keys.execution(id).record)).flat()),
+          ),
+        );
+        return records.filter(
+          (record): record is ExecutionRecord => record !== undefined && TERMINAL_STATUSES.has(record.status),
+        );
+      },
+
+      async pruneFinished(before, limit) {
+        const ids = await lifecycle.finishedBefore(before, limit);
+        const outcomes = await Promise.all(ids.map((id) => deleteRecord(id)));
+        return ids.filter((_, i) => outcomes[i]!.code === "deleted");
+      },
+
       async requestCancel(id, reason, now) {
         const k = keys.execution(id);
         const reply = await changeDue(id, now, now, () =>
@@ -341,10 +399,10 @@ export function redisStore(
           claimOne: async (pick, owner, now, leaseUntil) => {
             const k = keys.execution(pick.id);
             const args = [pick.ref.workflow, owner, now, leaseUntil];
-            const reply = parseClaimReply(
-              await scripts.runBuffer("claim-execution", [k.record, k.journal, k.inbox], args),
-            );
+            const raw = await scripts.runBuffer("claim-execution", [k.record, k.journal, k.inbox], args);
+            const reply = parseClaimReply(raw);
             if (reply.record) workflows.set(reply.record.id, reply.record.workflow);
+            if (reply.code === "claimed") await lifecycle.syncReply(raw as unknown[], 4);
             return reply;
           },
         });
@@ -457,6 +515,18 @@ export function redisStore(
     },
   });
 }
+
+/** The record scripts that may change a status: each is followed by a sync of the lifecycle indexes. */
+const STATUS_SCRIPTS: ReadonlySet<ScriptName> = new Set<ScriptName>([
+  "create-execution",
+  "append-events",
+  "release-lease",
+  "send-event",
+  "request-cancel",
+  "resume-execution",
+  "redrive-execution",
+  "terminate-execution",
+]);
 
 function isClient(redis: Redis | Cluster | RedisConnection): redis is Redis | Cluster {
   return typeof (redis as Redis).defineCommand === "function";

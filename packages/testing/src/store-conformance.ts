@@ -3,6 +3,8 @@ import { describe, it } from "vitest";
 import { cancelCases } from "./conformance/cancel-cases.js";
 import { childPolicyCases } from "./conformance/child-policy-cases.js";
 import type { ConformanceCase } from "./conformance/conformance-case.js";
+import { countCases } from "./conformance/count-cases.js";
+import { deleteCases } from "./conformance/delete-cases.js";
 import { executionCases } from "./conformance/execution-cases.js";
 import { identityCases } from "./conformance/identity-cases.js";
 import { inboxCases } from "./conformance/inbox-cases.js";
@@ -12,6 +14,7 @@ import { longDurationCases } from "./conformance/long-duration-cases.js";
 import { queueCases } from "./conformance/queue-cases.js";
 import { redriveCases } from "./conformance/redrive-cases.js";
 import { resumeCases } from "./conformance/resume-cases.js";
+import { retentionCases } from "./conformance/retention-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
 import { terminateCases } from "./conformance/terminate-cases.js";
 import { workerCases } from "./conformance/worker-cases.js";
@@ -32,6 +35,9 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["resume", resumeCases],
   ["redrive", redriveCases],
   ["terminate", terminateCases],
+  ["delete", deleteCases],
+  ["count", countCases],
+  ["retention", retentionCases],
   ["journal", journalCases],
   ["leases and fencing", leaseCases],
   ["queue", queueCases],

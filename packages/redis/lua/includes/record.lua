@@ -37,7 +37,10 @@ local function load_fields(key, fields)
 end
 
 -- Writes `changes` to the record; a field set to false is deleted (it becomes null).
+-- Every change also increments the record's `rev`, which orders the updates of the
+-- count and finish-time indexes (index-execution.lua): a late one never wins.
 local function save_changes(key, changes)
+  redis.call("HINCRBY", key, "rev", 1)
   local set, del = {}, {}
   for field, value in pairs(changes) do
     if value == false then
