@@ -355,6 +355,12 @@ const gated = workflow("gated", async (ctx, n: number) => {
 const statusOf = async (engine: ReturnType<typeof newEngine>["engine"], id: string) =>
   (await engine.client.describe(id)).status;
 
+/** Waits for `id` to be parked waiting (a gated child not yet sent "go"), with no cancellation requested. */
+async function expectLeftWaiting(engine: ReturnType<typeof newEngine>["engine"], id: string) {
+  await waitUntil(async () => (await statusOf(engine, id)) === "waiting", `${id} waits`);
+  expect((await engine.client.describe(id)).cancelRequested).toBe(false);
+}
+
 describe("ctx.startChild", () => {
   it("resolves with a handle once ChildStarted is journaled; result() awaited after a sleep gives the output", async () => {
     const later = workflow("later", async (ctx) => {
@@ -426,7 +432,7 @@ describe("ctx.startChild", () => {
       ids: ["a-1/gated", "a-1/gated#2", "a-1/gated#3"],
     });
     expect((await run.history())[2]).toMatchObject({ type: "ChildStarted", parentClosePolicy: "abandon" });
-    expect(await statusOf(engine, "a-1/gated#2")).toBe("waiting");
+    await expectLeftWaiting(engine, "a-1/gated#2");
     await engine.client.sendEvent("a-1/gated#2", "go");
     await engine.client.sendEvent("a-1/gated#3", "go");
     expect(await engine.client.result("a-1/gated#2", { timeout: "5s" })).toBe("done 2");
@@ -454,6 +460,27 @@ describe("ctx.startChild", () => {
     expect(await statusOf(engine, "k-1/gated")).toBe("succeeded");
   });
 
+  it("terminates the children it did not await with parentClosePolicy terminate", async () => {
+    const parent = threeChildren("terminate");
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [parent, gated] });
+    const run = await engine.client.start(parent, undefined, { id: "t-3" });
+    await waitUntil(async () => (await run.history()).length === 4, "three children started");
+    expect((await run.history())[3]).toMatchObject({ type: "ChildStarted", parentClosePolicy: "terminate" });
+    await engine.client.sendEvent("t-3/gated", "go");
+    expect((await run.result({ timeout: "5s" })) as { first: string }).toMatchObject({ first: "done 1" });
+    for (const id of ["t-3/gated#2", "t-3/gated#3"]) {
+      expect(await statusOf(engine, id)).toBe("terminated");
+      const error = await rejection(engine.client.result(id, { timeout: "5s" }));
+      expect(error.message).toBe(`Execution "${id}" was terminated: the parent "t-3" succeeded.`);
+      expect(types(await engine.client.history(id))).toEqual([
+        "ExecutionStarted",
+        "EventWaitStarted",
+        "ExecutionTerminated",
+      ]);
+    }
+  });
+
   it("applies each child's policy when the parent fails, and when it is cancelled", async () => {
     const failing = workflow("failing-parent", async (ctx) => {
       await ctx.startChild(gated, 1, { parentClosePolicy: "abandon" });
@@ -472,7 +499,7 @@ describe("ctx.startChild", () => {
     expect((await rejection(engine.client.result("pf/gated#2", { timeout: "5s" }))).message).toBe(
       'Execution "pf/gated#2" was cancelled: the parent "pf" failed.',
     );
-    expect(await statusOf(engine, "pf/gated")).toBe("waiting");
+    await expectLeftWaiting(engine, "pf/gated");
 
     const cancelled = await engine.client.start(waiting, undefined, { id: "pc" });
     await waitUntil(async () => (await cancelled.history()).length === 4, "the wait");
@@ -481,7 +508,7 @@ describe("ctx.startChild", () => {
     expect((await rejection(engine.client.result("pc/gated#2", { timeout: "5s" }))).message).toBe(
       'Execution "pc/gated#2" was cancelled: not needed.',
     );
-    expect(await statusOf(engine, "pc/gated")).toBe("waiting");
+    await expectLeftWaiting(engine, "pc/gated");
     await engine.client.sendEvent("pc/gated", "go");
     expect(await engine.client.result("pc/gated", { timeout: "5s" })).toBe("done 1");
   });
@@ -508,7 +535,7 @@ describe("ctx.startChild", () => {
     expect((await rejection(second.engine.client.result("pp/gated#2", { timeout: "5s" }))).message).toBe(
       'Execution "pp/gated#2" was cancelled: the parent was cancelled.',
     );
-    expect(await statusOf(second.engine, "pp/gated")).toBe("waiting");
+    await expectLeftWaiting(second.engine, "pp/gated");
   });
 
   it("finds its children again when replayed after a crash between startChild and result()", async () => {
