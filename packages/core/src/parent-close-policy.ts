@@ -6,7 +6,12 @@
  * code) terminated and timed out. See docs/children.md.
  */
 import type { EngineEnv } from "./engine-env.js";
-import { InvalidArgumentError, SteplineError } from "./errors.js";
+import {
+  ExecutionFinishedError,
+  ExecutionNotFoundError,
+  InvalidArgumentError,
+  SteplineError,
+} from "./errors.js";
 import type { ChildStarted, JournalEvent } from "./events.js";
 import { showValue } from "./show-value.js";
 import { terminateExecution } from "./terminate.js";
@@ -107,8 +112,10 @@ export async function applyParentClosePolicies(
           env.notifyCancel(child.childId, reason);
         }
       } catch (error) {
-        if (!SteplineError.is(error)) throw error; // finished or gone: nothing to close
-        env.log("debug", "a child was not closed with its parent", {
+        if (!SteplineError.is(error)) throw error;
+        // Finished or gone: nothing to close. Anything else (a journal that kept moving) is worth a warning.
+        const expected = ExecutionFinishedError.is(error) || ExecutionNotFoundError.is(error);
+        env.log(expected ? "debug" : "warn", "a child was not closed with its parent", {
           executionId: child.childId,
           parent: close.parentId,
           error: String(error),
