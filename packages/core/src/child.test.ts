@@ -623,3 +623,45 @@ describe("ctx.startChild", () => {
     expect(types(await run.history())).toEqual(["ExecutionStarted", "ExecutionFailed"]);
   });
 });
+
+describe("ctx.startChild live and on replay", () => {
+  it("settles handles, results and a racing step in the same order on replay as live", async () => {
+    const quick = workflow("quick", async (ctx, n: number) => ctx.step("double", () => n * 2));
+    const seen: string[][] = [];
+    const racer = workflow("racer", async (ctx) => {
+      const trace: string[] = [];
+      const started = ctx.startChild(quick, 1).then((h) => {
+        trace.push(`started ${h.id}`);
+        return h;
+      });
+      const step = ctx
+        .step("s", () => "s")
+        .then((v) => {
+          trace.push(`step ${v}`);
+          return v;
+        });
+      trace.push(`race ${await Promise.race([started.then(() => "start"), step])}`);
+      const other = await ctx.startChild(quick, 2);
+      const [a, b] = await Promise.all([other.result(), (await started).result()]);
+      trace.push(`results ${a} ${b}`, `now ${ctx.now() > 0}`);
+      seen.push([...trace]);
+      await ctx.waitForEvent("go");
+      return trace;
+    });
+    const store = memoryStore();
+    const first = newEngine({ store });
+    const worker = await startWorker(first.engine, { workflows: [racer, quick] });
+    const run = await first.engine.client.start(racer, undefined, { id: "race" });
+    await waitUntil(() => seen.length === 1, "the live run reaches its wait");
+    await worker.stop();
+    const second = newEngine({ store });
+    await startWorker(second.engine, { workflows: [racer, quick] });
+    await second.engine.client.sendEvent("race", "go");
+    const replayed = (await second.engine.client.result(run.id, { timeout: "5s" })) as string[];
+    expect(replayed).toEqual(seen[0]);
+    expect(seen).toEqual([
+      ["started race/quick", "race start", "step s", "results 4 2", "now true"],
+      ["started race/quick", "race start", "step s", "results 4 2", "now true"],
+    ]);
+  });
+});
