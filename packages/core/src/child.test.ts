@@ -513,6 +513,25 @@ describe("ctx.startChild", () => {
     expect(await engine.client.result("pc/gated", { timeout: "5s" })).toBe("done 1");
   });
 
+  it("takes parentClosePolicy on ctx.child too: an abandon child awaited by a cancelled parent runs on", async () => {
+    const awaiting = workflow("awaiting-parent", async (ctx) =>
+      ctx.child(gated, 4, { parentClosePolicy: "abandon" }),
+    );
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [awaiting, gated] });
+    const run = await engine.client.start(awaiting, undefined, { id: "aw" });
+    await waitUntil(async () => (await run.history()).length === 2, "the child");
+    expect((await run.history())[1]).toEqual(
+      expect.objectContaining({ type: "ChildStarted", parentClosePolicy: "abandon" }),
+    );
+    expect((await run.history())[1]).not.toHaveProperty("detached");
+    await engine.client.cancel("aw");
+    expect(CancelledError.is(await rejection(run.result({ timeout: "5s" })))).toBe(true);
+    await expectLeftWaiting(engine, "aw/gated");
+    await engine.client.sendEvent("aw/gated", "go");
+    expect(await engine.client.result("aw/gated", { timeout: "5s" })).toBe("done 4");
+  });
+
   it("applies the policies of a parent cancelled while parked, from its journal", async () => {
     const parked = workflow("parked-parent", async (ctx) => {
       await ctx.startChild(gated, 1, { parentClosePolicy: "abandon" });
