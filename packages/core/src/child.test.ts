@@ -355,6 +355,12 @@ const gated = workflow("gated", async (ctx, n: number) => {
 const statusOf = async (engine: ReturnType<typeof newEngine>["engine"], id: string) =>
   (await engine.client.describe(id)).status;
 
+/** Waits for `id` to be parked waiting (a gated child not yet sent "go"), with no cancellation requested. */
+async function expectLeftWaiting(engine: ReturnType<typeof newEngine>["engine"], id: string) {
+  await waitUntil(async () => (await statusOf(engine, id)) === "waiting", `${id} waits`);
+  expect((await engine.client.describe(id)).cancelRequested).toBe(false);
+}
+
 describe("ctx.startChild", () => {
   it("resolves with a handle once ChildStarted is journaled; result() awaited after a sleep gives the output", async () => {
     const later = workflow("later", async (ctx) => {
@@ -426,7 +432,7 @@ describe("ctx.startChild", () => {
       ids: ["a-1/gated", "a-1/gated#2", "a-1/gated#3"],
     });
     expect((await run.history())[2]).toMatchObject({ type: "ChildStarted", parentClosePolicy: "abandon" });
-    expect(await statusOf(engine, "a-1/gated#2")).toBe("waiting");
+    await expectLeftWaiting(engine, "a-1/gated#2");
     await engine.client.sendEvent("a-1/gated#2", "go");
     await engine.client.sendEvent("a-1/gated#3", "go");
     expect(await engine.client.result("a-1/gated#2", { timeout: "5s" })).toBe("done 2");
@@ -454,6 +460,27 @@ describe("ctx.startChild", () => {
     expect(await statusOf(engine, "k-1/gated")).toBe("succeeded");
   });
 
+  it("terminates the children it did not await with parentClosePolicy terminate", async () => {
+    const parent = threeChildren("terminate");
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [parent, gated] });
+    const run = await engine.client.start(parent, undefined, { id: "t-3" });
+    await waitUntil(async () => (await run.history()).length === 4, "three children started");
+    expect((await run.history())[3]).toMatchObject({ type: "ChildStarted", parentClosePolicy: "terminate" });
+    await engine.client.sendEvent("t-3/gated", "go");
+    expect((await run.result({ timeout: "5s" })) as { first: string }).toMatchObject({ first: "done 1" });
+    for (const id of ["t-3/gated#2", "t-3/gated#3"]) {
+      expect(await statusOf(engine, id)).toBe("terminated");
+      const error = await rejection(engine.client.result(id, { timeout: "5s" }));
+      expect(error.message).toBe(`Execution "${id}" was terminated: the parent "t-3" succeeded.`);
+      expect(types(await engine.client.history(id))).toEqual([
+        "ExecutionStarted",
+        "EventWaitStarted",
+        "ExecutionTerminated",
+      ]);
+    }
+  });
+
   it("applies each child's policy when the parent fails, and when it is cancelled", async () => {
     const failing = workflow("failing-parent", async (ctx) => {
       await ctx.startChild(gated, 1, { parentClosePolicy: "abandon" });
@@ -472,7 +499,7 @@ describe("ctx.startChild", () => {
     expect((await rejection(engine.client.result("pf/gated#2", { timeout: "5s" }))).message).toBe(
       'Execution "pf/gated#2" was cancelled: the parent "pf" failed.',
     );
-    expect(await statusOf(engine, "pf/gated")).toBe("waiting");
+    await expectLeftWaiting(engine, "pf/gated");
 
     const cancelled = await engine.client.start(waiting, undefined, { id: "pc" });
     await waitUntil(async () => (await cancelled.history()).length === 4, "the wait");
@@ -481,9 +508,28 @@ describe("ctx.startChild", () => {
     expect((await rejection(engine.client.result("pc/gated#2", { timeout: "5s" }))).message).toBe(
       'Execution "pc/gated#2" was cancelled: not needed.',
     );
-    expect(await statusOf(engine, "pc/gated")).toBe("waiting");
+    await expectLeftWaiting(engine, "pc/gated");
     await engine.client.sendEvent("pc/gated", "go");
     expect(await engine.client.result("pc/gated", { timeout: "5s" })).toBe("done 1");
+  });
+
+  it("takes parentClosePolicy on ctx.child too: an abandon child awaited by a cancelled parent runs on", async () => {
+    const awaiting = workflow("awaiting-parent", async (ctx) =>
+      ctx.child(gated, 4, { parentClosePolicy: "abandon" }),
+    );
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [awaiting, gated] });
+    const run = await engine.client.start(awaiting, undefined, { id: "aw" });
+    await waitUntil(async () => (await run.history()).length === 2, "the child");
+    expect((await run.history())[1]).toEqual(
+      expect.objectContaining({ type: "ChildStarted", parentClosePolicy: "abandon" }),
+    );
+    expect((await run.history())[1]).not.toHaveProperty("detached");
+    await engine.client.cancel("aw");
+    expect(CancelledError.is(await rejection(run.result({ timeout: "5s" })))).toBe(true);
+    await expectLeftWaiting(engine, "aw/gated");
+    await engine.client.sendEvent("aw/gated", "go");
+    expect(await engine.client.result("aw/gated", { timeout: "5s" })).toBe("done 4");
   });
 
   it("applies the policies of a parent cancelled while parked, from its journal", async () => {
@@ -508,7 +554,7 @@ describe("ctx.startChild", () => {
     expect((await rejection(second.engine.client.result("pp/gated#2", { timeout: "5s" }))).message).toBe(
       'Execution "pp/gated#2" was cancelled: the parent was cancelled.',
     );
-    expect(await statusOf(second.engine, "pp/gated")).toBe("waiting");
+    await expectLeftWaiting(second.engine, "pp/gated");
   });
 
   it("finds its children again when replayed after a crash between startChild and result()", async () => {
@@ -594,5 +640,47 @@ describe("ctx.startChild", () => {
       'ctx.startChild("gated") parentClosePolicy must be "terminate", "cancel" or "abandon" (or left out for "cancel"); got "detach". See docs/children.md.',
     );
     expect(types(await run.history())).toEqual(["ExecutionStarted", "ExecutionFailed"]);
+  });
+});
+
+describe("ctx.startChild live and on replay", () => {
+  it("settles handles, results and a racing step in the same order on replay as live", async () => {
+    const quick = workflow("quick", async (ctx, n: number) => ctx.step("double", () => n * 2));
+    const seen: string[][] = [];
+    const racer = workflow("racer", async (ctx) => {
+      const trace: string[] = [];
+      const started = ctx.startChild(quick, 1).then((h) => {
+        trace.push(`started ${h.id}`);
+        return h;
+      });
+      const step = ctx
+        .step("s", () => "s")
+        .then((v) => {
+          trace.push(`step ${v}`);
+          return v;
+        });
+      trace.push(`race ${await Promise.race([started.then(() => "start"), step])}`);
+      const other = await ctx.startChild(quick, 2);
+      const [a, b] = await Promise.all([other.result(), (await started).result()]);
+      trace.push(`results ${a} ${b}`, `now ${ctx.now() > 0}`);
+      seen.push([...trace]);
+      await ctx.waitForEvent("go");
+      return trace;
+    });
+    const store = memoryStore();
+    const first = newEngine({ store });
+    const worker = await startWorker(first.engine, { workflows: [racer, quick] });
+    const run = await first.engine.client.start(racer, undefined, { id: "race" });
+    await waitUntil(() => seen.length === 1, "the live run reaches its wait");
+    await worker.stop();
+    const second = newEngine({ store });
+    await startWorker(second.engine, { workflows: [racer, quick] });
+    await second.engine.client.sendEvent("race", "go");
+    const replayed = (await second.engine.client.result(run.id, { timeout: "5s" })) as string[];
+    expect(replayed).toEqual(seen[0]);
+    expect(seen).toEqual([
+      ["started race/quick", "race start", "step s", "results 4 2", "now true"],
+      ["started race/quick", "race start", "step s", "results 4 2", "now true"],
+    ]);
   });
 });

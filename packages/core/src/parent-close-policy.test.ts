@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Codec } from "./codec.js";
+import { EngineEnv } from "./engine-env.js";
 import { ErrorRegistry } from "./error-serialization.js";
 import { InvalidArgumentError, TerminalError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
@@ -12,8 +13,8 @@ import {
   checkParentClosePolicy,
   openChildren,
   PARENT_CLOSE_POLICIES,
-  type PolicyEnv,
 } from "./parent-close-policy.js";
+import { systemClock } from "./scheduler.js";
 import { type WorkflowContext, type WorkflowDefinition, workflow } from "./workflow.js";
 import { WorkflowRun } from "./workflow-run.js";
 
@@ -192,12 +193,8 @@ describe("applyParentClosePolicies", () => {
     const store = memoryStore();
     const codec = new Codec();
     const cancels: string[] = [];
-    const env: PolicyEnv = {
-      store,
-      clock: { now: () => T0, sleep: async () => {} } as unknown as PolicyEnv["clock"],
-      notifyCancel: (id) => cancels.push(id),
-      log: () => {},
-    };
+    const env = new EngineEnv(store, systemClock, codec, new ErrorRegistry(), () => {}, 20);
+    env.onCancel((id) => cancels.push(id));
     for (const id of ["c-cancel", "c-abandon", "c-terminate"]) {
       const started = {
         type: "ExecutionStarted",
@@ -256,13 +253,21 @@ describe("applyParentClosePolicies", () => {
     expect((await store.executions.get("c-abandon"))?.cancelRequested).toBeNull();
   });
 
-  it.skip("terminates terminate children (needs store terminate from h-lifecycle)", async () => {
+  it("terminates terminate children, which end at once with the parent's end as reason", async () => {
     const { store, env } = await setUp();
     await applyParentClosePolicies(env, [{ childId: "c-terminate", parentClosePolicy: "terminate" }], {
       parentId: "p",
       ended: "succeeded",
     });
     expect((await store.executions.get("c-terminate"))?.status).toBe("terminated");
+    const journal = await env.readJournal("c-terminate");
+    expect(journal.at(-1)).toMatchObject({ type: "ExecutionTerminated", reason: 'the parent "p" succeeded' });
+    // Once ended, a second application changes nothing.
+    await applyParentClosePolicies(env, [{ childId: "c-terminate", parentClosePolicy: "terminate" }], {
+      parentId: "p",
+      ended: "succeeded",
+    });
+    expect(await env.readJournal("c-terminate")).toHaveLength(journal.length);
   });
 });
 

@@ -6,9 +6,15 @@
  * code) terminated and timed out. See docs/children.md.
  */
 import type { EngineEnv } from "./engine-env.js";
-import { InvalidArgumentError, SteplineError } from "./errors.js";
+import {
+  ExecutionFinishedError,
+  ExecutionNotFoundError,
+  InvalidArgumentError,
+  SteplineError,
+} from "./errors.js";
 import type { ChildStarted, JournalEvent } from "./events.js";
 import { showValue } from "./show-value.js";
+import { terminateExecution } from "./terminate.js";
 
 /**
  * What a parent's end does to a child still running: `"cancel"` (the default) requests
@@ -74,7 +80,7 @@ export interface ParentClose {
 }
 
 /** What applying the policies needs of the engine. */
-export type PolicyEnv = Pick<EngineEnv, "store" | "clock" | "notifyCancel" | "log">;
+export type PolicyEnv = EngineEnv;
 
 /**
  * Applies each child's parentClosePolicy after (or as) its parent ends: requests the
@@ -106,8 +112,10 @@ export async function applyParentClosePolicies(
           env.notifyCancel(child.childId, reason);
         }
       } catch (error) {
-        if (!SteplineError.is(error)) throw error; // finished or gone: nothing to close
-        env.log("debug", "a child was not closed with its parent", {
+        if (!SteplineError.is(error)) throw error;
+        // Finished or gone: nothing to close. Anything else (a journal that kept moving) is worth a warning.
+        const expected = ExecutionFinishedError.is(error) || ExecutionNotFoundError.is(error);
+        env.log(expected ? "debug" : "warn", "a child was not closed with its parent", {
           executionId: child.childId,
           parent: close.parentId,
           error: String(error),
@@ -138,15 +146,7 @@ function closeReason(close: ParentClose): string {
   return `the parent "${close.parentId}" ${ended[close.ended]}${close.reason ? `: ${close.reason}` : ""}`;
 }
 
-/**
- * Terminates one child: the one place the "terminate" policy reaches the store.
- *
- * Until `store.executions.terminate(id, reason, now)` exists (issue 10, lifecycle), a
- * terminate child is cancelled instead, the closest thing the store offers; the test
- * "terminates the children ... (terminate)" in parent-close-policy.test.ts is skipped
- * for that reason.
- */
+/** Terminates one child: the one place the "terminate" policy reaches the store (terminate.ts). */
 async function terminateChild(env: PolicyEnv, childId: string, reason: string): Promise<void> {
-  await env.store.executions.requestCancel(childId, reason, env.clock.now());
-  env.notifyCancel(childId, reason);
+  await terminateExecution(env, childId, { reason });
 }

@@ -6,6 +6,7 @@ import {
   ExecutionAlreadyExistsError,
   type JournalEvent,
   type Store,
+  TerminalError,
   type Worker,
   workflow,
 } from "@stepline/core";
@@ -42,7 +43,14 @@ const colliding = workflow("policyColliding", async (ctx, id: string) => {
   return ChildFailedError.is(error) && ExecutionAlreadyExistsError.is(error.cause) ? "refused" : "adopted";
 });
 
-const definitions = [gated, threeWays, latePick, colliding];
+/** Starts a terminate child and an abandon child, then fails. */
+const failing = workflow("policyFailing", async (ctx, _: null) => {
+  await ctx.startChild(gated, 1, { parentClosePolicy: "terminate" });
+  await ctx.startChild(gated, 2, { parentClosePolicy: "abandon" });
+  throw new TerminalError("gave up");
+});
+
+const definitions = [gated, threeWays, latePick, colliding, failing];
 
 /** Engines on the store under test (real clock, 20 ms polls), their workers stopped afterwards. */
 async function withEngines(
@@ -97,7 +105,8 @@ export const childPolicyCases: readonly ConformanceCase[] = [
         expect((cancelled as Error).message).toBe(
           'Execution "three/policyGated#3" was cancelled: the parent "three" succeeded.',
         );
-        expect((await e.client.describe("three/policyGated#2")).status).toBe("waiting");
+        const abandoned = await e.client.describe("three/policyGated#2");
+        expect([abandoned.status === "succeeded", abandoned.cancelRequested]).toEqual([false, false]);
         await e.client.sendEvent("three/policyGated#2", "go");
         expect(await e.client.result("three/policyGated#2", { timeout: "15s" })).toBe("done 2");
         expect(types(await run.history())).toEqual([
@@ -108,6 +117,30 @@ export const childPolicyCases: readonly ConformanceCase[] = [
           "ChildSucceeded",
           "ExecutionSucceeded",
         ]);
+      }),
+  },
+  {
+    name: "a parent that fails terminates its terminate child and leaves its abandon child",
+    run: (store) =>
+      withEngines(store, async ({ engine }) => {
+        const { engine: e } = await engine();
+        const run = await e.client.start(failing, null, { id: "fails" });
+        const error = await run.result({ timeout: "15s" }).catch((x: Error) => x);
+        expect((error as Error).message).toContain("gave up");
+        await until(
+          async () => (await e.client.describe("fails/policyGated")).status === "terminated",
+          "terminated",
+        );
+        const history = await e.client.history("fails/policyGated");
+        expect(history.at(-1)).toMatchObject({
+          type: "ExecutionTerminated",
+          reason: 'the parent "fails" failed',
+        });
+        await until(
+          async () => (await e.client.describe("fails/policyGated#2")).status === "waiting",
+          "parked",
+        );
+        expect((await e.client.describe("fails/policyGated#2")).cancelRequested).toBe(false);
       }),
   },
   {
