@@ -12,6 +12,7 @@
  * | `due`        | [workflow, dueAt, executionId]   | empty: the work queue and timers    |
  * | `created`    | [createdAt, executionId]         | empty: `list` newest first          |
  * | `workers`    | workflow                         | WorkerSighting, MessagePack         |
+ * | `runs`       | [executionId, run, seq]          | entries of runs closed by continue-as-new |
  *
  * Invariants, kept by writing every change through {@link Databases.putRecord} in one
  * write transaction with the change itself:
@@ -39,6 +40,7 @@ const LAYOUT_FORMAT = "1";
 export type EntryKey = [executionId: string, seq: number];
 export type DueKey = [workflow: string, dueAt: number, executionId: string];
 export type CreatedKey = [createdAt: number, executionId: string];
+export type RunEntryKey = [executionId: string, run: number, seq: number];
 
 /**
  * The start of a workflow's slice of the due index: the key [workflow] sorts before
@@ -58,6 +60,11 @@ export interface Databases {
   readonly inbox: Database<Uint8Array, EntryKey>;
   readonly due: Database<Uint8Array, DueKey>;
   readonly created: Database<Uint8Array, CreatedKey>;
+  /**
+   * The journals of runs closed by continue-as-new; undefined for a store opened read-only
+   * that was written before runs (it has none).
+   */
+  readonly runs: Database<Uint8Array, RunEntryKey> | undefined;
   /** The latest announcement of a workflow by a worker (`workers.announce`). */
   getSighting(workflow: string): WorkerSighting | undefined;
   /** Only inside a write transaction. */
@@ -118,8 +125,14 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
       | Database<Uint8Array, string>
       | undefined;
 
+    // As `workers`: absent from a store written before runs, and not creatable read-only.
+    const runs = root.openDB<Uint8Array, RunEntryKey>("runs", { encoding: "binary" }) as
+      | Database<Uint8Array, RunEntryKey>
+      | undefined;
+
     return {
       root,
+      runs,
       journal,
       inbox,
       due,
@@ -145,6 +158,7 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
         // (written before ids were checked) would otherwise be rewritten under another id
         // and its due entry never removed: the claim loop of issue 9 item 2.
         record.id = id;
+        record.run ??= 1; // written before runs
         return record;
       },
       putRecord(previous, next) {

@@ -11,6 +11,7 @@ import { longDurationCases } from "./conformance/long-duration-cases.js";
 import { queueCases } from "./conformance/queue-cases.js";
 import { redriveCases } from "./conformance/redrive-cases.js";
 import { resumeCases } from "./conformance/resume-cases.js";
+import { runsCases } from "./conformance/runs-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
 import { workerCases } from "./conformance/worker-cases.js";
 
@@ -29,6 +30,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["cancellation", cancelCases],
   ["resume", resumeCases],
   ["redrive", redriveCases],
+  ["runs (continue-as-new)", runsCases],
   ["journal", journalCases],
   ["leases and fencing", leaseCases],
   ["queue", queueCases],
