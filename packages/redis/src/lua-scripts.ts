@@ -19,6 +19,7 @@ export const SCRIPTS = {
   "request-cancel": 1,
   "resume-execution": 1,
   "redrive-execution": 2,
+  "continue-as-new": 3,
   "announce-worker": 1,
   "hint-due": 4,
   "sync-due": 4,
