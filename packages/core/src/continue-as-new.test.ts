@@ -153,7 +153,7 @@ describe("continue-as-new pieces", () => {
       await replay.replay();
       expect(replay.blocked).toBeUndefined();
       const proposed = replay.takeNewEvents();
-      expect(proposed).toEqual([journal.at(-1)].map(({ seq: _s, at: _a, ...body }) => body));
+      expect(proposed).toEqual([journal.at(-1) as JournalEvent].map(({ seq: _s, at: _a, ...body }) => body));
       expect(proposed[0]?.type).toBe(end);
     }
   });

@@ -118,7 +118,7 @@ export function nextRunStarted(
 }
 
 /**
- * Closes the run under `lease` with `closing` at `seq` and opens the next one, through
+ * Closes the run under `lease` (of `record`, as claimed) with `closing` at `seq` and opens the next one, through
  * the store's one atomic `journal.continueAsNew`. The lease ends: a worker claims the
  * new run like any due execution. Throws PayloadTooLargeError or SerializationError,
  * writing nothing, when the new input cannot be journaled (the runner then fails the run).
@@ -126,10 +126,12 @@ export function nextRunStarted(
 export async function continueExecution(
   env: EngineEnv,
   lease: Lease,
-  request: { seq: number; started: ExecutionStarted; closing: NewEvent; next: NewEvent },
+  request: { record: ExecutionRecord; seq: number; closing: NewEvent; next: NewEvent },
 ): Promise<ExecutionRecord> {
   const now = env.clock.now();
-  const run = runOf(request.started);
+  // The record's run, not the journal's: an imported journal (stepline import) may name a
+  // later run than its record, which starts at 1. The lease holder's run cannot move.
+  const run = request.record.run ?? 1;
   const id = lease.executionId;
   const closing = env.codec.encode(
     { ...request.closing, seq: request.seq, at: now } as JournalEvent,

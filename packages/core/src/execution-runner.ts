@@ -458,7 +458,12 @@ export class ExecutionRunner {
       carriedInbox(this.#inbox, run.consumedInbox),
     );
     try {
-      await continueExecution(this.#env, this.lease, { seq: this.#seq, started, closing, next });
+      await continueExecution(this.#env, this.lease, {
+        record: this.#claim.record,
+        seq: this.#seq,
+        closing,
+        next,
+      });
     } catch (error) {
       if (!SteplineError.is(error) || LeaseLostError.is(error)) throw error;
       await this.#failWith(error);
