@@ -1,6 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { carriedInbox, continueAsNewMarker, continuedOutcome } from "./continue-as-new.js";
+import { resolveHistoryLimits } from "./history-limits.js";
 import {
+  checkJournal,
   ErrorRegistry,
   HistoryLimitError,
   InvalidArgumentError,
@@ -155,7 +158,45 @@ describe("continue-as-new pieces", () => {
       const proposed = replay.takeNewEvents();
       expect(proposed).toEqual([journal.at(-1) as JournalEvent].map(({ seq: _s, at: _a, ...body }) => body));
       expect(proposed[0]?.type).toBe(end);
+      expect(checkJournal(journal)).toEqual({ ok: true });
     }
+  });
+
+  it("checkJournal refuses a ContinuedAsNew that names the wrong next run, and a run field that is not one", async () => {
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [counter] });
+    const run = await engine.client.start(counter, { i: 0, until: 6, every: 2 }, { id: "rules" });
+    await run.result({ timeout: "5s" });
+    const second = await run.history({ run: 2 });
+    const end = second.length - 1;
+    const wrong = second.map((e) => (e.seq === end ? { ...e, nextRun: 2 } : e));
+    expect(checkJournal(wrong)).toMatchObject({ ok: false, seq: end, type: "ContinuedAsNew" });
+    expect((checkJournal(wrong) as { problem: string }).problem).toContain(
+      "expected 3, the run after this journal's run 2",
+    );
+    const badRun = [{ ...(second[0] as JournalEvent), run: 0 }, ...second.slice(1)];
+    expect(checkJournal(badRun)).toMatchObject({ ok: false, seq: 0 });
+  });
+
+  it("checkJournal refuses an event received again that an earlier run consumed", () => {
+    const started = {
+      seq: 0,
+      at: 1,
+      type: "ExecutionStarted",
+      workflow: "w",
+      version: 1,
+      input: null,
+      seed: 1,
+      run: 2,
+      inboxFrom: 1,
+    };
+    const journal = [
+      started,
+      { seq: 1, at: 1, type: "EventWaitStarted", op: 0, name: "item" },
+      { seq: 2, at: 1, type: "EventReceived", op: 0, payload: 1, inboxSeq: 0 },
+    ];
+    expect(checkJournal(journal)).toMatchObject({ ok: false, seq: 2 });
+    expect(checkJournal(journal.map((e) => (e.seq === 2 ? { ...e, inboxSeq: 1 } : e)))).toEqual({ ok: true });
   });
 });
 
@@ -175,7 +216,9 @@ describe("history limits", () => {
     expect(history.filter((e) => e.type === "StepSucceeded")).toHaveLength(24);
     const warnings = logs.filter((l) => l.message.startsWith("The journal has"));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.fields).toMatchObject({ executionId: "loop", events: 21 });
+    expect(warnings[0]?.fields).toMatchObject({ executionId: "loop", warnEvents: 20, maxEvents: 50 });
+    // Logged by the append that crossed 20 events (appends add one or two).
+    expect([20, 21]).toContain(warnings[0]?.fields.events);
     expect((await run.describe()).historyWarning).toContain("The journal has 50 events");
   });
 
@@ -191,7 +234,7 @@ describe("history limits", () => {
 
   it("fails at maxBytes, naming the bytes", async () => {
     const big = workflow("big", async (ctx) => {
-      for (let i = 0; ; i++) await ctx.step("blob", () => "x".repeat(1000));
+      for (;;) await ctx.step("blob", () => "x".repeat(1000));
     });
     const { engine } = newEngine({ historyLimits: { maxBytes: 10_000 } });
     await startWorker(engine, { workflows: [big] });
@@ -200,6 +243,35 @@ describe("history limits", () => {
     expect(error).toMatchObject({ name: "HistoryLimitError", limit: "bytes", max: 10_000 });
     expect(error.message).toContain("10000 bytes of encoded journal");
     expect((await run.history()).filter((e) => e.type === "StepSucceeded").length).toBe(8);
+  });
+
+  it("refuses any limit that is not an integer of at least its minimum, naming it (property)", () => {
+    const bad = fc.oneof(
+      fc.integer({ max: 0 }),
+      fc.double({ noInteger: true }),
+      fc.string(),
+      fc.constant(null),
+      fc.constant(Number.POSITIVE_INFINITY),
+      fc.constant(Number.NaN),
+    );
+    const key = fc.constantFrom("warnEvents", "maxEvents", "maxBytes");
+    fc.assert(
+      fc.property(key, bad, (name, value) => {
+        let thrown: unknown;
+        try {
+          resolveHistoryLimits({ [name]: value });
+        } catch (error) {
+          thrown = error;
+        }
+        expect(InvalidArgumentError.is(thrown)).toBe(true);
+        expect((thrown as Error).message).toContain(`historyLimits.${name} must be an integer`);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 2 ** 40 }), (value) => {
+        expect(resolveHistoryLimits({ maxEvents: value }).maxEvents).toBe(value);
+      }),
+    );
   });
 
   it("refuses invalid limits with a message naming the option", () => {
