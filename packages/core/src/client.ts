@@ -13,6 +13,7 @@ import {
 } from "./errors.js";
 import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
 import { checkExistingStart, type IfExists } from "./existing-start.js";
+import { historyWarning } from "./history-limits.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
@@ -57,10 +58,20 @@ export interface ExecutionDescription extends WorkerPresence {
   /** Set while a cancellation is requested but not yet carried out. */
   cancelRequested: boolean;
   historyLength: number;
+  /** The run the execution is at: 1, or one more per `ctx.continueAsNew` (also the number of runs). */
+  run: number;
+  /** Set when the current run's journal is past `historyLimits.warnEvents` (docs/continue-as-new.md). */
+  historyWarning: string | null;
   /** Output, when status is `succeeded`. */
   output?: unknown;
   /** Error, when status is `failed` or `cancelled`. */
   error?: Error;
+}
+
+/** Options of `client.history`. */
+export interface HistoryOptions {
+  /** Which run's journal: 1 for the first; default the current (last) run. */
+  run?: number;
 }
 
 /** A reference to one execution. */
@@ -73,7 +84,7 @@ export interface ExecutionHandle<O = unknown> {
    */
   result(options?: { timeout?: Duration }): Promise<O>;
   describe(): Promise<ExecutionDescription>;
-  history(): Promise<JournalEvent[]>;
+  history(options?: HistoryOptions): Promise<JournalEvent[]>;
   sendEvent(name: string, payload?: unknown): Promise<void>;
   cancel(reason?: string): Promise<void>;
   /** Ends it at once, running no workflow code; see {@link Client.terminate}. */
@@ -143,7 +154,7 @@ export class Client {
       id,
       result: (options) => this.result<O>(id, options),
       describe: () => this.describe(id),
-      history: () => this.history(id),
+      history: (options) => this.history(id, options),
       sendEvent: (name, payload) => this.sendEvent(id, name, payload),
       cancel: (reason) => this.cancel(id, reason),
       terminate: (options) => this.terminate(id, options),
@@ -289,6 +300,7 @@ export class Client {
     const record = await this.#record(id);
     const presence = await workerPresence(this.#env.store, [record], this.#env.clock.now());
     const description = describeRecord(record, presence.get(id));
+    description.historyWarning = historyWarning(record.journalLength, this.#env.historyLimits);
     if (TERMINAL_STATUSES.has(record.status)) {
       const end = await this.#terminalEvent(record);
       if (end?.type === "ExecutionSucceeded") description.output = end.output;
@@ -297,11 +309,26 @@ export class Client {
     return description;
   }
 
-  /** The journal, decoded. */
-  async history(id: string): Promise<JournalEvent[]> {
+  /**
+   * The journal, decoded: of the current run, or of run `options.run` (1 for the first)
+   * of an execution continued as new. A run it does not have is an InvalidArgumentError.
+   *
+   * @example
+   * const first = await client.history("poller-1", { run: 1 }); // ends with ContinuedAsNew
+   */
+  async history(id: string, options: HistoryOptions = {}): Promise<JournalEvent[]> {
     assertExecutionId(id, "client.history");
-    await this.#record(id);
-    return this.#env.readJournal(id);
+    const record = await this.#record(id);
+    const run = options.run;
+    if (run === undefined || run === record.run) return this.#env.readJournal(id);
+    if (!Number.isSafeInteger(run) || run < 1 || run > record.run) {
+      throw new InvalidArgumentError(
+        `client.history("${id}", { run }): run must be an integer from 1 to ${record.run} (the runs this ` +
+          `execution has); got ${String(run)}.`,
+      );
+    }
+    const entries = await this.#env.store.journal.readRun(id, run);
+    return entries.map((bytes, seq) => this.#env.codec.decodeEvent(bytes, id, seq));
   }
 
   /**
@@ -398,5 +425,7 @@ function describeRecord(record: ExecutionRecord, presence: WorkerPresence | unde
     blockedReason: record.blockedReason,
     cancelRequested: record.cancelRequested !== null,
     historyLength: record.journalLength,
+    run: record.run ?? 1,
+    historyWarning: null,
   };
 }

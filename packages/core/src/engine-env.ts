@@ -2,6 +2,7 @@ import type { Codec } from "./codec.js";
 import type { ErrorRegistry } from "./error-serialization.js";
 import { EngineClosedError, UnknownWorkflowError } from "./errors.js";
 import type { JournalEvent } from "./events.js";
+import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from "./history-limits.js";
 import { type Clock, SETTLED } from "./scheduler.js";
 import type { Store } from "./store.js";
 import type { WorkflowDefinition } from "./workflow.js";
@@ -20,6 +21,8 @@ export class EngineEnv {
   readonly #terminateListeners = new Set<(id: string) => void>();
   /** Set by `engine.close()`; the client checks it before touching the store. */
   closed = false;
+  /** `createEngine({ historyLimits })`, resolved (history-limits.ts). */
+  historyLimits: HistoryLimits = { ...DEFAULT_HISTORY_LIMITS };
 
   constructor(
     readonly store: Store,

@@ -3,6 +3,7 @@ import { type ByteTransform, Codec } from "./codec.js";
 import { assertNotLoadingDefinitions } from "./definitions-only.js";
 import { EngineEnv } from "./engine-env.js";
 import { type ErrorClass, ErrorRegistry } from "./error-serialization.js";
+import { type HistoryLimits, resolveHistoryLimits } from "./history-limits.js";
 import { checkEngineOptions } from "./option-checks.js";
 import { checkRetention, type Retention, RetentionLoop } from "./retention.js";
 import { type Clock, systemClock } from "./scheduler.js";
@@ -40,6 +41,11 @@ export interface EngineOptions {
    * and retention"). Default: keep them.
    */
   retention?: Retention;
+   * Limits on one run's journal (docs/continue-as-new.md): a warning past `warnEvents`
+   * (10,000), failure with HistoryLimitError past `maxEvents` (50,000) or `maxBytes`
+   * (50 MiB of encoded journal). Any field left out keeps its default.
+   */
+  historyLimits?: Partial<HistoryLimits>;
 }
 
 /** An engine: a client to start and inspect executions, and workers to run them. */
@@ -73,6 +79,7 @@ const consoleLog: LogSink = (level, message, fields) => {
 export function createEngine(options: EngineOptions): Engine {
   assertNotLoadingDefinitions("createEngine");
   checkEngineOptions(options);
+  const historyLimits = resolveHistoryLimits(options.historyLimits);
   const env = new EngineEnv(
     options.store,
     options.clock ?? options.store.clock ?? systemClock,
@@ -81,6 +88,7 @@ export function createEngine(options: EngineOptions): Engine {
     options.log ?? consoleLog,
     options.pollInterval ?? 100,
   );
+  env.historyLimits = historyLimits;
   env.register(options.workflows ?? []);
   const retentionMs = checkRetention(options.retention);
   const retention = retentionMs === undefined ? undefined : new RetentionLoop(env, retentionMs);

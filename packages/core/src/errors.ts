@@ -508,4 +508,39 @@ export class ExecutionNotFinishedError extends SteplineError {
     this.status = status;
   }
   static override is = guard<ExecutionNotFinishedError>("STEPLINE_EXECUTION_NOT_FINISHED");
+/**
+ * An execution's journal reached a hard history limit (`createEngine({ historyLimits })`):
+ * the execution failed with this error, written as its last journal entry. `limit` says
+ * which one (`"events"` or `"bytes"`), `max` its value and `reached` what the journal
+ * would have had with the refused append. End long runs with `ctx.continueAsNew(input)`.
+ *
+ * @example
+ * try {
+ *   await engine.client.result(id);
+ * } catch (error) {
+ *   if (HistoryLimitError.is(error)) console.log(error.limit, error.max); // "events" 50000
+ * }
+ */
+export class HistoryLimitError extends SteplineError {
+  override readonly code = "STEPLINE_HISTORY_LIMIT";
+  override name = "HistoryLimitError";
+  readonly executionId: string;
+  readonly limit: "events" | "bytes";
+  readonly max: number;
+  readonly reached: number;
+  constructor(executionId: string, limit: "events" | "bytes", max: number, reached: number) {
+    const what = limit === "events" ? `${max} events` : `${max} bytes of encoded journal`;
+    const has = limit === "events" ? `${reached} events` : `${reached} bytes`;
+    super(
+      `Execution "${executionId}" reached its history limit of ${what} (the next append would take it to ${has}), ` +
+        "so it failed: a journal that long makes every replay slow. End each run of a long loop with " +
+        "`return ctx.continueAsNew(input)` to go on with a fresh journal, or raise createEngine({ historyLimits: " +
+        `{ ${limit === "events" ? "maxEvents" : "maxBytes"} } }). See docs/continue-as-new.md.`,
+    );
+    this.executionId = executionId;
+    this.limit = limit;
+    this.max = max;
+    this.reached = reached;
+  }
+  static override is = guard<HistoryLimitError>("STEPLINE_HISTORY_LIMIT");
 }

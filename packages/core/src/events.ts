@@ -33,6 +33,10 @@ export type ExecutionStarted = {
   run?: number;
   /** Epoch ms at which the execution times out (`client.start(..., { executionTimeout })`). */
   timeoutAt?: number;
+  /** Runs after the first: every inbox seq below this one was consumed by an earlier run (continue-as-new.ts). */
+  inboxFrom?: number;
+  /** Runs after the first: inbox seqs at or above `inboxFrom` that an earlier run consumed. */
+  inboxConsumed?: number[];
 };
 export type StepScheduled = { type: "StepScheduled"; op: number; name: string; attempt: number };
 /**

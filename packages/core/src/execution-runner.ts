@@ -1,9 +1,11 @@
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
+import { carriedInbox, continueExecution, nextRunStarted } from "./continue-as-new.js";
 import type { EngineEnv } from "./engine-env.js";
-import { CorruptJournalError, LeaseLostError } from "./errors.js";
+import { CorruptJournalError, type HistoryLimitError, LeaseLostError, SteplineError } from "./errors.js";
 import { chooseEventDelivery } from "./event-delivery.js";
-import type { JournalEvent, NewEvent } from "./events.js";
+import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
+import { HistorySize } from "./history-limits.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { encodeJournalEntry } from "./journal-entry.js";
 import { applyParentClosePolicies } from "./parent-close-policy.js";
@@ -65,6 +67,9 @@ export class ExecutionRunner {
   #signal: (() => void) | undefined;
   /** A wake-up (stop, cancel, a finished body) that came while the loop was not waiting. */
   #wokenEarly = false;
+  /** The run's journal size, against `historyLimits` (set once the journal is read). */
+  #history: HistorySize | undefined;
+  #failedAtLimit = false;
 
   constructor(env: EngineEnv, claim: Claim) {
     this.#env = env;
@@ -125,9 +130,9 @@ export class ExecutionRunner {
     let journal: JournalEvent[];
     try {
       const prefetched = this.#claim.prefetched;
-      journal = prefetched
-        ? prefetched.journal.map((bytes, seq) => env.codec.decodeEvent(bytes, id, seq))
-        : await env.readJournal(id);
+      const entries = prefetched?.journal ?? (await env.store.journal.read(id));
+      journal = entries.map((bytes, seq) => env.codec.decodeEvent(bytes, id, seq));
+      this.#history = new HistorySize(id, env.historyLimits, entries);
       this.#inbox = (prefetched?.inbox ?? (await env.store.inbox.read(id))).map((bytes, i) =>
         env.codec.decodeInboxEntry(bytes, id, i),
       );
@@ -176,6 +181,12 @@ export class ExecutionRunner {
       }
       // A child exists before its ChildStarted is journaled (ChildFailed if it cannot).
       events.push(...(await this.#children.start(run, events)));
+      if (events.some((e) => e.type === "ContinuedAsNew")) {
+        return this.#continueAsNew(run, started, [
+          ...this.#flushScheduled(Number.POSITIVE_INFINITY),
+          ...events,
+        ]);
+      }
       const terminal = events.find((e) => e.type === "ExecutionSucceeded" || e.type === "ExecutionFailed");
       if (terminal) {
         const status = terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed";
@@ -417,18 +428,60 @@ export class ExecutionRunner {
     if (options.release?.status === "succeeded" && appended.some((e) => e.type === "ExecutionFailed")) {
       options = { ...options, release: { ...options.release, status: "failed" } };
     }
+    const exceeded = this.#history?.check(encoded, appended.some(isTerminalEvent), env.log);
+    if (exceeded) return this.#failAtHistoryLimit(exceeded);
     const result = await env.store.journal.append(
       this.lease,
       { expectedSeq: this.#seq, events: encoded, ...options },
       now,
     );
     this.#seq = result.journalLength;
+    this.#history?.add(encoded);
     if (result.cancelRequested) this.#cancelRequested = result.cancelRequested;
     return appended;
   }
 
+  /** The append was refused by the history limits: the execution fails with `error` instead (history-limits.ts). */
+  async #failAtHistoryLimit(error: HistoryLimitError): Promise<JournalEvent[]> {
+    this.#history = undefined; // the failure is written whatever its size
+    await this.#failWith(error);
+    this.#failedAtLimit = true;
+    this.#abort.abort(SETTLED);
+    return [];
+  }
+
+  #failWith(error: unknown): Promise<void> {
+    return this.#finish([{ type: "ExecutionFailed", error: this.#env.errors.serialize(error) }], "failed");
+  }
+
+  /** `return ctx.continueAsNew(input)`: closes this run and opens the next (continue-as-new.ts). */
+  async #continueAsNew(run: WorkflowRun, started: EventOfType<"ExecutionStarted">, events: TimedEvent[]) {
+    const closing = events.find((e) => e.type === "ContinuedAsNew") as EventOfType<"ContinuedAsNew">;
+    const rest = events.filter((e) => e !== closing);
+    if (rest.length > 0) await this.#append(rest, {});
+    if (this.#failedAtLimit) return;
+    const next = nextRunStarted(
+      started,
+      closing,
+      run.definition.version,
+      carriedInbox(this.#inbox, run.consumedInbox),
+    );
+    try {
+      await continueExecution(this.#env, this.lease, {
+        record: this.#claim.record,
+        seq: this.#seq,
+        closing,
+        next,
+      });
+    } catch (error) {
+      if (!SteplineError.is(error) || LeaseLostError.is(error)) throw error;
+      await this.#failWith(error);
+    }
+  }
+
   async #finish(events: TimedEvent[], status: "succeeded" | "failed" | "cancelled") {
     await this.#append(events, { release: { status, dueAt: null } });
+    if (this.#failedAtLimit) return; // #failAtHistoryLimit ended it and told the parent
     this.#env.notifyFinished(this.lease.executionId);
     if (this.#parent !== undefined) await notifyParent(this.#env, this.#parent, this.lease.executionId);
   }

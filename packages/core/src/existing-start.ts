@@ -39,7 +39,8 @@ export async function checkExistingStart(
     );
   }
   if (request.policy === "use-existing") return;
-  const [first] = await env.store.journal.read(id, 0);
+  // The first run's input is the one client.start gave (a later run has ctx.continueAsNew's).
+  const [first] = await env.store.journal.readRun(id, 1, 0);
   if (!first) return; // no journal to compare with: an empty record, attach as before
   const started = env.codec.decodeEvent(first, id, 0) as EventOfType<"ExecutionStarted">;
   const proposed = { ...started, input: request.input };

@@ -1,4 +1,4 @@
-export type { ExecutionDescription, ExecutionHandle, StartOptions } from "./client.js";
+export type { ExecutionDescription, ExecutionHandle, HistoryOptions, StartOptions } from "./client.js";
 export { Client } from "./client.js";
 export type { ByteTransform, CodecOptions, InboxEntry } from "./codec.js";
 export { assertPlainData, Codec, DEFAULT_MAX_EVENT_BYTES } from "./codec.js";
@@ -21,6 +21,7 @@ export {
   ExecutionFinishedError,
   ExecutionNotFinishedError,
   ExecutionNotFoundError,
+  HistoryLimitError,
   InvalidArgumentError,
   JournalMovedError,
   LeaseLostError,
@@ -48,6 +49,8 @@ export type {
 } from "./events.js";
 export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
 export type { IfExists } from "./existing-start.js";
+export type { HistoryLimits } from "./history-limits.js";
+export { DEFAULT_HISTORY_LIMITS, historyWarning } from "./history-limits.js";
 export type { IdentifierKind } from "./identifiers.js";
 export {
   assertExecutionId,
@@ -77,6 +80,7 @@ export type {
   ClaimRequest,
   CountFilter,
   ExecutionLifecycleStore,
+  ContinueAsNewRequest,
   ExecutionRecord,
   ExecutionStatus,
   ExecutionStore,

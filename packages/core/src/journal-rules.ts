@@ -64,6 +64,8 @@ interface CheckState {
    */
   unhandledFailures: number[];
   inboxLength: number | undefined;
+  /** The run the journal is (ExecutionStarted `run`, absent = 1): ContinuedAsNew names the next. */
+  run?: number;
 }
 
 /** A rule: undefined when the event keeps it, else the problem (what is wrong, what was expected). */
@@ -145,11 +147,12 @@ const SCHEDULING: ReadonlySet<string> = new Set([
 ]);
 
 const RULES: { [T in EventType]: Rule<T> } = {
-  ExecutionStarted: (e) =>
+  ExecutionStarted: (e, s) =>
     nonEmptyString("workflow", e.workflow) ??
     integer("version", e.version) ??
     finiteNumber("seed", e.seed) ??
-    (e.parent === undefined ? undefined : nonEmptyString("parent", e.parent)),
+    (e.parent === undefined ? undefined : nonEmptyString("parent", e.parent)) ??
+    runFields(e, s),
   StepScheduled: (e, s) => {
     const shape = opIndex(e.op) ?? nonEmptyString("name", e.name) ?? positiveInteger("attempt", e.attempt);
     if (shape) return shape;
@@ -256,8 +259,30 @@ const RULES: { [T in EventType]: Rule<T> } = {
   ExecutionTerminated: (e, s) =>
     (e.reason === undefined ? undefined : string("reason", e.reason)) ?? ends(e, s),
   ExecutionTimedOut: (e, s) => ends(e, s),
-  ContinuedAsNew: (e, s) => ends(e, s),
+  ContinuedAsNew: (e, s) =>
+    e.nextRun !== (s.run ?? 1) + 1
+      ? `has ${field("nextRun", e.nextRun)}; expected ${(s.run ?? 1) + 1}, the run after this journal's run ${s.run ?? 1}`
+      : ends(e, s),
 };
+
+/** ExecutionStarted's continue-as-new fields: `run`, `inboxFrom`, `inboxConsumed` (continue-as-new.ts). */
+function runFields(e: Record<string, unknown>, s: CheckState): string | undefined {
+  const problem =
+    (e.run === undefined ? undefined : positiveInteger("run", e.run)) ??
+    (e.inboxFrom === undefined ? undefined : nonNegativeInteger("inboxFrom", e.inboxFrom));
+  if (problem) return problem;
+  const from = (e.inboxFrom as number | undefined) ?? 0;
+  const consumed = e.inboxConsumed;
+  if (consumed !== undefined) {
+    if (!Array.isArray(consumed) || !consumed.every((seq) => Number.isInteger(seq) && seq > from)) {
+      return `has ${field("inboxConsumed", consumed)}; expected an array of inbox seqs above inboxFrom (${from})`;
+    }
+    for (const seq of consumed) s.consumedInbox.add(seq);
+  }
+  for (let seq = 0; seq < from; seq++) s.consumedInbox.add(seq);
+  s.run = (e.run as number | undefined) ?? 1;
+  return undefined;
+}
 
 function ends(event: JournalEvent, state: CheckState): undefined {
   state.endedAt = event.seq;

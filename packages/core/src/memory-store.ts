@@ -10,6 +10,7 @@ import {
   type AppendResult,
   type Claim,
   type ClaimRequest,
+  type ContinueAsNewRequest,
   type ExecutionRecord,
   type Lease,
   type ListFilter,
@@ -25,6 +26,8 @@ interface Entry {
   record: ExecutionRecord;
   journal: Uint8Array[];
   inbox: Uint8Array[];
+  /** Journals of the runs closed by continue-as-new, index = run - 1. */
+  runs?: Uint8Array[][];
 }
 
 /**
@@ -189,6 +192,44 @@ export const storeRules = {
       updatedAt: now,
     };
   },
+  // --- runs (continue-as-new) ---
+  /**
+   * Checks a `journal.continueAsNew` (lease, expectedSeq, run) and returns the record of
+   * the next run; throws LeaseLostError when it must be refused (nothing written).
+   */
+  continued(
+    record: ExecutionRecord | undefined,
+    lease: Lease,
+    request: ContinueAsNewRequest,
+    now: number,
+  ): ExecutionRecord {
+    const current = storeRules.checkLease(record, lease);
+    if (request.expectedSeq !== current.journalLength) {
+      throw new LeaseLostError(
+        lease.executionId,
+        `continue-as-new expected seq ${request.expectedSeq} but the journal has ${current.journalLength} entries`,
+      );
+    }
+    const run = current.run ?? 1;
+    if (request.run !== run) {
+      throw new LeaseLostError(
+        lease.executionId,
+        `continue-as-new closes run ${request.run} but the execution is at run ${run}`,
+      );
+    }
+    return {
+      ...current,
+      run: run + 1,
+      journalLength: 1,
+      status: "running",
+      dueAt: now,
+      leaseOwner: null,
+      blockedReason: null,
+      currentStep: null,
+      updatedAt: now,
+    };
+  },
+  // --- end runs ---
   /** `announce` applied to the kept sightings: a newer time replaces an older one. */
   announced(current: WorkerSighting | undefined, workerId: string, now: number): WorkerSighting | undefined {
     return current && current.at > now ? undefined : { workerId, at: now };
@@ -225,6 +266,7 @@ export const storeRules = {
       cancelRequested: null,
       blockedReason: null,
       currentStep: null,
+      run: 1,
     };
   },
   /** Newest first, by createdAt then id. */
@@ -372,6 +414,26 @@ export function memoryStore(): Store {
       async read(id, fromSeq = 0) {
         return copyAll(entries.get(id)?.journal ?? [], fromSeq);
       },
+      // --- runs (continue-as-new) ---
+      async continueAsNew(lease, request, now) {
+        const entry = entries.get(lease.executionId);
+        const next = storeRules.continued(entry?.record, lease, request, now);
+        const kept = entry as Entry;
+        kept.runs ??= [];
+        kept.runs[request.run - 1] = [...kept.journal, request.closing.slice()];
+        kept.journal = [request.started.slice()];
+        setRecord(kept, next);
+        wake();
+        return copy(next);
+      },
+      async readRun(id, run, fromSeq = 0) {
+        const entry = entries.get(id);
+        if (!entry) return [];
+        const current = entry.record.run ?? 1;
+        if (run === current) return copyAll(entry.journal, fromSeq);
+        return copyAll(entry.runs?.[run - 1] ?? [], fromSeq);
+      },
+      // --- end runs ---
     },
 
     queue: {

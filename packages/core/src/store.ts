@@ -61,6 +61,11 @@ export interface ExecutionRecord {
   blockedReason: string | null;
   /** Name of the operation the execution is at, for `list` (the last scheduled one). */
   currentStep: string | null;
+  /**
+   * The run the journal holds: 1 for the first, one more after each `journal.continueAsNew`
+   * (docs/continue-as-new.md). Records written before runs read as 1.
+   */
+  run: number;
 }
 
 /** Proof of ownership that a worker passes with every write. */
@@ -285,6 +290,35 @@ export interface JournalStore {
   append(lease: Lease, request: AppendRequest, now: number): Promise<AppendResult>;
   /** Copies of the entries from `fromSeq` on, in seq order; `[]` for an unknown id. */
   read(id: string, fromSeq?: number): Promise<Uint8Array[]>;
+  // --- runs (continue-as-new) ---
+  /**
+   * Continue-as-new, in one atomic write: checks the lease (as `append`), that the
+   * journal has `request.expectedSeq` entries and that the record is at `request.run`;
+   * appends `request.closing` (the encoded ContinuedAsNew) to that run, keeps the run's
+   * journal under (id, run) for {@link readRun}, and starts run `run + 1` with the journal
+   * `[request.started]`: journalLength 1, status `running`, due now, no lease owner,
+   * currentStep and blockedReason cleared. The inbox and a requested cancellation stay.
+   * Throws LeaseLostError (nothing written) when a check fails, as `append` does.
+   */
+  continueAsNew(lease: Lease, request: ContinueAsNewRequest, now: number): Promise<ExecutionRecord>;
+  /**
+   * Copies of the entries of run `run` (the current one or an earlier one) from
+   * `fromSeq` on, as they were written; `[]` for an unknown id or run.
+   */
+  readRun(id: string, run: number, fromSeq?: number): Promise<Uint8Array[]>;
+  // --- end runs ---
+}
+
+/** What `journal.continueAsNew` writes. */
+export interface ContinueAsNewRequest {
+  /** The run being closed: must be the record's `run`. */
+  run: number;
+  /** The seq of `closing`: must equal the journal length. */
+  expectedSeq: number;
+  /** The encoded ContinuedAsNew event, the closed run's last entry. */
+  closing: Uint8Array;
+  /** The encoded ExecutionStarted of run `run + 1` (seq 0). */
+  started: Uint8Array;
 }
 
 export interface QueueStore {

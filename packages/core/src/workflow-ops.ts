@@ -107,7 +107,10 @@ export interface RecordedOp {
 }
 
 /** How the workflow function ended. */
-export type RunOutcome = { type: "succeeded"; output: unknown } | { type: "failed"; error: unknown };
+export type RunOutcome =
+  | { type: "succeeded"; output: unknown }
+  | { type: "failed"; error: unknown }
+  | { type: "continued"; input: unknown };
 
 export const SCHEDULING_KIND: Partial<Record<JournalEvent["type"], OpKind>> = {
   StepScheduled: "step",

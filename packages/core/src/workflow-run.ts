@@ -1,6 +1,12 @@
 import { monotonicFactory } from "ulid";
 import { assertChildCall, childHandle, newChildOp } from "./child-executions.js";
 import { assertPlainData } from "./codec.js";
+import {
+  continueAsNewMarker,
+  continuedAsNewEvent,
+  continuedOutcome,
+  inboxSpentBefore,
+} from "./continue-as-new.js";
 import { seededRandom } from "./deterministic-random.js";
 import { parseDueTime, parseDuration } from "./duration.js";
 import type { ErrorRegistry } from "./error-serialization.js";
@@ -130,6 +136,7 @@ export class WorkflowRun {
     this.#now = started.at;
     this.#random = seededRandom(started.seed);
     this.#ulid = monotonicFactory(this.#random);
+    for (const seq of inboxSpentBefore(started)) this.#consumedInbox.add(seq);
     // Almost no journal has a redrive: spare the others a second pass over it.
     this.#redriven = params.journal.some((e) => e.type === "ExecutionRedriven")
       ? redrivenFailures(params.journal)
@@ -295,6 +302,8 @@ export class WorkflowRun {
     promise.then(
       (output) => {
         try {
+          const continued = continuedOutcome(output);
+          if (continued) return void (this.outcome = continued);
           assertPlainData(output, `The output of workflow "${this.definition.name}"`);
           this.outcome = { type: "succeeded", output };
         } catch (error) {
@@ -309,6 +318,7 @@ export class WorkflowRun {
 
   #terminalEvent(outcome: RunOutcome): NewEvent {
     if (outcome.type === "succeeded") return { type: "ExecutionSucceeded", output: outcome.output };
+    if (outcome.type === "continued") return continuedAsNewEvent(this.#journal[0], outcome.input);
     const failedSteps = stepsThatEndedTheRun(this.#finalFailures, this.#nextOp);
     const error = this.#errors.serialize(outcome.error);
     return failedSteps ? { type: "ExecutionFailed", error, failedSteps } : { type: "ExecutionFailed", error };
@@ -447,7 +457,7 @@ export class WorkflowRun {
   /** What the code asked for at an op it never reached. */
   #requestedNothing(): string {
     if (!this.outcome) return `nothing (the code is waiting after op ${this.#nextOp - 1})`;
-    return `nothing (the workflow ${this.outcome.type === "succeeded" ? "returned" : "threw"} after op ${this.#nextOp - 1})`;
+    return `nothing (the workflow ${this.outcome.type !== "failed" ? "returned" : "threw"} after op ${this.#nextOp - 1})`;
   }
 
   /** After replay: recorded steps without a result run again (crash) or at their retry time. */
@@ -554,6 +564,7 @@ export class WorkflowRun {
       now: () => run.#now,
       random: () => run.#random(),
       ulid: () => run.#ulid(run.#now),
+      continueAsNew: (input: unknown) => continueAsNewMarker(input),
       key: (name: string) => {
         assertIdentifier(name, "idempotency key name", "ctx.key");
         return `${run.executionId}:${name}`;

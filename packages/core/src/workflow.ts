@@ -152,6 +152,24 @@ export interface WorkflowContext {
    * gives equals the `info.key` of another step's occurrence.
    */
   key(name: string): string;
+  /**
+   * Ends this run and starts a new run of the same execution id with `input` and a fresh
+   * journal: `return ctx.continueAsNew(input)`. Use it in a workflow that loops for ever
+   * (a poller, a subscription) so that its journal stays short. Events sent and not
+   * consumed carry over to the new run; children are left running. The value must be
+   * returned: the run ends when the function returns it. docs/continue-as-new.md.
+   *
+   * @example
+   * export const poll = workflow("poll", async (ctx, state: { cursor: number }) => {
+   *   let cursor = state.cursor;
+   *   for (let i = 0; i < 100; i++) {
+   *     cursor = await ctx.step("fetch", () => fetchAfter(cursor));
+   *     await ctx.sleep("pause", "1m");
+   *   }
+   *   return ctx.continueAsNew({ cursor });
+   * });
+   */
+  continueAsNew(input: unknown): never;
 }
 
 export interface WorkflowOptions {

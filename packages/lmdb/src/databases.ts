@@ -13,6 +13,7 @@
  * | `created`    | [createdAt, executionId]         | empty: `list` newest first          |
  * | `workers`    | workflow                         | WorkerSighting, MessagePack         |
  * | `counts`, `finished` | see lifecycle-indexes.ts | count and retention indexes         |
+ * | `runs`       | [executionId, run, seq]          | entries of runs closed by continue-as-new |
  *
  * Invariants, kept by writing every change through {@link Databases.putRecord} in one
  * write transaction with the change itself:
@@ -41,6 +42,7 @@ const LAYOUT_FORMAT = "1";
 export type EntryKey = [executionId: string, seq: number];
 export type DueKey = [workflow: string, dueAt: number, executionId: string];
 export type CreatedKey = [createdAt: number, executionId: string];
+export type RunEntryKey = [executionId: string, run: number, seq: number];
 
 /**
  * The start of a workflow's slice of the due index: the key [workflow] sorts before
@@ -60,6 +62,11 @@ export interface Databases {
   readonly inbox: Database<Uint8Array, EntryKey>;
   readonly due: Database<Uint8Array, DueKey>;
   readonly created: Database<Uint8Array, CreatedKey>;
+  /**
+   * The journals of runs closed by continue-as-new; undefined for a store opened read-only
+   * that was written before runs (it has none).
+   */
+  readonly runs: Database<Uint8Array, RunEntryKey> | undefined;
   /** The latest announcement of a workflow by a worker (`workers.announce`). */
   getSighting(workflow: string): WorkerSighting | undefined;
   /** Only inside a write transaction. */
@@ -132,10 +139,15 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
       }
     };
     const lifecycle = openLifecycleIndexes(root, meta, allRecords, readOnly);
+    // As `workers`: absent from a store written before runs, and not creatable read-only.
+    const runs = root.openDB<Uint8Array, RunEntryKey>("runs", { encoding: "binary" }) as
+      | Database<Uint8Array, RunEntryKey>
+      | undefined;
 
     return {
       root,
       lifecycle,
+      runs,
       journal,
       inbox,
       due,
@@ -161,6 +173,7 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
         // (written before ids were checked) would otherwise be rewritten under another id
         // and its due entry never removed: the claim loop of issue 9 item 2.
         record.id = id;
+        record.run ??= 1; // written before runs
         return record;
       },
       removeRecord(record) {

@@ -230,6 +230,49 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
       async read(id, fromSeq = 0) {
         return readEntries(db.journal, id, fromSeq);
       },
+
+      // --- runs (continue-as-new) ---
+      async continueAsNew(lease, request, now) {
+        const record = await write(() => {
+          const id = lease.executionId;
+          const current = db.getRecord(id);
+          const next = storeRules.continued(current, lease, request, now);
+          const runs = db.runs;
+          if (!runs) throw new StoreReadOnlyError(path);
+          // The closed run moves to `runs` whole, the ContinuedAsNew last; the journal restarts at seq 0.
+          let seq = 0;
+          for (const { value } of db.journal.getRange({
+            start: [id, 0],
+            end: [id, Number.MAX_SAFE_INTEGER],
+          })) {
+            runs.put([id, request.run, seq++], value);
+          }
+          runs.put([id, request.run, seq], request.closing);
+          for (let i = 0; i < seq; i++) db.journal.remove([id, i]);
+          db.journal.put([id, 0], request.started);
+          db.putRecord(current as ExecutionRecord, next);
+          return next;
+        });
+        wake();
+        return record;
+      },
+
+      async readRun(id, run, fromSeq = 0) {
+        freshRead();
+        const record = db.getRecord(id);
+        if (!record) return [];
+        if (run === record.run) return readEntries(db.journal, id, fromSeq);
+        const out: Uint8Array[] = [];
+        if (!db.runs || !Number.isSafeInteger(run)) return out;
+        const range = db.runs.getRange({
+          start: [id, run, Math.max(0, fromSeq)],
+          end: [id, run, Number.MAX_SAFE_INTEGER],
+        });
+        for (const { value } of range)
+          out.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        return out;
+      },
+      // --- end runs ---
     },
 
     queue: {

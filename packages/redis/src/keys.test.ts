@@ -32,6 +32,21 @@ describe("KeySpace", () => {
     }
   });
 
+  it("puts the journals of closed runs in the execution's slot, apart from every other key", () => {
+    const space = new KeySpace("sl");
+    for (const id of IDS) {
+      const keys = [...Object.values(space.execution(id)), space.runJournal(id, 1), space.runJournal(id, 12)];
+      expect(slotOf(keys).size, `slots of "${id}" with its runs`).toBe(1);
+    }
+    const all = IDS.flatMap((id) => [
+      ...Object.values(space.execution(id)),
+      space.runJournal(id, 1),
+      space.runJournal(id, 2),
+    ]);
+    expect(new Set(all).size).toBe(all.length);
+    expect(space.runJournal("x", 3)).toBe("{sl:x}:journal:run:3");
+  });
+
   it("gives every key of one workflow's queue one slot", () => {
     const space = new KeySpace("sl");
     for (const workflow of WORKFLOWS) {

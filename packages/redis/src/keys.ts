@@ -103,6 +103,15 @@ export class KeySpace {
     return { record: `${tag}:rec`, journal: `${tag}:journal`, inbox: `${tag}:inbox` };
   }
 
+  /**
+   * List: the journal of run `run` of execution `id`, once continue-as-new closed it. In
+   * the execution's hash tag (one slot with its other keys); it ends in digits, which no
+   * other suffix does, so no id spells another execution's run key.
+   */
+  runJournal(id: string, run: number): string {
+    return `{${this.prefix}:${id}}:journal:run:${run}`;
+  }
+
   queue(workflow: string): QueueKeys {
     const tag = `{${this.prefix}:q:${workflow}}`;
     return { due: `${tag}:due`, marks: `${tag}:marks`, pending: `${tag}:pending`, seq: `${tag}:seq` };

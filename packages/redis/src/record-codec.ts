@@ -4,7 +4,8 @@ import type { ExecutionRecord, ExecutionStatus } from "@stepline/core";
  * The execution record as a Redis hash, so that Lua can read and change single
  * fields. Fields: id, workflow, status, createdAt, updatedAt, dueAt, token,
  * leaseOwner, journalLength, inboxLength, cancelRequested ("1"), cancelReason,
- * blockedReason, currentStep. A field that is null in ExecutionRecord is absent.
+ * blockedReason, currentStep, run (absent in records written before runs: read as 1).
+ * A field that is null in ExecutionRecord is absent.
  */
 export function parseRecord(flat: readonly unknown[], from = 0): ExecutionRecord | undefined {
   if (flat.length <= from) return undefined;
@@ -28,6 +29,7 @@ export function parseRecord(flat: readonly unknown[], from = 0): ExecutionRecord
     cancelRequested: text("cancelRequested") === null ? null : reason === null ? {} : { reason },
     blockedReason: text("blockedReason"),
     currentStep: text("currentStep"),
+    run: fields.has("run") ? number("run") : 1,
   };
 }
 

@@ -203,6 +203,7 @@ export function redisStore(
       terminal: `the execution has already ${reply.detail}`,
       released: "the lease was released; claim the execution again",
       seq_mismatch: `append expected seq ${expectedSeq} but the journal has ${reply.detail} entries`,
+      run_mismatch: `continue-as-new closes a run other than the execution's run ${reply.detail}`,
     };
     return new LeaseLostError(lease.executionId, detail[reply.code] ?? `the store answered ${reply.code}`);
   };
@@ -390,6 +391,53 @@ export function redisStore(
       async read(id, fromSeq = 0) {
         return readEntries(keys.execution(id).journal, fromSeq);
       },
+
+      // --- runs (continue-as-new) ---
+      async continueAsNew(lease, request, now) {
+        const k = keys.execution(lease.executionId);
+        const args = [lease.token, request.expectedSeq, request.run, now];
+        const reply = await changeDue(lease.executionId, now, now, () =>
+          run(
+            "continue-as-new",
+            [k.record, k.journal, keys.runJournal(lease.executionId, request.run)],
+            [...args, toBuffer(request.closing), toBuffer(request.started)],
+          ),
+        );
+        if (reply.code !== "continued") {
+          const error = leaseLost(lease, reply, request.expectedSeq);
+          throw reply.code === "seq_mismatch"
+            ? new LeaseLostError(
+                lease.executionId,
+                `continue-as-new expected seq ${request.expectedSeq} but the journal has ${reply.detail} entries`,
+              )
+            : reply.code === "run_mismatch"
+              ? new LeaseLostError(
+                  lease.executionId,
+                  `continue-as-new closes run ${request.run} but the execution is at run ${reply.detail}`,
+                )
+              : error;
+        }
+        wake();
+        return reply.record as ExecutionRecord;
+      },
+
+      async readRun(id, runNumber, fromSeq = 0) {
+        if (!Number.isSafeInteger(runNumber) || runNumber < 1) return [];
+        const k = keys.execution(id);
+        const from = Math.max(0, fromSeq);
+        // One MULTI (one slot): the run number and both lists as of the same moment.
+        const replies = await client
+          .multi()
+          .hmget(k.record, "token", "run")
+          .lrangeBuffer(keys.runJournal(id, runNumber), from, -1)
+          .lrangeBuffer(k.journal, from, -1)
+          .exec();
+        const [token, current] = (replies?.[0]?.[1] ?? []) as (string | null)[];
+        if (token === null || token === undefined) return [];
+        const list = Number(current ?? "1") === runNumber ? replies?.[2]?.[1] : replies?.[1]?.[1];
+        return ((list ?? []) as Buffer[]).map((entry) => new Uint8Array(entry));
+      },
+      // --- end runs ---
     },
 
     queue: {

@@ -15,6 +15,7 @@ import { queueCases } from "./conformance/queue-cases.js";
 import { redriveCases } from "./conformance/redrive-cases.js";
 import { resumeCases } from "./conformance/resume-cases.js";
 import { retentionCases } from "./conformance/retention-cases.js";
+import { runsCases } from "./conformance/runs-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
 import { terminateCases } from "./conformance/terminate-cases.js";
 import { workerCases } from "./conformance/worker-cases.js";
@@ -38,6 +39,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["delete", deleteCases],
   ["count", countCases],
   ["retention", retentionCases],
+  ["runs (continue-as-new)", runsCases],
   ["journal", journalCases],
   ["leases and fencing", leaseCases],
   ["queue", queueCases],

@@ -44,6 +44,7 @@ export const inspectCommand: Command = {
       ["started", formatTimestamp(Date.parse(execution.startedAt))],
       ["duration", formatDuration(execution.durationMs)],
       ["current", execution.currentStep ?? "-"],
+      ["run", runText(execution.id, execution.run)],
       ["input", value(execution.input)],
     ];
     if ("output" in execution) fields.push(["output", value(execution.output)]);
@@ -52,6 +53,7 @@ export const inspectCommand: Command = {
     if (execution.blockedReason) fields.push(["blocked", execution.blockedReason]);
     if (execution.cancelRequested) fields.push(["cancel", "requested, not yet carried out"]);
     if (execution.noWorker) fields.push(["worker", noWorkerNotice(execution.workflow)]);
+    if (execution.historyWarning) fields.push(["history", execution.historyWarning]);
     fields.push(["pending", pendingText(report)]);
     context.print(renderFields(fields));
     if (report.inbox.length > 0) {
@@ -72,10 +74,18 @@ function renderInbox(report: ExecutionReport, full: boolean): string {
     entry.name,
     entry.consumedBy
       ? `received by "${entry.consumedBy.name}" (op ${entry.consumedBy.op}, event ${entry.consumedBy.seq})`
-      : "not received: no wait has taken it",
+      : entry.earlierRun
+        ? "received by an earlier run"
+        : "not received: no wait has taken it",
     full ? toJson(entry.payload) : shortText(entry.payload, 60),
   ]);
   return renderTable(["seq", "sent", "event", "consumed", "payload"], rows);
+}
+
+/** The run number, and where the earlier runs are (continue-as-new). */
+function runText(id: string, run: number): string {
+  if (run === 1) return "1 (1 run)";
+  return `${run} (${run} runs; earlier ones: stepline history ${id} --run 1..${run - 1})`;
 }
 
 function pendingText(report: ExecutionReport): string {

@@ -20,6 +20,8 @@ export interface InboxRow {
   at: number;
   /** The wait that received it (op, its name, the EventReceived's seq), or null: nothing took it yet. */
   consumedBy: { op: number; name: string; seq: number } | null;
+  /** True when an earlier run (before a continue-as-new) consumed it. */
+  earlierRun?: boolean;
 }
 
 /** Everything `inspect` and the inspector page show about one execution. */
@@ -29,6 +31,10 @@ export interface ExecutionReport {
     updatedAt: string;
     cancelRequested: boolean;
     historyLength: number;
+    /** The run the execution is at (also how many runs it has had): 1 unless continued as new. */
+    run: number;
+    /** Set when the journal is past the engine's `historyLimits.warnEvents`. */
+    historyWarning: string | null;
     input: unknown;
     /** The output, when it succeeded. */
     output?: unknown;
@@ -72,6 +78,8 @@ export async function loadExecutionReport(client: Client, id: string): Promise<E
     updatedAt: description.updatedAt.toISOString(),
     cancelRequested: description.cancelRequested,
     historyLength: description.historyLength,
+    run: description.run,
+    historyWarning: description.historyWarning,
     input: started?.input,
   };
   // A finished or parked execution lasted from its first journal event to its last:
@@ -111,11 +119,16 @@ export function inboxRows(inbox: readonly InboxEntry[], events: readonly EventFi
       consumed.set(event.inboxSeq, { op, name: names.get(op) ?? `op ${op}`, seq: event.seq });
     }
   }
+  // A later run's ExecutionStarted says which entries earlier runs consumed (continue-as-new).
+  const started = events[0] as { inboxFrom?: unknown; inboxConsumed?: unknown } | undefined;
+  const from = typeof started?.inboxFrom === "number" ? started.inboxFrom : 0;
+  const spent = new Set(Array.isArray(started?.inboxConsumed) ? started.inboxConsumed : []);
   return inbox.map((entry, seq) => ({
     seq,
     name: entry.name,
     payload: entry.payload,
     at: entry.at,
     consumedBy: consumed.get(seq) ?? null,
+    ...(seq < from || spent.has(seq) ? { earlierRun: true } : {}),
   }));
 }

@@ -32,6 +32,7 @@ export const executionCases: readonly ConformanceCase[] = [
         cancelRequested: null,
         blockedReason: null,
         currentStep: null,
+        run: 1,
       };
       expect(result).toEqual({ created: true, record: expected });
       expect(await store.executions.get("order-1")).toEqual(expected);
