@@ -11,7 +11,7 @@ import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } f
 import { assertIdentifier } from "./identifiers.js";
 import type { ExecutionRecord } from "./store.js";
 import type { ChildOptions, WorkflowDefinition } from "./workflow.js";
-import type { WorkflowRun } from "./workflow-run.js";
+import type { PendingChild, WorkflowRun } from "./workflow-run.js";
 
 /**
  * The inbox event a finished child sends its parent. It only wakes the parent (a
@@ -241,10 +241,17 @@ export class ChildTracker {
     return this.#idleSince === undefined || now - this.#idleSince < CHILD_HOLD_MS;
   }
 
-  /** Requests cancellation of the started children still running (the parent was cancelled). */
-  async cancelAll(run: WorkflowRun, reason: string | undefined): Promise<void> {
+  /**
+   * Requests cancellation of the started children still running (the parent was
+   * cancelled), or of `children` when given (cancellation.ts `childrenToCancel`).
+   */
+  async cancelAll(
+    run: WorkflowRun,
+    reason: string | undefined,
+    children: readonly PendingChild[] = run.pendingChildren().filter((child) => child.started),
+  ): Promise<void> {
     const now = this.#env.clock.now();
-    const started = run.pendingChildren().filter((child) => child.started);
+    const started = children;
     await Promise.all(
       started.map(async (child) => {
         try {

@@ -1,6 +1,7 @@
 import {
   CancelledError,
   ChildFailedError,
+  CompensationError,
   CorruptJournalError,
   DefinitionsOnlyError,
   EngineClosedError,
@@ -44,6 +45,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   NonDeterminismError,
   TimeoutError,
   CancelledError,
+  CompensationError,
   StepFailedError,
   StepInterruptedError,
   ChildFailedError,

@@ -1,14 +1,16 @@
+import { CancelRequest, childrenToCancel } from "./cancellation.js";
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
 import { CorruptJournalError, LeaseLostError } from "./errors.js";
 import { chooseEventDelivery } from "./event-delivery.js";
-import type { JournalEvent, NewEvent } from "./events.js";
+import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { encodeJournalEntry } from "./journal-entry.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
 import { isInterruptedForGood, runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
+import { isCompletion } from "./workflow-ops.js";
 import { type RunnableStep, WorkflowRun } from "./workflow-run.js";
 
 /** A retry or timer due within this long is waited for in memory instead of releasing the execution. */
@@ -52,10 +54,12 @@ export class ExecutionRunner {
   #stopping = false;
   #seq = 0;
   #inbox: InboxEntry[] = [];
-  #cancelRequested: { reason?: string } | null;
+  #cancelledAtClaim: { reason?: string } | null;
+  #cancel: CancelRequest | undefined;
   /** Completions of step bodies, in the order they finished. */
   #finished: NewEvent[] = [];
-  #running = 0;
+  /** Ops whose step body runs; a body cancelled while it runs leaves at once (its end is discarded). */
+  readonly #running = new Set<number>();
   /** StepScheduled events of attempts already running, not yet journaled, by op. */
   readonly #unjournaled = new Map<number, { event: NewEvent; since: number }>();
   readonly #children: ChildTracker;
@@ -69,7 +73,7 @@ export class ExecutionRunner {
     this.#env = env;
     this.#claim = claim;
     this.lease = claim.lease;
-    this.#cancelRequested = claim.record.cancelRequested;
+    this.#cancelledAtClaim = claim.record.cancelRequested;
     this.#children = new ChildTracker(env, () => this.#wakeLoop());
   }
 
@@ -79,12 +83,11 @@ export class ExecutionRunner {
     this.#wakeLoop();
   }
 
-  /**
-   * A cancellation was requested (seen at lease renewal): end the execution now,
-   * without waiting for running steps, whose signals are aborted.
-   */
+  /** A cancellation was requested (seen at lease renewal, or told in process): journal it (cancellation.ts). */
   cancel(reason: string | undefined): void {
-    this.#cancelRequested ??= reason === undefined ? {} : { reason };
+    const request = reason === undefined ? {} : { reason };
+    if (this.#cancel) this.#cancel.request(request);
+    else this.#cancelledAtClaim = request;
     this.#wakeLoop();
   }
 
@@ -140,7 +143,8 @@ export class ExecutionRunner {
       );
     }
     this.#parent = started.parent;
-    if (this.#cancelRequested) return this.#finish([this.#cancelledEvent()], "cancelled");
+    this.#cancel = new CancelRequest(this.#cancelledAtClaim, journal, this.#abort.signal);
+    const cancel = this.#cancel;
 
     const run = new WorkflowRun({
       definition: env.definition(this.#claim.record.workflow),
@@ -153,8 +157,8 @@ export class ExecutionRunner {
 
     while (!this.#abort.signal.aborted) {
       if (run.blocked) return this.#park(run.blocked.message);
-      const idle = this.#running === 0 && this.#finished.length === 0;
-      if (this.#stopping && idle && !run.outcome && !this.#cancelRequested) {
+      const idle = this.#running.size === 0 && this.#finished.length === 0;
+      if (this.#stopping && idle && !run.outcome && !cancel.due(run)) {
         return this.#release({ status: "running", dueAt: env.clock.now() });
       }
       // StepScheduled of new steps is held back until the attempt finishes or
@@ -169,17 +173,29 @@ export class ExecutionRunner {
       }
       // A child exists before its ChildStarted is journaled (ChildFailed if it cannot).
       events.push(...(await this.#children.start(run, events)));
-      const terminal = events.find((e) => e.type === "ExecutionSucceeded" || e.type === "ExecutionFailed");
+      const terminal = events.find((e) => isTerminalEvent(e as JournalEvent));
       if (terminal) {
-        const status = terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed";
+        const status =
+          terminal.type === "ExecutionSucceeded"
+            ? "succeeded"
+            : terminal.type === "ExecutionFailed"
+              ? "failed"
+              : "cancelled";
         return this.#finish([...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events], status);
       }
-      if (this.#cancelRequested) {
-        await this.#children.cancelAll(run, (this.#cancelRequested as { reason?: string }).reason);
-        return this.#finish(
-          [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events, this.#cancelledEvent()],
-          "cancelled",
+      // Journaled where the code waits with all it issued journaled, before the round's
+      // completions (a ChildFailed from start() goes first, in a round of its own).
+      if (cancel.due(run) && !events.some((e) => isCompletion(e as JournalEvent))) {
+        const appended = await this.#append(
+          [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events, cancel.event()],
+          { currentStep: run.currentStep },
         );
+        const children = childrenToCancel(run.pendingChildren(), appended);
+        await this.#children.cancelAll(run, cancel.requested?.reason, children);
+        await run.apply(appended);
+        cancel.delivered(id);
+        for (const op of this.#running) if (run.cancellation.cancelled(op)) this.#running.delete(op);
+        continue;
       }
 
       const now = env.clock.now();
@@ -247,7 +263,7 @@ export class ExecutionRunner {
         continue;
       }
       const childCheckAt = this.#children.checkAt(run);
-      if (this.#running > 0) {
+      if (this.#running.size > 0) {
         const wakeAt = this.#earliest(this.#wakeAt(run, run.nextDueAt(), now), this.#flushAt());
         await this.#waitForActivity(this.#earliest(wakeAt, childCheckAt));
         continue;
@@ -318,13 +334,13 @@ export class ExecutionRunner {
   }
 
   #start(step: Parameters<typeof runStepAttempt>[0]): void {
-    this.#running++;
+    this.#running.add(step.op);
     const env = this.#env;
     void runStepAttempt(step, {
       executionId: this.lease.executionId,
       clock: env.clock,
       errors: env.errors,
-      signal: this.#abort.signal,
+      signal: (this.#cancel as CancelRequest).stepSignal,
       token: this.lease.token,
     })
       // runStepAttempt never throws; should it, the attempt still ends and the worker stays up.
@@ -333,7 +349,8 @@ export class ExecutionRunner {
         return { type: "StepFailed", op: step.op, attempt: step.attempt, error: serialized };
       })
       .then((completion) => {
-        this.#running--;
+        // Cancelled while it ran: the op already rejected with CancelledError; its end is discarded.
+        if (!this.#running.delete(step.op)) return;
         this.#finished.push(completion);
         this.#wakeLoop();
       });
@@ -345,7 +362,7 @@ export class ExecutionRunner {
     // Most step bodies finish within microtasks, or a macrotask: wait for the first wake-up
     // or the next macrotask before arming a timer (an AbortController and a timer per
     // step showed in profiles of the Redis bench).
-    if (this.#running > 0) {
+    if (this.#running.size > 0) {
       await new Promise<void>((resolve) => {
         this.#signal = () => {
           this.#wokenEarly = true; // taken just below, whichever comes first
@@ -414,7 +431,7 @@ export class ExecutionRunner {
       now,
     );
     this.#seq = result.journalLength;
-    if (result.cancelRequested) this.#cancelRequested = result.cancelRequested;
+    if (result.cancelRequested) this.#cancel?.request(result.cancelRequested);
     return appended;
   }
 
@@ -425,6 +442,10 @@ export class ExecutionRunner {
   }
 
   async #park(reason: string) {
+    // Its code cannot run (blocked, or awaiting something that is not an operation):
+    // a cancellation ends it at once, as before docs/cancellation.md's delivery.
+    const cancel = this.#cancel?.requested;
+    if (cancel) return this.#finish([cancelledEvent(cancel.reason)], "cancelled");
     await this.#env.store.queue.release(
       this.lease,
       { status: "blocked", dueAt: null, blockedReason: reason },
@@ -437,15 +458,14 @@ export class ExecutionRunner {
   async #release(release: Release) {
     await this.#env.store.queue.release(
       this.lease,
-      { ...release, inboxSeen: this.#inbox.length },
+      { ...release, inboxSeen: this.#inbox.length, ...this.#cancel?.releaseFields },
       this.#env.clock.now(),
     );
   }
+}
 
-  #cancelledEvent(): NewEvent {
-    const reason = this.#cancelRequested?.reason;
-    return reason === undefined ? { type: "ExecutionCancelled" } : { type: "ExecutionCancelled", reason };
-  }
+function cancelledEvent(reason: string | undefined): NewEvent {
+  return reason === undefined ? { type: "ExecutionCancelled" } : { type: "ExecutionCancelled", reason };
 }
 
 function badIdReason(id: string, problem: string): string {

@@ -128,6 +128,7 @@ export function isCompletion(event: JournalEvent): boolean {
     case "EventWaitTimedOut":
     case "ChildSucceeded":
     case "ChildFailed":
+    case "CancelRequested": // moves the code like a completion (cancellation.ts)
       return true;
     case "StepFailed":
       // A final failure that a redrive set aside is not one either (WorkflowRun checks).
