@@ -1,6 +1,7 @@
 import type { Store } from "@stepline/core";
 import { describe, it } from "vitest";
 import { cancelCases } from "./conformance/cancel-cases.js";
+import { cancellationCases } from "./conformance/cancellation-cases.js";
 import type { ConformanceCase } from "./conformance/conformance-case.js";
 import { executionCases } from "./conformance/execution-cases.js";
 import { identityCases } from "./conformance/identity-cases.js";
@@ -27,6 +28,7 @@ export interface StoreFixture {
 const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["executions", executionCases],
   ["cancellation", cancelCases],
+  ["cancellation with compensation", cancellationCases],
   ["resume", resumeCases],
   ["redrive", redriveCases],
   ["journal", journalCases],
