@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorRegistry } from "./error-serialization.js";
-import { CancelledError, ExecutionFinishedError } from "./errors.js";
+import { CancelledError, ExecutionFinishedError, InvalidArgumentError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
 import { checkJournal } from "./journal-rules.js";
 import { deferred, newEngine, rejection, startWorker, waitUntil } from "./testing/engine-kit.js";
@@ -338,5 +339,35 @@ describe("client.cancel through a worker", () => {
     const history = await run.history();
     expect(history.filter((e) => e.type === "StepSucceeded")).toMatchObject([{ result: "notified" }]);
     expect(history.some((e) => e.type === "ChildSucceeded" || e.type === "ChildFailed")).toBe(false);
+  });
+});
+
+/** What client.cancel accepts: nothing, a reason string (deprecated), or { reason?: string }. */
+function acceptedCancelArgument(value: unknown): boolean {
+  if (value === undefined || typeof value === "string") return true;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const reason = (value as { reason?: unknown }).reason;
+  return reason === undefined || typeof reason === "string";
+}
+
+describe("client.cancel arguments (property)", () => {
+  it("refuses every value but { reason?: string } or a string with InvalidArgumentError, and requests nothing", async () => {
+    const { engine, store } = newEngine();
+    const waiter = workflow("cancel-args", async (ctx, _input: null) => ctx.waitForEvent("never"));
+    const run = await engine.client.start(waiter, null, { id: "args-1" });
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .oneof(fc.anything(), fc.record({ reason: fc.anything() }))
+          .filter((v) => !acceptedCancelArgument(v)),
+        async (options) => {
+          const error = await rejection(engine.client.cancel(run.id, options as never));
+          expect(InvalidArgumentError.is(error), String(error)).toBe(true);
+          expect(error.message).toMatch(/^client\.cancel\(id, (options|\{ reason \})\): /);
+          expect((await store.executions.get(run.id))?.cancelRequested).toBeNull();
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
