@@ -71,9 +71,13 @@ export class CancelDelivery {
    */
   terminalEvent(outcome: RunOutcome): NewEvent | undefined {
     if (!this.#delivered || outcome.type !== "failed" || !CancelledError.is(outcome.error)) return undefined;
-    const reason = this.#delivered.reason;
-    return reason === undefined ? { type: "ExecutionCancelled" } : { type: "ExecutionCancelled", reason };
+    return cancelledEvent(this.#delivered.reason);
   }
+}
+
+/** The ExecutionCancelled event, with the reason when there is one. */
+export function cancelledEvent(reason: string | undefined): NewEvent {
+  return reason === undefined ? { type: "ExecutionCancelled" } : { type: "ExecutionCancelled", reason };
 }
 
 function pendingOpCancelled(executionId: string, op: Op, reason: string | undefined): CancelledError {
@@ -92,20 +96,20 @@ function pendingOpCancelled(executionId: string, op: Op, reason: string | undefi
  */
 export class CancelRequest {
   #requested: CancelReason | null;
-  #journaled: boolean;
-  /** Aborted at delivery: the signal of every attempt started before it. */
-  readonly #beforeDelivery: AbortController | undefined;
+  #journaled = false;
+  /** Aborted at delivery: the signal of every attempt started before it (made when the first starts). */
+  #beforeDelivery: AbortController | undefined;
   readonly #runner: AbortSignal;
 
-  constructor(requested: CancelReason | null, journal: readonly JournalEvent[], runner: AbortSignal) {
+  /** `requested`: the claimed record's `cancelRequested`; `runner`: aborted when the runner gives up. */
+  constructor(requested: CancelReason | null, runner: AbortSignal) {
     this.#requested = requested;
-    this.#journaled = journal.some((event) => event.type === "CancelRequested");
     this.#runner = runner;
-    if (!this.#journaled) {
-      const controller = new AbortController();
-      runner.addEventListener("abort", () => controller.abort(runner.reason), { once: true });
-      this.#beforeDelivery = controller;
-    }
+  }
+
+  /** Reads the journal once replay is to start: a CancelRequested in it was delivered. */
+  readJournal(journal: readonly JournalEvent[]): void {
+    this.#journaled = journal.some((event) => event.type === "CancelRequested");
   }
 
   /** The store reported a request (claim, append, renewal, or this engine's client). */
@@ -150,7 +154,15 @@ export class CancelRequest {
 
   /** The signal to give a step attempt that starts now. */
   get stepSignal(): AbortSignal {
-    return this.#journaled ? this.#runner : (this.#beforeDelivery as AbortController).signal;
+    if (this.#journaled) return this.#runner;
+    if (!this.#beforeDelivery) {
+      const controller = new AbortController();
+      const runner = this.#runner;
+      if (runner.aborted) controller.abort(runner.reason);
+      else runner.addEventListener("abort", () => controller.abort(runner.reason), { once: true });
+      this.#beforeDelivery = controller;
+    }
+    return this.#beforeDelivery.signal;
   }
 
   /**

@@ -1,10 +1,10 @@
-import { CancelRequest, childrenToCancel } from "./cancellation.js";
+import { CancelRequest, cancelledEvent, childrenToCancel } from "./cancellation.js";
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
 import { CorruptJournalError, LeaseLostError } from "./errors.js";
 import { chooseEventDelivery } from "./event-delivery.js";
-import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
+import type { JournalEvent, NewEvent } from "./events.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { encodeJournalEntry } from "./journal-entry.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
@@ -12,6 +12,13 @@ import { isInterruptedForGood, runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
 import { isCompletion } from "./workflow-ops.js";
 import { type RunnableStep, WorkflowRun } from "./workflow-run.js";
+
+/** The status each terminal event the run proposes ends the execution with. */
+const END_STATUS = {
+  ExecutionSucceeded: "succeeded",
+  ExecutionFailed: "failed",
+  ExecutionCancelled: "cancelled",
+} as const;
 
 /** A retry or timer due within this long is waited for in memory instead of releasing the execution. */
 const HOLD_MS = 1_000;
@@ -54,8 +61,7 @@ export class ExecutionRunner {
   #stopping = false;
   #seq = 0;
   #inbox: InboxEntry[] = [];
-  #cancelledAtClaim: { reason?: string } | null;
-  #cancel: CancelRequest | undefined;
+  readonly #cancel: CancelRequest;
   /** Completions of step bodies, in the order they finished. */
   #finished: NewEvent[] = [];
   /** Ops whose step body runs; a body cancelled while it runs leaves at once (its end is discarded). */
@@ -73,7 +79,7 @@ export class ExecutionRunner {
     this.#env = env;
     this.#claim = claim;
     this.lease = claim.lease;
-    this.#cancelledAtClaim = claim.record.cancelRequested;
+    this.#cancel = new CancelRequest(claim.record.cancelRequested, this.#abort.signal);
     this.#children = new ChildTracker(env, () => this.#wakeLoop());
   }
 
@@ -85,9 +91,7 @@ export class ExecutionRunner {
 
   /** A cancellation was requested (seen at lease renewal, or told in process): journal it (cancellation.ts). */
   cancel(reason: string | undefined): void {
-    const request = reason === undefined ? {} : { reason };
-    if (this.#cancel) this.#cancel.request(request);
-    else this.#cancelledAtClaim = request;
+    this.#cancel.request(reason === undefined ? {} : { reason });
     this.#wakeLoop();
   }
 
@@ -143,8 +147,8 @@ export class ExecutionRunner {
       );
     }
     this.#parent = started.parent;
-    this.#cancel = new CancelRequest(this.#cancelledAtClaim, journal, this.#abort.signal);
     const cancel = this.#cancel;
+    cancel.readJournal(journal);
 
     const run = new WorkflowRun({
       definition: env.definition(this.#claim.record.workflow),
@@ -173,14 +177,9 @@ export class ExecutionRunner {
       }
       // A child exists before its ChildStarted is journaled (ChildFailed if it cannot).
       events.push(...(await this.#children.start(run, events)));
-      const terminal = events.find((e) => isTerminalEvent(e as JournalEvent));
+      const terminal = events.find((e) => e.type in END_STATUS);
       if (terminal) {
-        const status =
-          terminal.type === "ExecutionSucceeded"
-            ? "succeeded"
-            : terminal.type === "ExecutionFailed"
-              ? "failed"
-              : "cancelled";
+        const status = END_STATUS[terminal.type as keyof typeof END_STATUS];
         return this.#finish([...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events], status);
       }
       // Journaled where the code waits with all it issued journaled, before the round's
@@ -340,7 +339,7 @@ export class ExecutionRunner {
       executionId: this.lease.executionId,
       clock: env.clock,
       errors: env.errors,
-      signal: (this.#cancel as CancelRequest).stepSignal,
+      signal: this.#cancel.stepSignal,
       token: this.lease.token,
     })
       // runStepAttempt never throws; should it, the attempt still ends and the worker stays up.
@@ -431,11 +430,11 @@ export class ExecutionRunner {
       now,
     );
     this.#seq = result.journalLength;
-    if (result.cancelRequested) this.#cancel?.request(result.cancelRequested);
+    if (result.cancelRequested) this.#cancel.request(result.cancelRequested);
     return appended;
   }
 
-  async #finish(events: TimedEvent[], status: "succeeded" | "failed" | "cancelled") {
+  async #finish(events: TimedEvent[], status: (typeof END_STATUS)[keyof typeof END_STATUS]) {
     await this.#append(events, { release: { status, dueAt: null } });
     this.#env.notifyFinished(this.lease.executionId);
     if (this.#parent !== undefined) await notifyParent(this.#env, this.#parent, this.lease.executionId);
@@ -444,7 +443,7 @@ export class ExecutionRunner {
   async #park(reason: string) {
     // Its code cannot run (blocked, or awaiting something that is not an operation):
     // a cancellation ends it at once, as before docs/cancellation.md's delivery.
-    const cancel = this.#cancel?.requested;
+    const cancel = this.#cancel.requested;
     if (cancel) return this.#finish([cancelledEvent(cancel.reason)], "cancelled");
     await this.#env.store.queue.release(
       this.lease,
@@ -458,14 +457,10 @@ export class ExecutionRunner {
   async #release(release: Release) {
     await this.#env.store.queue.release(
       this.lease,
-      { ...release, inboxSeen: this.#inbox.length, ...this.#cancel?.releaseFields },
+      { ...release, inboxSeen: this.#inbox.length, ...this.#cancel.releaseFields },
       this.#env.clock.now(),
     );
   }
-}
-
-function cancelledEvent(reason: string | undefined): NewEvent {
-  return reason === undefined ? { type: "ExecutionCancelled" } : { type: "ExecutionCancelled", reason };
 }
 
 function badIdReason(id: string, problem: string): string {
