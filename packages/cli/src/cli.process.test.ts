@@ -171,8 +171,39 @@ describe("the stepline process", () => {
       "--store",
       fixture.dir,
     ]);
-    expect(JSON.parse(cancelled.stdout)).toEqual({ id: "approval-3", cancelRequested: true });
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({
+      id: "approval-3",
+      cancelRequested: true,
+      reason: "test",
+    });
+    expect(["running", "waiting", "cancelled"]).toContain(JSON.parse(cancelled.stdout).status);
     await waitForStatus(fixture.engine, "approval-3", "cancelled");
+    const history = await fixture.engine.client.history("approval-3");
+    expect(history.filter((e) => e.type === "CancelRequested")).toMatchObject([{ reason: "test" }]);
+    expect(history.at(-1)).toMatchObject({ type: "ExecutionCancelled", reason: "test" });
+
+    // In words, and refused for a finished execution with what to do.
+    await spawnCli([
+      "start",
+      "approval",
+      "--input",
+      '{"amount":7}',
+      "--id",
+      "approval-4",
+      "--store",
+      fixture.dir,
+    ]);
+    await waitForStatus(fixture.engine, "approval-4", "waiting");
+    const inWords = await spawnCli(["cancel", "approval-4", "--store", fixture.dir]);
+    expect(inWords.stdout).toMatch(
+      /^cancellation of approval-4 requested; it is (running|waiting|cancelled) now\nthe worker that runs it delivers it: the workflow's catch and finally blocks run \(compensation\), then its status becomes cancelled\nfollow it with: stepline inspect approval-4\n$/,
+    );
+    await waitForStatus(fixture.engine, "approval-4", "cancelled");
+    const again = await spawnCli(["cancel", "approval-4", "--store", fixture.dir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^stepline cancel: Cannot cancel execution "approval-4": it has already cancelled/,
+    );
 
     const late = await spawnCli(["send-event", "approval-2", "approve", "--store", fixture.dir]);
     expect(late.code).toBe(1);

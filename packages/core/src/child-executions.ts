@@ -25,7 +25,7 @@ import {
 import type { ExecutionRecord } from "./store.js";
 import type { ChildHandle, ChildOptions, WorkflowDefinition } from "./workflow.js";
 import { type ChildOp, extend, type OpBase, type RecordedOp } from "./workflow-ops.js";
-import type { WorkflowRun } from "./workflow-run.js";
+import type { PendingChild, WorkflowRun } from "./workflow-run.js";
 
 /**
  * The inbox event a finished child sends its parent. It only wakes the parent (a
@@ -316,6 +316,33 @@ export class ChildTracker {
     const failed = new Set(journaled.flatMap((e) => (e.type === "ChildFailed" ? [e.op] : [])));
     const open = run.pendingChildren().filter((child) => !failed.has(child.op));
     await applyParentClosePolicies(this.#env, open, close);
+  }
+
+  /**
+   * Requests cancellation of the started children still running (the parent was
+   * cancelled), or of `children` when given (cancellation.ts `childrenToCancel`).
+   */
+  async cancelAll(
+    run: WorkflowRun,
+    reason: string | undefined,
+    children: readonly PendingChild[] = run.pendingChildren().filter((child) => child.started),
+  ): Promise<void> {
+    const now = this.#env.clock.now();
+    const started = children;
+    await Promise.all(
+      started.map(async (child) => {
+        try {
+          await this.#env.store.executions.requestCancel(
+            child.childId,
+            reason ?? "the parent was cancelled",
+            now,
+          );
+          this.#env.notifyCancel(child.childId, reason);
+        } catch (error) {
+          if (!SteplineError.is(error)) throw error; // finished or gone: nothing to cancel
+        }
+      }),
+    );
   }
 
   dispose(): void {

@@ -440,16 +440,43 @@ describe("client.result and cancel", () => {
     expect(ExecutionNotFoundError.is(await rejection(engine.client.cancel("ghost")))).toBe(true);
   });
 
-  it("cancels an execution that no worker has picked up yet", async () => {
+  it("cancels an execution that no worker has picked up yet: delivered at its first wait", async () => {
     const { engine } = newEngine();
-    const run = await engine.client.start(echo, 1, { id: "never-ran" });
+    const run = await engine.client.start(waiter, null, { id: "never-ran" });
     await run.cancel();
-    await startWorker(engine, { workflows: [echo] });
+    await startWorker(engine, { workflows: [waiter] });
     const error = await rejection(run.result());
     expect(CancelledError.is(error)).toBe(true);
     expect(error.message).toBe('Execution "never-ran" was cancelled.');
     const history = await run.history();
-    expect(history.map((e) => e.type)).toEqual(["ExecutionStarted", "ExecutionCancelled"]);
+    expect(history.map((e) => e.type)).toEqual([
+      "ExecutionStarted",
+      "EventWaitStarted",
+      "CancelRequested",
+      "ExecutionCancelled",
+    ]);
+  });
+
+  it("lets a workflow that ends before it awaits anything succeed: a cancel that races the end loses", async () => {
+    const { engine } = newEngine();
+    const run = await engine.client.start(echo, 1, { id: "too-quick" });
+    await run.cancel({ reason: "late" });
+    await startWorker(engine, { workflows: [echo] });
+    expect(await run.result()).toBe(1);
+    const history = await run.history();
+    expect(history.map((e) => e.type)).toEqual(["ExecutionStarted", "ExecutionSucceeded"]);
+    expect((await run.describe()).cancelRequested).toBe(false);
+  });
+
+  it("refuses cancel options that are not { reason?: string } with InvalidArgumentError, writing nothing", async () => {
+    const { engine } = newEngine();
+    const run = await engine.client.start(waiter, null, { id: "bad-cancel" });
+    for (const options of [{ reason: 3 }, null, ["x"], 7] as never[]) {
+      const error = await rejection(engine.client.cancel(run.id, options));
+      expect(InvalidArgumentError.is(error), String(error)).toBe(true);
+      expect(error.message).toContain("client.cancel(id");
+    }
+    expect((await run.describe()).cancelRequested).toBe(false);
   });
 });
 

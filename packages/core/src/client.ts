@@ -44,6 +44,27 @@ export interface StartOptions {
   ifExists?: IfExists;
 }
 
+/** Options of `client.cancel`. */
+export interface CancelOptions {
+  /** Why: journaled with CancelRequested and ExecutionCancelled, the `reason` of the CancelledError. */
+  reason?: string;
+}
+
+/** The reason of `client.cancel(id, options)`; an InvalidArgumentError for anything but `{ reason?: string }`. */
+function checkCancelOptions(options: CancelOptions): string | undefined {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new InvalidArgumentError(
+      `client.cancel(id, options): options must be an object { reason?: string }, not ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}.`,
+    );
+  }
+  if (options.reason !== undefined && typeof options.reason !== "string") {
+    throw new InvalidArgumentError(
+      `client.cancel(id, { reason }): reason must be a string, not ${typeof options.reason}.`,
+    );
+  }
+  return options.reason;
+}
+
 /** What `describe` tells about an execution. */
 export interface ExecutionDescription extends WorkerPresence {
   id: string;
@@ -55,7 +76,10 @@ export interface ExecutionDescription extends WorkerPresence {
   currentStep: string | null;
   /** Why it is blocked (status `blocked`). */
   blockedReason: string | null;
-  /** Set while a cancellation is requested but not yet carried out. */
+  /**
+   * Set from `client.cancel` until the worker has delivered it and handed the execution
+   * back (the journal's CancelRequested says it was delivered).
+   */
   cancelRequested: boolean;
   historyLength: number;
   /** The run the execution is at: 1, or one more per `ctx.continueAsNew` (also the number of runs). */
@@ -86,7 +110,8 @@ export interface ExecutionHandle<O = unknown> {
   describe(): Promise<ExecutionDescription>;
   history(options?: HistoryOptions): Promise<JournalEvent[]>;
   sendEvent(name: string, payload?: unknown): Promise<void>;
-  cancel(reason?: string): Promise<void>;
+  /** Requests cancellation; see {@link Client.cancel}. */
+  cancel(options?: CancelOptions | string): Promise<void>;
   /** Ends it at once, running no workflow code; see {@link Client.terminate}. */
   terminate(options?: TerminateOptions): Promise<void>;
   /** Resumes a blocked execution; see {@link Client.resume}. */
@@ -156,7 +181,7 @@ export class Client {
       describe: () => this.describe(id),
       history: (options) => this.history(id, options),
       sendEvent: (name, payload) => this.sendEvent(id, name, payload),
-      cancel: (reason) => this.cancel(id, reason),
+      cancel: (options) => this.cancel(id, options),
       terminate: (options) => this.terminate(id, options),
       resume: () => this.resume(id),
       redrive: (options) => this.redrive(id, options),
@@ -181,12 +206,27 @@ export class Client {
   }
 
   /**
-   * Requests cancellation: the execution ends as `cancelled`. A suspended one ends when
-   * a worker next claims it (at once if one is running); the signals of running steps
-   * are aborted, at once by a worker of this engine, within `leaseMs / 3` by others.
+   * Requests cancellation (docs/cancellation.md). The worker that runs the execution
+   * journals `CancelRequested` and delivers it: every operation the workflow awaits
+   * rejects with CancelledError, running step bodies see their `signal` abort, children
+   * it awaits are asked to cancel. Its `catch` and `finally` blocks then run, and the
+   * steps they start (compensation) run normally. It ends `cancelled` when the function
+   * rethrows the CancelledError, `succeeded` if it catches it and returns. A worker of
+   * this engine learns of it at once, others at their next lease renewal (`leaseMs / 3`).
+   * A blocked execution, whose code cannot run, ends `cancelled` at once.
+   *
+   * Cancelling twice is harmless (one CancelRequested). Throws ExecutionNotFoundError,
+   * or ExecutionFinishedError when it has ended. A string argument is taken as the
+   * reason (deprecated: pass `{ reason }`). To end it without running any code, use
+   * terminate.
+   *
+   * @example
+   * await engine.client.cancel("order-1", { reason: "customer asked" });
+   * await engine.client.result("order-1"); // rejects with CancelledError once compensation ran
    */
-  async cancel(id: string, reason?: string): Promise<void> {
+  async cancel(id: string, options: CancelOptions | string = {}): Promise<void> {
     assertExecutionId(id, "client.cancel");
+    const reason = typeof options === "string" ? options : checkCancelOptions(options);
     this.#env.assertOpen("client.cancel");
     await this.#env.store.executions.requestCancel(id, reason, this.#env.clock.now());
     this.#env.notifyCancel(id, reason);
@@ -406,8 +446,8 @@ export class Client {
     if (end.type === "ExecutionTerminated") {
       return new CancelledError(`Execution "${id}" was terminated${end.reason ? `: ${end.reason}` : ""}.`);
     }
-    const reason = end.type === "ExecutionCancelled" && end.reason ? `: ${end.reason}` : "";
-    return new CancelledError(`Execution "${id}" was cancelled${reason}.`);
+    const reason = end.type === "ExecutionCancelled" ? end.reason : undefined;
+    return new CancelledError(`Execution "${id}" was cancelled${reason ? `: ${reason}` : ""}.`, reason);
   }
 }
 

@@ -41,6 +41,7 @@ export interface EngineOptions {
    * and retention"). Default: keep them.
    */
   retention?: Retention;
+  /**
    * Limits on one run's journal (docs/continue-as-new.md): a warning past `warnEvents`
    * (10,000), failure with HistoryLimitError past `maxEvents` (50,000) or `maxBytes`
    * (50 MiB of encoded journal). Any field left out keeps its default.

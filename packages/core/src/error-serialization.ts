@@ -1,6 +1,7 @@
 import {
   CancelledError,
   ChildFailedError,
+  CompensationError,
   CorruptJournalError,
   DefinitionsOnlyError,
   EngineClosedError,
@@ -45,6 +46,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   NonDeterminismError,
   TimeoutError,
   CancelledError,
+  CompensationError,
   StepFailedError,
   StepInterruptedError,
   ChildFailedError,

@@ -104,11 +104,67 @@ export class TimeoutError extends SteplineError {
   static override is = guard<TimeoutError>("STEPLINE_TIMEOUT");
 }
 
-/** The execution was cancelled; `result()` rejects with this. */
+/**
+ * The execution was cancelled (`client.cancel`). Inside the workflow, every operation
+ * pending when the cancellation is delivered rejects with it; `result()` of an
+ * execution that ended `cancelled` rejects with it. `reason` is the one given to
+ * `client.cancel`. See docs/cancellation.md.
+ *
+ * @example
+ * try {
+ *   await ctx.step("ship", () => ship(order));
+ * } catch (error) {
+ *   if (CancelledError.is(error)) await ctx.step("release-stock", () => release(order));
+ *   throw error; // ends the execution as cancelled
+ * }
+ */
 export class CancelledError extends SteplineError {
   override readonly code = "STEPLINE_CANCELLED";
   override name = "CancelledError";
+  /** The reason given to `client.cancel`, if any. */
+  readonly reason?: string;
+  constructor(message: string, reason?: string) {
+    super(message);
+    if (reason !== undefined) this.reason = reason;
+  }
   static override is = guard<CancelledError>("STEPLINE_CANCELLED");
+}
+
+/** One undo step of `saga.run({ continueOnError: true })` that failed. */
+export interface CompensationFailure {
+  /** The undo step's name, as given to `saga.add`. */
+  step: string;
+  /** The error's name and message (a StepFailedError's cause is the body's error). */
+  name: string;
+  message: string;
+}
+
+/**
+ * `saga.run({ continueOnError: true })` ran every undo step and some failed: one
+ * error listing them all (`failures`, in the order they ran); `cause` is the first.
+ *
+ * @example
+ * try {
+ *   await saga.run({ continueOnError: true });
+ * } catch (error) {
+ *   if (CompensationError.is(error)) ctx.log.error("undo incomplete", { failed: error.failures });
+ *   throw error;
+ * }
+ */
+export class CompensationError extends SteplineError {
+  override readonly code = "STEPLINE_COMPENSATION";
+  override name = "CompensationError";
+  readonly failures: CompensationFailure[];
+  constructor(failures: CompensationFailure[], first?: unknown) {
+    super(
+      `${failures.length} compensation step${failures.length === 1 ? "" : "s"} failed: ` +
+        `${failures.map((f) => `"${f.step}" (${f.message})`).join(", ")}. The other undo steps ran. ` +
+        "Fix the cause and run the failed undo steps by hand, or redrive the execution if it failed.",
+      first === undefined ? undefined : { cause: first },
+    );
+    this.failures = failures;
+  }
+  static override is = guard<CompensationError>("STEPLINE_COMPENSATION");
 }
 
 /**
@@ -197,7 +253,8 @@ export class ExecutionFinishedError extends SteplineError {
   constructor(executionId: string, status: string, action: string) {
     super(
       `Cannot ${action} execution "${executionId}": it has already ${status}. ` +
-        "Events and cancellations only reach executions that are still running, sleeping, waiting or blocked.",
+        "Events and cancellations only reach executions that are still running, sleeping, waiting or blocked; " +
+        "its result and journal stay readable (client.result, client.history).",
     );
     this.executionId = executionId;
     this.status = status;
@@ -508,6 +565,8 @@ export class ExecutionNotFinishedError extends SteplineError {
     this.status = status;
   }
   static override is = guard<ExecutionNotFinishedError>("STEPLINE_EXECUTION_NOT_FINISHED");
+}
+
 /**
  * An execution's journal reached a hard history limit (`createEngine({ historyLimits })`):
  * the execution failed with this error, written as its last journal entry. `limit` says

@@ -1,3 +1,4 @@
+import { CancelRequest, cancelledEvent, childrenToCancel } from "./cancellation.js";
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
 import { carriedInbox, continueExecution, nextRunStarted } from "./continue-as-new.js";
@@ -12,7 +13,15 @@ import { applyParentClosePolicies } from "./parent-close-policy.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
 import { isInterruptedForGood, runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
+import { isCompletion } from "./workflow-ops.js";
 import { type RunnableStep, WorkflowRun } from "./workflow-run.js";
+
+/** The status each terminal event the run proposes ends the execution with. */
+const END_STATUS = {
+  ExecutionSucceeded: "succeeded",
+  ExecutionFailed: "failed",
+  ExecutionCancelled: "cancelled",
+} as const;
 
 /** A retry or timer due within this long is waited for in memory instead of releasing the execution. */
 const HOLD_MS = 1_000;
@@ -55,10 +64,11 @@ export class ExecutionRunner {
   #stopping = false;
   #seq = 0;
   #inbox: InboxEntry[] = [];
-  #cancelRequested: { reason?: string } | null;
+  readonly #cancel: CancelRequest;
   /** Completions of step bodies, in the order they finished. */
   #finished: NewEvent[] = [];
-  #running = 0;
+  /** Ops whose step body runs; a body cancelled while it runs leaves at once (its end is discarded). */
+  readonly #running = new Set<number>();
   /** StepScheduled events of attempts already running, not yet journaled, by op. */
   readonly #unjournaled = new Map<number, { event: NewEvent; since: number }>();
   readonly #children: ChildTracker;
@@ -75,7 +85,7 @@ export class ExecutionRunner {
     this.#env = env;
     this.#claim = claim;
     this.lease = claim.lease;
-    this.#cancelRequested = claim.record.cancelRequested;
+    this.#cancel = new CancelRequest(claim.record.cancelRequested, this.#abort.signal);
     this.#children = new ChildTracker(env, () => this.#wakeLoop());
   }
 
@@ -85,12 +95,9 @@ export class ExecutionRunner {
     this.#wakeLoop();
   }
 
-  /**
-   * A cancellation was requested (seen at lease renewal): end the execution now,
-   * without waiting for running steps, whose signals are aborted.
-   */
+  /** A cancellation was requested (seen at lease renewal, or told in process): journal it (cancellation.ts). */
   cancel(reason: string | undefined): void {
-    this.#cancelRequested ??= reason === undefined ? {} : { reason };
+    this.#cancel.request(reason === undefined ? {} : { reason });
     this.#wakeLoop();
   }
 
@@ -148,11 +155,8 @@ export class ExecutionRunner {
       );
     }
     this.#parent = started.parent;
-    if (this.#cancelRequested) {
-      const close = { parentId: id, ended: "cancelled", ...this.#cancelRequested } as const;
-      await applyParentClosePolicies(env, journal, close);
-      return this.#finish([this.#cancelledEvent()], "cancelled");
-    }
+    const cancel = this.#cancel;
+    cancel.readJournal(journal);
 
     const run = new WorkflowRun({
       definition: env.definition(this.#claim.record.workflow),
@@ -165,8 +169,8 @@ export class ExecutionRunner {
 
     while (!this.#abort.signal.aborted) {
       if (run.blocked) return this.#park(run.blocked.message);
-      const idle = this.#running === 0 && this.#finished.length === 0;
-      if (this.#stopping && idle && !run.outcome && !this.#cancelRequested) {
+      const idle = this.#running.size === 0 && this.#finished.length === 0;
+      if (this.#stopping && idle && !run.outcome && !cancel.due(run)) {
         return this.#release({ status: "running", dueAt: env.clock.now() });
       }
       // StepScheduled of new steps is held back until the attempt finishes or
@@ -187,19 +191,29 @@ export class ExecutionRunner {
           ...events,
         ]);
       }
-      const terminal = events.find((e) => e.type === "ExecutionSucceeded" || e.type === "ExecutionFailed");
+      const terminal = events.find((e) => e.type in END_STATUS);
       if (terminal) {
-        const status = terminal.type === "ExecutionSucceeded" ? "succeeded" : "failed";
-        await this.#children.closeAll(run, events, { parentId: id, ended: status });
+        const status = END_STATUS[terminal.type as keyof typeof END_STATUS];
+        const reason = status === "cancelled" ? cancel.requested : null;
+        await this.#children.closeAll(run, events, { parentId: id, ended: status, ...reason });
         return this.#finish([...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events], status);
       }
-      const cancel = this.#cancelRequested as { reason?: string } | null; // set by #append, unseen by TS
-      if (cancel) {
-        await this.#children.closeAll(run, events, { parentId: id, ended: "cancelled", ...cancel });
-        return this.#finish(
-          [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events, this.#cancelledEvent()],
-          "cancelled",
+      // Journaled where the code waits with all it issued journaled, before the round's
+      // completions (a ChildFailed from start() goes first, in a round of its own).
+      if (cancel.due(run) && !events.some((e) => isCompletion(e as JournalEvent))) {
+        const appended = await this.#append(
+          [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events, cancel.event()],
+          { currentStep: run.currentStep },
         );
+        // Children with the "terminate" or "abandon" policy are left to the parent's end.
+        const children = childrenToCancel(run.pendingChildren(), appended).filter(
+          (child) => child.parentClosePolicy === "cancel",
+        )
+        await this.#children.cancelAll(run, cancel.requested?.reason, children);
+        await run.apply(appended);
+        cancel.delivered(id);
+        for (const op of this.#running) if (run.cancellation.cancelled(op)) this.#running.delete(op);
+        continue;
       }
 
       const now = env.clock.now();
@@ -267,7 +281,7 @@ export class ExecutionRunner {
         continue;
       }
       const childCheckAt = this.#children.checkAt(run);
-      if (this.#running > 0) {
+      if (this.#running.size > 0) {
         const wakeAt = this.#earliest(this.#wakeAt(run, run.nextDueAt(), now), this.#flushAt());
         await this.#waitForActivity(this.#earliest(wakeAt, childCheckAt));
         continue;
@@ -338,13 +352,13 @@ export class ExecutionRunner {
   }
 
   #start(step: Parameters<typeof runStepAttempt>[0]): void {
-    this.#running++;
+    this.#running.add(step.op);
     const env = this.#env;
     void runStepAttempt(step, {
       executionId: this.lease.executionId,
       clock: env.clock,
       errors: env.errors,
-      signal: this.#abort.signal,
+      signal: this.#cancel.stepSignal,
       token: this.lease.token,
     })
       // runStepAttempt never throws; should it, the attempt still ends and the worker stays up.
@@ -353,7 +367,8 @@ export class ExecutionRunner {
         return { type: "StepFailed", op: step.op, attempt: step.attempt, error: serialized };
       })
       .then((completion) => {
-        this.#running--;
+        // Cancelled while it ran: the op already rejected with CancelledError; its end is discarded.
+        if (!this.#running.delete(step.op)) return;
         this.#finished.push(completion);
         this.#wakeLoop();
       });
@@ -365,7 +380,7 @@ export class ExecutionRunner {
     // Most step bodies finish within microtasks, or a macrotask: wait for the first wake-up
     // or the next macrotask before arming a timer (an AbortController and a timer per
     // step showed in profiles of the Redis bench).
-    if (this.#running > 0) {
+    if (this.#running.size > 0) {
       await new Promise<void>((resolve) => {
         this.#signal = () => {
           this.#wokenEarly = true; // taken just below, whichever comes first
@@ -437,7 +452,7 @@ export class ExecutionRunner {
     );
     this.#seq = result.journalLength;
     this.#history?.add(encoded);
-    if (result.cancelRequested) this.#cancelRequested = result.cancelRequested;
+    if (result.cancelRequested) this.#cancel.request(result.cancelRequested);
     return appended;
   }
 
@@ -479,7 +494,7 @@ export class ExecutionRunner {
     }
   }
 
-  async #finish(events: TimedEvent[], status: "succeeded" | "failed" | "cancelled") {
+  async #finish(events: TimedEvent[], status: (typeof END_STATUS)[keyof typeof END_STATUS]) {
     await this.#append(events, { release: { status, dueAt: null } });
     if (this.#failedAtLimit) return; // #failAtHistoryLimit ended it and told the parent
     this.#env.notifyFinished(this.lease.executionId);
@@ -487,6 +502,16 @@ export class ExecutionRunner {
   }
 
   async #park(reason: string) {
+    // Its code cannot run (blocked, or awaiting something that is not an operation):
+    // a cancellation ends it at once, as before docs/cancellation.md's delivery.
+    const cancel = this.#cancel.requested;
+    if (cancel) {
+      const id = this.lease.executionId;
+      // Its children's policies come from the journal (none when it cannot be read).
+      const journal = await this.#env.readJournal(id).catch(() => []);
+      await applyParentClosePolicies(this.#env, journal, { parentId: id, ended: "cancelled", ...cancel });
+      return this.#finish([cancelledEvent(cancel.reason)], "cancelled");
+    }
     await this.#env.store.queue.release(
       this.lease,
       { status: "blocked", dueAt: null, blockedReason: reason },
@@ -499,14 +524,9 @@ export class ExecutionRunner {
   async #release(release: Release) {
     await this.#env.store.queue.release(
       this.lease,
-      { ...release, inboxSeen: this.#inbox.length },
+      { ...release, inboxSeen: this.#inbox.length, ...this.#cancel.releaseFields },
       this.#env.clock.now(),
     );
-  }
-
-  #cancelledEvent(): NewEvent {
-    const reason = this.#cancelRequested?.reason;
-    return reason === undefined ? { type: "ExecutionCancelled" } : { type: "ExecutionCancelled", reason };
   }
 }
 

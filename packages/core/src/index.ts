@@ -1,7 +1,14 @@
-export type { ExecutionDescription, ExecutionHandle, HistoryOptions, StartOptions } from "./client.js";
+export type {
+  CancelOptions,
+  ExecutionDescription,
+  ExecutionHandle,
+  HistoryOptions,
+  StartOptions,
+} from "./client.js";
 export { Client } from "./client.js";
 export type { ByteTransform, CodecOptions, InboxEntry } from "./codec.js";
 export { assertPlainData, Codec, DEFAULT_MAX_EVENT_BYTES } from "./codec.js";
+export type { CompensationRunOptions, Compensations } from "./compensations.js";
 export { assertNotLoadingDefinitions, LOADING_DEFINITIONS } from "./definitions-only.js";
 export type { Duration } from "./duration.js";
 export { MAX_DURATION_MS, parseDuration } from "./duration.js";
@@ -9,10 +16,11 @@ export type { Engine, EngineOptions } from "./engine.js";
 export { createEngine } from "./engine.js";
 export type { ErrorClass } from "./error-serialization.js";
 export { ErrorRegistry } from "./error-serialization.js";
-export type { NonDeterminismDetail } from "./errors.js";
+export type { CompensationFailure, NonDeterminismDetail } from "./errors.js";
 export {
   CancelledError,
   ChildFailedError,
+  CompensationError,
   CorruptJournalError,
   DefinitionsOnlyError,
   EngineClosedError,

@@ -66,6 +66,8 @@ interface CheckState {
   inboxLength: number | undefined;
   /** The run the journal is (ExecutionStarted `run`, absent = 1): ContinuedAsNew names the next. */
   run?: number;
+  /** The seq of the CancelRequested, once one was read (there is at most one). */
+  cancelRequestedAt?: number;
 }
 
 /** A rule: undefined when the event keeps it, else the problem (what is wrong, what was expected). */
@@ -255,7 +257,15 @@ const RULES: { [T in EventType]: Rule<T> } = {
     (e.reason === undefined ? undefined : string("reason", e.reason)) ?? ends(e, s),
   // The lifecycle events (issue 10): checked loosely until their features land.
   StepHeartbeat: (e) => opIndex(e.op),
-  CancelRequested: (e) => (e.reason === undefined ? undefined : string("reason", e.reason)),
+  CancelRequested: (e, s) => {
+    const shape = e.reason === undefined ? undefined : string("reason", e.reason);
+    if (shape) return shape;
+    if (s.cancelRequestedAt !== undefined) {
+      return `requests cancellation again (event ${s.cancelRequestedAt} did); expected at most one CancelRequested, the worker journals the first request only`;
+    }
+    s.cancelRequestedAt = e.seq;
+    return undefined;
+  },
   ExecutionTerminated: (e, s) =>
     (e.reason === undefined ? undefined : string("reason", e.reason)) ?? ends(e, s),
   ExecutionTimedOut: (e, s) => ends(e, s),

@@ -50,12 +50,13 @@ export const storeRules = {
       blockedReason: release.status === "blocked" ? (release.blockedReason ?? null) : null,
       updatedAt: now,
     };
+    if (release.cancelDelivered) next.cancelRequested = null;
     if (TERMINAL_STATUSES.has(release.status)) {
       next.dueAt = null;
       next.cancelRequested = null;
     } else if (release.status !== "blocked") {
       const unseen = release.inboxSeen !== undefined && record.inboxLength > release.inboxSeen;
-      if (unseen || record.cancelRequested) {
+      if (unseen || next.cancelRequested) {
         next.status = "running";
         next.dueAt = now;
       }

@@ -105,6 +105,12 @@ export interface Release {
    * `running` (the event arrived while the worker held it: no lost wake-up).
    */
   inboxSeen?: number;
+  /**
+   * The worker has journaled the cancellation (CancelRequested): the request is
+   * cleared and makes the release due now no more, so a cancelled execution whose
+   * compensation sleeps or waits is not woken at once by a request already delivered.
+   */
+  cancelDelivered?: boolean;
 }
 
 export interface NewExecution {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  CancelledError,
   Codec,
   type Engine,
   type EventOfType,
@@ -640,7 +641,7 @@ describe("durability", () => {
 });
 
 describe("cancellation", () => {
-  it("cancels while a step runs: the step's signal is aborted and no later step starts", async () => {
+  it("cancels while a step runs: the step's signal is aborted, its late result discarded, no later step starts", async () => {
     const { engine } = newEngine();
     let nextCalls = 0;
     let abortedWith: unknown;
@@ -666,8 +667,10 @@ describe("cancellation", () => {
     await waitUntil(async () => (await run.describe()).currentStep === "long", "the step runs");
     await run.cancel("operator stop");
 
-    // The step never finishes on its own: the worker learns of the cancellation at its
-    // next lease renewal (every leaseMs / 3) and aborts the step's signal.
+    // The step never finishes on its own: the worker of this engine is told at once,
+    // journals CancelRequested, the step's await rejects with CancelledError (the
+    // workflow does not catch it) and the body's signal aborts; what it returns then
+    // is discarded (docs/cancellation.md).
     const error = await rejection(run.result({ timeout: 5_000 }));
     expect(error.name).toBe("CancelledError");
     expect(error.message).toContain("operator stop");
@@ -676,6 +679,13 @@ describe("cancellation", () => {
     expect(eventsOf(history, "StepSucceeded")).toEqual([]);
     expect(eventsOf(history, "StepScheduled").map((e) => e.name)).toEqual(["long"]);
     expect(history.at(-1)).toMatchObject({ type: "ExecutionCancelled", reason: "operator stop" });
+    expect(history.map((e) => e.type)).toEqual([
+      "ExecutionStarted",
+      "StepScheduled",
+      "CancelRequested",
+      "ExecutionCancelled",
+    ]);
+    expect(CancelledError.is(abortedWith)).toBe(true);
     expect((await run.describe()).status).toBe("cancelled");
     expect(nextCalls).toBe(0);
   });

@@ -136,6 +136,7 @@ export function isCompletion(event: JournalEvent): boolean {
     case "EventWaitTimedOut":
     case "ChildSucceeded":
     case "ChildFailed":
+    case "CancelRequested": // moves the code like a completion (cancellation.ts)
       return true;
     case "ChildStarted":
       // ctx.startChild's await ends here: replay delivers it in order like any completion.

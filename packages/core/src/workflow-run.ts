@@ -1,6 +1,8 @@
 import { monotonicFactory } from "ulid";
+import { CancelDelivery } from "./cancellation.js";
 import { assertChildCall, childHandle, newChildOp } from "./child-executions.js";
 import { assertPlainData } from "./codec.js";
+import { createCompensations } from "./compensations.js";
 import {
   continueAsNewMarker,
   continuedAsNewEvent,
@@ -105,6 +107,8 @@ export class WorkflowRun {
    */
   #childrenPending = 0;
   readonly #attempts = new StepAttempts();
+  /** `client.cancel` as the journal delivers it (cancellation.ts). */
+  readonly cancellation: CancelDelivery;
   /** Seqs of final StepFailed events that a redrive set aside: not delivered, the step runs again. */
   readonly #redriven: ReadonlySet<number>;
   /** Final step failures delivered, by op: the op count when each was delivered. */
@@ -133,6 +137,7 @@ export class WorkflowRun {
     this.#journal = params.journal;
     this.#errors = params.errors;
     this.#logSink = params.log;
+    this.cancellation = new CancelDelivery(params.executionId);
     this.#now = started.at;
     this.#random = seededRandom(started.seed);
     this.#ulid = monotonicFactory(this.#random);
@@ -319,6 +324,8 @@ export class WorkflowRun {
   #terminalEvent(outcome: RunOutcome): NewEvent {
     if (outcome.type === "succeeded") return { type: "ExecutionSucceeded", output: outcome.output };
     if (outcome.type === "continued") return continuedAsNewEvent(this.#journal[0], outcome.input);
+    const cancelled = this.cancellation.terminalEvent(outcome);
+    if (cancelled) return cancelled;
     const failedSteps = stepsThatEndedTheRun(this.#finalFailures, this.#nextOp);
     const error = this.#errors.serialize(outcome.error);
     return failedSteps ? { type: "ExecutionFailed", error, failedSteps } : { type: "ExecutionFailed", error };
@@ -423,7 +430,8 @@ export class WorkflowRun {
     ExecutionCancelled: () => {},
     ExecutionRedriven: () => this.#attempts.runEnded(),
     StepHeartbeat: () => {},
-    CancelRequested: () => {},
+    CancelRequested: (e) =>
+      this.cancellation.deliver(e, this.#pending.values(), (op, error) => this.#settle(op, { error })),
     ExecutionTerminated: () => {},
     ExecutionTimedOut: () => {},
     ContinuedAsNew: () => {},
@@ -506,10 +514,11 @@ export class WorkflowRun {
       executionId: this.executionId,
       workflow: this.definition.name,
     });
-    return {
+    const ctx: WorkflowContext = {
       executionId: this.executionId,
       workflow: this.definition.name,
       log,
+      compensations: () => createCompensations(ctx),
       step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions = {}) {
         if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
         const policy = resolveRetryPolicy(options.retry);
@@ -570,6 +579,7 @@ export class WorkflowRun {
         return `${run.executionId}:${name}`;
       },
     };
+    return ctx;
   }
 
   /** A child op: ctx.child awaits its promise, ctx.startChild (`detached`) gets a handle to it. */

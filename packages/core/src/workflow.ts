@@ -1,3 +1,4 @@
+import type { Compensations } from "./compensations.js";
 import type { Duration } from "./duration.js";
 import { InvalidArgumentError } from "./errors.js";
 import { assertIdentifier } from "./identifiers.js";
@@ -11,7 +12,11 @@ export interface StepInfo {
    * during it) included, so it can exceed `retry.maxAttempts`, which counts failures.
    */
   attempt: number;
-  /** Aborted when the attempt times out or the execution is cancelled or handed over. */
+  /**
+   * Aborted when the attempt times out, when the execution is cancelled while the
+   * attempt runs (reason: a CancelledError; the attempt's result is then discarded),
+   * or when the worker hands the execution over.
+   */
   signal: AbortSignal;
   executionId: string;
   /**
@@ -139,6 +144,22 @@ export interface WorkflowContext {
     input: I,
     options?: ChildOptions,
   ): Promise<ChildHandle<O>>;
+  /**
+   * A saga: undo steps registered as the work is done, run in reverse order by
+   * `run()`, each a journaled step with its own options. See docs/cancellation.md.
+   *
+   * @example
+   * const saga = ctx.compensations();
+   * try {
+   *   const charge = await ctx.step("charge", () => payments.charge(order));
+   *   saga.add("refund", () => payments.refund(charge));
+   *   await ctx.step("ship", () => shipping.ship(order));
+   * } catch (error) {
+   *   await saga.run();
+   *   throw error;
+   * }
+   */
+  compensations(): Compensations;
   /** Time of the latest journaled event the code has seen, in epoch ms. Use instead of Date.now(). */
   now(): number;
   /** A number in [0, 1), from a seed fixed at start. Use instead of Math.random(). */

@@ -491,6 +491,7 @@ export function redisStore(
               nullable(release.dueAt),
               nullable(release.blockedReason),
               nullable(release.inboxSeen),
+              release.cancelDelivered ? "1" : "0",
             ],
           ),
         );

@@ -38,6 +38,6 @@ function fullText(value: unknown): string {
 function colourEvent(type: string, colour: Colour): string {
   if (/Failed|TimedOut/.test(type)) return colour.status("failed").replace("failed", type);
   if (/Succeeded/.test(type)) return colour.status("succeeded").replace("succeeded", type);
-  if (/Cancelled/.test(type)) return colour.status("cancelled").replace("cancelled", type);
+  if (/Cancelled|CancelRequested/.test(type)) return colour.status("cancelled").replace("cancelled", type);
   return type;
 }

@@ -87,7 +87,8 @@ local function lease_is_live(record, now)
 end
 
 -- storeRules.released: the changes of a release (record = the record before it).
-local function release_changes(record, status, due_at, blocked_reason, inbox_seen, now)
+-- cancel_delivered "1": the worker journaled the cancellation; the request is cleared.
+local function release_changes(record, status, due_at, blocked_reason, inbox_seen, now, cancel_delivered)
   local changes = {
     status = status,
     dueAt = due_at or false,
@@ -96,13 +97,19 @@ local function release_changes(record, status, due_at, blocked_reason, inbox_see
     updatedAt = now,
   }
   if status == "blocked" then changes.blockedReason = blocked_reason or false end
+  local cancel_requested = record.cancelRequested
+  if cancel_delivered == "1" then
+    changes.cancelRequested = false
+    changes.cancelReason = false
+    cancel_requested = nil
+  end
   if TERMINAL[status] then
     changes.dueAt = false
     changes.cancelRequested = false
     changes.cancelReason = false
   elseif status ~= "blocked" then
     local unseen = inbox_seen ~= nil and tonumber(record.inboxLength) > tonumber(inbox_seen)
-    if unseen or record.cancelRequested then
+    if unseen or cancel_requested then
       changes.status = "running"
       changes.dueAt = now
     end
