@@ -4,6 +4,8 @@ import type { EngineEnv } from "./engine-env.js";
 import { CorruptJournalError, LeaseLostError } from "./errors.js";
 import { chooseEventDelivery } from "./event-delivery.js";
 import type { JournalEvent, NewEvent } from "./events.js";
+import { cancelChildrenOfTimedOut, ExecutionTimeout, openChildren } from "./execution-timeout.js";
+import { RunnerHeartbeats } from "./heartbeats.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { encodeJournalEntry } from "./journal-entry.js";
 import { nextMacrotask, SETTLED } from "./scheduler.js";
@@ -64,6 +66,8 @@ export class ExecutionRunner {
   #signal: (() => void) | undefined;
   /** A wake-up (stop, cancel, a finished body) that came while the loop was not waiting. */
   #wokenEarly = false;
+  readonly #heartbeats: RunnerHeartbeats;
+  #timeout: ExecutionTimeout | undefined;
 
   constructor(env: EngineEnv, claim: Claim) {
     this.#env = env;
@@ -71,6 +75,7 @@ export class ExecutionRunner {
     this.lease = claim.lease;
     this.#cancelRequested = claim.record.cancelRequested;
     this.#children = new ChildTracker(env, () => this.#wakeLoop());
+    this.#heartbeats = new RunnerHeartbeats({ ...env, wake: () => this.#wakeLoop() });
   }
 
   /** The lease was lost: stop at once and write nothing more. */
@@ -109,6 +114,7 @@ export class ExecutionRunner {
     } finally {
       this.#abort.abort(SETTLED);
       this.#children.dispose();
+      this.#heartbeats.dispose();
     }
   }
 
@@ -140,6 +146,9 @@ export class ExecutionRunner {
       );
     }
     this.#parent = started.parent;
+    const timeout = new ExecutionTimeout(started);
+    this.#timeout = timeout;
+    if (timeout.reached(env.clock.now())) return this.#timedOut([], openChildren(journal));
     if (this.#cancelRequested) return this.#finish([this.#cancelledEvent()], "cancelled");
 
     const run = new WorkflowRun({
@@ -183,6 +192,12 @@ export class ExecutionRunner {
       }
 
       const now = env.clock.now();
+      if (timeout.reached(now)) {
+        return this.#timedOut(
+          [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events],
+          run.pendingChildren(),
+        );
+      }
       // An event sent while this runner holds the lease is only in the store: read it
       // before deciding that a wait timed out (worker.test.ts "delivers an event that
       // arrives while a short wait timeout is held in memory").
@@ -234,6 +249,7 @@ export class ExecutionRunner {
       const delivered = chooseEventDelivery(waits, this.#inbox, run.consumedInbox);
       events.push(
         ...this.#flushScheduled(now),
+        ...this.#heartbeats.due(now, (op) => !this.#unjournaled.has(op)),
         ...(delivered ? [{ type: "EventReceived" as const, ...delivered }] : []),
         ...completions,
         ...(delivered ? [] : this.#dueCompletions(run, now)),
@@ -248,11 +264,14 @@ export class ExecutionRunner {
       }
       const childCheckAt = this.#children.checkAt(run);
       if (this.#running > 0) {
-        const wakeAt = this.#earliest(this.#wakeAt(run, run.nextDueAt(), now), this.#flushAt());
+        const wakeAt = this.#earliest(
+          this.#wakeAt(run, timeout.earliest(run.nextDueAt()), now),
+          this.#flushAt(),
+        );
         await this.#waitForActivity(this.#earliest(wakeAt, childCheckAt));
         continue;
       }
-      const dueAt = run.nextDueAt();
+      const dueAt = timeout.earliest(run.nextDueAt());
       if ((dueAt !== null && dueAt - now <= HOLD_MS) || this.#children.holding(run, now)) {
         await this.#waitForActivity(this.#earliest(this.#wakeAt(run, dueAt, now), childCheckAt));
         continue;
@@ -326,6 +345,7 @@ export class ExecutionRunner {
       errors: env.errors,
       signal: this.#abort.signal,
       token: this.lease.token,
+      heartbeat: this.#heartbeats.start(step),
     })
       // runStepAttempt never throws; should it, the attempt still ends and the worker stays up.
       .catch((error): NewEvent => {
@@ -334,7 +354,7 @@ export class ExecutionRunner {
       })
       .then((completion) => {
         this.#running--;
-        this.#finished.push(completion);
+        this.#finished.push(...this.#heartbeats.end(step.op), completion);
         this.#wakeLoop();
       });
   }
@@ -418,10 +438,18 @@ export class ExecutionRunner {
     return appended;
   }
 
-  async #finish(events: TimedEvent[], status: "succeeded" | "failed" | "cancelled") {
+  async #finish(events: TimedEvent[], status: "succeeded" | "failed" | "cancelled" | "timed_out") {
     await this.#append(events, { release: { status, dueAt: null } });
     this.#env.notifyFinished(this.lease.executionId);
     if (this.#parent !== undefined) await notifyParent(this.#env, this.#parent, this.lease.executionId);
+  }
+
+  /** The execution timeout passed: its children are asked to cancel, then it ends; running steps are aborted. */
+  async #timedOut(events: TimedEvent[], children: readonly { childId: string }[]) {
+    const timeout = this.#timeout as ExecutionTimeout;
+    await cancelChildrenOfTimedOut(this.#env, this.lease.executionId, children);
+    await this.#finish([...events, timeout.event()], "timed_out");
+    this.#abort.abort(timeout.error(this.lease.executionId));
   }
 
   async #park(reason: string) {

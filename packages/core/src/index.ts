@@ -46,6 +46,8 @@ export type {
 } from "./events.js";
 export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
 export type { IfExists } from "./existing-start.js";
+export type { StepHeartbeatInfo } from "./heartbeats.js";
+export { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatInterval, latestHeartbeats } from "./heartbeats.js";
 export type { IdentifierKind } from "./identifiers.js";
 export {
   assertExecutionId,
