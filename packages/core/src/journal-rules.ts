@@ -149,7 +149,8 @@ const RULES: { [T in EventType]: Rule<T> } = {
     nonEmptyString("workflow", e.workflow) ??
     integer("version", e.version) ??
     finiteNumber("seed", e.seed) ??
-    (e.parent === undefined ? undefined : nonEmptyString("parent", e.parent)),
+    (e.parent === undefined ? undefined : nonEmptyString("parent", e.parent)) ??
+    (e.timeoutAt === undefined ? undefined : time("timeoutAt", e.timeoutAt)),
   StepScheduled: (e, s) => {
     const shape = opIndex(e.op) ?? nonEmptyString("name", e.name) ?? positiveInteger("attempt", e.attempt);
     if (shape) return shape;
@@ -243,11 +244,24 @@ const RULES: { [T in EventType]: Rule<T> } = {
   ExecutionCancelled: (e, s) =>
     (e.reason === undefined ? undefined : string("reason", e.reason)) ?? ends(e, s),
   // The lifecycle events (issue 10): checked loosely until their features land.
-  StepHeartbeat: (e) => opIndex(e.op),
+  StepHeartbeat: (e, s) => {
+    const shape = opIndex(e.op) ?? positiveInteger("attempt", e.attempt);
+    if (shape) return shape;
+    const op = s.ops.get(e.op);
+    if (op?.kind !== "step") {
+      const what = op ? `is ${describeOp(op)}` : "no event before it scheduled";
+      return `is a heartbeat of op ${e.op}, which ${what}; expected a StepScheduled for op ${e.op} before it`;
+    }
+    if (op.completed) return `is a heartbeat of ${describeOp(op)} (op ${e.op}) after it completed`;
+    if (e.attempt !== op.attempt) {
+      return `is a heartbeat of attempt ${e.attempt} of ${describeOp(op)} while attempt ${op.attempt} is the one scheduled; expected attempt ${op.attempt}`;
+    }
+    return undefined;
+  },
   CancelRequested: (e) => (e.reason === undefined ? undefined : string("reason", e.reason)),
   ExecutionTerminated: (e, s) =>
     (e.reason === undefined ? undefined : string("reason", e.reason)) ?? ends(e, s),
-  ExecutionTimedOut: (e, s) => ends(e, s),
+  ExecutionTimedOut: (e, s) => nonNegativeNumber("timeoutMs", e.timeoutMs) ?? ends(e, s),
   ContinuedAsNew: (e, s) => ends(e, s),
 };
 
@@ -255,6 +269,11 @@ function ends(event: JournalEvent, state: CheckState): undefined {
   state.endedAt = event.seq;
   state.endedBy = event.type;
   return undefined;
+}
+
+function nonNegativeNumber(name: string, value: unknown): string | undefined {
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return undefined;
+  return `has ${field(name, value)}; expected a number of ms >= 0`;
 }
 
 function failedSteps(value: unknown): string | undefined {

@@ -1,5 +1,6 @@
 import {
   Codec,
+  checkJournal,
   createEngine,
   type Engine,
   ExecutionFinishedError,
@@ -197,6 +198,7 @@ describe("heartbeats", () => {
       expect.objectContaining({ op: 0, attempt: 1, details: { row: 3 } }),
     ]);
     // The heartbeat is journaled after its attempt's StepScheduled and before its failure.
+    expect(checkJournal(history)).toEqual({ ok: true });
     const types = history.map((e) => e.type);
     expect(types.slice(0, 4)).toEqual(["ExecutionStarted", "StepScheduled", "StepHeartbeat", "StepFailed"]);
   });
@@ -259,6 +261,7 @@ describe("heartbeats", () => {
     expect(minute.length).toBeGreaterThanOrEqual(5);
     expect(minute.length).toBeLessThanOrEqual(7);
     expect(minute.at(-1)?.details).toEqual({ s: 60, i: 9 });
+    expect(checkJournal(await run.history())).toEqual({ ok: true });
     for (let i = 1; i < minute.length - 1; i++) {
       expect((minute[i]?.at as number) - (minute[i - 1]?.at as number)).toBeGreaterThanOrEqual(10_000);
     }
@@ -454,8 +457,9 @@ describe("executionTimeout", () => {
     expect(TimeoutError.is(reason)).toBe(true);
     expect((reason as Error).message).toContain("executionTimeout of 600000 ms");
     expect(after).toBe(0);
-    const types = (await run.history()).map((e) => e.type);
-    expect(types).toEqual(["ExecutionStarted", "StepScheduled", "ExecutionTimedOut"]);
+    const history = await run.history();
+    expect(checkJournal(history)).toEqual({ ok: true });
+    expect(history.map((e) => e.type)).toEqual(["ExecutionStarted", "StepScheduled", "ExecutionTimedOut"]);
   });
 
   it("requests cancellation of the children of a timed-out parent", async () => {
