@@ -12,6 +12,7 @@ import { queueCases } from "./conformance/queue-cases.js";
 import { redriveCases } from "./conformance/redrive-cases.js";
 import { resumeCases } from "./conformance/resume-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
+import { timeoutCases } from "./conformance/timeout-cases.js";
 import { workerCases } from "./conformance/worker-cases.js";
 
 /** A fresh, empty store for one case, and how to clean up after it. */
@@ -37,6 +38,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["long durations through an engine", longDurationCases],
   ["identifiers and bad records", identityCases],
   ["worker announcements", workerCases],
+  ["execution timeouts", timeoutCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {
