@@ -58,9 +58,11 @@ export class AttemptHeartbeat {
   #journaledAt: number;
   /** The latest details not yet taken for the journal. */
   #pending: { details: unknown } | undefined;
-  /** Stops the timer that wakes the runner when pending details become due. */
-  #flushTimer: AbortController | undefined;
-  readonly #stop = new AbortController();
+  /** A timer that wakes the runner when pending details become due is armed. */
+  #flushArmed = false;
+  /** Stops the watchdog and flush timers; made with the first timer (most steps never arm one). */
+  #timers: AbortController | undefined;
+  #ended = false;
 
   constructor(step: HeartbeatStep, env: { clock: Clock; codec: Codec; wake: () => void }) {
     this.#step = step;
@@ -82,7 +84,7 @@ export class AttemptHeartbeat {
     const event = { type: "StepHeartbeat", op, attempt, details, seq: 0, at: now } as const;
     const { copy } = this.#codec.encodeWithCopy(event, what);
     this.#lastBeatAt = now;
-    if (this.#stop.signal.aborted) return;
+    if (this.#ended) return;
     this.#pending = { details: copy.details };
     this.#armFlush(now);
   }
@@ -108,10 +110,10 @@ export class AttemptHeartbeat {
     if (ms === undefined) return new Promise<never>(() => {});
     return new Promise<never>((_resolve, reject) => {
       const check = (): void => {
-        if (this.#stop.signal.aborted) return;
+        if (this.#ended) return;
         const left = this.#lastBeatAt + ms - this.#clock.now();
         if (left > 0) {
-          void this.#clock.sleep(left, this.#stop.signal).then(check);
+          void this.#clock.sleep(left, this.#timerSignal()).then(check);
           return;
         }
         const { attempt, name } = this.#step;
@@ -129,8 +131,13 @@ export class AttemptHeartbeat {
 
   /** Stops the watchdog and the flush timer; details are still taken by {@link final}. */
   dispose(): void {
-    this.#stop.abort(SETTLED);
-    this.#flushTimer?.abort(SETTLED);
+    this.#ended = true;
+    this.#timers?.abort(SETTLED);
+  }
+
+  #timerSignal(): AbortSignal {
+    this.#timers ??= new AbortController();
+    return this.#timers.signal;
   }
 
   #take(now: number): NewEvent {
@@ -143,17 +150,16 @@ export class AttemptHeartbeat {
 
   /** Wakes the runner when the pending details may be journaled (one timer at a time). */
   #armFlush(now: number): void {
-    if (this.#flushTimer) return;
+    if (this.#flushArmed) return;
     const wait = this.#journaledAt + this.#interval - now;
     if (wait <= 0) {
       this.#wake();
       return;
     }
-    const timer = new AbortController();
-    this.#flushTimer = timer;
-    void this.#clock.sleep(wait, timer.signal).then(() => {
-      this.#flushTimer = undefined;
-      if (!timer.signal.aborted && !this.#stop.signal.aborted) this.#wake();
+    this.#flushArmed = true;
+    void this.#clock.sleep(wait, this.#timerSignal()).then(() => {
+      this.#flushArmed = false;
+      if (!this.#ended) this.#wake();
     });
   }
 }

@@ -50,8 +50,10 @@ export async function runStepAttempt(
     if (total.error && env.clock.now() >= total.deadline) throw total.error;
     const body = Promise.resolve().then(() => step.fn(info));
     const timed = withTimeout(body, step, env.clock, info, total);
-    const result = await (env.heartbeat
-      ? Promise.race([timed, env.heartbeat.watchdog((e) => info.abort(e))])
+    // The watchdog only for a step with heartbeatTimeout: a race per attempt costs in the step loop.
+    const watched = env.heartbeat && step.heartbeatTimeoutMs !== undefined;
+    const result = await (watched
+      ? Promise.race([timed, (env.heartbeat as AttemptHeartbeat).watchdog((e) => info.abort(e))])
       : timed);
     try {
       assertPlainData(result, `The result of step "${step.name}"`);
