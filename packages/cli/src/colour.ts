@@ -15,6 +15,7 @@ const CODES: Record<string, number> = {
   failed: 31,
   blocked: 31,
   cancelled: 35,
+  timed_out: 91,
   running: 36,
   retrying: 33,
   sleeping: 34,

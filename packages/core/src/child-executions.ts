@@ -113,6 +113,8 @@ export interface ExecutionToCreate {
   input: unknown;
   parent?: string;
   parentOp?: number;
+  /** Epoch ms of the execution's deadline (`executionTimeout`), recorded in ExecutionStarted. */
+  timeoutAt?: number | undefined;
 }
 
 /**
@@ -135,6 +137,7 @@ export async function createExecution(
     seed: newSeed(),
     ...(execution.parent === undefined ? {} : { parent: execution.parent }),
     ...(execution.parentOp === undefined ? {} : { parentOp: execution.parentOp }),
+    ...(execution.timeoutAt === undefined ? {} : { timeoutAt: execution.timeoutAt }),
   };
   const bytes = env.codec.encode(started, `The input of workflow "${execution.workflow}"`);
   env.listenForFinishes();

@@ -4,6 +4,7 @@ import { type Duration, parseDuration } from "./duration.js";
 import type { EngineEnv } from "./engine-env.js";
 import {
   CancelledError,
+  CorruptJournalError,
   ExecutionBlockedError,
   ExecutionNotFoundError,
   InvalidArgumentError,
@@ -12,8 +13,10 @@ import {
   UnknownWorkflowError,
 } from "./errors.js";
 import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
+import { timedOutError, timeoutAtFor } from "./execution-timeout.js";
 import { checkExistingStart, type IfExists } from "./existing-start.js";
 import { historyWarning } from "./history-limits.js";
+import { latestHeartbeats, type StepHeartbeatInfo } from "./heartbeats.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
@@ -42,6 +45,17 @@ export interface StartOptions {
    * `"fail"` always throws; `"use-existing"` returns its handle whatever its input. Any other value is an InvalidArgumentError.
    */
   ifExists?: IfExists;
+  /**
+   * Time limit of the whole execution (Step Functions' TimeoutSeconds), from the start:
+   * at it, the execution ends as `timed_out` whatever it is doing (sleeping, waiting,
+   * running steps, whose signals are aborted), no more workflow code runs, its
+   * children get their cancellation requested, and `result()` rejects with
+   * TimeoutError. Recorded as `timeoutAt` in ExecutionStarted. A positive duration.
+   *
+   * @example
+   * await client.start(fulfillOrder, order, { id: `order-${order.id}`, executionTimeout: "1h" });
+   */
+  executionTimeout?: Duration;
 }
 
 /** Options of `client.cancel`. */
@@ -88,8 +102,14 @@ export interface ExecutionDescription extends WorkerPresence {
   historyWarning: string | null;
   /** Output, when status is `succeeded`. */
   output?: unknown;
-  /** Error, when status is `failed` or `cancelled`. */
+  /** Error, when status is `failed`, `cancelled` or `timed_out`. */
   error?: Error;
+  /**
+   * The latest journaled heartbeat of each running step that sent one (`info.heartbeat`),
+   * in op order; set while the execution is `running`. Heartbeats are journaled at most
+   * every `max(1 s, heartbeatTimeout / 2)`, so this may be that much behind the body.
+   */
+  heartbeats?: StepHeartbeatInfo[];
 }
 
 /** Options of `client.history`. */
@@ -162,11 +182,16 @@ export class Client {
     const id = options.id ?? newId();
     assertIdentifier(id, "execution id", "client.start");
     assertPlainData(input, `The input of workflow "${name}"`);
+    const timeoutMs =
+      options.executionTimeout === undefined
+        ? undefined
+        : parseDuration(options.executionTimeout, "client.start: executionTimeout");
     const { created, record } = await createExecution(env, {
       id,
       workflow: name,
       version: definition?.version ?? 1,
       input,
+      timeoutAt: timeoutAtFor(env.clock.now(), timeoutMs),
     });
     if (!created) await checkExistingStart(env, record, { workflow: name, input, policy: options.ifExists });
     return this.handle<O>(id);
@@ -346,7 +371,24 @@ export class Client {
       if (end?.type === "ExecutionSucceeded") description.output = end.output;
       else if (end) description.error = this.#errorOf(end, id);
     }
+    if (record.status === "running") {
+      const heartbeats = await this.#heartbeats(id);
+      if (heartbeats) description.heartbeats = heartbeats;
+    }
     return description;
+  }
+
+  /**
+   * The running steps' latest heartbeats, from the journal; undefined when it cannot be
+   * read (describe still answers: a corrupt entry parks the execution, it is not describe's to report).
+   */
+  async #heartbeats(id: string): Promise<StepHeartbeatInfo[] | undefined> {
+    try {
+      return latestHeartbeats(await this.#env.readJournal(id));
+    } catch (error) {
+      if (CorruptJournalError.is(error)) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -443,6 +485,7 @@ export class Client {
 
   #errorOf(end: JournalEvent, id: string): Error {
     if (end.type === "ExecutionFailed") return this.#env.errors.deserialize(end.error);
+    if (end.type === "ExecutionTimedOut") return timedOutError(id, end.timeoutMs);
     if (end.type === "ExecutionTerminated") {
       return new CancelledError(`Execution "${id}" was terminated${end.reason ? `: ${end.reason}` : ""}.`);
     }

@@ -7,6 +7,8 @@ import { CorruptJournalError, type HistoryLimitError, LeaseLostError, SteplineEr
 import { chooseEventDelivery } from "./event-delivery.js";
 import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
 import { HistorySize } from "./history-limits.js";
+import { ExecutionTimeout } from "./execution-timeout.js";
+import { RunnerHeartbeats } from "./heartbeats.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { encodeJournalEntry } from "./journal-entry.js";
 import { applyParentClosePolicies } from "./parent-close-policy.js";
@@ -14,7 +16,7 @@ import { nextMacrotask, SETTLED } from "./scheduler.js";
 import { isInterruptedForGood, runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
 import { isCompletion } from "./workflow-ops.js";
-import { type RunnableStep, WorkflowRun } from "./workflow-run.js";
+import { type PendingChild, type RunnableStep, WorkflowRun } from "./workflow-run.js";
 
 /** The status each terminal event the run proposes ends the execution with. */
 const END_STATUS = {
@@ -80,6 +82,8 @@ export class ExecutionRunner {
   /** The run's journal size, against `historyLimits` (set once the journal is read). */
   #history: HistorySize | undefined;
   #failedAtLimit = false;
+  readonly #heartbeats: RunnerHeartbeats;
+  #timeout: ExecutionTimeout | undefined;
 
   constructor(env: EngineEnv, claim: Claim) {
     this.#env = env;
@@ -87,6 +91,7 @@ export class ExecutionRunner {
     this.lease = claim.lease;
     this.#cancel = new CancelRequest(claim.record.cancelRequested, this.#abort.signal);
     this.#children = new ChildTracker(env, () => this.#wakeLoop());
+    this.#heartbeats = new RunnerHeartbeats({ ...env, wake: () => this.#wakeLoop() });
   }
 
   /** The lease was lost (taken over, or the execution terminated): stop at once and write nothing more. */
@@ -124,6 +129,7 @@ export class ExecutionRunner {
     } finally {
       this.#abort.abort(SETTLED);
       this.#children.dispose();
+      this.#heartbeats.dispose();
     }
   }
 
@@ -157,6 +163,9 @@ export class ExecutionRunner {
     this.#parent = started.parent;
     const cancel = this.#cancel;
     cancel.readJournal(journal);
+    const timeout = new ExecutionTimeout(started);
+    this.#timeout = timeout;
+    if (timeout.reached(env.clock.now())) return this.#timedOut([], journal);
 
     const run = new WorkflowRun({
       definition: env.definition(this.#claim.record.workflow),
@@ -217,6 +226,12 @@ export class ExecutionRunner {
       }
 
       const now = env.clock.now();
+      if (timeout.reached(now)) {
+        return this.#timedOut(
+          [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events],
+          run.pendingChildren(),
+        );
+      }
       // An event sent while this runner holds the lease is only in the store: read it
       // before deciding that a wait timed out (worker.test.ts "delivers an event that
       // arrives while a short wait timeout is held in memory").
@@ -268,6 +283,7 @@ export class ExecutionRunner {
       const delivered = chooseEventDelivery(waits, this.#inbox, run.consumedInbox);
       events.push(
         ...this.#flushScheduled(now),
+        ...this.#heartbeats.due(now, (op) => !this.#unjournaled.has(op)),
         ...(delivered ? [{ type: "EventReceived" as const, ...delivered }] : []),
         ...completions,
         ...(delivered ? [] : this.#dueCompletions(run, now)),
@@ -282,11 +298,14 @@ export class ExecutionRunner {
       }
       const childCheckAt = this.#children.checkAt(run);
       if (this.#running.size > 0) {
-        const wakeAt = this.#earliest(this.#wakeAt(run, run.nextDueAt(), now), this.#flushAt());
+        const wakeAt = this.#earliest(
+          this.#wakeAt(run, timeout.earliest(run.nextDueAt()), now),
+          this.#flushAt(),
+        );
         await this.#waitForActivity(this.#earliest(wakeAt, childCheckAt));
         continue;
       }
-      const dueAt = run.nextDueAt();
+      const dueAt = timeout.earliest(run.nextDueAt());
       if ((dueAt !== null && dueAt - now <= HOLD_MS) || this.#children.holding(run, now)) {
         await this.#waitForActivity(this.#earliest(this.#wakeAt(run, dueAt, now), childCheckAt));
         continue;
@@ -360,6 +379,7 @@ export class ExecutionRunner {
       errors: env.errors,
       signal: this.#cancel.stepSignal,
       token: this.lease.token,
+      heartbeat: this.#heartbeats.start(step),
     })
       // runStepAttempt never throws; should it, the attempt still ends and the worker stays up.
       .catch((error): NewEvent => {
@@ -367,9 +387,10 @@ export class ExecutionRunner {
         return { type: "StepFailed", op: step.op, attempt: step.attempt, error: serialized };
       })
       .then((completion) => {
+        const beats = this.#heartbeats.end(step.op);
         // Cancelled while it ran: the op already rejected with CancelledError; its end is discarded.
         if (!this.#running.delete(step.op)) return;
-        this.#finished.push(completion);
+        this.#finished.push(...beats, completion);
         this.#wakeLoop();
       });
   }
@@ -494,11 +515,23 @@ export class ExecutionRunner {
     }
   }
 
-  async #finish(events: TimedEvent[], status: (typeof END_STATUS)[keyof typeof END_STATUS]) {
+  async #finish(events: TimedEvent[], status: (typeof END_STATUS)[keyof typeof END_STATUS] | "timed_out") {
     await this.#append(events, { release: { status, dueAt: null } });
     if (this.#failedAtLimit) return; // #failAtHistoryLimit ended it and told the parent
     this.#env.notifyFinished(this.lease.executionId);
     if (this.#parent !== undefined) await notifyParent(this.#env, this.#parent, this.lease.executionId);
+  }
+
+  /**
+   * The execution timeout passed: its open children get their parentClosePolicy (from
+   * the run, or from the journal at a claim), then it ends; running steps are aborted.
+   */
+  async #timedOut(events: TimedEvent[], children: readonly PendingChild[] | readonly JournalEvent[]) {
+    const timeout = this.#timeout as ExecutionTimeout;
+    const parentId = this.lease.executionId;
+    await applyParentClosePolicies(this.#env, children, { parentId, ended: "timed_out" });
+    await this.#finish([...events, timeout.event()], "timed_out");
+    this.#abort.abort(timeout.error(this.lease.executionId));
   }
 
   async #park(reason: string) {

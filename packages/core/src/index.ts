@@ -59,6 +59,8 @@ export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
 export type { IfExists } from "./existing-start.js";
 export type { HistoryLimits } from "./history-limits.js";
 export { DEFAULT_HISTORY_LIMITS, historyWarning } from "./history-limits.js";
+export type { StepHeartbeatInfo } from "./heartbeats.js";
+export { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatInterval, latestHeartbeats } from "./heartbeats.js";
 export type { IdentifierKind } from "./identifiers.js";
 export {
   assertExecutionId,

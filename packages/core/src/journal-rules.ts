@@ -154,6 +154,7 @@ const RULES: { [T in EventType]: Rule<T> } = {
     integer("version", e.version) ??
     finiteNumber("seed", e.seed) ??
     (e.parent === undefined ? undefined : nonEmptyString("parent", e.parent)) ??
+    (e.timeoutAt === undefined ? undefined : time("timeoutAt", e.timeoutAt)) ??
     runFields(e, s),
   StepScheduled: (e, s) => {
     const shape = opIndex(e.op) ?? nonEmptyString("name", e.name) ?? positiveInteger("attempt", e.attempt);
@@ -256,7 +257,20 @@ const RULES: { [T in EventType]: Rule<T> } = {
   ExecutionCancelled: (e, s) =>
     (e.reason === undefined ? undefined : string("reason", e.reason)) ?? ends(e, s),
   // The lifecycle events (issue 10): checked loosely until their features land.
-  StepHeartbeat: (e) => opIndex(e.op),
+  StepHeartbeat: (e, s) => {
+    const shape = opIndex(e.op) ?? positiveInteger("attempt", e.attempt);
+    if (shape) return shape;
+    const op = s.ops.get(e.op);
+    if (op?.kind !== "step") {
+      const what = op ? `is ${describeOp(op)}` : "no event before it scheduled";
+      return `is a heartbeat of op ${e.op}, which ${what}; expected a StepScheduled for op ${e.op} before it`;
+    }
+    if (op.completed) return `is a heartbeat of ${describeOp(op)} (op ${e.op}) after it completed`;
+    if (e.attempt !== op.attempt) {
+      return `is a heartbeat of attempt ${e.attempt} of ${describeOp(op)} while attempt ${op.attempt} is the one scheduled; expected attempt ${op.attempt}`;
+    }
+    return undefined;
+  },
   CancelRequested: (e, s) => {
     const shape = e.reason === undefined ? undefined : string("reason", e.reason);
     if (shape) return shape;
@@ -268,7 +282,7 @@ const RULES: { [T in EventType]: Rule<T> } = {
   },
   ExecutionTerminated: (e, s) =>
     (e.reason === undefined ? undefined : string("reason", e.reason)) ?? ends(e, s),
-  ExecutionTimedOut: (e, s) => ends(e, s),
+  ExecutionTimedOut: (e, s) => nonNegativeNumber("timeoutMs", e.timeoutMs) ?? ends(e, s),
   ContinuedAsNew: (e, s) =>
     e.nextRun !== (s.run ?? 1) + 1
       ? `has ${field("nextRun", e.nextRun)}; expected ${(s.run ?? 1) + 1}, the run after this journal's run ${s.run ?? 1}`
@@ -298,6 +312,11 @@ function ends(event: JournalEvent, state: CheckState): undefined {
   state.endedAt = event.seq;
   state.endedBy = event.type;
   return undefined;
+}
+
+function nonNegativeNumber(name: string, value: unknown): string | undefined {
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return undefined;
+  return `has ${field(name, value)}; expected a number of ms >= 0`;
 }
 
 function failedSteps(value: unknown): string | undefined {

@@ -124,10 +124,35 @@ export function checkListFilter<F extends { status?: unknown; workflow?: unknown
 }
 
 /** Checks the options of `client.start` (the id itself is checked where it is used). */
-export function checkStartOptions(options: { ifExists?: unknown } | undefined): void {
+export function checkStartOptions(
+  options: { ifExists?: unknown; executionTimeout?: unknown } | undefined,
+): void {
   const checked = checkOptionsObject(options, "client.start(workflow, input, options): options");
   if (checked.ifExists !== undefined)
     checkOneOf(checked.ifExists, "client.start: ifExists", ["attach", "fail", "use-existing"]);
+  checkOptionalDuration(checked.executionTimeout, "client.start: executionTimeout", { positive: true });
+}
+
+/**
+ * The time limits of `ctx.step(name, fn, options)`, in ms (undefined: no limit):
+ * `timeout` (one attempt), `totalTimeout` (the whole step), `heartbeatTimeout`. Each
+ * a positive duration up to MAX_DURATION_MS.
+ */
+export function checkStepTimeouts(
+  name: string,
+  options: { timeout?: unknown; totalTimeout?: unknown; heartbeatTimeout?: unknown },
+): {
+  timeoutMs: number | undefined;
+  totalTimeoutMs: number | undefined;
+  heartbeatTimeoutMs: number | undefined;
+} {
+  const check = (value: unknown, option: string) =>
+    checkOptionalDuration(value, `ctx.step("${name}") ${option}`, { positive: true });
+  return {
+    timeoutMs: check(options.timeout, "timeout"),
+    totalTimeoutMs: check(options.totalTimeout, "totalTimeout"),
+    heartbeatTimeoutMs: check(options.heartbeatTimeout, "heartbeatTimeout"),
+  };
 }
 
 /** The most work a worker runs at once. */

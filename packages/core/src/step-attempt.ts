@@ -2,6 +2,7 @@ import { assertPlainData } from "./codec.js";
 import type { ErrorRegistry } from "./error-serialization.js";
 import { StepInterruptedError, TimeoutError } from "./errors.js";
 import type { NewEvent } from "./events.js";
+import type { AttemptHeartbeat } from "./heartbeats.js";
 import { retryDelay } from "./retry-policy.js";
 import { type Clock, SETTLED } from "./scheduler.js";
 import type { StepInfo } from "./workflow.js";
@@ -14,7 +15,14 @@ import type { RunnableStep } from "./workflow-run.js";
  */
 export async function runStepAttempt(
   step: RunnableStep,
-  env: { executionId: string; clock: Clock; errors: ErrorRegistry; signal: AbortSignal; token?: number },
+  env: {
+    executionId: string;
+    clock: Clock;
+    errors: ErrorRegistry;
+    signal: AbortSignal;
+    token?: number;
+    heartbeat?: AttemptHeartbeat;
+  },
 ): Promise<NewEvent> {
   const { op, attempt } = step;
   if (isInterruptedForGood(step)) {
@@ -34,10 +42,19 @@ export async function runStepAttempt(
     `${env.executionId}:${step.name}`,
     env.signal,
     env.token,
+    env.heartbeat,
+    step.lastHeartbeat,
   );
+  const total = totalDeadline(step, env.clock.now());
   try {
+    if (total.error && env.clock.now() >= total.deadline) throw total.error;
     const body = Promise.resolve().then(() => step.fn(info));
-    const result = await (step.timeoutMs === undefined ? body : withTimeout(body, step, env.clock, info));
+    const timed = withTimeout(body, step, env.clock, info, total);
+    // The watchdog only for a step with heartbeatTimeout: a race per attempt costs in the step loop.
+    const watched = env.heartbeat && step.heartbeatTimeoutMs !== undefined;
+    const result = await (watched
+      ? Promise.race([timed, (env.heartbeat as AttemptHeartbeat).watchdog((e) => info.abort(e))])
+      : timed);
     try {
       assertPlainData(result, `The result of step "${step.name}"`);
     } catch (error) {
@@ -50,9 +67,17 @@ export async function runStepAttempt(
     // (thrown-values.process.test.ts).
     // maxAttempts counts failed attempts only: interrupted ones are bounded by maxInterruptions.
     const serialized = env.errors.serialize(error);
-    const delay = retryDelay(step.policy, step.failures + 1, error);
+    const delay = error === total.error ? undefined : retryDelay(step.policy, step.failures + 1, error);
     if (delay === undefined) return { type: "StepFailed", op, attempt, error: serialized };
-    return { type: "StepFailed", op, attempt, error: serialized, retryAt: env.clock.now() + delay };
+    const retryAt = env.clock.now() + delay;
+    if (total.error && retryAt >= total.deadline) {
+      // The retry would start past totalTimeout: the step fails now, with the last error as cause.
+      const ended = new TimeoutError(`${total.error.message} The next retry was due after that.`, {
+        cause: error,
+      });
+      return { type: "StepFailed", op, attempt, error: env.errors.serialize(ended) };
+    }
+    return { type: "StepFailed", op, attempt, error: serialized, retryAt };
   } finally {
     info.dispose();
   }
@@ -81,7 +106,13 @@ class AttemptInfo implements StepInfo {
     readonly key: string,
     readonly outer: AbortSignal,
     readonly token: number | undefined,
+    readonly recorder: AttemptHeartbeat | undefined,
+    readonly lastHeartbeat: unknown,
   ) {}
+
+  heartbeat(details?: unknown): void {
+    this.recorder?.beat(details);
+  }
 
   get signal(): AbortSignal {
     if (!this.#controller) {
@@ -106,15 +137,42 @@ class AttemptInfo implements StepInfo {
   }
 }
 
-function withTimeout<T>(body: Promise<T>, step: RunnableStep, clock: Clock, info: AttemptInfo): Promise<T> {
-  const ms = step.timeoutMs as number;
+/**
+ * The step's `totalTimeout` deadline: from the first attempt's journaled start
+ * (`firstAt`), or this attempt's start when it is the first. `error` is the
+ * TimeoutError the step fails with at the deadline (undefined without the option).
+ */
+function totalDeadline(step: RunnableStep, now: number): { deadline: number; error?: TimeoutError } {
+  const ms = step.totalTimeoutMs;
+  if (ms === undefined) return { deadline: Number.POSITIVE_INFINITY };
+  const deadline = (step.firstAt ?? now) + ms;
+  const error = new TimeoutError(
+    `Step "${step.name}" ran out of its totalTimeout of ${ms} ms (all attempts and the backoff between ` +
+      `them, from the first attempt's start) at attempt ${step.attempt}.`,
+  );
+  return { deadline, error };
+}
+
+/** Races the body against the attempt's `timeout` and the step's `totalTimeout`, whichever ends first. */
+function withTimeout<T>(
+  body: Promise<T>,
+  step: RunnableStep,
+  clock: Clock,
+  info: AttemptInfo,
+  total: { deadline: number; error?: TimeoutError },
+): Promise<T> {
+  const attemptMs = step.timeoutMs ?? Number.POSITIVE_INFINITY;
+  const totalMs = total.deadline - clock.now();
+  if (attemptMs === Number.POSITIVE_INFINITY && totalMs === Number.POSITIVE_INFINITY) return body;
+  const ms = Math.max(0, Math.min(attemptMs, totalMs));
   const timerStop = new AbortController();
   const timer = clock.sleep(ms, timerStop.signal).then(() => {
     // Stopped: the body settled first; this timer lost the race.
     if (timerStop.signal.aborted) return new Promise<never>(() => {});
-    const error = new TimeoutError(
-      `Attempt ${step.attempt} of step "${step.name}" timed out after ${ms} ms.`,
-    );
+    const error =
+      totalMs <= attemptMs && total.error
+        ? total.error
+        : new TimeoutError(`Attempt ${step.attempt} of step "${step.name}" timed out after ${attemptMs} ms.`);
     info.abort(error);
     throw error;
   });

@@ -27,6 +27,10 @@ interface StepAttemptState {
   open: boolean;
   /** When the pending retry is due, after a StepFailed with retryAt. */
   retryAt: number | undefined;
+  /** `at` of the first StepScheduled: where `totalTimeout` is measured from. */
+  firstAt: number | undefined;
+  /** Details of the latest StepHeartbeat of any attempt (the next one's `info.lastHeartbeat`). */
+  lastHeartbeat: unknown;
 }
 
 /** The next attempt of a step: its number, and the budget used before it. */
@@ -37,6 +41,10 @@ export interface PlannedAttempt {
   failures: number;
   /** Attempts of this step that were interrupted before this one (since the last redrive of it). */
   interruptions: number;
+  /** When the first attempt was journaled; undefined before it was. */
+  firstAt?: number | undefined;
+  /** The latest heartbeat details journaled by an earlier attempt. */
+  lastHeartbeat?: unknown;
 }
 
 /** Default of the step option `maxInterruptions`. */
@@ -64,16 +72,20 @@ export class StepAttempts {
   #state(op: number): StepAttemptState {
     let state = this.#byOp.get(op);
     if (!state) {
-      state = { attempt: 0, failures: 0, interruptions: 0, open: false, retryAt: undefined };
+      state = {
+        ...{ attempt: 0, failures: 0, interruptions: 0, open: false, retryAt: undefined },
+        ...{ firstAt: undefined, lastHeartbeat: undefined },
+      };
       this.#byOp.set(op, state);
     }
     return state;
   }
 
   /** A StepScheduled: an open attempt before it was interrupted. */
-  scheduled(op: number, attempt: number): void {
+  scheduled(op: number, attempt: number, at?: number): void {
     const state = this.#state(op);
     if (state.open) state.interruptions++;
+    state.firstAt ??= at;
     state.attempt = attempt;
     state.open = true;
     state.retryAt = undefined;
@@ -86,6 +98,11 @@ export class StepAttempts {
     state.failures++;
     state.open = false;
     state.retryAt = retryAt;
+  }
+
+  /** A StepHeartbeat: the details the next attempt gets as `info.lastHeartbeat`. */
+  heartbeat(op: number, details: unknown): void {
+    this.#state(op).lastHeartbeat = details;
   }
 
   /** A StepSucceeded. */
@@ -104,6 +121,8 @@ export class StepAttempts {
     state.interruptions = 0;
     state.open = false;
     state.retryAt = undefined;
+    // A redrive gives the step a fresh totalTimeout too, from its next attempt.
+    state.firstAt = undefined;
   }
 
   /**
@@ -122,6 +141,8 @@ export class StepAttempts {
       notBefore: state.retryAt ?? 0,
       failures: state.failures,
       interruptions: state.interruptions,
+      firstAt: state.firstAt,
+      lastHeartbeat: state.lastHeartbeat,
     };
   }
 
@@ -136,6 +157,8 @@ export class StepAttempts {
       notBefore: state.retryAt ?? now,
       failures: state.failures,
       interruptions: state.interruptions + (state.open ? 1 : 0),
+      firstAt: state.firstAt,
+      lastHeartbeat: state.lastHeartbeat,
     };
   }
 }

@@ -33,6 +33,13 @@ export interface RunnableStep {
   fn: (info: StepInfo) => unknown;
   policy: ResolvedRetryPolicy;
   timeoutMs: number | undefined;
+  /** The step options `totalTimeout` and `heartbeatTimeout`, in ms (heartbeats.ts). */
+  totalTimeoutMs?: number | undefined;
+  heartbeatTimeoutMs?: number | undefined;
+  /** When the first attempt was journaled (StepScheduled `at`): the start of `totalTimeout`. */
+  firstAt?: number | undefined;
+  /** The details of the latest StepHeartbeat of an earlier attempt (`info.lastHeartbeat`). */
+  lastHeartbeat?: unknown;
   /** The step option: interrupted attempts allowed before the step fails with StepInterruptedError. */
   maxInterruptions: number;
   /** Attempts that failed before this one; `policy.maxAttempts` bounds these. */
@@ -46,9 +53,21 @@ export interface StepOp extends OpBase {
   fn: (info: StepInfo) => unknown;
   policy: ResolvedRetryPolicy;
   timeoutMs: number | undefined;
+  totalTimeoutMs?: number | undefined;
+  heartbeatTimeoutMs?: number | undefined;
   maxInterruptions: number;
   /** What the worker should do next, or null while an attempt runs or nothing is due. */
-  next: Omit<RunnableStep, "op" | "name" | "fn" | "policy" | "timeoutMs" | "maxInterruptions"> | null;
+  next: Omit<
+    RunnableStep,
+    | "op"
+    | "name"
+    | "fn"
+    | "policy"
+    | "timeoutMs"
+    | "totalTimeoutMs"
+    | "heartbeatTimeoutMs"
+    | "maxInterruptions"
+  > | null;
 }
 
 export interface TimerOp extends OpBase {

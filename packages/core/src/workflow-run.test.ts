@@ -45,7 +45,10 @@ describe("WorkflowRun replay", () => {
     const [b] = run.takeRunnableSteps(T0 + 10);
     expect(b).toMatchObject({ op: 1, name: "b", attempt: 1, scheduled: true });
     expect(
-      await b?.fn({ attempt: 1, signal: new AbortController().signal, executionId: "exec-1", key: "k" }),
+      await b?.fn({
+        ...{ attempt: 1, signal: new AbortController().signal, executionId: "exec-1", key: "k" },
+        heartbeat: () => {},
+      }),
     ).toBe(47);
   });
 

@@ -21,7 +21,7 @@ import {
   type NewEvent,
 } from "./events.js";
 import { assertIdentifier, assertOperationName } from "./identifiers.js";
-import { checkOptionalDuration } from "./option-checks.js";
+import { checkOptionalDuration, checkStepTimeouts } from "./option-checks.js";
 import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
 import { nextMacrotask } from "./scheduler.js";
@@ -225,11 +225,12 @@ export class WorkflowRun {
     for (const op of this.#pending.values()) {
       if (op.kind !== "step" || op.settled || !op.next || op.next.notBefore > now) continue;
       const { attempt, notBefore, scheduled } = op.next;
-      const { fn, policy, timeoutMs, maxInterruptions } = op;
-      const { failures, interruptions } = op.next;
+      const { fn, policy, timeoutMs, totalTimeoutMs, heartbeatTimeoutMs, maxInterruptions } = op;
+      const { failures, interruptions, firstAt, lastHeartbeat } = op.next;
       runnable.push({
         ...{ op: op.op, name: op.name, attempt, notBefore, scheduled, fn, policy, timeoutMs },
-        ...{ maxInterruptions, failures, interruptions },
+        ...{ maxInterruptions, failures, interruptions, totalTimeoutMs, heartbeatTimeoutMs },
+        ...{ firstAt, lastHeartbeat },
       });
       op.next = null;
     }
@@ -360,7 +361,7 @@ export class WorkflowRun {
   readonly #handlers: EventHandlers<void> = {
     ExecutionStarted: () => {},
     StepScheduled: (e) => {
-      this.#attempts.scheduled(e.op, e.attempt);
+      this.#attempts.scheduled(e.op, e.attempt, e.at);
       // A retry planned from an earlier StepFailed is journaled now (step-attempts.test.ts).
       const step = this.#ops.get(e.op);
       if (step?.kind === "step" && (step.next?.attempt ?? e.attempt + 1) <= e.attempt) step.next = null;
@@ -429,7 +430,7 @@ export class WorkflowRun {
     ExecutionFailed: () => {},
     ExecutionCancelled: () => {},
     ExecutionRedriven: () => this.#attempts.runEnded(),
-    StepHeartbeat: () => {},
+    StepHeartbeat: (e) => this.#attempts.heartbeat(e.op, e.details),
     CancelRequested: (e) =>
       this.cancellation.deliver(e, this.#pending.values(), (op, error) => this.#settle(op, { error })),
     ExecutionTerminated: () => {},
@@ -523,11 +524,9 @@ export class WorkflowRun {
         if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
         const policy = resolveRetryPolicy(options.retry);
         const maxInterruptions = resolveMaxInterruptions(options.maxInterruptions);
-        const timeoutMs = checkOptionalDuration(options.timeout, `ctx.step("${name}") timeout`, {
-          positive: true,
-        });
+        const timeouts = checkStepTimeouts(name, options);
         return run.#issue("step", name, (base, recorded): StepOp => {
-          const step = extend<StepOp>(base, { fn, policy, timeoutMs, maxInterruptions, next: null });
+          const step = extend<StepOp>(base, { fn, policy, ...timeouts, maxInterruptions, next: null });
           if (!recorded) {
             const first = { attempt: 1, notBefore: run.#now, failures: 0, interruptions: 0 };
             step.next = { ...first, scheduled: true };

@@ -30,12 +30,64 @@ export interface StepInfo {
    * from an attempt whose lease was taken over can be told apart.
    */
   token?: number;
+  /**
+   * Records `details` (plain data, at most the engine's `maxEventBytes` encoded) as this
+   * attempt's latest heartbeat, and tells the engine the body is alive: with the step
+   * option `heartbeatTimeout`, an attempt that does not call it for that long fails
+   * with TimeoutError and follows its retry policy. Details are journaled as
+   * StepHeartbeat at most once per `max(1 s, heartbeatTimeout / 2)` (30 s without a
+   * heartbeatTimeout), and the latest before the attempt ends, so calling it in a
+   * tight loop is cheap. Throws SerializationError or PayloadTooLargeError for details
+   * that cannot be journaled; the step goes on.
+   *
+   * @example
+   * await ctx.step("import", async (info) => {
+   *   const from = (info.lastHeartbeat as number | undefined) ?? 0;
+   *   for (let row = from; row < rows.length; row++) {
+   *     await load(rows[row]);
+   *     info.heartbeat(row + 1);
+   *   }
+   * }, { heartbeatTimeout: "30s" });
+   */
+  heartbeat(details?: unknown): void;
+  /**
+   * The details of the latest heartbeat journaled by an earlier attempt of this step
+   * (undefined if none): where a retried long step can resume. Read from the journal,
+   * so it survives a crash of the worker.
+   */
+  lastHeartbeat?: unknown;
 }
 
 export interface StepOptions {
   retry?: RetryPolicy;
   /** Time limit of one attempt; a late attempt fails with TimeoutError (and is retried by the policy). */
   timeout?: Duration;
+  /**
+   * Time limit of the whole step: every attempt and the backoff between them, from the
+   * start of the first attempt (as journaled). A retry that would start past it is not
+   * scheduled, an attempt still running at it is aborted, and the step fails with
+   * TimeoutError naming totalTimeout. Deterministic on replay: the deadline is the
+   * first StepScheduled's time plus this.
+   *
+   * @example
+   * await ctx.step("charge", () => psp.charge(order), {
+   *   retry: { maxAttempts: 10, initialInterval: "1s" },
+   *   totalTimeout: "2m",
+   * });
+   */
+  totalTimeout?: Duration;
+  /**
+   * An attempt that goes this long without calling `info.heartbeat()` (counted from
+   * its start, then from each heartbeat) fails with TimeoutError, its signal is
+   * aborted, and it follows the retry policy. Also sets how often heartbeats are
+   * journaled: at most once per `max(1 s, heartbeatTimeout / 2)`.
+   *
+   * @example
+   * await ctx.step("transcode", (info) => transcode(file, { onProgress: (p) => info.heartbeat(p), signal: info.signal }), {
+   *   heartbeatTimeout: "1m",
+   * });
+   */
+  heartbeatTimeout?: Duration;
   /**
    * Attempts cut short by their worker dying (crash, kill, lost lease) that are allowed
    * before the step fails with StepInterruptedError; they do not count against

@@ -19,6 +19,7 @@ import { retentionCases } from "./conformance/retention-cases.js";
 import { runsCases } from "./conformance/runs-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
 import { terminateCases } from "./conformance/terminate-cases.js";
+import { timeoutCases } from "./conformance/timeout-cases.js";
 import { workerCases } from "./conformance/worker-cases.js";
 
 /** A fresh, empty store for one case, and how to clean up after it. */
@@ -51,6 +52,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["identifiers and bad records", identityCases],
   ["worker announcements", workerCases],
   ["child workflows and parentClosePolicy through an engine", childPolicyCases],
+  ["execution timeouts", timeoutCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {

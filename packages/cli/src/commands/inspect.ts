@@ -1,3 +1,4 @@
+import { type ExecutionStatus, TERMINAL_STATUSES } from "@stepline/core";
 import type { Command } from "../command.js";
 import { renderJournalTable } from "../format/journal-table.js";
 import { shortText, toJson, toJsonValue } from "../format/json-value.js";
@@ -50,6 +51,18 @@ export const inspectCommand: Command = {
     if ("output" in execution) fields.push(["output", value(execution.output)]);
     if (execution.error) fields.push(["error", errorLine(execution.error)]);
     if (execution.cancelReason) fields.push(["reason", execution.cancelReason]);
+    if (execution.timedOutAfterMs !== undefined) {
+      fields.push([
+        "timeout",
+        `timed out after its executionTimeout of ${formatDuration(execution.timedOutAfterMs)}`,
+      ]);
+    } else if (execution.timeoutAt !== undefined && !TERMINAL_STATUSES.has(execution.status as ExecutionStatus)) {
+      fields.push(["timeout", `times out at ${formatTimestamp(execution.timeoutAt)}`]);
+    }
+    for (const beat of execution.heartbeats ?? []) {
+      const when = formatTimestamp(Date.parse(beat.at));
+      fields.push(["heartbeat", `"${beat.step}" attempt ${beat.attempt} at ${when}: ${value(beat.details)}`]);
+    }
     if (execution.blockedReason) fields.push(["blocked", execution.blockedReason]);
     if (execution.cancelRequested) fields.push(["cancel", "requested, not yet carried out"]);
     if (execution.noWorker) fields.push(["worker", noWorkerNotice(execution.workflow)]);

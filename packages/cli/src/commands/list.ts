@@ -31,7 +31,8 @@ export const listCommand: Command = {
   name: "list",
   summary: "List executions, newest first",
   usage: "stepline list [--status S] [--workflow W] [--limit N] [--json]",
-  details: `  --status S    only this status: running, sleeping, waiting, succeeded, failed, cancelled, blocked
+  details: `  --status S    only this status: running, sleeping, waiting, succeeded, failed, cancelled,
+                terminated, timed_out, blocked
   --workflow W  only executions of workflow W
   --limit N     at most N (default 50)`,
   options: { status: { type: "string" }, workflow: { type: "string" }, limit: { type: "string" } },

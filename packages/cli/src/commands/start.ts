@@ -4,7 +4,7 @@ import { loadWorkflowModule, pickWorkflow } from "../workflow-module.js";
 import { noWorkerNotice } from "./list.js";
 
 /**
- * `stepline start WORKFLOW --input JSON [--module PATH] [--id ID]`: starts an
+ * `stepline start WORKFLOW --input JSON [--module PATH] [--id ID] [--execution-timeout DURATION]`: starts an
  * execution; a worker on the same store runs it. With `--module` the workflow is
  * checked to exist there (an unknown name is refused) and its version is journaled;
  * without, a warning on stderr says when no worker has announced the workflow.
@@ -15,17 +15,26 @@ import { noWorkerNotice } from "./list.js";
 export const startCommand: Command = {
   name: "start",
   summary: "Start an execution of a workflow (a worker on the store runs it)",
-  usage: "stepline start WORKFLOW [--input JSON|@FILE|-] [--module PATH] [--id ID]",
+  usage:
+    "stepline start WORKFLOW [--input JSON|@FILE|-] [--module PATH] [--id ID] [--execution-timeout DURATION]",
   details: `  --input JSON   the workflow's input (default: none); @FILE reads it from a file, - from stdin
   --module PATH  the module that exports the workflow: checks the name, journals its version
-  --id ID        the execution id (default: a new ULID); an existing id is attached to`,
-  options: { input: { type: "string" }, module: { type: "string" }, id: { type: "string" } },
+  --id ID        the execution id (default: a new ULID); an existing id is attached to
+  --execution-timeout DURATION
+                 end the execution as timed_out after this long ("90s", "1h", "7d", or ms)`,
+  options: {
+    input: { type: "string" },
+    module: { type: "string" },
+    id: { type: "string" },
+    "execution-timeout": { type: "string" },
+  },
   positionals: ["WORKFLOW"],
   async run(context) {
     const name = context.positionals[0] as string;
     const input = await jsonInputOption("--input", stringOption(context.values, "input"), context.io);
     const module = stringOption(context.values, "module");
     const id = stringOption(context.values, "id");
+    const executionTimeout = durationOption(stringOption(context.values, "execution-timeout"));
     const definition = module
       ? pickWorkflow(
           await loadWorkflowModule(module, context.io.cwd, { command: "stepline start", flag: "--module" }),
@@ -35,7 +44,10 @@ export const startCommand: Command = {
       : name;
     const { handle, status, noWorker } = await context.withStore(
       async ({ client }) => {
-        const started = await client.start(definition, input, id ? { id } : {});
+        const started = await client.start(definition, input, {
+          ...(id ? { id } : {}),
+          ...(executionTimeout === undefined ? {} : { executionTimeout }),
+        });
         const { status, noWorker } = await started.describe();
         return { handle: started, status, noWorker };
       },
@@ -48,3 +60,9 @@ export const startCommand: Command = {
     return 0;
   },
 };
+
+/** A duration flag as client.start takes it: digits are milliseconds, anything else a duration string it checks. */
+function durationOption(text: string | undefined): string | number | undefined {
+  if (text === undefined) return undefined;
+  return /^\d+$/.test(text.trim()) ? Number(text.trim()) : text;
+}

@@ -42,6 +42,12 @@ export interface ExecutionReport {
     error?: SerializedError;
     /** The reason given, when it was cancelled. */
     cancelReason?: string;
+    /** Epoch ms of its deadline, when started with `executionTimeout`. */
+    timeoutAt?: number;
+    /** The executionTimeout it ran out of (ms), when it timed out. */
+    timedOutAfterMs?: number;
+    /** The latest heartbeat of each running step that sent one (`describe().heartbeats`). */
+    heartbeats?: { step: string; attempt: number; details: unknown; at: string }[];
   };
   /** The operations it reached, in op order; see {@link visitedStates}. */
   states: VisitedState[];
@@ -95,6 +101,17 @@ export async function loadExecutionReport(client: Client, id: string): Promise<E
   }
   if (last?.type === "ExecutionCancelled" && typeof last.reason === "string")
     execution.cancelReason = last.reason;
+  if (typeof started?.timeoutAt === "number") execution.timeoutAt = started.timeoutAt;
+  if (last?.type === "ExecutionTimedOut" && typeof last.timeoutMs === "number")
+    execution.timedOutAfterMs = last.timeoutMs;
+  if (description.heartbeats && description.heartbeats.length > 0) {
+    execution.heartbeats = description.heartbeats.map((h) => ({
+      step: h.step,
+      attempt: h.attempt,
+      details: h.details,
+      at: h.at.toISOString(),
+    }));
+  }
   return {
     execution,
     states,
