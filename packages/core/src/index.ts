@@ -9,7 +9,7 @@ export type { Engine, EngineOptions } from "./engine.js";
 export { createEngine } from "./engine.js";
 export type { ErrorClass } from "./error-serialization.js";
 export { ErrorRegistry } from "./error-serialization.js";
-export type { NonDeterminismDetail } from "./errors.js";
+export type { MapItemFailure, NonDeterminismDetail } from "./errors.js";
 export {
   CancelledError,
   ChildFailedError,
@@ -22,6 +22,7 @@ export {
   ExecutionNotFoundError,
   InvalidArgumentError,
   LeaseLostError,
+  MapFailedError,
   NonDeterminismError,
   PayloadTooLargeError,
   RedriveRefusedError,
@@ -59,6 +60,7 @@ export {
 } from "./identifiers.js";
 export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
 export { checkJournal } from "./journal-rules.js";
+export type { MapCallback, MapItemResult, MapOptions } from "./map.js";
 export { memoryStore, storeRules } from "./memory-store.js";
 export { endsExecution, redrivenFailures } from "./redriven-failures.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";

@@ -13,6 +13,7 @@ import {
   type NewEvent,
 } from "./events.js";
 import { assertIdentifier, assertOperationName } from "./identifiers.js";
+import { contextMap } from "./map.js";
 import { checkOptionalDuration } from "./option-checks.js";
 import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
@@ -493,7 +494,7 @@ export class WorkflowRun {
       executionId: this.executionId,
       workflow: this.definition.name,
     });
-    return {
+    const ctx: WorkflowContext = {
       executionId: this.executionId,
       workflow: this.definition.name,
       log,
@@ -569,7 +570,9 @@ export class WorkflowRun {
         assertIdentifier(name, "idempotency key name", "ctx.key");
         return `${run.executionId}:${name}`;
       },
+      map: contextMap(() => ctx),
     };
+    return ctx;
   }
 
   #issueTimer(name: string, fireAt: () => number): Promise<void> {
