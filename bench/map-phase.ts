@@ -1,10 +1,11 @@
 /**
  * The `ctx.map` phase of `pnpm bench` (phase name `map`): one execution mapping 10,000
  * trivial items with concurrency 50, on a given store. Figures: items/s from start to
- * result, the bench process's peak RSS and heap (client and worker share the process;
- * sampled every 20 ms, against the figures just before the start), and the replay of
- * the final journal (decode + WorkflowRun.replay, best of rounds), against a journal as
- * long of steps one after another (no map) and decoding alone.
+ * result; the peak RSS and heap of the process it runs in (bench/map-child.ts, where
+ * client and worker share a fresh process), sampled every 20 ms, against the figures
+ * just before the start; and the replay of the final journal (decode +
+ * WorkflowRun.replay, best of rounds), against decoding alone and against a journal as
+ * long of steps one after another (no map).
  *
  * Baseline, same store and run: the same 10,000 one-step items run as 200 chunks of
  * `Promise.all` over 50 steps (what one writes without a map): the ratio is the
