@@ -151,7 +151,12 @@ export class ChildFailedError extends SteplineError {
   static override is = guard<ChildFailedError>("STEPLINE_CHILD_FAILED");
 }
 
-/** One failed item of a `ctx.map`: its index in the items and what its callback threw. */
+/**
+ * One failed item of a `ctx.map`: its index in the items and what its callback threw.
+ *
+ * @example
+ * for (const { index, error } of mapError.failures) ctx.log.warn("item failed", { index, error: String(error) });
+ */
 export interface MapItemFailure {
   index: number;
   error: unknown;

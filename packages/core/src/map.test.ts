@@ -126,6 +126,26 @@ describe("ctx.map on a worker", () => {
     expect(replayed.takeRunnableSteps(Date.now())).toEqual([]);
   }, 60_000);
 
+  it("reads the items once: changing the array during the map changes nothing", async () => {
+    const growing = workflow("map-growing", async (ctx, count: number) => {
+      const items = Array.from({ length: count }, (_, i) => i);
+      return ctx.map(
+        "grow",
+        items,
+        async (c, item) => {
+          items.push(item + 100);
+          items[item + 1] = -1;
+          return c.step("id", () => item);
+        },
+        { concurrency: 1 },
+      );
+    });
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [growing] });
+    const run = await engine.client.start(growing, 3);
+    expect(await run.result({ timeout: "10s" })).toEqual([0, 1, 2]);
+  });
+
   it("accepts any iterable (read once) and an empty one", async () => {
     const fromSet = workflow("map-set", async (ctx, words: string[]) => {
       const lengths = await ctx.map(

@@ -59,12 +59,23 @@ export type MapItemResult<R> =
   | { index: number; ok: true; value: R }
   | { index: number; ok: false; error: unknown };
 
-/** The callback of `ctx.map`: one item's work, with the context to run its ops on. */
+/**
+ * The callback of `ctx.map`: one item's work, with the context to run its ops on (the
+ * workflow's own `ctx`), the item and its index in the items.
+ *
+ * @example
+ * const resize: MapCallback<string, string> = (ctx, url, index) =>
+ *   ctx.step("resize", () => images.resize(url, { name: `thumb-${index}` }));
+ */
 export type MapCallback<T, R> = (ctx: WorkflowContext, item: T, index: number) => Promise<R> | R;
 
 /**
  * The `map` method of a context whose other ops are `ctx`'s. `ctx` is read when the
- * map is called (the context object is built around this method).
+ * map is called (the context object is built around this method). Internal: the
+ * replay engine's context uses it.
+ *
+ * @example
+ * const ctx: WorkflowContext = { ...ops, map: contextMap(() => ctx) };
  */
 export function contextMap(ctx: () => WorkflowContext): WorkflowContext["map"] {
   return ((name: string, items: Iterable<unknown>, fn: MapCallback<unknown, unknown>, options: MapOptions) =>
@@ -147,9 +158,11 @@ function runMap(
   });
 }
 
-/** The items as an array, read once: an array as it is, any other iterable but a string copied. */
+/**
+ * The items as an array, read once: a copy, so that changing the array during the map
+ * changes nothing (map.test.ts, "reads the items once").
+ */
 function itemsOf(items: unknown, where: string): readonly unknown[] {
-  if (Array.isArray(items)) return items;
   const iterable =
     typeof items === "object" &&
     items !== null &&
@@ -163,7 +176,14 @@ function itemsOf(items: unknown, where: string): readonly unknown[] {
   return Array.from(items as Iterable<unknown>);
 }
 
-/** Failures `toleratedFailures` allows over `items` items: a count as it is, a fraction rounded down. */
+/**
+ * Failures `toleratedFailures` allows over `items` items: a count as it is, a fraction
+ * rounded down (Step Functions fails a Map when the failed share exceeds the percentage).
+ *
+ * @example
+ * allowedFailures(0.25, 10); // 2
+ * allowedFailures(3, 2);     // 3
+ */
 export function allowedFailures(toleratedFailures: number, items: number): number {
   return Number.isInteger(toleratedFailures) ? toleratedFailures : Math.floor(toleratedFailures * items);
 }
