@@ -14,13 +14,21 @@
  *   5. Redis (bench/redis-phase.ts): 10-step workflows with 1 and 2 worker processes,
  *      steps/s and p50/p99 step latency. Baseline: an ioredis pipeline of the same
  *      number of commands. Skipped, with a line saying so, without redis-server.
+ *   6. ctx.map (bench/map-phase.ts): 10,000 items, concurrency 50, on memory and LMDB:
+ *      items/s, peak memory, replay of the final journal. Baseline: the same items in
+ *      chunks of 50 with Promise.all.
+ *   7. Cancellation (bench/cancel-phase.ts): cancel at a wait with 5 compensation steps
+ *      in the catch, ms from client.cancel to result(). Baseline: a plain 5-step workflow.
  *
- * Options (environment): BENCH_SECONDS (per phase, default 3), BENCH_JSON=1 (also print one JSON line).
+ * Options (environment): BENCH_SECONDS (per phase, default 3), BENCH_JSON=1 (also print one
+ * JSON line), BENCH_ONLY=map,cancel (run only these phases, comma-separated: memory, lmdb,
+ * replay, compile, redis, map, cancel).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   Codec,
   createEngine,
@@ -38,11 +46,16 @@ import {
   measureCompile,
   measureParse,
 } from "../packages/compiler/bench/compile-bench.js";
+import { benchCancel } from "./cancel-phase.js";
+import { MAP_CONCURRENCY, MAP_ITEMS, type MapFigures } from "./map-phase.js";
 import { Progress } from "./progress.js";
 import { benchRedis } from "./redis-phase.js";
 import { STEPS, tenSteps } from "./workflows.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ONLY = process.env.BENCH_ONLY?.split(",").map((phase) => phase.trim());
+/** Whether BENCH_ONLY (when set) names `phase`. */
+const runs = (phase: string) => !ONLY || ONLY.includes(phase);
 
 interface Result {
   name: string;
@@ -217,7 +230,7 @@ console.log(
   `Stepline benchmark: Node ${process.version}, ${SECONDS} s per phase (BENCH_SECONDS), best of rounds for replay\n`,
 );
 
-{
+if (runs("memory")) {
   const floor = await rawAppends("memory store raw appends, 50 at a time (baseline)", memoryStore(), 50);
   const steps = await journaledSteps("memory store, 10-step workflows, 50 at a time", memoryStore(), 50);
   results.push({
@@ -227,7 +240,7 @@ console.log(
     baseline: { name: "same store work without the engine", value: floor },
   });
 }
-for (const inFlight of [1, 50]) {
+for (const inFlight of runs("lmdb") ? [1, 50] : []) {
   const raw = tempStore();
   const floor = await rawAppends(`LMDB raw appends, ${inFlight} at a time (baseline)`, raw.store, inFlight);
   await raw.dispose();
@@ -245,7 +258,7 @@ for (const inFlight of [1, 50]) {
     baseline: { name: "same store work without the engine", value: floor },
   });
 }
-{
+if (runs("replay")) {
   const codec = new Codec();
   const journal = longJournal(10_000);
   const encoded = journal.map((event) => codec.encode(event, "event"));
@@ -268,7 +281,7 @@ for (const inFlight of [1, 50]) {
   });
 }
 
-{
+if (runs("compile")) {
   const source = generateWorkflowSource(2_000);
   const lines = source.split("\n").length - 1;
   progress.update(`compile a generated ${lines}-line workflow`, 0, "runs");
@@ -283,7 +296,9 @@ for (const inFlight of [1, 50]) {
   });
 }
 
-if (hasRedisServer()) {
+if (!runs("redis")) {
+  // not asked for (BENCH_ONLY)
+} else if (hasRedisServer()) {
   for (const r of await benchRedis(progress, SECONDS)) {
     const which = `${r.workers} worker process${r.workers === 1 ? "" : "es"}`;
     results.push({
@@ -303,6 +318,67 @@ if (hasRedisServer()) {
   }
 } else {
   console.log("Redis phase skipped: redis-server is not installed (apt-get install redis-server)");
+}
+
+const memoryStoreOf = async () => ({ store: memoryStore(), dispose: async () => {} });
+const lmdbStoreOf = async () => tempStore();
+for (const [what, kind] of runs("map")
+  ? ([
+      ["memory store", "memory"],
+      ["LMDB", "lmdb"],
+    ] as const)
+  : []) {
+  // A process of its own: its peak memory is the map's, not what earlier phases left.
+  const benchDir = fileURLToPath(new URL(".", import.meta.url));
+  const stdout = execFileSync(
+    process.execPath,
+    [
+      "--expose-gc",
+      "--conditions=@stepline/source",
+      "--import",
+      "tsx",
+      "map-child.ts",
+      kind,
+      String(SECONDS),
+    ],
+    { cwd: benchDir, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" },
+  );
+  const map = JSON.parse(stdout.trim().split("\n").at(-1) as string) as MapFigures;
+  results.push({
+    name: `${what}: ctx.map of ${MAP_ITEMS.toLocaleString("en-US")} items (concurrency ${MAP_CONCURRENCY}): items/s`,
+    value: map.itemsPerSecond,
+    unit: "items/s",
+    baseline: { name: `chunks of ${MAP_CONCURRENCY} with Promise.all`, value: map.chunkedItemsPerSecond },
+  });
+  results.push({
+    name: `${what}: ctx.map peak RSS / heap used of its process, MB`,
+    value: map.rssMb,
+    unit: `MB / ${map.heapMb.toFixed(0)} MB (before: ${map.rssBeforeMb.toFixed(0)} / ${map.heapBeforeMb.toFixed(0)} MB)`,
+  });
+  results.push({
+    name: `${what}: replay of the map's final journal (${map.journalEvents.toLocaleString("en-US")} events): ms`,
+    value: map.replayMs,
+    unit: `ms (decode alone ${map.decodeMs.toFixed(0)} ms)`,
+    baseline: { name: "as many events of sequential steps, no map", value: map.sequentialReplayMs },
+  });
+}
+for (const [what, store] of runs("cancel")
+  ? ([
+      ["memory store", memoryStoreOf],
+      ["LMDB", lmdbStoreOf],
+    ] as const)
+  : []) {
+  const cancel = await benchCancel(what, store, progress, Math.max(10, SECONDS * 5));
+  if ("skipped" in cancel) {
+    console.log(`${what}: cancellation phase skipped: ${cancel.skipped}`);
+    continue;
+  }
+  results.push({
+    name: `${what}: client.cancel to result(), 5 compensation steps: median ms`,
+    value: cancel.cancelMs,
+    unit: "ms",
+    baseline: { name: "a plain 5-step workflow, start to result()", value: cancel.plainMs },
+  });
 }
 
 console.log("");

@@ -31,6 +31,7 @@ export type IdentifierKind =
   | "child execution id"
   | "workflow name"
   | "step name"
+  | "map name"
   | "timer name"
   | "event name"
   | "idempotency key name"
@@ -173,6 +174,7 @@ function reservationProblem(value: string, kind: IdentifierKind): string | undef
       }
       return reservedSuffixProblem(value);
     case "step name":
+    case "map name":
     case "timer name":
     case "idempotency key name":
       return reservedSuffixProblem(value);
@@ -197,6 +199,7 @@ function allowedFor(kind: IdentifierKind): string {
     case "event name":
       return `${base}, does not start with "stepline." and does not end in "#" and digits.`;
     case "step name":
+    case "map name":
     case "timer name":
     case "idempotency key name":
       return `${base}, and does not end in "#" and digits ("#" elsewhere is fine; in a loop, put the index in the name as "item-3").`;

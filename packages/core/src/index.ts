@@ -16,7 +16,7 @@ export type { Engine, EngineOptions } from "./engine.js";
 export { createEngine } from "./engine.js";
 export type { ErrorClass } from "./error-serialization.js";
 export { ErrorRegistry } from "./error-serialization.js";
-export type { CompensationFailure, NonDeterminismDetail } from "./errors.js";
+export type { CompensationFailure, MapItemFailure, NonDeterminismDetail } from "./errors.js";
 export {
   CancelledError,
   ChildFailedError,
@@ -33,6 +33,7 @@ export {
   InvalidArgumentError,
   JournalMovedError,
   LeaseLostError,
+  MapFailedError,
   NonDeterminismError,
   PayloadTooLargeError,
   RedriveRefusedError,
@@ -74,6 +75,7 @@ export {
 } from "./identifiers.js";
 export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
 export { checkJournal } from "./journal-rules.js";
+export type { MapCallback, MapItemResult, MapOptions } from "./map.js";
 export { memoryStore, storeRules } from "./memory-store.js";
 export type { ParentClosePolicy } from "./parent-close-policy.js";
 export { endsExecution, redrivenFailures } from "./redriven-failures.js";

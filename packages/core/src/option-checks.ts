@@ -247,3 +247,34 @@ function isStore(value: unknown): boolean {
     ) && typeof store.close === "function"
   );
 }
+
+/** The most items of one `ctx.map` in flight at once. */
+export const MAX_MAP_CONCURRENCY = 100_000;
+
+/**
+ * Checks the options of `ctx.map(name, items, fn, options)`; returns `concurrency` and
+ * `toleratedFailures` as given (a count, a fraction, or undefined).
+ */
+export function checkMapOptions(
+  options: unknown,
+  where: string,
+): { concurrency: number; toleratedFailures: number | undefined } {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    refuse(`${where}: options`, "an object with a concurrency, e.g. { concurrency: 10 }", options);
+  }
+  const o = options as { concurrency?: unknown; toleratedFailures?: unknown };
+  const concurrency = checkInteger(o.concurrency, `${where}: concurrency`, 1, MAX_MAP_CONCURRENCY);
+  const tolerated = o.toleratedFailures;
+  if (tolerated === undefined) return { concurrency, toleratedFailures: undefined };
+  const isCount = typeof tolerated === "number" && Number.isSafeInteger(tolerated) && tolerated >= 0;
+  const isFraction = typeof tolerated === "number" && tolerated > 0 && tolerated < 1;
+  if (!isCount && !isFraction) {
+    refuse(
+      `${where}: toleratedFailures`,
+      "a count of items (an integer, 0 or more) or a fraction of the items (a number greater than 0 " +
+        "and less than 1, e.g. 0.1 for 10%)",
+      tolerated,
+    );
+  }
+  return { concurrency, toleratedFailures: tolerated as number };
+}

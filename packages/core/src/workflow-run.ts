@@ -21,6 +21,7 @@ import {
   type NewEvent,
 } from "./events.js";
 import { assertIdentifier, assertOperationName } from "./identifiers.js";
+import { contextMap } from "./map.js";
 import { checkOptionalDuration, checkStepTimeouts } from "./option-checks.js";
 import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
@@ -577,6 +578,7 @@ export class WorkflowRun {
         assertIdentifier(name, "idempotency key name", "ctx.key");
         return `${run.executionId}:${name}`;
       },
+      map: contextMap(() => ctx),
     };
     return ctx;
   }

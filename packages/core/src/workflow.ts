@@ -3,6 +3,7 @@ import type { Duration } from "./duration.js";
 import { InvalidArgumentError } from "./errors.js";
 import { assertIdentifier } from "./identifiers.js";
 import type { ParentClosePolicy } from "./parent-close-policy.js";
+import type { MapCallback, MapItemResult, MapOptions } from "./map.js";
 import type { RetryPolicy } from "./retry-policy.js";
 
 /** What a step body receives. */
@@ -212,6 +213,54 @@ export interface WorkflowContext {
    * }
    */
   compensations(): Compensations;
+  /**
+   * Runs `fn` for each item with at most `options.concurrency` items in flight, and
+   * resolves with the results in item order. Each item's ops are journaled as usual
+   * (a repeated name gets `#n` in the order the items issue it); the map adds no event.
+   * The first item that fails fails the map with MapFailedError (its index and error),
+   * and no item starts after it. With `toleratedFailures` (a count, or a fraction of
+   * the items) the map resolves while no more items failed, with a
+   * {@link MapItemResult} per item. See docs/map.md.
+   *
+   * @example
+   * const pages = await ctx.map(
+   *   "fetch-pages",
+   *   urls,
+   *   (ctx, url) => ctx.step("fetch", () => fetchPage(url)),
+   *   { concurrency: 5 },
+   * );
+   */
+  map<T, R>(
+    name: string,
+    items: Iterable<T>,
+    fn: MapCallback<T, R>,
+    options: MapOptions & { toleratedFailures?: undefined },
+  ): Promise<Awaited<R>[]>;
+  /**
+   * `ctx.map` with `toleratedFailures`: resolves with an entry per item, `{ index, ok:
+   * true, value }` or `{ index, ok: false, error }`, unless more items failed than
+   * allowed (then MapFailedError).
+   *
+   * @example
+   * const results = await ctx.map("notify", users, (ctx, user) => ctx.step("email", () => send(user)), {
+   *   concurrency: 20,
+   *   toleratedFailures: 0.1,
+   * });
+   * const failed = results.filter((r) => !r.ok).map((r) => users[r.index]);
+   */
+  map<T, R>(
+    name: string,
+    items: Iterable<T>,
+    fn: MapCallback<T, R>,
+    options: MapOptions & { toleratedFailures: number },
+  ): Promise<MapItemResult<Awaited<R>>[]>;
+  /** `ctx.map` with options whose `toleratedFailures` is not known statically: either result shape. */
+  map<T, R>(
+    name: string,
+    items: Iterable<T>,
+    fn: MapCallback<T, R>,
+    options: MapOptions,
+  ): Promise<Awaited<R>[] | MapItemResult<Awaited<R>>[]>;
   /** Time of the latest journaled event the code has seen, in epoch ms. Use instead of Date.now(). */
   now(): number;
   /** A number in [0, 1), from a seed fixed at start. Use instead of Math.random(). */
