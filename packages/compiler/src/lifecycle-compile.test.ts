@@ -79,6 +79,7 @@ describe("compiling the lifecycle API", () => {
       "warning compensation-approximated 12",
     ]);
     const names = [...allStates(machine)].map((state) => state.name);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the state's name as the compiler writes it.
     expect(names).toEqual(expect.arrayContaining(["refund registered?", "unpick-${item}", "release"]));
     const journal = [
       { type: "ExecutionStarted", workflow: "w", version: 1, input: null, seed: 1 },
