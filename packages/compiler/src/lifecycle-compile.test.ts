@@ -58,6 +58,15 @@ describe("compiling the lifecycle API", () => {
     );
   });
 
+  it("leaves out a HeartbeatSeconds that is not below TimeoutSeconds (ASL requires it), with a warning", () => {
+    const { machine, diagnostics } = compileBody(
+      `await ctx.step("s", () => 1, { timeout: "10s", heartbeatTimeout: "30s" });`,
+    );
+    expect(codes(diagnostics)).toEqual(["warning heartbeat-not-below-timeout 4"]);
+    const task = toASL(machine).States.s as Record<string, unknown>;
+    expect([task.TimeoutSeconds, task.HeartbeatSeconds]).toEqual([10, undefined]);
+  });
+
   it("warns about an add in a branch or a loop, and draws it as optional or repeated", () => {
     const { machine, diagnostics } = compileBody(`
   const saga = ctx.compensations();

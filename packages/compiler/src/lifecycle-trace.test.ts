@@ -209,14 +209,24 @@ describe("verifyTrace and compensations", () => {
     ).toBe(true);
   });
 
-  it("rejects an undo step no add registered, and a step of the try after the cancel moved to the catch", () => {
+  it("rejects a success after a cancel the catch rethrows, and an undo step no add registers", () => {
     const unregistered = journal(
       "bookTrip",
       ...step(0, "reserve-flight"),
       CANCEL,
       ...step(1, "cancel-hotel"),
     );
-    expect(verifyTrace(bookTrip, unregistered).ok).toBe(true); // the Choice does not know how far the try got
+    // Accepted: the "registered so far?" Choice does not know how far the try got (docs/diagrams.md).
+    expect(verifyTrace(bookTrip, unregistered).ok).toBe(true);
+    // The catch rethrows: after a cancel in the try, the execution cannot succeed.
+    const succeededAnyway = journal(
+      "bookTrip",
+      ...upToCharge.slice(0, 5),
+      CANCEL,
+      ...step(10, "cancel-hotel"),
+      SUCCEEDED,
+    );
+    expect(rejectedAt(verifyTrace(bookTrip, succeededAnyway))).toBe(9);
     const foreign = journal("bookTrip", ...upToCharge.slice(0, 5), CANCEL, ...step(10, "refund"));
     expect(rejectedAt(verifyTrace(bookTrip, foreign))).toBe(7);
   });

@@ -71,7 +71,15 @@ const SCHEDULES: Record<string, State["kind"]> = {
  * policy allows another attempt, a failure only to a Catch or out of the
  * workflow), and the end matches a Succeed or an uncaught error. Choices are not
  * evaluated: any side may be taken. Parallel branches and Map iterations are
- * followed as threads, so any interleaving of their events is accepted.
+ * followed as threads, so any interleaving of their events is accepted (a Map with
+ * MaxConcurrency n has at most n iterations in flight).
+ *
+ * The lifecycle events (lifecycle-trace.ts): StepHeartbeat must name a running
+ * attempt; after CancelRequested each pending operation may raise to its Catch, and
+ * ExecutionCancelled then needs the code to have ended with that error;
+ * ExecutionTerminated and ExecutionTimedOut end any valid prefix; a run may end with
+ * ContinuedAsNew at a continue-as-new state; a ctx.startChild goes on at its
+ * ChildStarted and its end may come later, or never. No event follows an end.
  *
  * @example
  * const result = verifyTrace(machine, await run.history());
