@@ -23,7 +23,15 @@ import {
  * declared here by shape so that the check already understands them.
  */
 export type ChildEvent =
-  | { type: "ChildStarted"; op: number; name: string; workflow: string; childId: string }
+  | {
+      type: "ChildStarted";
+      op: number;
+      name: string;
+      workflow: string;
+      childId: string;
+      /** ctx.startChild's option, when the runtime journals it; verifyTrace does not read it. */
+      parentClosePolicy?: string;
+    }
   | { type: "ChildSucceeded"; op: number; result: unknown }
   | { type: "ChildFailed"; op: number; error: SerializedError };
 
