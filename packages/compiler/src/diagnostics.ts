@@ -20,6 +20,7 @@ export type DiagnosticCode =
   | "unsupported-statement"
   | "option-not-literal"
   | "duration-rounded"
+  | "heartbeat-not-below-timeout"
   | "concurrency-not-literal"
   | "compensation-approximated"
   | "child-handle-not-resolved"

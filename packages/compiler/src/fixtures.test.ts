@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileFixture, example, fixtures } from "./__fixtures__/fixture-catalog.js";
+import { compileFixture, example, fixtures, lifecycleFixtures } from "./__fixtures__/fixture-catalog.js";
 import { toASL } from "./asl.js";
 import { allStates } from "./ir.js";
 import { toMermaid } from "./mermaid.js";
@@ -11,7 +11,7 @@ const validateAsl = createRequire(import.meta.url)("asl-validator") as (definiti
   errorsText(separator?: string): string;
 };
 
-describe.each([...fixtures, example])("fixture $name", (fixture) => {
+describe.each([...fixtures, ...lifecycleFixtures, example])("fixture $name", (fixture) => {
   const { machines, diagnostics } = compileFixture(fixture);
 
   it("compiles without diagnostics", () => {

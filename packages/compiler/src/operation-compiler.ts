@@ -1,5 +1,5 @@
 import { assertOperationName } from "@stepline/core";
-import type { Argument, CallExpression, Expression, Node } from "oxc-parser";
+import type { Argument, CallExpression, Expression, Node, ObjectExpression } from "oxc-parser";
 import { type OperationMethod, unwrap } from "./ast.js";
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
 import type { ChildState, EventState, OperationName, State, TaskState, WaitState } from "./ir.js";
@@ -187,7 +187,18 @@ export function stepOptions(
     return toSeconds(ms);
   };
   const timeoutSeconds = seconds("timeout");
-  const heartbeatSeconds = seconds("heartbeatTimeout");
+  let heartbeatSeconds = seconds("heartbeatTimeout");
+  if (heartbeatSeconds !== undefined && timeoutSeconds !== undefined && heartbeatSeconds >= timeoutSeconds) {
+    // ASL requires HeartbeatSeconds < TimeoutSeconds; a heartbeat limit the attempt's own limit overrides says nothing.
+    c.report(
+      scope,
+      propertyOf(object as ObjectExpression, "heartbeatTimeout") as Node,
+      "warning",
+      "heartbeat-not-below-timeout",
+      `the heartbeatTimeout of step "${name.text}" (${heartbeatSeconds}s) is not below its timeout (${timeoutSeconds}s), so the attempt's timeout always comes first; ASL requires HeartbeatSeconds below TimeoutSeconds, so the Task has no HeartbeatSeconds. Make heartbeatTimeout shorter than timeout.`,
+    );
+    heartbeatSeconds = undefined;
+  }
   const totalTimeoutSeconds = seconds("totalTimeout");
   return {
     retry: spec,

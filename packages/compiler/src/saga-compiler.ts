@@ -129,7 +129,13 @@ function optionalUndo(
 ): Ref {
   const step = undoStep(c, scope, saga, add, next, continueOnError);
   if (step === next) return next;
-  const label = add.nameNode ? c.text(scope, add.nameNode) : "undo";
+  const name = readOperationName(
+    add.nameNode,
+    (node) => c.text(scope, node),
+    scope.module.constants,
+    add.loopVariables,
+  );
+  const label = "problem" in name ? (add.nameNode ? c.text(scope, add.nameNode) : "undo") : name.text;
   return choiceState(
     c,
     scope,

@@ -26,6 +26,19 @@ export interface Thread {
   fresh?: boolean;
   /** A joining `Promise.race`: one branch has finished, so it may go on. */
   won?: boolean;
+  /** A joining ctx.map with toleratedFailures: how many of its items failed so far. */
+  failedItems?: number;
+  /**
+   * A CancelRequested found this thread at an operation: it may raise CancelledError
+   * there (to the Catch, or a wait's `cancel`), or the operation may still complete.
+   */
+  cancelPending?: boolean;
+}
+
+/** A child started by ctx.startChild: its op, and its end once the journal has it. */
+export interface StartedChild {
+  op: number;
+  outcome?: "succeeded" | "failed";
 }
 
 /** A possible state of the whole execution, given the journal so far. */
@@ -36,6 +49,12 @@ export interface Configuration {
   counts: Record<string, number[]>;
   /** Which state each operation was matched to (not part of the identity of a configuration). */
   bound: Record<number, string>;
+  /** The latest child started at each detached start state, by state id. */
+  children: Record<string, StartedChild>;
+  /** A CancelRequested has been journaled. */
+  cancelled: boolean;
+  /** Ops that raised CancelledError: a late completion of one changes nothing. */
+  cancelledOps: number[];
 }
 
 /** The states of a machine by id, and the machine each belongs to. */
@@ -63,8 +82,8 @@ export class MachineIndex {
 
 /** A key that is equal for configurations that behave the same from here on. */
 export function configurationKey(configuration: Configuration): string {
-  const { threads, counts } = configuration;
-  return JSON.stringify([threads, counts]);
+  const { threads, counts, children, cancelled, cancelledOps } = configuration;
+  return JSON.stringify([threads, counts, children, cancelled, cancelledOps]);
 }
 
 /** A copy that can be changed without touching the original. */
@@ -74,6 +93,11 @@ export function cloneConfiguration(configuration: Configuration): Configuration 
     nextThread: configuration.nextThread,
     counts: { ...configuration.counts },
     bound: { ...configuration.bound },
+    children: Object.fromEntries(
+      Object.entries(configuration.children).map(([state, child]) => [state, { ...child }]),
+    ),
+    cancelled: configuration.cancelled,
+    cancelledOps: [...configuration.cancelledOps],
   };
 }
 
@@ -87,11 +111,30 @@ export function raise(thread: Thread, state: State): void {
   leave(thread, "catch" in state ? state.catch : undefined, "failed");
 }
 
+/**
+ * CancelledError at the operation the thread stands at: to its Catch, or for a wait
+ * to its `cancel` (a sleep has no Catch), else the thread fails.
+ */
+export function raiseCancelled(configuration: Configuration, thread: Thread, state: State): void {
+  if (thread.op !== undefined) configuration.cancelledOps.push(thread.op);
+  leave(thread, state.kind === "wait" ? state.cancel : "catch" in state ? state.catch : undefined, "failed");
+}
+
+/** The states a thread may stand at, or wait in, when a cancellation arrives. */
+export const CANCELLABLE: ReadonlySet<State["kind"]> = new Set([
+  "task",
+  "wait",
+  "event",
+  "child",
+  "awaitChild",
+]);
+
 /** The thread leaves its operation: ready at `target`, or `ending` when there is none. */
 function leave(thread: Thread, target: string | undefined, ending: "done" | "failed"): void {
   delete thread.op;
   delete thread.attempt;
   delete thread.retrying;
+  delete thread.cancelPending;
   if (target === undefined) thread.status = ending;
   else {
     thread.at = target;
@@ -131,9 +174,27 @@ function silentMoves(configuration: Configuration, index: MachineIndex): Configu
       edit(copy, copy.threads[position] as Thread);
       moves.push(prune(copy, index));
     };
+    if (thread.cancelPending && (thread.status === "ready" || thread.status === "waiting")) {
+      const state = index.state(thread.at);
+      change((copy, t) => raiseCancelled(copy, t, state));
+    }
     if (thread.status === "ready") {
       const state = index.state(thread.at);
       switch (state.kind) {
+        case "awaitChild": {
+          // handle.result(): the child's end may be journaled already, or is still to come.
+          const child = configuration.children[state.child];
+          if (!child) break;
+          change((_, t) => {
+            if (child.outcome === "succeeded") advance(t, state);
+            else if (child.outcome === "failed") raise(t, state);
+            else {
+              t.status = "waiting";
+              t.op = child.op;
+            }
+          });
+          break;
+        }
         case "choice":
           for (const target of [...state.choices.map((rule) => rule.next), state.otherwise.next]) {
             change((_, t) => {
@@ -182,11 +243,11 @@ function silentMoves(configuration: Configuration, index: MachineIndex): Configu
           });
         });
       }
-      const outcome = joinOutcome(thread, state, children);
-      if (outcome) {
+      for (const outcome of joinOutcomes(thread, state, children)) {
         change((copy, t) => {
           for (const child of copy.threads) if (child.parent === t.id) delete child.parent;
           delete t.won;
+          delete t.failedItems;
           if (outcome === "next") advance(t, state);
           else raise(t, state);
         });
@@ -196,8 +257,16 @@ function silentMoves(configuration: Configuration, index: MachineIndex): Configu
   return moves;
 }
 
+/** A new iteration may start when none is fresh and fewer than MaxConcurrency are in flight. */
 function mayStartIteration(state: MapState, children: Thread[]): boolean {
   if (state.maxConcurrency === 1) return children.length === 0;
+  if (
+    state.maxConcurrency !== undefined &&
+    state.maxConcurrency > 1 &&
+    children.length >= state.maxConcurrency
+  ) {
+    return false;
+  }
   return !children.some((child) => child.fresh);
 }
 
@@ -205,14 +274,25 @@ function mayStartIteration(state: MapState, children: Thread[]): boolean {
  * Whether a Parallel or Map may finish now, and how. Finished children have been
  * pruned (see {@link prune}), so "every branch done" is "no child left".
  */
-function joinOutcome(
+function joinOutcomes(
   joining: Thread,
   state: ParallelState | MapState,
   children: Thread[],
-): "next" | "raise" | undefined {
-  if (children.some((child) => child.status === "failed")) return "raise";
-  if (state.kind === "parallel" && state.mode === "race") return joining.won ? "next" : undefined;
-  return children.length === 0 ? "next" : undefined;
+): ("next" | "raise")[] {
+  if (children.some((child) => child.status === "failed")) return ["raise"];
+  if (state.kind === "parallel" && state.mode === "race") return joining.won ? ["next"] : [];
+  const tolerance = state.kind === "map" ? state.toleratedFailures : undefined;
+  const failed = joining.failedItems ?? 0;
+  if (tolerance && "count" in tolerance) {
+    // More failures than tolerated fail the Map at once; up to that many, it goes on.
+    if (failed > tolerance.count) return ["raise"];
+    return children.length === 0 ? ["next"] : [];
+  }
+  if (tolerance && failed > 0 && tolerance.percentage < 100) {
+    // A share of an item count the machine does not know: failing and going on both fit.
+    return children.length === 0 ? ["next", "raise"] : ["raise"];
+  }
+  return children.length === 0 ? ["next"] : [];
 }
 
 /**
@@ -230,12 +310,15 @@ export function prune(configuration: Configuration, index: MachineIndex): Config
     const mode =
       state.kind === "parallel"
         ? state.mode
-        : state.kind === "map" && state.toleratesFailures
+        : state.kind === "map" && (state.toleratesFailures || state.toleratedFailures)
           ? "allSettled"
           : "all";
     if (thread.status === "done") {
       if (mode === "race") parent.won = true;
       return false;
+    }
+    if (mode === "allSettled" && state.kind === "map" && state.toleratedFailures) {
+      parent.failedItems = (parent.failedItems ?? 0) + 1;
     }
     return mode !== "allSettled";
   });

@@ -6,6 +6,7 @@ import {
   type SerializedError,
 } from "@stepline/core";
 import type { Machine, State, WorkflowMachine } from "./ir.js";
+import { consumeLifecycle } from "./lifecycle-trace.js";
 import {
   advance,
   type Configuration,
@@ -22,7 +23,15 @@ import {
  * declared here by shape so that the check already understands them.
  */
 export type ChildEvent =
-  | { type: "ChildStarted"; op: number; name: string; workflow: string; childId: string }
+  | {
+      type: "ChildStarted";
+      op: number;
+      name: string;
+      workflow: string;
+      childId: string;
+      /** ctx.startChild's option, when the runtime journals it; verifyTrace does not read it. */
+      parentClosePolicy?: string;
+    }
   | { type: "ChildSucceeded"; op: number; result: unknown }
   | { type: "ChildFailed"; op: number; error: SerializedError };
 
@@ -70,7 +79,15 @@ const SCHEDULES: Record<string, State["kind"]> = {
  * policy allows another attempt, a failure only to a Catch or out of the
  * workflow), and the end matches a Succeed or an uncaught error. Choices are not
  * evaluated: any side may be taken. Parallel branches and Map iterations are
- * followed as threads, so any interleaving of their events is accepted.
+ * followed as threads, so any interleaving of their events is accepted (a Map with
+ * MaxConcurrency n has at most n iterations in flight).
+ *
+ * The lifecycle events (lifecycle-trace.ts): StepHeartbeat must name a running
+ * attempt; after CancelRequested each pending operation may raise to its Catch, and
+ * ExecutionCancelled then needs the code to have ended with that error;
+ * ExecutionTerminated and ExecutionTimedOut end any valid prefix; a run may end with
+ * ContinuedAsNew at a continue-as-new state; a ctx.startChild goes on at its
+ * ChildStarted and its end may come later, or never. No event follows an end.
  *
  * @example
  * const result = verifyTrace(machine, await run.history());
@@ -91,20 +108,28 @@ export function verifyTrace(
       nextThread: 1,
       counts: {},
       bound: {},
+      children: {},
+      cancelled: false,
+      cancelledOps: [],
     },
   ];
+  let ended: TraceEvent | undefined;
   for (const [position, event] of journal.entries()) {
     const before = closure(configurations, index, limit);
     const after: Configuration[] = [];
     let problem: string | undefined;
-    if (position === 0 || event.type === "ExecutionStarted") {
+    if (ended) {
+      problem = `the journal has ${describeEvent(event)} after ${ended.type} at seq ${ended.seq}, which ended the ${ended.type === "ContinuedAsNew" ? "run" : "execution"}: no event follows it`;
+    } else if (position === 0 || event.type === "ExecutionStarted") {
       problem = checkStart(machine, event, position);
       if (!problem) after.push(...before);
     } else {
-      for (const configuration of before) after.push(...consume(configuration, event, index, redrive));
+      for (const configuration of before) {
+        after.push(...consume(configuration, event, index, redrive, limit));
+      }
     }
     if (after.length === 0) return { ok: false, divergence: divergence(event, before, index, problem) };
-    if (event.type === "ExecutionCancelled") break;
+    if (event.type === "ContinuedAsNew" || endsExecution(journal, position)) ended = event;
     configurations = after;
   }
   const first = configurations[0] as Configuration;
@@ -150,8 +175,11 @@ function consume(
   event: TraceEvent,
   index: MachineIndex,
   redrive: RedriveMarks,
+  limit: number,
 ): Configuration[] {
   const root = configuration.threads.find((thread) => thread.id === 0) as Thread;
+  const lifecycle = consumeLifecycle(configuration, event, index, limit);
+  if (lifecycle) return lifecycle;
   switch (event.type) {
     case "ExecutionSucceeded":
       return root.status === "done" ? [configuration] : [];
@@ -160,7 +188,6 @@ function consume(
       if (redrive.undoneEnds.has(event.seq)) return [configuration];
       return root.status === "failed" ? [configuration] : [];
     case "ExecutionRedriven":
-    case "ExecutionCancelled":
       return [configuration];
     case "StepScheduled":
       if (event.attempt > 1) {
@@ -179,7 +206,6 @@ function consume(
       return schedule(configuration, event.op, event.name, "task", index);
     case "TimerStarted":
     case "EventWaitStarted":
-    case "ChildStarted":
       return schedule(configuration, event.op, event.name, SCHEDULES[event.type] as State["kind"], index);
     case "StepFailed":
       return onOperation(configuration, event.op, index, (thread, state) => {
@@ -213,12 +239,9 @@ function consume(
       return complete(configuration, event.op, "wait", index);
     case "EventReceived":
       return complete(configuration, event.op, "event", index);
-    case "ChildSucceeded":
-      return complete(configuration, event.op, "child", index);
     case "EventWaitTimedOut":
-    case "ChildFailed":
       return onOperation(configuration, event.op, index, (thread, state) => {
-        if (state.kind !== (event.type === "ChildFailed" ? "child" : "event")) return false;
+        if (state.kind !== "event") return false;
         raise(thread, state);
         return true;
       });
@@ -228,7 +251,7 @@ function consume(
 }
 
 /** A new operation: some ready thread at a state of this kind whose name matches. */
-function schedule(
+export function schedule(
   configuration: Configuration,
   op: number,
   identity: string,
@@ -279,7 +302,7 @@ function operationPattern(state: State): string {
 }
 
 /** Applies `edit` to the thread waiting on `op`; none if no thread waits on it or `edit` refuses. */
-function onOperation(
+export function onOperation(
   configuration: Configuration,
   op: number,
   index: MachineIndex,

@@ -22,7 +22,9 @@ export interface Fixture {
 
 function listFixtures(dir: string): Fixture[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && entry.name !== "refused" && entry.name !== "order-fulfillment")
+    .filter(
+      (entry) => entry.isDirectory() && !["refused", "order-fulfillment", "lifecycle"].includes(entry.name),
+    )
     .map((entry) => {
       const file = join(dir, entry.name, "workflow.ts");
       return { name: entry.name, dir: join(dir, entry.name), file, fileName: relative(ROOT, file) };
@@ -32,6 +34,13 @@ function listFixtures(dir: string): Fixture[] {
 
 /** One folder per construct of the mapping table, and one for their nesting. */
 export const fixtures = listFixtures(FIXTURES_DIR);
+/**
+ * The lifecycle features of issue 10 (ctx.map, compensations, timeouts, startChild,
+ * continueAsNew): golden outputs like the others, but their journals are
+ * hand-written (lifecycle-trace.test.ts), not run live: the runtime for them is
+ * built on other branches, and these files are `@ts-nocheck` until it lands.
+ */
+export const lifecycleFixtures = listFixtures(join(FIXTURES_DIR, "lifecycle"));
 /** Programs the compiler must refuse to guess about. */
 export const refusals = listFixtures(join(FIXTURES_DIR, "refused"));
 
