@@ -246,6 +246,36 @@ describe("client.cancel through a worker", () => {
     expect(await run.describe()).toMatchObject({ status: "cancelled", cancelRequested: false });
   });
 
+  it("discards the result of a step that ended but was not journaled when the cancel came: it counts as running", async () => {
+    const { engine } = newEngine();
+    const job = workflow("self-cancel", async (ctx, _input: null) => {
+      try {
+        return await ctx.step("cancel-myself", () => {
+          // Not awaited: the body ends first, and the request reaches the runner before
+          // its loop journals that end.
+          void engine.client.cancel(ctx.executionId, { reason: "from inside" });
+          return "done";
+        });
+      } catch (error) {
+        await ctx.step("after", () => "after");
+        return `caught: ${(error as CancelledError).reason}`;
+      }
+    });
+    await startWorker(engine, { workflows: [job] });
+    const run = await engine.client.start(job, null, { id: "self-1" });
+    expect(await run.result({ timeout: 5_000 })).toBe("caught: from inside");
+    const history = await run.history();
+    expect(history.map((e) => e.type)).toEqual([
+      "ExecutionStarted",
+      "StepScheduled",
+      "CancelRequested",
+      "StepScheduled",
+      "StepSucceeded",
+      "ExecutionSucceeded",
+    ]);
+    expect(history[4]).toMatchObject({ op: 1, result: "after" });
+  });
+
   it("journals one CancelRequested for two cancels, and a cancel of the finished execution is ExecutionFinishedError", async () => {
     const { engine } = newEngine();
     const gate = deferred();
