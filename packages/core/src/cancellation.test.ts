@@ -168,6 +168,29 @@ describe("CancelRequested in replay", () => {
     ]);
   });
 
+  it("cancels a step waiting for its retry: no further attempt is planned", async () => {
+    const outcome: unknown[] = [];
+    const run = runOf(
+      async (ctx) => ctx.step("flaky", () => 1).catch((error) => outcome.push(CancelledError.is(error))),
+      journal(
+        { type: "StepScheduled", op: 0, name: "flaky", attempt: 1 },
+        {
+          type: "StepFailed",
+          op: 0,
+          attempt: 1,
+          error: { name: "Error", message: "down" },
+          retryAt: T0 + 60_000,
+        },
+        { type: "CancelRequested" },
+      ),
+    );
+    await run.replay();
+    expect(outcome).toEqual([true]);
+    expect(run.takeRunnableSteps(T0 + 120_000)).toEqual([]);
+    expect(run.nextDueAt()).toBeNull();
+    expect(run.takeNewEvents()).toEqual([{ type: "ExecutionSucceeded", output: 1 }]);
+  });
+
   it("delivers only the first CancelRequested; checkJournal refuses a second and one after the end", () => {
     const twice = journal({ type: "CancelRequested" }, { type: "CancelRequested", reason: "again" });
     expect(checkJournal(twice)).toMatchObject({
