@@ -168,6 +168,29 @@ describe("CancelRequested in replay", () => {
     ]);
   });
 
+  it("cancels a step waiting for its retry: no further attempt is planned", async () => {
+    const outcome: unknown[] = [];
+    const run = runOf(
+      async (ctx) => ctx.step("flaky", () => 1).catch((error) => outcome.push(CancelledError.is(error))),
+      journal(
+        { type: "StepScheduled", op: 0, name: "flaky", attempt: 1 },
+        {
+          type: "StepFailed",
+          op: 0,
+          attempt: 1,
+          error: { name: "Error", message: "down" },
+          retryAt: T0 + 60_000,
+        },
+        { type: "CancelRequested" },
+      ),
+    );
+    await run.replay();
+    expect(outcome).toEqual([true]);
+    expect(run.takeRunnableSteps(T0 + 120_000)).toEqual([]);
+    expect(run.nextDueAt()).toBeNull();
+    expect(run.takeNewEvents()).toEqual([{ type: "ExecutionSucceeded", output: 1 }]);
+  });
+
   it("delivers only the first CancelRequested; checkJournal refuses a second and one after the end", () => {
     const twice = journal({ type: "CancelRequested" }, { type: "CancelRequested", reason: "again" });
     expect(checkJournal(twice)).toMatchObject({
@@ -244,6 +267,36 @@ describe("client.cancel through a worker", () => {
     expect(history.at(-1)).toMatchObject({ type: "ExecutionCancelled", reason: "operator stop" });
     expect(checkJournal(history)).toEqual({ ok: true });
     expect(await run.describe()).toMatchObject({ status: "cancelled", cancelRequested: false });
+  });
+
+  it("discards the result of a step that ended but was not journaled when the cancel came: it counts as running", async () => {
+    const { engine } = newEngine();
+    const job = workflow("self-cancel", async (ctx, _input: null) => {
+      try {
+        return await ctx.step("cancel-myself", () => {
+          // Not awaited: the body ends first, and the request reaches the runner before
+          // its loop journals that end.
+          void engine.client.cancel(ctx.executionId, { reason: "from inside" });
+          return "done";
+        });
+      } catch (error) {
+        await ctx.step("after", () => "after");
+        return `caught: ${(error as CancelledError).reason}`;
+      }
+    });
+    await startWorker(engine, { workflows: [job] });
+    const run = await engine.client.start(job, null, { id: "self-1" });
+    expect(await run.result({ timeout: 5_000 })).toBe("caught: from inside");
+    const history = await run.history();
+    expect(history.map((e) => e.type)).toEqual([
+      "ExecutionStarted",
+      "StepScheduled",
+      "CancelRequested",
+      "StepScheduled",
+      "StepSucceeded",
+      "ExecutionSucceeded",
+    ]);
+    expect(history[4]).toMatchObject({ op: 1, result: "after" });
   });
 
   it("journals one CancelRequested for two cancels, and a cancel of the finished execution is ExecutionFinishedError", async () => {

@@ -58,7 +58,13 @@ export interface StartOptions {
   executionTimeout?: Duration;
 }
 
-/** Options of `client.cancel`. */
+/**
+ * Options of `client.cancel`.
+ *
+ * @example
+ * const options: CancelOptions = { reason: "customer asked" };
+ * await engine.client.cancel("order-1", options);
+ */
 export interface CancelOptions {
   /** Why: journaled with CancelRequested and ExecutionCancelled, the `reason` of the CancelledError. */
   reason?: string;

@@ -14,7 +14,12 @@ import {
 import { assertOperationName } from "./identifiers.js";
 import type { StepInfo, StepOptions, WorkflowContext } from "./workflow.js";
 
-/** Options of {@link Compensations.run}. */
+/**
+ * Options of {@link Compensations.run}.
+ *
+ * @example
+ * await saga.run({ continueOnError: true }); // every undo step runs; one CompensationError if any failed
+ */
 export interface CompensationRunOptions {
   /**
    * Run every undo step even when one fails, then throw one CompensationError listing

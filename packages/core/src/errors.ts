@@ -130,7 +130,13 @@ export class CancelledError extends SteplineError {
   static override is = guard<CancelledError>("STEPLINE_CANCELLED");
 }
 
-/** One undo step of `saga.run({ continueOnError: true })` that failed. */
+/**
+ * One undo step of `saga.run({ continueOnError: true })` that failed.
+ *
+ * @example
+ * // CompensationError.failures:
+ * [{ step: "refund", name: "TerminalError", message: "payment provider down" }]
+ */
 export interface CompensationFailure {
   /** The undo step's name, as given to `saga.add`. */
   step: string;

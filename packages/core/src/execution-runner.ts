@@ -221,7 +221,9 @@ export class ExecutionRunner {
         await this.#children.cancelAll(run, cancel.requested?.reason, children);
         await run.apply(appended);
         cancel.delivered(id);
+        // Bodies of cancelled ops, running or ended but not journaled: their end is discarded.
         for (const op of this.#running) if (run.cancellation.cancelled(op)) this.#running.delete(op);
+        this.#finished = this.#finished.filter((c) => !run.cancellation.cancelled((c as { op: number }).op));
         continue;
       }
 
