@@ -118,7 +118,12 @@ export interface ExecutionDescription extends WorkerPresence {
   heartbeats?: StepHeartbeatInfo[];
 }
 
-/** Options of `client.history`. */
+/**
+ * Options of `client.history`.
+ *
+ * @example
+ * await client.history("poller-1", { run: 2 }); // the journal of the second run
+ */
 export interface HistoryOptions {
   /** Which run's journal: 1 for the first; default the current (last) run. */
   run?: number;

@@ -98,6 +98,18 @@ describe("ctx.continueAsNew", () => {
     expect(second.find((e) => e.type === "EventReceived")).toMatchObject({ inboxSeq: 1, payload: 20 });
   });
 
+  it("gives a parent the last run's output of a child that continues as new", async () => {
+    const parent = workflow("parent", async (ctx) => ctx.child(counter, { i: 0, until: 3, every: 1 }));
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [parent, counter] });
+    const run = await engine.client.start(parent, null, { id: "p-1" });
+    expect(await run.result({ timeout: "5s" })).toEqual({ done: 3, run: "p-1/counter" });
+    const child = await engine.client.describe("p-1/counter");
+    expect(child).toMatchObject({ run: 3, status: "succeeded" });
+    const last = await engine.client.history("p-1/counter");
+    expect(last[0]).toMatchObject({ run: 3, parent: "p-1", parentOp: 0 });
+  });
+
   it("attaches a repeated client.start with the first run's input", async () => {
     const { engine } = newEngine();
     await startWorker(engine, { workflows: [counter] });

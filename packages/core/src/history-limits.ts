@@ -13,7 +13,12 @@ import { HistoryLimitError, InvalidArgumentError } from "./errors.js";
 import { showValue } from "./show-value.js";
 import type { LogSink } from "./workflow-run.js";
 
-/** `createEngine({ historyLimits })`: every field optional, the rest are the defaults. */
+/**
+ * `createEngine({ historyLimits })`: every field optional, the rest are the defaults.
+ *
+ * @example
+ * const engine = createEngine({ store, historyLimits: { warnEvents: 5_000, maxEvents: 20_000 } });
+ */
 export interface HistoryLimits {
   /** Journal length past which a warning is logged and shown. Default 10,000. */
   warnEvents: number;
@@ -23,6 +28,12 @@ export interface HistoryLimits {
   maxBytes: number;
 }
 
+/**
+ * The limits used when `createEngine` is given none.
+ *
+ * @example
+ * DEFAULT_HISTORY_LIMITS.maxEvents; // 50000
+ */
 export const DEFAULT_HISTORY_LIMITS: Readonly<HistoryLimits> = Object.freeze({
   warnEvents: 10_000,
   maxEvents: 50_000,

@@ -315,7 +315,12 @@ export interface JournalStore {
   // --- end runs ---
 }
 
-/** What `journal.continueAsNew` writes. */
+/**
+ * What `journal.continueAsNew` writes.
+ *
+ * @example
+ * await store.journal.continueAsNew(lease, { run: 1, expectedSeq: 42, closing, started }, now);
+ */
 export interface ContinueAsNewRequest {
   /** The run being closed: must be the record's `run`. */
   run: number;

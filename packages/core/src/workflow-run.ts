@@ -310,9 +310,8 @@ export class WorkflowRun {
       (output) => {
         try {
           const continued = continuedOutcome(output);
-          if (continued) return void (this.outcome = continued);
-          assertPlainData(output, `The output of workflow "${this.definition.name}"`);
-          this.outcome = { type: "succeeded", output };
+          if (!continued) assertPlainData(output, `The output of workflow "${this.definition.name}"`);
+          this.outcome = continued ?? { type: "succeeded", output };
         } catch (error) {
           this.outcome = { type: "failed", error };
         }
