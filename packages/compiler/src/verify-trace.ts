@@ -161,6 +161,9 @@ function consume(
       return root.status === "failed" ? [configuration] : [];
     case "ExecutionRedriven":
     case "ExecutionCancelled":
+    // The execution timeout ends a path wherever it stands; a heartbeat moves no state.
+    case "ExecutionTimedOut":
+    case "StepHeartbeat":
       return [configuration];
     case "StepScheduled":
       if (event.attempt > 1) {
