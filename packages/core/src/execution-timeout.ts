@@ -61,11 +61,6 @@ export function timedOutError(executionId: string, timeoutMs: number): TimeoutEr
   );
 }
 
-/** The `timeoutAt` of a new execution started at `now` with `executionTimeout` of `ms` (none: undefined). */
-export function timeoutAtFor(now: number, ms: number | undefined): number | undefined {
-  return ms === undefined ? undefined : now + ms;
-}
-
 /** Child executions of a journal that are started and have no completion yet. */
 export function openChildren(journal: readonly JournalEvent[]): { childId: string }[] {
   const open = new Map<number, string>();
