@@ -113,8 +113,8 @@ export interface ExecutionToCreate {
   input: unknown;
   parent?: string;
   parentOp?: number;
-  /** Epoch ms of the execution's deadline (`executionTimeout`), recorded in ExecutionStarted. */
-  timeoutAt?: number | undefined;
+  /** `executionTimeout` in ms: ExecutionStarted records `timeoutAt`, this after its `at`. */
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -137,7 +137,7 @@ export async function createExecution(
     seed: newSeed(),
     ...(execution.parent === undefined ? {} : { parent: execution.parent }),
     ...(execution.parentOp === undefined ? {} : { parentOp: execution.parentOp }),
-    ...(execution.timeoutAt === undefined ? {} : { timeoutAt: execution.timeoutAt }),
+    ...(execution.timeoutMs === undefined ? {} : { timeoutAt: now + execution.timeoutMs }),
   };
   const bytes = env.codec.encode(started, `The input of workflow "${execution.workflow}"`);
   env.listenForFinishes();

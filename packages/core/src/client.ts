@@ -13,7 +13,7 @@ import {
   UnknownWorkflowError,
 } from "./errors.js";
 import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
-import { timedOutError, timeoutAtFor } from "./execution-timeout.js";
+import { timedOutError } from "./execution-timeout.js";
 import { checkExistingStart, type IfExists } from "./existing-start.js";
 import { historyWarning } from "./history-limits.js";
 import { latestHeartbeats, type StepHeartbeatInfo } from "./heartbeats.js";
@@ -202,7 +202,7 @@ export class Client {
       workflow: name,
       version: definition?.version ?? 1,
       input,
-      timeoutAt: timeoutAtFor(env.clock.now(), timeoutMs),
+      timeoutMs,
     });
     if (!created) await checkExistingStart(env, record, { workflow: name, input, policy: options.ifExists });
     return this.handle<O>(id);

@@ -23,12 +23,23 @@ import { TimeoutError } from "./errors.js";
 import type { EventOfType, JournalEvent, NewEvent } from "./events.js";
 import { type Clock, SETTLED } from "./scheduler.js";
 
-/** Journal throttle of a step without `heartbeatTimeout`. */
+/**
+ * Journal throttle of a step without `heartbeatTimeout`, in ms.
+ *
+ * @example
+ * DEFAULT_HEARTBEAT_INTERVAL_MS; // 30_000: such a step journals a heartbeat at most every 30 s
+ */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 /** No step journals heartbeats more often than this. */
 export const MIN_HEARTBEAT_INTERVAL_MS = 1_000;
 
-/** How often a step's heartbeats may be journaled: `max(1 s, heartbeatTimeout / 2)`, 30 s without one. */
+/**
+ * How often a step's heartbeats may be journaled: `max(1 s, heartbeatTimeout / 2)`, 30 s without one.
+ *
+ * @example
+ * heartbeatInterval(60_000); // 30_000
+ * heartbeatInterval(500); // 1_000
+ */
 export function heartbeatInterval(heartbeatTimeoutMs: number | undefined): number {
   if (heartbeatTimeoutMs === undefined) return DEFAULT_HEARTBEAT_INTERVAL_MS;
   return Math.max(MIN_HEARTBEAT_INTERVAL_MS, heartbeatTimeoutMs / 2);
@@ -209,7 +220,13 @@ export class RunnerHeartbeats {
   }
 }
 
-/** The latest heartbeat of a running step, as `client.describe` shows it. */
+/**
+ * The latest heartbeat of a running step, as `client.describe` shows it.
+ *
+ * @example
+ * const [beat] = (await client.describe("import-1")).heartbeats ?? [];
+ * console.log(beat?.step, beat?.details, beat?.at); // "import" { row: 1200 } 2026-12-01T23:05:12.000Z
+ */
 export interface StepHeartbeatInfo {
   /** The step identity (`name`, `name#2` when repeated). */
   step: string;

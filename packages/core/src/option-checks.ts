@@ -146,12 +146,20 @@ export function checkStepTimeouts(
   totalTimeoutMs: number | undefined;
   heartbeatTimeoutMs: number | undefined;
 } {
-  const check = (value: unknown, option: string) =>
-    checkOptionalDuration(value, `ctx.step("${name}") ${option}`, { positive: true });
+  // The option names are built only for a value given: this runs for every step issued.
+  const { timeout, totalTimeout, heartbeatTimeout } = options;
+  const positive = { positive: true };
   return {
-    timeoutMs: check(options.timeout, "timeout"),
-    totalTimeoutMs: check(options.totalTimeout, "totalTimeout"),
-    heartbeatTimeoutMs: check(options.heartbeatTimeout, "heartbeatTimeout"),
+    timeoutMs:
+      timeout === undefined ? undefined : checkDuration(timeout, `ctx.step("${name}") timeout`, positive),
+    totalTimeoutMs:
+      totalTimeout === undefined
+        ? undefined
+        : checkDuration(totalTimeout, `ctx.step("${name}") totalTimeout`, positive),
+    heartbeatTimeoutMs:
+      heartbeatTimeout === undefined
+        ? undefined
+        : checkDuration(heartbeatTimeout, `ctx.step("${name}") heartbeatTimeout`, positive),
   };
 }
 

@@ -72,9 +72,15 @@ export class StepAttempts {
   #state(op: number): StepAttemptState {
     let state = this.#byOp.get(op);
     if (!state) {
+      // A literal, not spreads: one of these per step op, on the step loop's path.
       state = {
-        ...{ attempt: 0, failures: 0, interruptions: 0, open: false, retryAt: undefined },
-        ...{ firstAt: undefined, lastHeartbeat: undefined },
+        attempt: 0,
+        failures: 0,
+        interruptions: 0,
+        open: false,
+        retryAt: undefined,
+        firstAt: undefined,
+        lastHeartbeat: undefined,
       };
       this.#byOp.set(op, state);
     }

@@ -228,10 +228,23 @@ export class WorkflowRun {
       const { attempt, notBefore, scheduled } = op.next;
       const { fn, policy, timeoutMs, totalTimeoutMs, heartbeatTimeoutMs, maxInterruptions } = op;
       const { failures, interruptions, firstAt, lastHeartbeat } = op.next;
+      const { op: index, name } = op;
       runnable.push({
-        ...{ op: op.op, name: op.name, attempt, notBefore, scheduled, fn, policy, timeoutMs },
-        ...{ maxInterruptions, failures, interruptions, totalTimeoutMs, heartbeatTimeoutMs },
-        ...{ firstAt, lastHeartbeat },
+        op: index,
+        name,
+        attempt,
+        notBefore,
+        scheduled,
+        fn,
+        policy,
+        timeoutMs,
+        totalTimeoutMs,
+        heartbeatTimeoutMs,
+        maxInterruptions,
+        failures,
+        interruptions,
+        firstAt,
+        lastHeartbeat,
       });
       op.next = null;
     }

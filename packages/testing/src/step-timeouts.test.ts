@@ -476,6 +476,25 @@ describe("executionTimeout", () => {
     await until(clock, statusIs(engine, "et-4/etChild", "cancelled"), "the child is cancelled");
   });
 
+  it("ends a blocked execution resumed past its deadline as timed_out, without replaying it", async () => {
+    let replays = 0;
+    const stalls = workflow("etStalls", async (ctx, _: null) => {
+      replays++;
+      await ctx.step("first", () => 1);
+      await new Promise(() => {}); // not a ctx operation: the execution is parked as blocked
+    });
+    const { engine, clock } = await kit([stalls]);
+    const run = await engine.client.start(stalls, null, { id: "et-5", executionTimeout: "1h" });
+    await until(clock, statusIs(engine, run.id, "blocked"), "it is blocked");
+    await clock.advance("2h");
+    expect((await run.describe()).status).toBe("blocked");
+    const before = replays;
+    expect(await run.resume()).toBe(true);
+    await until(clock, statusIs(engine, run.id, "timed_out"), "it times out");
+    expect(replays).toBe(before);
+    expect((await run.history()).at(-1)).toMatchObject({ type: "ExecutionTimedOut", timeoutMs: 3_600_000 });
+  });
+
   it("refuses an executionTimeout that is not a positive duration, writing nothing", async () => {
     const { engine } = await kit([sleeper]);
     const bad = fc.oneof(

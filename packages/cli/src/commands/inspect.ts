@@ -56,7 +56,10 @@ export const inspectCommand: Command = {
         "timeout",
         `timed out after its executionTimeout of ${formatDuration(execution.timedOutAfterMs)}`,
       ]);
-    } else if (execution.timeoutAt !== undefined && !TERMINAL_STATUSES.has(execution.status as ExecutionStatus)) {
+    } else if (
+      execution.timeoutAt !== undefined &&
+      !TERMINAL_STATUSES.has(execution.status as ExecutionStatus)
+    ) {
       fields.push(["timeout", `times out at ${formatTimestamp(execution.timeoutAt)}`]);
     }
     for (const beat of execution.heartbeats ?? []) {
