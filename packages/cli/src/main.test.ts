@@ -55,7 +55,7 @@ describe("stepline list", () => {
     const status = await inStore("list", "--status", "done");
     expect(status.code).toBe(2);
     expect(status.stderr).toBe(
-      'stepline list: --status must be one of running, sleeping, waiting, succeeded, failed, cancelled, blocked; got "done"\n',
+      'stepline list: --status must be one of running, sleeping, waiting, succeeded, failed, cancelled, terminated, timed_out, blocked; got "done"\n',
     );
     const limit = await inStore("list", "--limit", "-3");
     expect(limit.code).toBe(2);

@@ -11,6 +11,8 @@ const STATUSES: readonly ExecutionStatus[] = [
   "succeeded",
   "failed",
   "cancelled",
+  "terminated",
+  "timed_out",
   "blocked",
 ];
 
