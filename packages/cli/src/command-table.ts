@@ -1,11 +1,14 @@
 import type { Command } from "./command.js";
 import { cancelCommand } from "./commands/cancel.js";
+import { countCommand } from "./commands/count.js";
+import { deleteCommand } from "./commands/delete.js";
 import { diagramCommand } from "./commands/diagram.js";
 import { exportCommand } from "./commands/export.js";
 import { historyCommand } from "./commands/history.js";
 import { importCommand } from "./commands/import.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { listCommand } from "./commands/list.js";
+import { pruneCommand } from "./commands/prune.js";
 import { redriveCommand } from "./commands/redrive.js";
 import { replayCheckCommand } from "./commands/replay-check.js";
 import { resumeCommand } from "./commands/resume.js";
@@ -17,6 +20,7 @@ import { uiCommand } from "./commands/ui.js";
 /** Every `stepline` command, in the order `stepline help` lists them. */
 export const COMMANDS: readonly Command[] = [
   listCommand,
+  countCommand,
   inspectCommand,
   historyCommand,
   exportCommand,
@@ -27,6 +31,8 @@ export const COMMANDS: readonly Command[] = [
   cancelCommand,
   terminateCommand,
   redriveCommand,
+  deleteCommand,
+  pruneCommand,
   resumeCommand,
   uiCommand,
   diagramCommand,

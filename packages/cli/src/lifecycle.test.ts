@@ -39,3 +39,47 @@ describe("stepline terminate", () => {
     expect(unknown.stderr).toContain('no execution "nope-1"');
   });
 });
+
+describe("stepline count, delete and prune (after the terminate above)", () => {
+  it("counts by status and workflow", async () => {
+    const all = await inStore("count", "--json");
+    expect(all.stderr).toBe("");
+    expect(JSON.parse(all.stdout)).toEqual({ count: 3 });
+    expect((await inStore("count", "--status", "terminated")).stdout).toBe("1\n");
+    expect((await inStore("count", "--workflow", "greet", "--status", "succeeded")).stdout).toBe("1\n");
+    expect((await inStore("count", "--workflow", "nope")).stdout).toBe("0\n");
+    const bad = await inStore("count", "--status", "done");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--status must be one of");
+  });
+
+  it("deletes a finished execution; an unknown one is exit code 1", async () => {
+    const run = await inStore("delete", FIXTURE_IDS.succeeded);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe(`deleted ${FIXTURE_IDS.succeeded}\n`);
+    const gone = await inStore("inspect", FIXTURE_IDS.succeeded);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`no execution "${FIXTURE_IDS.succeeded}"`);
+    const again = await inStore("delete", FIXTURE_IDS.succeeded);
+    expect(again.code).toBe(1);
+    expect((await inStore("count")).stdout).toBe("2\n");
+  });
+
+  it("prune --dry-run lists what finished before the age, oldest first; prune deletes them", async () => {
+    const dry = await inStore("prune", "--finished-before", "0s", "--dry-run", "--json");
+    expect(dry.stderr).toBe("");
+    const listed = JSON.parse(dry.stdout);
+    expect(listed).toMatchObject({ dryRun: true, count: 2, ids: [FIXTURE_IDS.failed, FIXTURE_IDS.waiting] });
+    expect((await inStore("count")).stdout).toBe("2\n");
+    const old = await inStore("prune", "--finished-before", "30d");
+    expect(old.stdout).toMatch(/^deleted 0 executions finished before \d{4}-/);
+    const run = await inStore("prune", "--finished-before", "0s");
+    expect(run.stdout).toMatch(/^deleted 2 executions finished before /);
+    expect((await inStore("count")).stdout).toBe("0\n");
+    const missing = await inStore("prune");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--finished-before is required");
+    const bad = await inStore("prune", "--finished-before", "soon");
+    expect(bad.code).toBe(2);
+  });
+});

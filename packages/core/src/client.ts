@@ -20,6 +20,7 @@ import { latestHeartbeats, type StepHeartbeatInfo } from "./heartbeats.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
+import { checkCountFilter, deleteExecution } from "./retention.js";
 import {
   type CountFilter,
   type ExecutionRecord,
@@ -27,7 +28,6 @@ import {
   type ListFilter,
   TERMINAL_STATUSES,
 } from "./store.js";
-import { checkCountFilter, deleteExecution } from "./retention.js";
 import { type TerminateOptions, terminateExecution } from "./terminate.js";
 import { type WorkerPresence, workerPresence } from "./worker-announcements.js";
 import type { WorkflowDefinition } from "./workflow.js";

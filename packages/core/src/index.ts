@@ -79,6 +79,8 @@ export type { MapCallback, MapItemResult, MapOptions } from "./map.js";
 export { memoryStore, storeRules } from "./memory-store.js";
 export type { ParentClosePolicy } from "./parent-close-policy.js";
 export { endsExecution, redrivenFailures } from "./redriven-failures.js";
+export type { Retention } from "./retention.js";
+export { RETENTION_BATCH, RETENTION_EVERY_MS } from "./retention.js";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
@@ -111,8 +113,6 @@ export type {
   WorkerStore,
 } from "./store.js";
 export { TERMINAL_STATUSES } from "./store.js";
-export type { Retention } from "./retention.js";
-export { RETENTION_BATCH, RETENTION_EVERY_MS } from "./retention.js";
 export type { TerminateOptions } from "./terminate.js";
 export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export type { WorkerOptions } from "./worker.js";

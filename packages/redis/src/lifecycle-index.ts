@@ -54,7 +54,7 @@ export class LifecycleIndex {
   /** After a record script: brings the indexes to the record in its reply (flat fields from `from`). */
   async syncReply(flat: readonly unknown[], from: number): Promise<void> {
     const record = parseRecord(flat, from);
-    if (!record || !record.status) return;
+    if (!record?.status) return;
     let rev = 0;
     for (let i = from; i + 1 < flat.length; i += 2) {
       if (String(flat[i]) === "rev") rev = Number(String(flat[i + 1]));

@@ -129,7 +129,8 @@ export function redisStore(
   };
 
   const lifecycle = new LifecycleIndex(client, scripts, keys);
-  lifecycle.markIfEmpty().catch(() => {});
+  // After the startup checks: a store refused for its settings writes nothing.
+  checks.ready.then(() => lifecycle.markIfEmpty()).catch(() => {});
 
   const run = async (name: ScriptName, execKeys: string[], args: ScriptArg[]): Promise<ScriptReply> => {
     const raw = await scripts.run(name, execKeys, args);
