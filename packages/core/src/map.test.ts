@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   CancelledError,
   ErrorRegistry,
@@ -415,6 +415,32 @@ describe("ctx.map under replay", () => {
     });
     await replayed.replay();
     expect(replayed.blocked?.message).toContain('the journal has step "a", the code asked for step "b"');
+  });
+});
+
+describe("ctx.map types", () => {
+  it("resolves to R[] without toleratedFailures and to MapItemResult<R>[] with it (checked by tsc)", async () => {
+    const typed = workflow("map-typed", async (ctx) => {
+      const plain = await ctx.map("plain", [1, 2], async (c, n) => c.step("s", () => String(n)), {
+        concurrency: 1,
+      });
+      expectTypeOf(plain).toEqualTypeOf<string[]>();
+      const settled = await ctx.map("settled", new Set([1]), (_c, n, index) => n + index, {
+        concurrency: 1,
+        toleratedFailures: 0.5,
+      });
+      expectTypeOf(settled).toEqualTypeOf<MapItemResult<number>[]>();
+      const first = settled[0];
+      if (first?.ok) expectTypeOf(first.value).toEqualTypeOf<number>();
+      return { plain, settled };
+    });
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [typed] });
+    const run = await engine.client.start(typed, null);
+    expect(await run.result({ timeout: "10s" })).toEqual({
+      plain: ["1", "2"],
+      settled: [{ index: 0, ok: true, value: 1 }],
+    });
   });
 });
 
