@@ -33,10 +33,10 @@ export function compileWorkflow(
     closureHelpers: new Set(),
     inputName,
     inlining: [fn],
-    ...(fn.body
-      ? { lifecycle: collectLifecycleNames(fn.body, new Set(contextName ? [contextName] : [])) }
-      : {}),
   };
+  // Only a workflow with a saga or a child handle pays for looking for their calls (issuesOperations).
+  const lifecycle = fn.body && collectLifecycleNames(fn.body, scope.contextNames);
+  if (lifecycle && (lifecycle.sagas.size > 0 || lifecycle.handles.size > 0)) scope.lifecycle = lifecycle;
   const body = fn.body;
   const end = builder.root.end;
   const entry = !body
