@@ -403,6 +403,9 @@ function deleteExecution(db: Databases, record: ExecutionRecord): void {
       entries.remove(key);
     }
   }
+  // The journals of runs closed by continue-as-new, keyed [id, run, seq].
+  const max = Number.MAX_SAFE_INTEGER;
+  for (const key of db.runs?.getKeys({ start: [id, 0, 0], end: [id, max, max] }) ?? []) db.runs?.remove(key);
   db.removeRecord(record);
 }
 

@@ -183,7 +183,16 @@ export function redisStore(
    */
   const deleteRecord = async (id: string): Promise<ScriptReply> => {
     const k = keys.execution(id);
-    const reply = parseReply(await scripts.run("delete-execution", [k.record, k.journal, k.inbox], []));
+    let reply: ScriptReply;
+    for (;;) {
+      // One key per run closed by continue-as-new; the script refuses if the run moved meanwhile.
+      const run = Number((await client.hget(k.record, "run")) ?? 1) || 1;
+      const runKeys = Array.from({ length: run - 1 }, (_, i) => keys.runJournal(id, i + 1));
+      reply = parseReply(
+        await scripts.run("delete-execution", [k.record, k.journal, k.inbox, ...runKeys], []),
+      );
+      if (reply.code !== "runs_moved") break;
+    }
     if (reply.code === "not_finished") {
       await lifecycle.syncReply([...Object.entries(await client.hgetall(k.record)).flat()], 0);
       return reply;

@@ -33,6 +33,33 @@ async function endAs(store: Store, id: string, status: ExecutionStatus, now = T0
 /** `executions.delete`. */
 export const deleteCases: readonly ConformanceCase[] = [
   {
+    name: "executions.delete of an execution continued as new removes the journals of its earlier runs too",
+    async run(store) {
+      const ref = { id: "poller-9", workflow: "pollers" };
+      await startExecution(store, ref.id, { workflow: ref.workflow });
+      for (const run of [1, 2]) {
+        const lease = await claimExecution(store, ref, { now: T0 + run });
+        const closing = bytesOf(`ContinuedAsNew ${run}`);
+        const started = bytesOf(`ExecutionStarted run ${run + 1}`);
+        await store.journal.continueAsNew(lease, { run, expectedSeq: 1, closing, started }, T0 + run);
+      }
+      expect((await store.journal.readRun(ref.id, 2)).length).toBe(2);
+      const lease = await claimExecution(store, ref, { now: T0 + 10 });
+      await store.journal.append(
+        lease,
+        { expectedSeq: 1, events: [bytesOf("end")], release: { status: "succeeded", dueAt: null } },
+        T0 + 10,
+      );
+      await store.executions.delete(ref.id, T0 + 20);
+      for (const run of [1, 2, 3]) expect(await store.journal.readRun(ref.id, run)).toEqual([]);
+      // A new execution under the same id starts with no trace of the old runs.
+      await startExecution(store, ref.id, { workflow: ref.workflow });
+      expect((await store.executions.get(ref.id))?.run).toBe(1);
+      expect((await store.journal.readRun(ref.id, 1)).length).toBe(1); // its own, current run
+      expect(await store.journal.readRun(ref.id, 2)).toEqual([]);
+    },
+  },
+  {
     name: "executions.delete removes a finished execution: get, list, journal, inbox and count know it no more",
     async run(store) {
       const gone = await endAs(store, "order-1", "succeeded");
