@@ -6,13 +6,16 @@ import type { EngineEnv } from "./engine-env.js";
 import { CorruptJournalError, type HistoryLimitError, LeaseLostError, SteplineError } from "./errors.js";
 import { chooseEventDelivery } from "./event-delivery.js";
 import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
-import { HistorySize } from "./history-limits.js";
 import { ExecutionTimeout } from "./execution-timeout.js";
 import { RunnerHeartbeats } from "./heartbeats.js";
+import { HistorySize } from "./history-limits.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { encodeJournalEntry } from "./journal-entry.js";
+import { LoopWake } from "./loop-wake.js";
 import { applyParentClosePolicies } from "./parent-close-policy.js";
-import { nextMacrotask, SETTLED } from "./scheduler.js";
+import { dueCompletions, lookAgainAt } from "./runner-due.js";
+import { earliest, ScheduleHoldback, type TimedEvent } from "./scheduled-holdback.js";
+import { SETTLED } from "./scheduler.js";
 import { isInterruptedForGood, runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
 import { isCompletion } from "./workflow-ops.js";
@@ -27,20 +30,6 @@ const END_STATUS = {
 
 /** A retry or timer due within this long is waited for in memory instead of releasing the execution. */
 const HOLD_MS = 1_000;
-
-/**
- * How long a running attempt's StepScheduled may wait to be journaled together with
- * its completion. A step that finishes sooner costs one append instead of two (most
- * steps; bench/run.ts measures it); a longer one shows as running after this delay.
- */
-const SCHEDULE_FLUSH_MS = 20;
-
-/**
- * An event to append; `at` defaults to the append's time. A held-back StepScheduled
- * keeps the time its attempt started, so `at` is when a thing happened, and may be
- * earlier than the `at` of the entry before it.
- */
-type TimedEvent = NewEvent & { at?: number };
 
 const STALLED_REASON =
   "The workflow is waiting for something that is not a Stepline operation: no step, sleep or event " +
@@ -71,14 +60,12 @@ export class ExecutionRunner {
   #finished: NewEvent[] = [];
   /** Ops whose step body runs; a body cancelled while it runs leaves at once (its end is discarded). */
   readonly #running = new Set<number>();
-  /** StepScheduled events of attempts already running, not yet journaled, by op. */
-  readonly #unjournaled = new Map<number, { event: NewEvent; since: number }>();
+  /** StepScheduled events of attempts already running, not yet journaled (scheduled-holdback.ts). */
+  readonly #unjournaled = new ScheduleHoldback();
   readonly #children: ChildTracker;
   /** The parent execution, for a child: told when this one ends. */
   #parent: string | undefined;
-  #signal: (() => void) | undefined;
-  /** A wake-up (stop, cancel, a finished body) that came while the loop was not waiting. */
-  #wokenEarly = false;
+  readonly #wake: LoopWake;
   /** The run's journal size, against `historyLimits` (set once the journal is read). */
   #history: HistorySize | undefined;
   #failedAtLimit = false;
@@ -89,6 +76,7 @@ export class ExecutionRunner {
     this.#env = env;
     this.#claim = claim;
     this.lease = claim.lease;
+    this.#wake = new LoopWake(env.clock);
     this.#cancel = new CancelRequest(claim.record.cancelRequested, this.#abort.signal);
     this.#children = new ChildTracker(env, () => this.#wakeLoop());
     this.#heartbeats = new RunnerHeartbeats({ ...env, wake: () => this.#wakeLoop() });
@@ -196,7 +184,7 @@ export class ExecutionRunner {
       events.push(...(await this.#children.start(run, events)));
       if (events.some((e) => e.type === "ContinuedAsNew")) {
         return this.#continueAsNew(run, started, [
-          ...this.#flushScheduled(Number.POSITIVE_INFINITY),
+          ...this.#unjournaled.flush(Number.POSITIVE_INFINITY),
           ...events,
         ]);
       }
@@ -205,19 +193,19 @@ export class ExecutionRunner {
         const status = END_STATUS[terminal.type as keyof typeof END_STATUS];
         const reason = status === "cancelled" ? cancel.requested : null;
         await this.#children.closeAll(run, events, { parentId: id, ended: status, ...reason });
-        return this.#finish([...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events], status);
+        return this.#finish([...this.#unjournaled.flush(Number.POSITIVE_INFINITY), ...events], status);
       }
       // Journaled where the code waits with all it issued journaled, before the round's
       // completions (a ChildFailed from start() goes first, in a round of its own).
       if (cancel.due(run) && !events.some((e) => isCompletion(e as JournalEvent))) {
         const appended = await this.#append(
-          [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events, cancel.event()],
+          [...this.#unjournaled.flush(Number.POSITIVE_INFINITY), ...events, cancel.event()],
           { currentStep: run.currentStep },
         );
         // Children with the "terminate" or "abandon" policy are left to the parent's end.
         const children = childrenToCancel(run.pendingChildren(), appended).filter(
           (child) => child.parentClosePolicy === "cancel",
-        )
+        );
         await this.#children.cancelAll(run, cancel.requested?.reason, children);
         await run.apply(appended);
         cancel.delivered(id);
@@ -230,7 +218,7 @@ export class ExecutionRunner {
       const now = env.clock.now();
       if (timeout.reached(now)) {
         return this.#timedOut(
-          [...this.#flushScheduled(Number.POSITIVE_INFINITY), ...events],
+          [...this.#unjournaled.flush(Number.POSITIVE_INFINITY), ...events],
           run.pendingChildren(),
         );
       }
@@ -268,27 +256,24 @@ export class ExecutionRunner {
           events.push(event);
           startAfterAppend.push(step);
         } else {
-          this.#unjournaled.set(step.op, { event, since: now });
+          this.#unjournaled.hold(step.op, event, now);
           this.#start(step);
         }
       }
       const completions = this.#finished.splice(0);
       for (const completion of completions) {
-        const held = this.#unjournaled.get((completion as { op: number }).op);
-        if (held) {
-          events.push({ ...held.event, at: held.since });
-          this.#unjournaled.delete((completion as { op: number }).op);
-        }
+        const held = this.#unjournaled.take((completion as { op: number }).op);
+        if (held) events.push(held);
       }
       // An inbox event goes before the round's other completions (event-delivery.ts).
       const waits = this.#inbox.length > 0 ? run.pendingWaits() : [];
       const delivered = chooseEventDelivery(waits, this.#inbox, run.consumedInbox);
       events.push(
-        ...this.#flushScheduled(now),
+        ...this.#unjournaled.flush(now),
         ...this.#heartbeats.due(now, (op) => !this.#unjournaled.has(op)),
         ...(delivered ? [{ type: "EventReceived" as const, ...delivered }] : []),
         ...completions,
-        ...(delivered ? [] : this.#dueCompletions(run, now)),
+        ...(delivered ? [] : dueCompletions(run, now)),
         ...childEnds,
       );
 
@@ -300,53 +285,24 @@ export class ExecutionRunner {
       }
       const childCheckAt = this.#children.checkAt(run);
       if (this.#running.size > 0) {
-        const wakeAt = this.#earliest(
-          this.#wakeAt(run, timeout.earliest(run.nextDueAt()), now),
-          this.#flushAt(),
+        const wakeAt = earliest(
+          lookAgainAt(run, timeout.earliest(run.nextDueAt()), now, env.pollInterval),
+          this.#unjournaled.flushAt(),
         );
-        await this.#waitForActivity(this.#earliest(wakeAt, childCheckAt));
+        await this.#waitForActivity(earliest(wakeAt, childCheckAt));
         continue;
       }
       const dueAt = timeout.earliest(run.nextDueAt());
       if ((dueAt !== null && dueAt - now <= HOLD_MS) || this.#children.holding(run, now)) {
-        await this.#waitForActivity(this.#earliest(this.#wakeAt(run, dueAt, now), childCheckAt));
+        await this.#waitForActivity(earliest(lookAgainAt(run, dueAt, now, env.pollInterval), childCheckAt));
         continue;
       }
       if (run.stalled) return this.#park(STALLED_REASON);
       const waiting = run.pendingWaits().length > 0 || childCheckAt !== null;
       // A parked parent is woken by its child's notice; the poll is the fallback.
-      const release = childCheckAt === null ? dueAt : this.#earliest(dueAt, now + CHILD_POLL_MS);
+      const release = childCheckAt === null ? dueAt : earliest(dueAt, now + CHILD_POLL_MS);
       return this.#release({ status: waiting ? "waiting" : "sleeping", dueAt: release });
     }
-  }
-
-  /** Held-back StepScheduled events that have waited SCHEDULE_FLUSH_MS by `now`, in op order. */
-  #flushScheduled(now: number): TimedEvent[] {
-    const due: TimedEvent[] = [];
-    for (const [op, held] of this.#unjournaled) {
-      if (now - held.since < SCHEDULE_FLUSH_MS) continue;
-      due.push({ ...held.event, at: held.since });
-      this.#unjournaled.delete(op);
-    }
-    return due;
-  }
-
-  /** When the oldest held-back StepScheduled must be journaled, if any is held. */
-  #flushAt(): number | null {
-    let at: number | null = null;
-    for (const held of this.#unjournaled.values()) at = this.#earliest(at, held.since + SCHEDULE_FLUSH_MS);
-    return at;
-  }
-
-  #earliest(a: number | null, b: number | null): number | null {
-    return a === null ? b : b === null ? a : Math.min(a, b);
-  }
-
-  /** When to look again: at `dueAt`, and at least every poll interval while a wait may receive an event. */
-  #wakeAt(run: WorkflowRun, dueAt: number | null, now: number): number | null {
-    if (run.pendingWaits().length === 0) return dueAt;
-    const poll = now + this.#env.pollInterval;
-    return dueAt === null ? poll : Math.min(dueAt, poll);
   }
 
   /** Appends inbox entries sent since the last read to `#inbox`. */
@@ -356,20 +312,6 @@ export class ExecutionRunner {
     const from = this.#inbox.length;
     const entries = await env.store.inbox.read(id, from);
     this.#inbox.push(...entries.map((bytes, i) => env.codec.decodeInboxEntry(bytes, id, from + i)));
-  }
-
-  /** Timers that are due and waits that timed out (a round that delivers an inbox event has none). */
-  #dueCompletions(run: WorkflowRun, now: number): NewEvent[] {
-    const completions: NewEvent[] = [];
-    for (const timer of run.pendingTimers()) {
-      if (timer.fireAt <= now) completions.push({ type: "TimerFired", op: timer.op });
-    }
-    for (const wait of run.pendingWaits()) {
-      if (wait.timeoutAt !== undefined && wait.timeoutAt <= now) {
-        completions.push({ type: "EventWaitTimedOut", op: wait.op });
-      }
-    }
-    return completions;
   }
 
   #start(step: Parameters<typeof runStepAttempt>[0]): void {
@@ -397,49 +339,14 @@ export class ExecutionRunner {
       });
   }
 
-  /** Resolves when a step body finishes, the runner is stopped or abandoned, or at `dueAt`. */
-  async #waitForActivity(dueAt: number | null): Promise<void> {
-    if (this.#finished.length > 0 || this.#abort.signal.aborted || this.#takeEarlyWake()) return;
-    // Most step bodies finish within microtasks, or a macrotask: wait for the first wake-up
-    // or the next macrotask before arming a timer (an AbortController and a timer per
-    // step showed in profiles of the Redis bench).
-    if (this.#running.size > 0) {
-      await new Promise<void>((resolve) => {
-        this.#signal = () => {
-          this.#wokenEarly = true; // taken just below, whichever comes first
-          resolve();
-        };
-        void nextMacrotask().then(resolve);
-      });
-      this.#signal = undefined;
-      if (this.#finished.length > 0 || this.#abort.signal.aborted || this.#takeEarlyWake()) return;
-    }
-    return new Promise((resolve) => {
-      const controller = new AbortController();
-      this.#signal = () => {
-        controller.abort(SETTLED);
-        resolve();
-      };
-      if (dueAt !== null) {
-        void this.#env.clock.sleep(Math.max(0, dueAt - this.#env.clock.now()), controller.signal).then(() => {
-          this.#signal = undefined;
-          resolve();
-        });
-      }
-    });
-  }
-
-  #takeEarlyWake(): boolean {
-    const woken = this.#wokenEarly;
-    this.#wokenEarly = false;
-    return woken;
+  /** Resolves when a step body finishes, the runner is stopped or abandoned, or at `dueAt` (loop-wake.ts). */
+  #waitForActivity(dueAt: number | null): Promise<void> {
+    const ready = () => this.#finished.length > 0 || this.#abort.signal.aborted;
+    return this.#wake.wait(dueAt, ready, this.#running.size > 0);
   }
 
   #wakeLoop(): void {
-    const signal = this.#signal;
-    this.#signal = undefined;
-    if (signal) signal();
-    else this.#wokenEarly = true; // the loop is not waiting yet: it must not start to
+    this.#wake.wake();
   }
 
   /**

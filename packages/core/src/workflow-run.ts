@@ -1,40 +1,22 @@
 import { monotonicFactory } from "ulid";
 import { CancelDelivery } from "./cancellation.js";
-import { assertChildCall, childHandle, newChildOp } from "./child-executions.js";
 import { assertPlainData } from "./codec.js";
-import { createCompensations } from "./compensations.js";
-import {
-  continueAsNewMarker,
-  continuedAsNewEvent,
-  continuedOutcome,
-  inboxSpentBefore,
-} from "./continue-as-new.js";
+import { continuedAsNewEvent, continuedOutcome, inboxSpentBefore } from "./continue-as-new.js";
 import { seededRandom } from "./deterministic-random.js";
-import { parseDueTime, parseDuration } from "./duration.js";
 import type { ErrorRegistry } from "./error-serialization.js";
 import { ChildFailedError, NonDeterminismError, StepFailedError, TimeoutError } from "./errors.js";
-import {
-  dispatchEvent,
-  type EventHandlers,
-  type EventOfType,
-  type JournalEvent,
-  type NewEvent,
-} from "./events.js";
-import { assertIdentifier, assertOperationName } from "./identifiers.js";
-import { contextMap } from "./map.js";
-import { checkOptionalDuration, checkStepTimeouts } from "./option-checks.js";
+import { dispatchEvent, type EventHandlers, type JournalEvent, type NewEvent } from "./events.js";
+import { assertOperationName } from "./identifiers.js";
 import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
-import { resolveRetryPolicy } from "./retry-policy.js";
 import { nextMacrotask } from "./scheduler.js";
-import { resolveMaxInterruptions, StepAttempts } from "./step-attempts.js";
+import { StepAttempts } from "./step-attempts.js";
 import { StepIdentities } from "./step-identity.js";
-import type { ChildOptions, StepInfo, StepOptions, WorkflowContext, WorkflowDefinition } from "./workflow.js";
+import type { WorkflowContext, WorkflowDefinition } from "./workflow.js";
+import { type ContextHost, workflowContext } from "./workflow-context.js";
 import { workflowLogger } from "./workflow-logger.js";
 import {
-  type ChildOp,
   describeOp,
   earliestDueAt,
-  extend,
   isCompletion,
   type Op,
   type OpBase,
@@ -45,9 +27,6 @@ import {
   type RunnableStep,
   type RunOutcome,
   SCHEDULING_KIND,
-  type StepOp,
-  type TimerOp,
-  type WaitOp,
 } from "./workflow-ops.js";
 
 export type { PendingChild, PendingWait, RunnableStep, RunOutcome } from "./workflow-ops.js";
@@ -310,7 +289,7 @@ export class WorkflowRun {
   }
 
   #start(input: unknown): void {
-    const ctx = this.#context();
+    const ctx = workflowContext(this.#contextHost());
     let promise: Promise<unknown>;
     try {
       promise = Promise.resolve(
@@ -522,104 +501,23 @@ export class WorkflowRun {
     return promise;
   }
 
-  #context(): WorkflowContext {
-    const run = this;
-    const log = workflowLogger(this.#logSink, () => !this.#replaying, {
-      executionId: this.executionId,
-      workflow: this.definition.name,
-    });
-    const ctx: WorkflowContext = {
-      executionId: this.executionId,
-      workflow: this.definition.name,
-      log,
-      compensations: () => createCompensations(ctx),
-      step<T>(name: string, fn: (info: StepInfo) => T | Promise<T>, options: StepOptions = {}) {
-        if (typeof fn !== "function") throw new TypeError(`ctx.step("${name}", fn): fn must be a function.`);
-        const policy = resolveRetryPolicy(options.retry);
-        const maxInterruptions = resolveMaxInterruptions(options.maxInterruptions);
-        const timeouts = checkStepTimeouts(name, options);
-        return run.#issue("step", name, (base, recorded): StepOp => {
-          const step = extend<StepOp>(base, { fn, policy, ...timeouts, maxInterruptions, next: null });
-          if (!recorded) {
-            const first = { attempt: 1, notBefore: run.#now, failures: 0, interruptions: 0 };
-            step.next = { ...first, scheduled: true };
-            run.#newEvents.push({ type: "StepScheduled", op: base.op, name: base.name, attempt: 1 });
-          }
-          return step;
-        });
+  /** What the context (workflow-context.ts) may ask of this run. */
+  #contextHost(): ContextHost {
+    const identity = { executionId: this.executionId, workflow: this.definition.name };
+    return {
+      ...identity,
+      log: workflowLogger(this.#logSink, () => !this.#replaying, identity),
+      issue: (kind, rawName, build) => this.#issue(kind, rawName, build),
+      propose: (event) => void this.#newEvents.push(event),
+      now: () => this.#now,
+      random: () => this.#random(),
+      ulid: () => this.#ulid(this.#now),
+      generation: () => this.#delivered,
+      childIssued: (op, version) => {
+        this.#childVersions.set(op, version);
+        this.#childrenPending++;
       },
-      sleep(name, duration) {
-        const ms = parseDuration(duration, `ctx.sleep("${name}") duration`);
-        return run.#issueTimer(name, () => run.#now + ms);
-      },
-      sleepUntil(name, until) {
-        const at = parseDueTime(until, run.#now, `ctx.sleepUntil("${name}") until`);
-        return run.#issueTimer(name, () => at);
-      },
-      waitForEvent<T>(name: string, options: { timeout?: number | string } = {}) {
-        const ms = checkOptionalDuration(options.timeout, `ctx.waitForEvent("${name}") timeout`);
-        return run.#issue("waitForEvent", name, (base, recorded): WaitOp => {
-          const timeoutAt = recorded
-            ? (recorded.event as EventOfType<"EventWaitStarted">).timeoutAt
-            : ms === undefined
-              ? undefined
-              : run.#now + ms;
-          if (!recorded) {
-            run.#newEvents.push({
-              type: "EventWaitStarted",
-              op: base.op,
-              name: base.name,
-              ...(timeoutAt === undefined ? {} : { timeoutAt }),
-            });
-          }
-          return extend<WaitOp>(base, { event: name, timeoutAt, generation: run.#delivered });
-        }) as Promise<T>;
-      },
-      child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options: ChildOptions = {}): Promise<O> {
-        return run.#issueChild(definition, input, options, false).promise as Promise<O>;
-      },
-      startChild<I, O>(definition: WorkflowDefinition<I, O>, input: I, options: ChildOptions = {}) {
-        const { promise, op } = run.#issueChild(definition, input, options, true);
-        return childHandle<O>(promise, op, op !== undefined && run.#startedChildren.has(op.op));
-      },
-      now: () => run.#now,
-      random: () => run.#random(),
-      ulid: () => run.#ulid(run.#now),
-      continueAsNew: (input: unknown) => continueAsNewMarker(input),
-      key: (name: string) => {
-        assertIdentifier(name, "idempotency key name", "ctx.key");
-        return `${run.executionId}:${name}`;
-      },
-      map: contextMap(() => ctx),
+      childStarted: (op) => this.#startedChildren.has(op),
     };
-    return ctx;
-  }
-
-  /** A child op: ctx.child awaits its promise, ctx.startChild (`detached`) gets a handle to it. */
-  #issueChild(
-    definition: WorkflowDefinition<never>,
-    input: unknown,
-    options: ChildOptions,
-    detached: boolean,
-  ) {
-    assertChildCall(definition, input, options, detached ? "ctx.startChild" : "ctx.child");
-    let op: ChildOp | undefined;
-    const promise = this.#issue("child", definition.name, (base, recorded): ChildOp => {
-      const child = newChildOp(this.executionId, base, recorded, { definition, input, options, detached });
-      if (child.proposed) this.#newEvents.push(child.proposed);
-      this.#childVersions.set(base.op, definition.version);
-      this.#childrenPending++;
-      op = child.op;
-      return op;
-    });
-    return { promise, op };
-  }
-
-  #issueTimer(name: string, fireAt: () => number): Promise<void> {
-    return this.#issue("sleep", name, (base, recorded): TimerOp => {
-      const at = recorded ? (recorded.event as EventOfType<"TimerStarted">).fireAt : fireAt();
-      if (!recorded) this.#newEvents.push({ type: "TimerStarted", op: base.op, name: base.name, fireAt: at });
-      return extend<TimerOp>(base, { fireAt: at });
-    });
   }
 }
