@@ -12,7 +12,7 @@ export const consolidate = workflow("consolidate", async (ctx, input: MapInput) 
     "fetch-sources",
     input.items,
     async (ctx, source, index) => {
-      await ctx.step(`fetch-${source}`, body(input, "fetch"));
+      await ctx.step(`fetch-${source}`, body(input, `fetch-${source}`));
       return ctx.step(`clean-${source}-${index}`, body(input, "clean"));
     },
     { concurrency: 2, toleratedFailures: 1 },
