@@ -277,3 +277,109 @@ describe("live journals of the continue-as-new fixture", () => {
     });
   });
 });
+
+describe("live journals of lifecycle actions mid-run", () => {
+  it("poller: a cancel during the second run's pause ends that run cancelled", async () => {
+    const { machines, module } = await load("continue-as-new");
+    const machine = machineOf(machines, "poller");
+    const poller = module.poller as Definition;
+    await withEngine([poller], async (engine, clock) => {
+      const run = await engine.client.start(poller, { count: 1 } satisfies FixtureInput, { id: "poll-c" });
+      await reach(run, "TimerStarted");
+      await clock.advance("5m");
+      for (let i = 0; i < 400 && (await run.describe()).run < 2; i++)
+        await new Promise((r) => setTimeout(r, 5));
+      await reach(run, "TimerStarted");
+      await run.cancel({ reason: "user" });
+      expect(await settle(run, clock)).toBe("cancelled");
+      const ends = [];
+      for (const number of [1, 2])
+        ends.push(accepted(machine, await engine.client.history(run.id, { run: number })).at(-1));
+      expect(ends).toEqual(["ContinuedAsNew", "ExecutionCancelled"]);
+    });
+  });
+
+  it("monthEnd: a cancel while the report child hangs; the catch swallows it and alerts", async () => {
+    const { machines, module } = await load("start-child");
+    const definitions = [module.monthEnd, module.sendReport, module.audit] as Definition[];
+    await withEngine(definitions, async (engine, clock) => {
+      const parent = await engine.client.start(
+        module.monthEnd as Definition,
+        { hang: ["send"] } satisfies FixtureInput,
+        {
+          id: "month-end",
+        },
+      );
+      await reach(parent, "StepSucceeded");
+      await parent.cancel({ reason: "user" });
+      const status = await settle(parent, clock);
+      const journal = await parent.history();
+      accepted(machineOf(machines, "monthEnd"), journal);
+      const child = engine.client.handle("report-1");
+      const childStatus = await settle(child, clock);
+      accepted(machineOf(machines, "sendReport"), await child.history());
+      expect([status, childStatus, stepNames(journal)]).toEqual([
+        "succeeded",
+        "cancelled",
+        ["close-books", "alert"],
+      ]);
+    });
+  });
+
+  it("transcode: a hanging publish ends at its totalTimeout", async () => {
+    const { machines, module } = await load("timeouts");
+    const transcode = module.transcode as Definition;
+    await withEngine([transcode], async (engine, clock) => {
+      const run = await engine.client.start(transcode, { hang: ["publish"] } satisfies FixtureInput);
+      const status = await settle(run, clock);
+      const journal = await run.history();
+      accepted(machineOf(machines, "transcode"), journal);
+      expect([status, stepNames(journal)]).toEqual(["failed", ["probe", "encode", "publish"]]);
+    });
+  });
+
+  it("consolidate: a cancel while an item's step hangs", async () => {
+    const { machines, module } = await load("map-limit");
+    const consolidate = module.consolidate as Definition;
+    await withEngine([consolidate], async (engine, clock) => {
+      const run = await engine.client.start(consolidate, {
+        items: ["a", "b", "c"],
+        hang: ["fetch-b"],
+      } satisfies FixtureInput);
+      await reach(run, "StepSucceeded");
+      await run.cancel({ reason: "user" });
+      const status = await settle(run, clock);
+      const journal = await run.history();
+      accepted(machineOf(machines, "consolidate"), journal);
+      expect([status, journal.at(-1)?.type]).toEqual(["cancelled", "ExecutionCancelled"]);
+    });
+  });
+
+  it("cleanUp: a terminate while a step runs, a cancel during the undo steps", async () => {
+    const { machines, module } = await load("compensations");
+    const cleanUp = module.cleanUp as Definition;
+    await withEngine([cleanUp], async (engine, clock) => {
+      const terminated = await engine.client.start(cleanUp, {
+        hang: ["create-queue"],
+      } satisfies FixtureInput);
+      await reach(terminated, "StepSucceeded");
+      await terminated.terminate({ reason: "ops" });
+      const cancelled = await engine.client.start(cleanUp, { hang: ["delete-queue"] } satisfies FixtureInput);
+      for (let i = 0; i < 400 && !stepNames(await cancelled.history()).includes("delete-queue"); i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await cancelled.cancel({ reason: "user" });
+      const statuses = [await settle(terminated, clock), await settle(cancelled, clock)];
+      accepted(machineOf(machines, "cleanUp"), await terminated.history());
+      accepted(machineOf(machines, "cleanUp"), await cancelled.history());
+      // The pending undo step gets the CancelledError; the one started after the cancel runs.
+      expect(statuses).toEqual(["terminated", "failed"]);
+      expect(stepNames(await cancelled.history())).toEqual([
+        "create-bucket",
+        "create-queue",
+        "delete-queue",
+        "delete-bucket",
+      ]);
+    });
+  });
+});
