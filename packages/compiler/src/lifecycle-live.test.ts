@@ -359,6 +359,9 @@ describe("live journals of lifecycle actions mid-run", () => {
     const { machines, module } = await load("compensations");
     const cleanUp = module.cleanUp as Definition;
     await withEngine([cleanUp], async (engine, clock) => {
+      // A running attempt's StepScheduled is held back (execution-runner's SCHEDULE_FLUSH_MS,
+      // on the engine's clock, which is fake here): the terminated journal ends after
+      // create-bucket with no StepScheduled for the hanging create-queue.
       const terminated = await engine.client.start(cleanUp, {
         hang: ["create-queue"],
       } satisfies FixtureInput);
