@@ -5,7 +5,8 @@ import { type TraceEvent, type TraceResult, verifyTrace } from "./verify-trace.j
 
 /**
  * Hand-written journals of the lifecycle features, in the shapes of the contract
- * (core's events.ts): the runtime that writes them is built on other branches.
+ * (core's events.ts), for orders of events a live run does not pin down; the
+ * journals the runtime writes are checked in lifecycle-live.test.ts.
  */
 function machine(fixture: string, workflow: string): WorkflowMachine {
   const found = lifecycleFixtures.find((candidate) => candidate.name === fixture);

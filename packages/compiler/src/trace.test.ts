@@ -38,9 +38,9 @@ function checkMutations(machine: WorkflowMachine, traced: Traced[]): number {
   return rejected;
 }
 
-// The lifecycle fixtures (__fixtures__/lifecycle) are not run live here: the runtime for
-// ctx.map, compensations, startChild and continueAsNew is built on other branches. Their
-// hand-written journals are checked in lifecycle-trace.test.ts.
+// The lifecycle fixtures (__fixtures__/lifecycle) are not sampled here: their paths
+// (cancel while waiting, terminate, execution timeout, a chain of runs) need actions
+// between the start and the end, so lifecycle-live.test.ts runs each one by hand.
 describe.each(fixtures)("journals of fixture $name", (fixture) => {
   it("are paths of the machine, cover every operation state, and mutations reject them", async () => {
     const module = (await import(fixture.file)) as Record<string, unknown> & { vocabulary: Vocabulary };

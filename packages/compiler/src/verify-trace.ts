@@ -19,8 +19,11 @@ import {
 } from "./trace-model.js";
 
 /**
- * The journal events of `ctx.child`. Core does not journal them yet; they are
- * declared here by shape so that the check already understands them.
+ * The child events, by the shape verifyTrace reads: core journals them as
+ * `ChildStarted`, `ChildSucceeded` and `ChildFailed` (part of JournalEvent), for
+ * `ctx.child` and `ctx.startChild` alike. Kept so that hand-written journals (and
+ * journals of an older core) type-check; verifyTrace reads neither `detached` nor
+ * `parentClosePolicy`.
  */
 export type ChildEvent =
   | {
@@ -29,7 +32,9 @@ export type ChildEvent =
       name: string;
       workflow: string;
       childId: string;
-      /** ctx.startChild's option, when the runtime journals it; verifyTrace does not read it. */
+      /** Set by `ctx.startChild` (the start resolves the handle); verifyTrace does not read it. */
+      detached?: true;
+      /** ctx.startChild's option, absent for "cancel"; verifyTrace does not read it. */
       parentClosePolicy?: string;
     }
   | { type: "ChildSucceeded"; op: number; result: unknown }

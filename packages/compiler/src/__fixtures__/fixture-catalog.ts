@@ -36,9 +36,10 @@ function listFixtures(dir: string): Fixture[] {
 export const fixtures = listFixtures(FIXTURES_DIR);
 /**
  * The lifecycle features of issue 10 (ctx.map, compensations, timeouts, startChild,
- * continueAsNew): golden outputs like the others, but their journals are
- * hand-written (lifecycle-trace.test.ts), not run live: the runtime for them is
- * built on other branches, and these files are `@ts-nocheck` until it lands.
+ * continueAsNew, cancellation, terminate, executionTimeout): golden outputs like the
+ * others. Their journals come from live runs down chosen paths
+ * (lifecycle-live.test.ts), not from sampled inputs, and from hand-written journals
+ * for the edge cases a live run does not reach (lifecycle-trace.test.ts).
  */
 export const lifecycleFixtures = listFixtures(join(FIXTURES_DIR, "lifecycle"));
 /** Programs the compiler must refuse to guess about. */

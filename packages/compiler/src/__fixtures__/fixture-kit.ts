@@ -9,6 +9,8 @@ export interface FixtureInput {
   fail?: string[];
   /** Steps whose first attempt fails and second succeeds. */
   flaky?: string[];
+  /** Steps whose first attempt hangs until its signal is aborted (a step timeout). */
+  hang?: string[];
   /** Conditions that hold. */
   flags?: string[];
   items?: string[];
@@ -27,8 +29,13 @@ export interface Vocabulary {
 
 /** A step body: fails as `input` says for `key`, else returns `key`. */
 export function body(input: FixtureInput, key: string) {
-  return (info: StepInfo): string => {
+  return (info: StepInfo): string | Promise<string> => {
     if (input.fail?.includes(key)) throw new Error(`${key} failed`);
+    if (input.hang?.includes(key) && info.attempt === 1) {
+      return new Promise((_, reject) =>
+        info.signal.addEventListener("abort", () => reject(new Error(`${key} hung`))),
+      );
+    }
     if (input.flaky?.includes(key) && info.attempt === 1) throw new Error(`${key} failed once`);
     return key;
   };

@@ -1,5 +1,3 @@
-// @ts-nocheck: the lifecycle API (issue 10) is built in core on other branches; this file is
-// only parsed by the compiler here. Its journals are hand-written (lifecycle-trace.test.ts).
 import { workflow } from "@stepline/core";
 import { body, type FixtureInput } from "../../fixture-kit.js";
 

@@ -1,15 +1,18 @@
-// @ts-nocheck: the lifecycle API (issue 10) is built in core on other branches; this file is
-// only parsed by the compiler here. Its journals are hand-written (lifecycle-trace.test.ts).
 import { workflow } from "@stepline/core";
 import { body, type FixtureInput } from "../../fixture-kit.js";
 
+/** The items a map runs over are always given. */
+export interface MapInput extends FixtureInput {
+  items: string[];
+}
+
 /** ctx.map with a limit: a Map state with MaxConcurrency and ToleratedFailureCount. */
-export const consolidate = workflow("consolidate", async (ctx, input: FixtureInput) => {
+export const consolidate = workflow("consolidate", async (ctx, input: MapInput) => {
   const rows = await ctx.map(
     "fetch-sources",
     input.items,
     async (ctx, source, index) => {
-      await ctx.step(`fetch-${source}`, body(input, "fetch"));
+      await ctx.step(`fetch-${source}`, body(input, `fetch-${source}`));
       return ctx.step(`clean-${source}-${index}`, body(input, "clean"));
     },
     { concurrency: 2, toleratedFailures: 1 },
@@ -18,7 +21,7 @@ export const consolidate = workflow("consolidate", async (ctx, input: FixtureInp
 });
 
 /** A fraction of tolerated failures is ASL's ToleratedFailurePercentage; the callback's context may have any name. */
-export const sample = workflow("sample", async (ctx, input: FixtureInput) => {
+export const sample = workflow("sample", async (ctx, input: MapInput) => {
   await ctx.map("probe-all", input.items, async (item) => item.step("probe", body(input, "probe")), {
     concurrency: 10,
     toleratedFailures: 0.25,
