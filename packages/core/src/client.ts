@@ -15,8 +15,8 @@ import {
 import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
 import { timedOutError } from "./execution-timeout.js";
 import { checkExistingStart, type IfExists } from "./existing-start.js";
-import { historyWarning } from "./history-limits.js";
 import { latestHeartbeats, type StepHeartbeatInfo } from "./heartbeats.js";
+import { historyWarning } from "./history-limits.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";

@@ -1,24 +1,6 @@
-/**
- * The execution timeout (`client.start(def, input, { executionTimeout })`, Step
- * Functions' TimeoutSeconds). `client.start` records the deadline as `timeoutAt` in
- * ExecutionStarted; the runner that holds the execution at or after it journals
- * ExecutionTimedOut and releases it as `timed_out`, whatever it was doing:
- *
- * - no workflow code runs after the deadline: a runner that claims a timed-out
- *   execution ends it before replaying it, and a running one checks the deadline each
- *   round before it delivers anything;
- * - a sleeping or waiting execution is released with a due time no later than
- *   `timeoutAt`, so a worker claims it then (the deadline is one more due time of the
- *   run: ARCHITECTURE.md invariant 4);
- * - running step bodies have their signals aborted with the TimeoutError;
- * - children still running get their cancellation requested, as for a cancelled parent.
- *
- * Deterministic: the deadline is journaled, and the decision "timed out" is journaled
- * too (the ExecutionTimedOut event), so nothing is recomputed on replay.
- */
-import type { EngineEnv } from "./engine-env.js";
-import { SteplineError, TimeoutError } from "./errors.js";
-import type { EventOfType, JournalEvent, NewEvent } from "./events.js";
+
+import { TimeoutError } from "./errors.js";
+import type { EventOfType, NewEvent } from "./events.js";
 
 /** The deadline of one execution, from its ExecutionStarted. */
 export class ExecutionTimeout {
@@ -65,4 +47,3 @@ export function timedOutError(executionId: string, timeoutMs: number): TimeoutEr
 export function timeoutAtFor(now: number, ms: number | undefined): number | undefined {
   return ms === undefined ? undefined : now + ms;
 }
-

@@ -58,10 +58,10 @@ export type {
 } from "./events.js";
 export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
 export type { IfExists } from "./existing-start.js";
-export type { HistoryLimits } from "./history-limits.js";
-export { DEFAULT_HISTORY_LIMITS, historyWarning } from "./history-limits.js";
 export type { StepHeartbeatInfo } from "./heartbeats.js";
 export { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatInterval, latestHeartbeats } from "./heartbeats.js";
+export type { HistoryLimits } from "./history-limits.js";
+export { DEFAULT_HISTORY_LIMITS, historyWarning } from "./history-limits.js";
 export type { IdentifierKind } from "./identifiers.js";
 export {
   assertExecutionId,
@@ -92,9 +92,9 @@ export type {
   AppendResult,
   Claim,
   ClaimRequest,
+  ContinueAsNewRequest,
   CountFilter,
   ExecutionLifecycleStore,
-  ContinueAsNewRequest,
   ExecutionRecord,
   ExecutionStatus,
   ExecutionStore,

@@ -2,8 +2,8 @@ import type { Compensations } from "./compensations.js";
 import type { Duration } from "./duration.js";
 import { InvalidArgumentError } from "./errors.js";
 import { assertIdentifier } from "./identifiers.js";
-import type { ParentClosePolicy } from "./parent-close-policy.js";
 import type { MapCallback, MapItemResult, MapOptions } from "./map.js";
+import type { ParentClosePolicy } from "./parent-close-policy.js";
 import type { RetryPolicy } from "./retry-policy.js";
 
 /** What a step body receives. */

@@ -1,8 +1,8 @@
 import type { Store } from "@stepline/core";
 import { describe, it } from "vitest";
 import { cancelCases } from "./conformance/cancel-cases.js";
-import { childPolicyCases } from "./conformance/child-policy-cases.js";
 import { cancellationCases } from "./conformance/cancellation-cases.js";
+import { childPolicyCases } from "./conformance/child-policy-cases.js";
 import type { ConformanceCase } from "./conformance/conformance-case.js";
 import { countCases } from "./conformance/count-cases.js";
 import { deleteCases } from "./conformance/delete-cases.js";
