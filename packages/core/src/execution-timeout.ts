@@ -1,4 +1,3 @@
-
 import { TimeoutError } from "./errors.js";
 import type { EventOfType, NewEvent } from "./events.js";
 
