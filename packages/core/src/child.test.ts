@@ -641,6 +641,37 @@ describe("ctx.startChild", () => {
     );
     expect(types(await run.history())).toEqual(["ExecutionStarted", "ExecutionFailed"]);
   });
+
+  it("applies each open child's parentClosePolicy when the parent is terminated, running no parent code", async () => {
+    const parent = workflow("terminated-parent", async (ctx) => {
+      await ctx.startChild(gated, 1, { parentClosePolicy: "terminate" });
+      await ctx.startChild(gated, 2, { parentClosePolicy: "cancel" });
+      await ctx.startChild(gated, 3, { parentClosePolicy: "abandon" });
+      await ctx.waitForEvent("never");
+      return "unreachable";
+    });
+    const { engine } = newEngine();
+    await startWorker(engine, { workflows: [parent, gated] });
+    const run = await engine.client.start(parent, undefined, { id: "tp" });
+    await waitUntil(
+      async () => (await run.history()).some((e) => e.type === "EventWaitStarted"),
+      "children started",
+    );
+    await engine.client.terminate("tp", { reason: "operator" });
+    expect(await statusOf(engine, "tp")).toBe("terminated");
+    expect(await statusOf(engine, "tp/gated")).toBe("terminated");
+    const terminated = await rejection(engine.client.result("tp/gated", { timeout: "5s" }));
+    expect(terminated.message).toBe(
+      'Execution "tp/gated" was terminated: the parent "tp" was terminated: operator.',
+    );
+    const cancelled = await rejection(engine.client.result("tp/gated#2", { timeout: "5s" }));
+    expect(CancelledError.is(cancelled)).toBe(true);
+    expect(cancelled.message).toBe(
+      'Execution "tp/gated#2" was cancelled: the parent "tp" was terminated: operator.',
+    );
+    await expectLeftWaiting(engine, "tp/gated#3");
+    expect(types(await run.history()).at(-1)).toBe("ExecutionTerminated");
+  });
 });
 
 describe("ctx.startChild live and on replay", () => {

@@ -2,6 +2,7 @@ import type { EngineEnv } from "./engine-env.js";
 import { ExecutionNotFoundError, InvalidArgumentError, JournalMovedError } from "./errors.js";
 import type { NewEvent } from "./events.js";
 import { assertExecutionId } from "./identifiers.js";
+import { applyParentClosePolicies } from "./parent-close-policy.js";
 import type { ExecutionRecord } from "./store.js";
 
 /** How often `client.terminate` reads the journal length again when a worker appended meanwhile. */
@@ -20,7 +21,8 @@ export interface TerminateOptions {
  * lease loses it (a new fencing token), and its running steps' signals abort, at once
  * in this engine and at the next lease renewal (`leaseMs / 3`) elsewhere. The event is
  * encoded for a seq, so a journal that moved between the read and the write is read
- * again (JournalMovedError, retried). Returns the terminated record.
+ * again (JournalMovedError, retried). The children it has open then get their
+ * parentClosePolicy (parent-close-policy.ts). Returns the terminated record.
  */
 export async function terminateExecution(
   env: EngineEnv,
@@ -58,6 +60,14 @@ export async function terminateExecution(
       );
       env.notifyTerminated(id);
       env.wake();
+      // Its open children get their parentClosePolicy, as on every other end (a terminated
+      // child's own children in turn): read from the journal, since no code runs.
+      const close = {
+        parentId: id,
+        ended: "terminated" as const,
+        ...(options.reason === undefined ? {} : { reason: options.reason }),
+      };
+      await applyParentClosePolicies(env, await env.readJournal(id), close);
       return terminated;
     } catch (error) {
       if (!JournalMovedError.is(error) || tries >= TERMINATE_TRIES) throw error;
