@@ -8,10 +8,7 @@ import type { Cluster, Redis } from "ioredis";
  */
 export const LUA_DIR = new URL("../lua/", import.meta.url);
 
-/**
- * Every script: file name (without `.lua`) and the number of KEYS it takes; a negative
- * number -n means at least n (the count is then sent with the call, as EVALSHA does).
- */
+/** Every script: file name (without `.lua`) and the number of KEYS it takes. */
 export const SCRIPTS = {
   "create-execution": 2,
   "claim-execution": 3,
@@ -23,7 +20,7 @@ export const SCRIPTS = {
   "resume-execution": 1,
   "redrive-execution": 2,
   "terminate-execution": 2,
-  "delete-execution": -3,
+  "delete-execution": 3,
   "index-execution": 3,
   "unindex-execution": 4,
   "continue-as-new": 3,
@@ -67,8 +64,7 @@ export class LuaScripts {
       (Object.keys(SCRIPTS) as ScriptName[]).map((name) => [name, readScript(name)] as const),
     );
     for (const [name, lua] of texts) {
-      const keys = SCRIPTS[name];
-      client.defineCommand(commandName(name), keys < 0 ? { lua } : { numberOfKeys: keys, lua });
+      client.defineCommand(commandName(name), { numberOfKeys: SCRIPTS[name], lua });
     }
   }
 
@@ -84,12 +80,10 @@ export class LuaScripts {
   }
 
   #call(command: string, name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]) {
-    const declared: number = SCRIPTS[name];
-    const fits = declared < 0 ? keys.length >= -declared : keys.length === declared;
-    if (!fits) throw new Error(`script ${name} takes ${Math.abs(declared)} keys, given ${keys.length}`);
+    if (keys.length !== SCRIPTS[name]) {
+      throw new Error(`script ${name} takes ${SCRIPTS[name]} keys, given ${keys.length}`);
+    }
     const run = (this.#client as unknown as Record<string, (...a: ScriptArg[]) => Promise<unknown>>)[command];
-    // A script without a fixed number of keys is called with the count first.
-    const count = declared < 0 ? [keys.length] : [];
-    return run!.call(this.#client, ...count, ...keys, ...args);
+    return run!.call(this.#client, ...keys, ...args);
   }
 }
