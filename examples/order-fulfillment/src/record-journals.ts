@@ -1,8 +1,8 @@
 /**
  * Records the golden journals in journals/: one real run of each path through
- * fulfillOrder, on the memory store. golden-journals.test.ts replays them against
- * the current code, so a change that would break replay of running executions fails
- * the build. journals/interrupted.json is not recorded here: it is a journal of
+ * fulfillOrder, on the memory store. packages/compiler/src/examples.test.ts replays
+ * them against the current code and checks each against the compiled diagram, so a
+ * change that would break replay of running executions fails the build. journals/interrupted.json is not recorded here: it is a journal of
  * `pnpm demo` (ids renamed) in which the worker's SIGKILL cut a charge attempt short.
  * Re-record only for a deliberate, versioned change:
  * `pnpm --filter @stepline/example-order-fulfillment run record-journals`.
