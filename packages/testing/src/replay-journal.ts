@@ -14,7 +14,11 @@ export interface ReplayReport {
   blocked: NonDeterminismError | undefined;
   /** How the workflow function ended on replay, if it did. */
   outcome: RunOutcome | undefined;
-  /** True when the journal ends the execution and the replay ended it the same way. */
+  /**
+   * True when the journal ends the run and the replay ends it the same way: the same
+   * output, error (name and message), cancellation reason or continue-as-new input;
+   * for a terminated or timed-out journal, the code still waiting where it stood.
+   */
   sameOutcome: boolean;
 }
 
@@ -35,23 +39,38 @@ export async function replayJournal(
   options: { errors?: readonly ErrorClass[] } = {},
 ): Promise<ReplayReport> {
   const last = journal[journal.length - 1];
-  const terminal = last && isTerminalEvent(last) ? last : undefined;
+  const end = last && (isTerminalEvent(last) || last.type === "ContinuedAsNew") ? last : undefined;
   const run = new WorkflowRun({
     definition: definition as WorkflowDefinition<never, unknown>,
     executionId: "replay",
-    journal: terminal ? journal.slice(0, -1) : journal,
+    journal: end ? journal.slice(0, -1) : journal,
     errors: new ErrorRegistry(options.errors),
   });
   await run.replay();
-  const outcome = run.outcome;
-  let sameOutcome = false;
-  if (terminal && outcome && !run.blocked) {
-    if (terminal.type === "ExecutionSucceeded" && outcome.type === "succeeded") {
-      sameOutcome = JSON.stringify(terminal.output) === JSON.stringify(outcome.output);
-    } else if (terminal.type === "ExecutionFailed" && outcome.type === "failed") {
-      const error = outcome.error as Error;
-      sameOutcome = terminal.error.name === error.name && terminal.error.message === error.message;
+  return { blocked: run.blocked, outcome: run.outcome, sameOutcome: !!end && endsTheSame(end, run) };
+}
+
+/** Whether the replayed run ends as the journal did: the end event the engine would journal now, compared. */
+function endsTheSame(end: JournalEvent, run: WorkflowRun): boolean {
+  if (run.blocked) return false;
+  // No code runs at a terminate or a timeout: the replayed code must still be waiting.
+  if (end.type === "ExecutionTerminated" || end.type === "ExecutionTimedOut")
+    return run.outcome === undefined;
+  const proposed = run.takeNewEvents().at(-1);
+  if (!proposed || proposed.type !== end.type) return false;
+  const json = (value: unknown) => JSON.stringify(value);
+  switch (end.type) {
+    case "ExecutionSucceeded":
+      return json(end.output) === json((proposed as typeof end).output);
+    case "ExecutionFailed": {
+      const { error } = proposed as typeof end;
+      return end.error.name === error.name && end.error.message === error.message;
     }
+    case "ExecutionCancelled":
+      return end.reason === (proposed as typeof end).reason;
+    case "ContinuedAsNew":
+      return json(end.input) === json((proposed as typeof end).input);
+    default:
+      return false;
   }
-  return { blocked: run.blocked, outcome, sameOutcome };
 }
