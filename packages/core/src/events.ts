@@ -118,6 +118,13 @@ export type ContinuedAsNew = { type: "ContinuedAsNew"; input: unknown; nextRun: 
  * right after the ExecutionFailed it undoes; that failure is then not terminal.
  */
 export type ExecutionRedriven = { type: "ExecutionRedriven"; reason?: string };
+/**
+ * `ctx.patched(patch)` (or `ctx.deprecatePatch(patch)`) ran live past this point for the
+ * first time in this run: replay answers `patched(patch)` true from it (patching.ts).
+ * It takes no op index: `atOp` is the index the code's next operation got, and a
+ * journal without the marker replays the same ops.
+ */
+export type PatchApplied = { type: "PatchApplied"; patch: string; atOp: number; deprecated?: true };
 
 type Body =
   | ExecutionStarted
@@ -140,7 +147,8 @@ type Body =
   | CancelRequested
   | ExecutionTerminated
   | ExecutionTimedOut
-  | ContinuedAsNew;
+  | ContinuedAsNew
+  | PatchApplied;
 
 /** An event body before the store has given it a place in the journal. */
 export type NewEvent = Body;
@@ -185,6 +193,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "ExecutionTerminated",
   "ExecutionTimedOut",
   "ContinuedAsNew",
+  "PatchApplied",
 ];
 
 /** Events that end an execution. */

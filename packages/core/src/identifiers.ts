@@ -35,6 +35,7 @@ export type IdentifierKind =
   | "timer name"
   | "event name"
   | "idempotency key name"
+  | "patch id"
   | "Redis key prefix";
 
 const REFUSED_CHARACTER = /[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}\p{Noncharacter_Code_Point}\uFEFF]/u;
@@ -181,6 +182,7 @@ function reservationProblem(value: string, kind: IdentifierKind): string | undef
     case "Redis key prefix":
       return /[{}]/.test(value) ? 'contains "{" or "}", which delimit the hash tags of the keys' : undefined;
     case "child execution id":
+    case "patch id":
       return undefined;
   }
 }
@@ -206,6 +208,7 @@ function allowedFor(kind: IdentifierKind): string {
     case "Redis key prefix":
       return `${base}, without "{" or "}".`;
     case "child execution id":
+    case "patch id":
       return `${base}.`;
   }
 }

@@ -68,6 +68,8 @@ interface CheckState {
   run?: number;
   /** The seq of the CancelRequested, once one was read (there is at most one). */
   cancelRequestedAt?: number;
+  /** Seq of the PatchApplied of each patch id read so far (at most one each). */
+  patches?: Map<string, number>;
 }
 
 /** A rule: undefined when the event keeps it, else the problem (what is wrong, what was expected). */
@@ -287,6 +289,22 @@ const RULES: { [T in EventType]: Rule<T> } = {
     e.nextRun !== (s.run ?? 1) + 1
       ? `has ${field("nextRun", e.nextRun)}; expected ${(s.run ?? 1) + 1}, the run after this journal's run ${s.run ?? 1}`
       : ends(e, s),
+  PatchApplied: (e, s) => {
+    const shape =
+      nonEmptyString("patch", e.patch) ??
+      nonNegativeInteger("atOp", e.atOp) ??
+      (e.deprecated === undefined || e.deprecated === true
+        ? undefined
+        : `has ${field("deprecated", e.deprecated)}; expected true or no such field`);
+    if (shape) return shape;
+    s.patches ??= new Map();
+    const earlier = s.patches.get(e.patch);
+    if (earlier !== undefined) {
+      return `marks patch "${e.patch}" again (event ${earlier} did); expected one PatchApplied per patch in a run`;
+    }
+    s.patches.set(e.patch, e.seq);
+    return undefined;
+  },
 };
 
 /** ExecutionStarted's continue-as-new fields: `run`, `inboxFrom`, `inboxConsumed` (continue-as-new.ts). */

@@ -1,6 +1,7 @@
 /**
  * The WorkflowContext a workflow function gets: `ctx.step`, `sleep`, `sleepUntil`,
- * `waitForEvent`, `child`, `startChild`, `map`, `compensations`, `continueAsNew` and
+ * `waitForEvent`, `child`, `startChild`, `map`, `compensations`, `continueAsNew`,
+ * `patched`/`deprecatePatch` and
  * the deterministic `now`/`random`/`ulid`/`key`.
  *
  * It checks each call's arguments, builds the op, and proposes the op's scheduling
@@ -67,6 +68,8 @@ export interface ContextHost {
   childIssued(op: number, version: number): void;
   /** True when the child op's ChildStarted is journaled. */
   childStarted(op: number): boolean;
+  /** `ctx.patched` / `ctx.deprecatePatch`: the run's answer, journaling the marker when live (patching.ts). */
+  patched(patch: string, deprecated: boolean): boolean;
 }
 
 /** The context of one run: every call goes through `host`. */
@@ -129,6 +132,14 @@ export function workflowContext(host: ContextHost): WorkflowContext {
     random: () => host.random(),
     ulid: () => host.ulid(),
     continueAsNew: (input: unknown) => continueAsNewMarker(input),
+    patched: (patch: string) => {
+      assertIdentifier(patch, "patch id", "ctx.patched");
+      return host.patched(patch, false);
+    },
+    deprecatePatch: (patch: string) => {
+      assertIdentifier(patch, "patch id", "ctx.deprecatePatch");
+      host.patched(patch, true);
+    },
     key: (name: string) => {
       assertIdentifier(name, "idempotency key name", "ctx.key");
       return `${host.executionId}:${name}`;

@@ -7,6 +7,7 @@ import type { ErrorRegistry } from "./error-serialization.js";
 import { ChildFailedError, NonDeterminismError, StepFailedError, TimeoutError } from "./errors.js";
 import { dispatchEvent, type EventHandlers, type JournalEvent, type NewEvent } from "./events.js";
 import { assertOperationName } from "./identifiers.js";
+import { Patches } from "./patching.js";
 import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
 import { nextMacrotask } from "./scheduler.js";
 import { StepAttempts } from "./step-attempts.js";
@@ -87,6 +88,7 @@ export class WorkflowRun {
    */
   #childrenPending = 0;
   readonly #attempts = new StepAttempts();
+  readonly #patches: Patches;
   /** `client.cancel` as the journal delivers it (cancellation.ts). */
   readonly cancellation: CancelDelivery;
   /** Seqs of final StepFailed events that a redrive set aside: not delivered, the step runs again. */
@@ -121,6 +123,7 @@ export class WorkflowRun {
     this.#now = started.at;
     this.#random = seededRandom(started.seed);
     this.#ulid = monotonicFactory(this.#random);
+    this.#patches = new Patches(params.journal);
     for (const seq of inboxSpentBefore(started)) this.#consumedInbox.add(seq);
     // Almost no journal has a redrive: spare the others a second pass over it.
     this.#redriven = params.journal.some((e) => e.type === "ExecutionRedriven")
@@ -428,6 +431,7 @@ export class WorkflowRun {
     ExecutionTerminated: () => {},
     ExecutionTimedOut: () => {},
     ContinuedAsNew: () => {},
+    PatchApplied: () => {}, // read by Patches from the whole journal up front
   };
 
   /** The issued op a completion event refers to; blocks the run if the code never asked for it. */
@@ -518,6 +522,12 @@ export class WorkflowRun {
         this.#childrenPending++;
       },
       childStarted: (op) => this.#startedChildren.has(op),
+      patched: (patch, deprecated) => {
+        if (this.blocked || this.outcome) return false;
+        const { patched, marker } = this.#patches.decide(patch, deprecated, this.#nextOp);
+        if (marker) this.#newEvents.push(marker);
+        return patched;
+      },
     };
   }
 }

@@ -292,6 +292,34 @@ export interface WorkflowContext {
    * });
    */
   continueAsNew(input: unknown): never;
+  /**
+   * Guards a change to the code of a workflow that has executions in flight: true when
+   * this run passes here with the new code (the first time live, it journals a marker;
+   * on replay, the marker answers), false when replaying a journal that code without
+   * the patch recorded past this point. The same patch gives the same answer for the
+   * rest of the run. Keep both branches until no execution of the old code is left,
+   * then `deprecatePatch`. docs/versioning.md.
+   *
+   * @example
+   * if (ctx.patched("sms-instead-of-email")) {
+   *   await ctx.step("sms", () => sms.send(user));
+   * } else {
+   *   await ctx.step("email", () => mail.send(user));
+   * }
+   */
+  patched(patch: string): boolean;
+  /**
+   * The second deploy of a patch, once no execution of the code before it is left:
+   * the old branch is removed, and this call keeps journaling the marker live, so that
+   * a worker still running the `patched()` code replays new executions down the new
+   * branch. Remove the call in a third deploy, once those workers are gone.
+   * docs/versioning.md.
+   *
+   * @example
+   * ctx.deprecatePatch("sms-instead-of-email");
+   * await ctx.step("sms", () => sms.send(user));
+   */
+  deprecatePatch(patch: string): void;
 }
 
 export interface WorkflowOptions {
