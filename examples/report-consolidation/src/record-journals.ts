@@ -4,7 +4,8 @@
  * them against the current code and checks each against the compiled diagram, so a
  * change that would break replay of running executions fails the build.
  * Re-record only for a deliberate, versioned change:
- * `pnpm --filter @stepline/example-report-consolidation run record-journals`.
+ * `pnpm --filter @stepline/example-report-consolidation run record-journals`, then
+ * `npx biome check --write examples/report-consolidation` (it formats the JSON).
  */
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
