@@ -44,7 +44,7 @@ function finished(history: JournalEvent[]): string[] {
   });
 }
 
-describe("consolidateReport on the embedded store", () => {
+describe("report-consolidation: consolidateReport on the embedded store", () => {
   it("fetches every source two at a time and writes the rows in source order", async () => {
     const run = await engine.client.start(consolidateReport, request("r-all"), { id: "r-all" });
     expect(await run.result({ timeout: "20s" })).toEqual({
