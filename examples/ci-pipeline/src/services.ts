@@ -49,7 +49,7 @@ export const buildFarm = {
 
 export const testRunner = {
   runShard: (build: Build, shard: number, of: number) =>
-    call(`test shard ${shard}`, 30 + shard * 10, () => {
+    call(`test shard ${shard} of ${build.artifact}`, 30 + shard * 10, () => {
       if (failures.testShards.has(shard)) {
         throw new Error(`shard ${shard}/${of}: 1 test failed (checkout.spec.ts)`);
       }

@@ -71,17 +71,15 @@ export const ciPipeline = workflow(
 
       const saga = ctx.compensations();
       try {
-        await ctx.step("deploy-staging", () => deployer.deploy("staging", build), { timeout: "10m" });
+        const staging = await ctx.step("deploy-staging", () => deployer.deploy("staging", build), {
+          timeout: "10m",
+        });
         saga.add("rollback-staging", () => deployer.rollback("staging", build), {
           retry: { maxAttempts: 5 },
         });
-        await ctx.step(
-          "smoke-test",
-          () => deployer.smokeTest({ environment: "staging", ...build, release: "" }),
-          {
-            retry: { maxAttempts: 2, initialInterval: "1s" },
-          },
-        );
+        await ctx.step("smoke-test", () => deployer.smokeTest(staging), {
+          retry: { maxAttempts: 2, initialInterval: "1s" },
+        });
         // Registered before the deploy: a rollout that fails halfway leaves some hosts on the new build.
         saga.add("rollback-production", () => deployer.rollback("production", build), {
           retry: { maxAttempts: 5 },
