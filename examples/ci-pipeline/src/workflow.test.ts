@@ -222,7 +222,7 @@ describe("ciPipeline on the embedded store", () => {
       "ExecutionCancelled",
     ]);
     expect(calls.filter((c) => c.startsWith("deploy") || c.startsWith("rollback"))).toEqual([]);
-    expect(posted()).toEqual(["slack #deploys: shop-api@9f2c4e1 cancelled"]);
+    expect(posted()).toEqual(["slack #deploys: shop-api@9f2c4e1 cancelled: release freeze"]);
     expect((await run.describe()).status).toBe("cancelled");
   });
 });

@@ -95,7 +95,9 @@ export const ciPipeline = workflow(
         throw error;
       }
     } catch (error) {
-      outcome = CancelledError.is(error) ? "cancelled" : `failed: ${(error as Error).message}`;
+      outcome = CancelledError.is(error)
+        ? `cancelled: ${error.reason ?? "no reason given"}`
+        : `failed: ${(error as Error).message}`;
       throw error;
     } finally {
       await ctx.step("notify", () => slack.post(channel, `${commit} ${outcome}`));
