@@ -27,8 +27,8 @@ export const userSignup = workflow("userSignup", async (ctx, input: SignupInput)
   const saga = ctx.compensations();
   let account: Account;
   try {
-    account = await ctx.step("create-account", () => accounts.create(input));
-    const created = account;
+    const created = await ctx.step("create-account", () => accounts.create(input));
+    account = created;
     saga.add("delete-account", () => accounts.delete(created), {
       retry: { maxAttempts: 5, initialInterval: "1s", backoffRate: 2 },
     });
