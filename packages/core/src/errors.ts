@@ -86,7 +86,8 @@ export class NonDeterminismError extends SteplineError {
       `Execution ${detail.executionId} no longer matches its journal at op ${detail.op}: ` +
         `the journal has ${detail.recorded}, the code asked for ${detail.requested}. ` +
         "Changing the order, names or number of operations of a running workflow breaks replay; " +
-        "keep the old code path for executions started before the change (or give the workflow a new name). " +
+        'keep the old code path for executions started before the change behind `if (ctx.patched("change-id"))` ' +
+        "(docs/versioning.md), or give the workflow a new name. " +
         "See docs/determinism.md in the Stepline repository.",
     );
     this.executionId = detail.executionId;
