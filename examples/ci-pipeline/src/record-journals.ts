@@ -3,14 +3,10 @@
  * ciPipeline, on the memory store. packages/compiler/src/examples.test.ts replays them
  * against the current code and checks each against the compiled diagram, so a change
  * that would break replay of running pipelines fails the build.
- * journals/unchecked/cancelled-waiting.json is recorded too but kept out of that test's
- * folder: replayJournal (packages/testing/src/replay-journal.ts) compares only
- * ExecutionSucceeded and ExecutionFailed ends, so a journal that ends ExecutionCancelled
- * is never "the same outcome". Move it up a folder once replayJournal knows cancellation.
  * Re-record only for a deliberate, versioned change:
  * `pnpm --filter @stepline/example-ci-pipeline run record-journals`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Client, createEngine, memoryStore } from "@stepline/core";
@@ -18,7 +14,6 @@ import { failures } from "./services.js";
 import { type Approval, ciPipeline, type PipelineInput } from "./workflow.js";
 
 const out = join(dirname(fileURLToPath(import.meta.url)), "..", "journals");
-mkdirSync(join(out, "unchecked"), { recursive: true });
 const engine = createEngine({ store: memoryStore(), pollInterval: 20, log: () => {} });
 const worker = engine.worker({ workflows: [ciPipeline] });
 await worker.start();
@@ -51,9 +46,8 @@ async function record(
   const history = await run.history();
   // Stack traces name files on the recording machine; they play no part in replay.
   const text = JSON.stringify(history, (key, value) => (key === "stack" ? undefined : value), 2);
-  const file = then.cancel ? `unchecked/${name}.json` : `${name}.json`;
-  writeFileSync(join(out, file), `${text}\n`);
-  console.log(`journals/${file}: ${history.length} events, ends with ${history.at(-1)?.type}`);
+  writeFileSync(join(out, `${name}.json`), `${text}\n`);
+  console.log(`journals/${name}.json: ${history.length} events, ends with ${history.at(-1)?.type}`);
   failures.flakyBuilds = 0;
   failures.testShards.clear();
   failures.smokeTest = false;

@@ -3,12 +3,7 @@
  * userSignup, and the journal of the welcome series the verified sign-up started, on
  * the memory store. packages/compiler/src/examples.test.ts replays them against the
  * current code and checks each against the compiled diagram, so a change that would
- * break replay of running executions fails the build.
- *
- * The cancelled path has no journal here: replayJournal (packages/testing/src/
- * replay-journal.ts) compares only ExecutionSucceeded and ExecutionFailed endings, so a
- * journal ending in ExecutionCancelled never has the "same outcome" that test asks for.
- * workflow.test.ts replays the cancelled run's journal itself. Re-record only for a
+ * break replay of running executions fails the build. Re-record only for a
  * deliberate, versioned change:
  * `pnpm --filter @stepline/example-user-signup run record-journals`.
  */
@@ -54,6 +49,13 @@ await save("welcome-series", "verified/welcomeSeries");
 const expired = await client.start(userSignup, input("expired", "200ms"), { id: "expired" });
 await expired.result();
 await save("expired", expired.id);
+
+// cancelled: the user withdraws while the link is pending; the account is deleted.
+const cancelled = await client.start(userSignup, input("cancelled", "1h"), { id: "cancelled" });
+await untilJournaled(client, cancelled.id, "EventWaitStarted");
+await client.cancel(cancelled.id, { reason: "user withdrew" });
+await cancelled.result().catch(() => {});
+await save("cancelled", cancelled.id);
 
 // email-failed: the mail provider rejects every attempt of the verification email.
 knobs.failVerificationSends = 3;
