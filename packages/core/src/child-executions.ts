@@ -1,3 +1,4 @@
+import { codeFingerprint } from "./code-fingerprint.js";
 import { assertPlainData } from "./codec.js";
 import { newSeed } from "./deterministic-random.js";
 import type { EngineEnv } from "./engine-env.js";
@@ -115,6 +116,9 @@ export interface ExecutionToCreate {
   parentOp?: number;
   /** `executionTimeout` in ms: ExecutionStarted records `timeoutAt`, this after its `at`. */
   timeoutMs?: number | undefined;
+  /** The workflow function, when this process has it: ExecutionStarted records its `codeHash`. */
+  // biome-ignore lint/complexity/noBannedTypes: any workflow function.
+  fn?: Function | undefined;
 }
 
 /**
@@ -138,6 +142,7 @@ export async function createExecution(
     ...(execution.parent === undefined ? {} : { parent: execution.parent }),
     ...(execution.parentOp === undefined ? {} : { parentOp: execution.parentOp }),
     ...(execution.timeoutMs === undefined ? {} : { timeoutAt: now + execution.timeoutMs }),
+    ...(execution.fn === undefined ? {} : { codeHash: codeFingerprint(execution.fn) }),
   };
   const bytes = env.codec.encode(started, `The input of workflow "${execution.workflow}"`);
   env.listenForFinishes();
@@ -245,6 +250,7 @@ export class ChildTracker {
           input: child.input,
           parent: run.executionId,
           parentOp: event.op,
+          fn: this.#env.workflows.get(child.workflow)?.fn,
         });
         if (!created) await this.#checkOwnChild(record, run.executionId, event.op, child.workflow);
       } catch (error) {

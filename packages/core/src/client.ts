@@ -203,6 +203,7 @@ export class Client {
       version: definition?.version ?? 1,
       input,
       timeoutMs,
+      fn: definition?.fn,
     });
     if (!created) await checkExistingStart(env, record, { workflow: name, input, policy: options.ifExists });
     return this.handle<O>(id);

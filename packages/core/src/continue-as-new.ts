@@ -14,12 +14,15 @@
  * - Children of the old run are left running; their ends make the new run due but are
  *   not delivered to it (a new run awaits only the children it starts itself).
  */
+
+import { codeFingerprint } from "./code-fingerprint.js";
 import type { InboxEntry } from "./codec.js";
 import { assertPlainData } from "./codec.js";
 import { newSeed } from "./deterministic-random.js";
 import type { EngineEnv } from "./engine-env.js";
 import type { EventOfType, JournalEvent, NewEvent } from "./events.js";
 import type { ExecutionRecord, Lease } from "./store.js";
+import type { WorkflowDefinition } from "./workflow.js";
 
 type ExecutionStarted = EventOfType<"ExecutionStarted">;
 
@@ -100,13 +103,14 @@ export function carriedInbox(
 export function nextRunStarted(
   started: ExecutionStarted,
   closing: EventOfType<"ContinuedAsNew">,
-  version: number,
+  definition: WorkflowDefinition<never, unknown>,
   inbox: { inboxFrom?: number; inboxConsumed?: number[] },
 ): NewEvent {
   return {
     type: "ExecutionStarted",
     workflow: started.workflow,
-    version,
+    version: definition.version,
+    codeHash: codeFingerprint(definition.fn),
     input: closing.input,
     seed: newSeed(),
     ...(started.parent === undefined ? {} : { parent: started.parent }),

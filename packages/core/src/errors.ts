@@ -67,7 +67,23 @@ export interface NonDeterminismDetail {
   op: number;
   recorded: string;
   requested: string;
+  /**
+   * True when the workflow function replaying the journal has the source of the one
+   * that started the execution (ExecutionStarted `codeHash`): the message then names
+   * non-deterministic code, not a code change, as the likely cause.
+   */
+  sameCode?: boolean;
 }
+
+const CHANGED_CODE_HINT =
+  "Changing the order, names or number of operations of a running workflow breaks replay; " +
+  'keep the old code path for executions started before the change behind `if (ctx.patched("change-id"))` ' +
+  "(docs/versioning.md), or give the workflow a new name. ";
+const SAME_CODE_HINT =
+  "The workflow function is the code that started this execution, so the likely cause is code that " +
+  "does not replay the same way: a clock (Date.now(), new Date()), randomness (Math.random(), " +
+  "crypto.randomUUID()), I/O or state kept outside the journal, read in the workflow body outside a step. " +
+  "Use ctx.now(), ctx.random(), ctx.ulid() and ctx.step (a changed helper function it calls is the other cause). ";
 
 /**
  * The workflow code no longer matches its journal: replay asked for a different
@@ -85,9 +101,7 @@ export class NonDeterminismError extends SteplineError {
     super(
       `Execution ${detail.executionId} no longer matches its journal at op ${detail.op}: ` +
         `the journal has ${detail.recorded}, the code asked for ${detail.requested}. ` +
-        "Changing the order, names or number of operations of a running workflow breaks replay; " +
-        'keep the old code path for executions started before the change behind `if (ctx.patched("change-id"))` ' +
-        "(docs/versioning.md), or give the workflow a new name. " +
+        (detail.sameCode ? SAME_CODE_HINT : CHANGED_CODE_HINT) +
         "See docs/determinism.md in the Stepline repository.",
     );
     this.executionId = detail.executionId;

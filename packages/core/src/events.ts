@@ -37,6 +37,11 @@ export type ExecutionStarted = {
   inboxFrom?: number;
   /** Runs after the first: inbox seqs at or above `inboxFrom` that an earlier run consumed. */
   inboxConsumed?: number[];
+  /**
+   * Fingerprint of the starting process's workflow function source (code-fingerprint.ts):
+   * read only to word a NonDeterminismError. Absent when that process had only the name.
+   */
+  codeHash?: string;
 };
 export type StepScheduled = { type: "StepScheduled"; op: number; name: string; attempt: number };
 /**

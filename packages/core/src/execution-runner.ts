@@ -408,7 +408,7 @@ export class ExecutionRunner {
     const next = nextRunStarted(
       started,
       closing,
-      run.definition.version,
+      run.definition,
       carriedInbox(this.#inbox, run.consumedInbox),
     );
     try {

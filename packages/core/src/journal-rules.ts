@@ -157,6 +157,7 @@ const RULES: { [T in EventType]: Rule<T> } = {
     finiteNumber("seed", e.seed) ??
     (e.parent === undefined ? undefined : nonEmptyString("parent", e.parent)) ??
     (e.timeoutAt === undefined ? undefined : time("timeoutAt", e.timeoutAt)) ??
+    (e.codeHash === undefined ? undefined : nonEmptyString("codeHash", e.codeHash)) ??
     runFields(e, s),
   StepScheduled: (e, s) => {
     const shape = opIndex(e.op) ?? nonEmptyString("name", e.name) ?? positiveInteger("attempt", e.attempt);

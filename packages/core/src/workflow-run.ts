@@ -1,11 +1,18 @@
 import { monotonicFactory } from "ulid";
 import { CancelDelivery } from "./cancellation.js";
+import { codeFingerprint } from "./code-fingerprint.js";
 import { assertPlainData } from "./codec.js";
 import { continuedAsNewEvent, continuedOutcome, inboxSpentBefore } from "./continue-as-new.js";
 import { seededRandom } from "./deterministic-random.js";
 import type { ErrorRegistry } from "./error-serialization.js";
 import { ChildFailedError, NonDeterminismError, StepFailedError, TimeoutError } from "./errors.js";
-import { dispatchEvent, type EventHandlers, type JournalEvent, type NewEvent } from "./events.js";
+import {
+  dispatchEvent,
+  type EventHandlers,
+  type EventOfType,
+  type JournalEvent,
+  type NewEvent,
+} from "./events.js";
 import { assertOperationName } from "./identifiers.js";
 import { Patches } from "./patching.js";
 import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
@@ -475,7 +482,15 @@ export class WorkflowRun {
 
   #block(op: number, recorded: string, requested: string): void {
     if (this.blocked) return;
-    this.blocked = new NonDeterminismError({ executionId: this.executionId, op, recorded, requested });
+    const { codeHash } = this.#journal[0] as EventOfType<"ExecutionStarted">;
+    const sameCode = codeHash !== undefined && codeHash === codeFingerprint(this.definition.fn);
+    this.blocked = new NonDeterminismError({
+      executionId: this.executionId,
+      op,
+      recorded,
+      requested,
+      sameCode,
+    });
   }
 
   /** Registers the op the code just issued, checking it against the journal. */
