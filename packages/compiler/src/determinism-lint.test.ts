@@ -198,6 +198,24 @@ describe("lintDeterminism: what runs as a step and what is workflow code", () =>
     expect(lint(text).findings.map(brief)).toEqual([`10:21 clock-in-workflow: Date.now() ${CLOCK}`]);
   });
 
+  it("follows a map callback given by name, local or of the file, with its own name for the context", () => {
+    const text = [
+      'import { workflow, type WorkflowContext } from "@stepline/core";',
+      "async function charge(c: WorkflowContext, id: string) {",
+      '  await c.step("charge", () => fetch(id));',
+      "  return Math.random();",
+      "}",
+      'export const order = workflow("order", async (ctx, input: { ids: string[] }) => {',
+      '  const ship = async (s: WorkflowContext, id: string) => s.step("ship", () => fetch(id));',
+      '  await ctx.map("charge-all", input.ids, charge, { concurrency: 2 });',
+      '  await ctx.map("ship-all", input.ids, ship, { concurrency: 2 });',
+      "});",
+    ].join("\n");
+    expect(lint(text).findings.map(brief)).toEqual([
+      `4:10 random-in-workflow: Math.random() draws a random value in charge(), a helper of workflow "order", outside a step: a replay draws another and may take another branch. Use ctx.random() (seeded when the execution starts), or draw it inside ctx.step.`,
+    ]);
+  });
+
   it("flags code in callbacks of the body (items.map): they run in the body", () => {
     const text = [
       'import { workflow } from "@stepline/core";',

@@ -166,6 +166,17 @@ class DeterminismLinter {
         const callee = unwrap(node.callee);
         if (callee.type === "Identifier" && locals.has(callee.name) && this.#passesContext(node, scope))
           scope.helpers.set(callee.name, locals.get(callee.name) as FunctionLike);
+        // `ctx.map(name, items, each)` with `each` declared here: walked at the map, its first parameter the context.
+        const method = methodCallOf(node);
+        const each = node.arguments[2];
+        if (
+          method &&
+          scope.contextNames.has(method.receiver) &&
+          method.method === "map" &&
+          each?.type === "Identifier" &&
+          locals.has(each.name)
+        )
+          scope.helpers.set(each.name, locals.get(each.name) as FunctionLike);
       }
       for (const child of childNodes(node)) calls(child);
     };
@@ -256,16 +267,26 @@ class DeterminismLinter {
     const fn = call.arguments[2];
     const callback = fn && fn.type !== "SpreadElement" ? unwrap(fn) : undefined;
     for (const argument of call.arguments) if (argument !== fn) this.#visit(argument, scope);
-    if (callback && isFunctionLike(callback)) {
-      const [contextName] = parameterNames(callback);
-      const contextNames = new Set(scope.contextNames);
+    const found = callback && this.#findHelper(callback, scope);
+    if (callback && found && !scope.inlining.includes(found.fn)) {
+      const [contextName] = parameterNames(found.fn);
+      const same = found.module === scope.module;
+      const contextNames = new Set(same ? scope.contextNames : []);
       if (contextName) contextNames.add(contextName);
-      this.#lintFunction(callback, {
+      this.#lintFunction(found.fn, {
         ...scope,
+        ...this.#scopeBase(found.module),
+        // A callback written here sees this function's sagas; one named from elsewhere does not.
+        ...(same
+          ? {
+              sagaNames: new Set(scope.sagaNames),
+              stepBodies: new Set(scope.stepBodies),
+              helpers: new Map(scope.helpers),
+            }
+          : {}),
         contextNames,
-        sagaNames: new Set(scope.sagaNames),
-        stepBodies: new Set(scope.stepBodies),
-        helpers: new Map(scope.helpers),
+        inlining: [...scope.inlining, found.fn],
+        helperName: isFunctionLike(callback) ? scope.helperName : scope.module.file.textOf(callback),
       });
     } else if (fn) {
       this.#visit(fn, scope);
