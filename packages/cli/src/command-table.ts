@@ -7,6 +7,7 @@ import { exportCommand } from "./commands/export.js";
 import { historyCommand } from "./commands/history.js";
 import { importCommand } from "./commands/import.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { lintCommand } from "./commands/lint.js";
 import { listCommand } from "./commands/list.js";
 import { pruneCommand } from "./commands/prune.js";
 import { redriveCommand } from "./commands/redrive.js";
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   resumeCommand,
   uiCommand,
   diagramCommand,
+  lintCommand,
 ];
 
 /** The command with this name, if any. */

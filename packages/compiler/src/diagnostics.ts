@@ -25,7 +25,13 @@ export type DiagnosticCode =
   | "compensation-approximated"
   | "child-handle-not-resolved"
   | "child-not-resolved"
-  | "workflow-not-found";
+  | "workflow-not-found"
+  // The determinism lint (determinism-lint.ts): replay hazards outside steps.
+  | "clock-in-workflow"
+  | "random-in-workflow"
+  | "timer-in-workflow"
+  | "io-in-workflow"
+  | "env-in-workflow";
 
 /** "error": part of the diagram is an opaque state. "warning": the diagram is drawn, with a caveat. */
 export type DiagnosticSeverity = "error" | "warning";

@@ -83,4 +83,22 @@ describe("stepline diagram", () => {
     );
     expect(out()).toContain("opaque");
   });
+
+  it("prints the determinism lint's findings as warnings among the diagnostics, and still exits 0", async () => {
+    const text = [
+      'import { workflow } from "@stepline/core";',
+      'export const order = workflow("order", async (ctx) => {',
+      "  const at = Date.now();",
+      '  await ctx.step("charge", () => fetch("https://pay.example"));',
+      "  return at;",
+      "});",
+    ].join("\n");
+    const { io, out, err } = fakeIO();
+    io.readFile = async () => text;
+    expect(await runDiagramCommand(["src/order.ts"], io)).toBe(0);
+    expect(out()).toContain('state "charge" as s1');
+    expect(err()).toBe(
+      'src/order.ts:3:14 warning clock-in-workflow: Date.now() reads the clock in workflow "order", outside a step: a replay reads another time and may take another branch. Use ctx.now() (the time of the latest journaled event), or read the clock inside ctx.step.\n',
+    );
+  });
 });

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { toASL } from "./asl.js";
 import { compile } from "./compile.js";
 import type { ImportResolver } from "./compile-scope.js";
+import { lintDeterminism } from "./determinism-lint.js";
 import { formatDiagnostic } from "./diagnostics.js";
 import { toDot } from "./dot.js";
 import type { WorkflowMachine } from "./ir.js";
@@ -54,7 +55,9 @@ export const fileSystemResolver: ImportResolver = (specifier, fromFile) => {
 
 /**
  * `stepline diagram`: compiles a workflow file and prints (or writes) its diagram.
- * Diagnostics go to stderr, one line each. Exit code 0 when drawn, 1 when the file
+ * Diagnostics go to stderr, one line each, with the determinism lint's findings as
+ * warnings (they do not change the exit code; `stepline lint` is the command that
+ * fails on them). Exit code 0 when drawn, 1 when the file
  * cannot be read or parsed, has no such workflow, or the compiler had to leave
  * opaque states; 2 for a usage error.
  *
@@ -102,11 +105,14 @@ export async function runDiagramCommand(argv: readonly string[], io: DiagramIO):
     );
     return 1;
   }
-  const { machines, diagnostics } = compile(text, {
-    fileName: file,
-    resolveImport: io.resolveImport ?? fileSystemResolver,
-  });
-  for (const diagnostic of diagnostics) io.stderr(`${formatDiagnostic(diagnostic)}\n`);
+  const resolveImport = io.resolveImport ?? fileSystemResolver;
+  const { machines, diagnostics } = compile(text, { fileName: file, resolveImport });
+  // The determinism lint's findings are warnings here: the diagram is drawn, the exit code is the compiler's.
+  const { findings } = lintDeterminism(text, { fileName: file, resolveImport });
+  const shown = [...diagnostics, ...findings].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+  );
+  for (const diagnostic of shown) io.stderr(`${formatDiagnostic(diagnostic)}\n`);
   const machine = pick(machines, values.workflow, file, io);
   if (!machine) return 1;
   const output = await render(machine, format);

@@ -2,6 +2,13 @@ export { ASL_RESOURCES, type AslMachine, type AslState, toASL } from "./asl.js";
 export { type CompileOptions, type CompileResult, compile } from "./compile.js";
 export type { ImportResolver, ResolvedImport } from "./compile-scope.js";
 export {
+  type DeterminismCode,
+  type DeterminismFinding,
+  type LintOptions,
+  type LintResult,
+  lintDeterminism,
+} from "./determinism-lint.js";
+export {
   type Diagnostic,
   type DiagnosticCode,
   type DiagnosticSeverity,
