@@ -8,8 +8,8 @@ import {
   claimAndRelease,
   claimableIds,
   claimExecution,
-  startedBytes,
   startExecution,
+  startedBytes,
   stateOf,
   T0,
 } from "./store-setup.js";
@@ -128,7 +128,9 @@ export const signalWithStartCases: readonly ConformanceCase[] = [
       ]);
       expect(record?.createdAt).toBe(T0 + winner);
       expect(await store.executions.count({ workflow: order.workflow })).toBe(1);
-      expect((await store.executions.list({ workflow: order.workflow })).map((r) => r.id)).toEqual([order.id]);
+      expect((await store.executions.list({ workflow: order.workflow })).map((r) => r.id)).toEqual([
+        order.id,
+      ]);
     },
   },
 ];
