@@ -141,11 +141,23 @@ describe("client.start event checks (property)", () => {
     const { engine, store } = newEngine();
     await engine.client.start(collect, 1_000, { id: "target" });
     let n = 0;
+    const seen = { accepted: 0, refusedName: 0, refusedPayload: 0 };
     const name = fc.oneof(fc.string(), fc.constantFrom("item", "stepline.x", "", "a\u0000b"), fc.anything());
-    const event = fc.oneof(
-      fc.anything(),
-      fc.record({ name, payload: fc.anything() }, { requiredKeys: ["name"] }),
+    // Payloads of every kind the codec refuses too: functions, symbols, BigInt, Map, Set,
+    // sparse arrays, null prototypes, typed arrays, dates.
+    const payload = fc.oneof(
+      fc.anything({
+        withBigInt: true,
+        withMap: true,
+        withSet: true,
+        withDate: true,
+        withTypedArray: true,
+        withNullPrototype: true,
+        withSparseArray: true,
+      }),
+      fc.constantFrom(() => 1, Symbol("s"), { nested: [1, () => 2] }),
     );
+    const event = fc.oneof(fc.anything(), fc.record({ name, payload }, { requiredKeys: ["name"] }));
     await fc.assert(
       fc.asyncProperty(event, async (value) => {
         const id = `p-${++n}`;
@@ -172,13 +184,21 @@ describe("client.start event checks (property)", () => {
         );
         expect(started?.name, `start: ${String(started)}; sendEvent: ${String(sent)}`).toBe(sent?.name);
         if (started) {
+          if (InvalidArgumentError.is(started)) seen.refusedName++;
+          if (SerializationError.is(started)) seen.refusedPayload++;
           expect(InvalidArgumentError.is(started) || SerializationError.is(started)).toBe(true);
           expect(await store.executions.get(id)).toBeUndefined();
         } else {
           expect((await engine.client.inbox(id)).map((e) => e.name)).toEqual([eventName]);
+          seen.accepted++;
         }
       }),
       { numRuns: 200 },
     );
+    // Both sides of the rule were exercised.
+    expect(
+      Object.values(seen).every((count) => count > 0),
+      JSON.stringify(seen),
+    ).toBe(true);
   });
 });
