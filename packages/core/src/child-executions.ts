@@ -23,6 +23,7 @@ import {
   type ParentClose,
   policyOf,
 } from "./parent-close-policy.js";
+import type { StartEvent } from "./signal-with-start.js";
 import type { ExecutionRecord } from "./store.js";
 import type { ChildHandle, ChildOptions, WorkflowDefinition } from "./workflow.js";
 import { type ChildOp, extend, type OpBase, type RecordedOp } from "./workflow-ops.js";
@@ -119,6 +120,8 @@ export interface ExecutionToCreate {
   /** The workflow function, when this process has it: ExecutionStarted records its `codeHash`. */
   // biome-ignore lint/complexity/noBannedTypes: any workflow function.
   fn?: Function | undefined;
+  /** Signal-with-start: delivered with the create, in the same store write (signal-with-start.ts). */
+  event?: StartEvent | undefined;
 }
 
 /**
@@ -145,14 +148,22 @@ export async function createExecution(
     ...(execution.fn === undefined ? {} : { codeHash: codeFingerprint(execution.fn) }),
   };
   const bytes = env.codec.encode(started, `The input of workflow "${execution.workflow}"`);
+  const { event } = execution;
+  const eventBytes =
+    event &&
+    env.codec.encode(
+      { name: event.name, payload: event.payload, at: now },
+      `The payload of event "${event.name}"`,
+    );
   env.listenForFinishes();
   const result = await env.store.executions.create({
     id: execution.id,
     workflow: execution.workflow,
     createdAt: now,
     started: bytes,
+    ...(eventBytes ? { event: eventBytes } : {}),
   });
-  if (result.created) env.wake();
+  if (result.created || eventBytes) env.wake();
   return result;
 }
 

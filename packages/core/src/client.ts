@@ -21,6 +21,7 @@ import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
 import { checkCountFilter, deleteExecution } from "./retention.js";
+import { checkEventDelivered, checkStartEvent, type StartEventOption } from "./signal-with-start.js";
 import {
   type CountFilter,
   type ExecutionRecord,
@@ -32,7 +33,7 @@ import { type TerminateOptions, terminateExecution } from "./terminate.js";
 import { type WorkerPresence, workerPresence } from "./worker-announcements.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
-export interface StartOptions {
+export interface StartOptions extends StartEventOption {
   /**
    * Execution id; starting twice with one id gives one execution. Default: a new ULID.
    * 1 to 1024 bytes of UTF-8 text without control characters, and without `/`
@@ -171,6 +172,8 @@ export class Client {
    * Starts an execution, or returns the existing one with this id. Nothing is
    * written when the input cannot be journaled (SerializationError,
    * PayloadTooLargeError) or the workflow is unknown (UnknownWorkflowError).
+   * With `options.event`, also delivers that event in the same store write
+   * (signal-with-start; see {@link StartEventOption}).
    */
   async start<I, O>(
     workflow: WorkflowDefinition<I, O> | string,
@@ -197,6 +200,7 @@ export class Client {
       options.executionTimeout === undefined
         ? undefined
         : parseDuration(options.executionTimeout, "client.start: executionTimeout");
+    const event = checkStartEvent(options);
     const { created, record } = await createExecution(env, {
       id,
       workflow: name,
@@ -204,8 +208,11 @@ export class Client {
       input,
       timeoutMs,
       fn: definition?.fn,
+      event,
     });
-    if (!created) await checkExistingStart(env, record, { workflow: name, input, policy: options.ifExists });
+    if (created) return this.handle<O>(id);
+    if (event) checkEventDelivered(record, name, event);
+    else await checkExistingStart(env, record, { workflow: name, input, policy: options.ifExists });
     return this.handle<O>(id);
   }
 

@@ -85,6 +85,7 @@ export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
+export type { StartEvent, StartEventOption } from "./signal-with-start.js";
 export { DEFAULT_MAX_INTERRUPTIONS } from "./step-attempts.js";
 export { parseStepIdentity, reservedSuffixProblem, StepIdentities, stepIdentity } from "./step-identity.js";
 export type {

@@ -263,7 +263,7 @@ export const storeRules = {
       token: 0,
       leaseOwner: null,
       journalLength: 1,
-      inboxLength: 0,
+      inboxLength: execution.event === undefined ? 0 : 1,
       cancelRequested: null,
       blockedReason: null,
       currentStep: null,
@@ -319,13 +319,35 @@ export function memoryStore(): Store {
       .sort(storeRules.compareFinishedFirst)
       .slice(0, Math.max(0, limit));
 
+  /** `inbox.send` to an existing entry (also signal-with-start's delivery); its inbox seq. */
+  const deliver = (entry: Entry, event: Uint8Array, now: number): number => {
+    if (TERMINAL_STATUSES.has(entry.record.status)) {
+      throw new ExecutionFinishedError(entry.record.id, entry.record.status, "send an event to");
+    }
+    entry.inbox.push(event.slice());
+    setRecord(entry, {
+      ...storeRules.woken(entry.record, now),
+      inboxLength: entry.inbox.length,
+      updatedAt: now,
+    });
+    wake();
+    return entry.inbox.length - 1;
+  };
+
   return {
     executions: {
       async create(execution: NewExecution) {
         const existing = entries.get(execution.id);
-        if (existing) return { created: false, record: copy(existing.record) };
+        if (existing) {
+          const { event } = execution;
+          if (event && existing.record.workflow === execution.workflow) {
+            deliver(existing, event, execution.createdAt);
+          }
+          return { created: false, record: copy(existing.record) };
+        }
         const record = storeRules.newRecord(execution);
-        const entry: Entry = { record, journal: [execution.started.slice()], inbox: [] };
+        const inbox = execution.event ? [execution.event.slice()] : [];
+        const entry: Entry = { record, journal: [execution.started.slice()], inbox };
         entries.set(execution.id, entry);
         setRecord(entry, record);
         wake();
@@ -482,17 +504,7 @@ export function memoryStore(): Store {
       async send(id, event, now) {
         const entry = entries.get(id);
         if (!entry) throw new ExecutionNotFoundError(id);
-        if (TERMINAL_STATUSES.has(entry.record.status)) {
-          throw new ExecutionFinishedError(id, entry.record.status, "send an event to");
-        }
-        entry.inbox.push(event.slice());
-        setRecord(entry, {
-          ...storeRules.woken(entry.record, now),
-          inboxLength: entry.inbox.length,
-          updatedAt: now,
-        });
-        wake();
-        return entry.inbox.length - 1;
+        return deliver(entry, event, now);
       },
       async read(id, fromSeq = 0) {
         return copyAll(entries.get(id)?.inbox ?? [], fromSeq);

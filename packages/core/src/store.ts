@@ -119,6 +119,14 @@ export interface NewExecution {
   createdAt: number;
   /** The encoded ExecutionStarted event, journal entry 0. */
   started: Uint8Array;
+  /**
+   * Signal-with-start (docs/talking-to-executions.md): an encoded inbox entry delivered
+   * by the same write. A new execution gets it as inbox entry 0. An existing one of the
+   * same workflow that has not finished gets it as `inbox.send` at `createdAt` would
+   * give it (`created` false); one of another workflow gets nothing (the caller sees
+   * `record.workflow`); a finished one throws ExecutionFinishedError, nothing written.
+   */
+  event?: Uint8Array;
 }
 
 export interface AppendRequest {
@@ -175,7 +183,9 @@ export interface ClaimRequest {
 export interface ExecutionStore extends ExecutionLifecycleStore {
   /**
    * Creates the execution with its first journal entry, status `running`, due now.
-   * Idempotent on `id`: if it exists, nothing is written and `created` is false.
+   * Idempotent on `id`: if it exists, nothing is written and `created` is false. With
+   * `execution.event`, the event is delivered in the same atomic write (see
+   * {@link NewExecution.event}); `record` is the record after it.
    */
   create(execution: NewExecution): Promise<{ created: boolean; record: ExecutionRecord }>;
   get(id: string): Promise<ExecutionRecord | undefined>;

@@ -95,6 +95,20 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
     return out;
   };
 
+  /**
+   * Inside a write: stores `event` as the next inbox entry of the existing `record` and
+   * wakes it (`inbox.send`, and signal-with-start's delivery). Returns the new record.
+   */
+  const deliver = (record: ExecutionRecord, event: Uint8Array, now: number): ExecutionRecord => {
+    if (TERMINAL_STATUSES.has(record.status)) {
+      throw new ExecutionFinishedError(record.id, record.status, "send an event to");
+    }
+    db.inbox.put([record.id, record.inboxLength], event);
+    const next = { ...storeRules.woken(record, now), inboxLength: record.inboxLength + 1, updatedAt: now };
+    db.putRecord(record, next);
+    return next;
+  };
+
   return {
     executions: {
       async create(execution: NewExecution) {
@@ -106,15 +120,21 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
               "(LMDB's key size limit). Use a shorter id, such as a hash of a long business key.",
           );
         }
+        const { event } = execution;
         const outcome = await write(() => {
           const existing = db.getRecord(execution.id);
-          if (existing) return { created: false, record: existing };
+          if (existing) {
+            if (!event || existing.workflow !== execution.workflow)
+              return { created: false, record: existing };
+            return { created: false, record: deliver(existing, event, execution.createdAt) };
+          }
           const record = storeRules.newRecord(execution);
           db.journal.put([execution.id, 0], execution.started);
+          if (event) db.inbox.put([execution.id, 0], event);
           db.putRecord(undefined, record);
           return { created: true, record };
         });
-        if (outcome.created) wake();
+        if (outcome.created || event) wake();
         return outcome;
       },
 
@@ -329,23 +349,13 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
 
     inbox: {
       async send(id, event, now) {
-        const seq = await write(() => {
-          const record = db.getRecord(id);
-          if (!record) throw new ExecutionNotFoundError(id);
-          if (TERMINAL_STATUSES.has(record.status)) {
-            throw new ExecutionFinishedError(id, record.status, "send an event to");
-          }
-          const inboxSeq = record.inboxLength;
-          db.inbox.put([id, inboxSeq], event);
-          db.putRecord(record, {
-            ...storeRules.woken(record, now),
-            inboxLength: inboxSeq + 1,
-            updatedAt: now,
-          });
-          return inboxSeq;
+        const record = await write(() => {
+          const current = db.getRecord(id);
+          if (!current) throw new ExecutionNotFoundError(id);
+          return deliver(current, event, now);
         });
         wake();
-        return seq;
+        return record.inboxLength - 1;
       },
 
       async read(id, fromSeq = 0) {

@@ -10,7 +10,7 @@ export const LUA_DIR = new URL("../lua/", import.meta.url);
 
 /** Every script: file name (without `.lua`) and the number of KEYS it takes. */
 export const SCRIPTS = {
-  "create-execution": 2,
+  "create-execution": 3,
   "claim-execution": 3,
   "append-events": 2,
   "release-lease": 1,

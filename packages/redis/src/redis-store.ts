@@ -246,18 +246,26 @@ export function redisStore(
           () =>
             run(
               "create-execution",
-              [k.record, k.journal],
-              [id, workflow, createdAt, toBuffer(execution.started)],
+              [k.record, k.journal, k.inbox],
+              [
+                id,
+                workflow,
+                createdAt,
+                toBuffer(execution.started),
+                execution.event ? "1" : "0",
+                execution.event ? toBuffer(execution.event) : "",
+              ],
             ),
           workflow,
         );
         await listed;
+        if (reply.code === "finished") throw new ExecutionFinishedError(id, reply.detail, "send an event to");
         const record = reply.record as ExecutionRecord;
         // Of concurrent creators the first NX may have been a loser's: the winner's createdAt rules.
         if (reply.code !== "created" || record.createdAt !== createdAt) {
           await client.zadd(keys.created, record.createdAt, id);
         }
-        if (reply.code === "created") wake();
+        if (reply.code === "created" || reply.code === "sent") wake();
         return { created: reply.code === "created", record };
       },
 

@@ -18,6 +18,7 @@ import { resumeCases } from "./conformance/resume-cases.js";
 import { retentionCases } from "./conformance/retention-cases.js";
 import { runsCases } from "./conformance/runs-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
+import { signalWithStartCases } from "./conformance/signal-with-start-cases.js";
 import { terminateCases } from "./conformance/terminate-cases.js";
 import { timeoutCases } from "./conformance/timeout-cases.js";
 import { workerCases } from "./conformance/worker-cases.js";
@@ -48,6 +49,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["queue", queueCases],
   ["timers and claiming at scale", scheduleCases],
   ["inbox", inboxCases],
+  ["signal-with-start", signalWithStartCases],
   ["long durations through an engine", longDurationCases],
   ["identifiers and bad records", identityCases],
   ["worker announcements", workerCases],
