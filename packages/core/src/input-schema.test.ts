@@ -4,6 +4,7 @@ import * as v from "valibot";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import {
+  ErrorRegistry,
   type ExecutionHandle,
   ExecutionNotFoundError,
   InputValidationError,
@@ -11,6 +12,7 @@ import {
   type JournalEvent,
   type WorkflowInput,
   type WorkflowOutput,
+  WorkflowRun,
   workflow,
 } from "./index.js";
 import { newEngine, rejection, startWorker } from "./testing/engine-kit.js";
@@ -61,6 +63,39 @@ describe("client.start with an input schema", () => {
       plan: "free",
       name: "Ada",
     });
+  });
+
+  it("replay feeds the function the journaled value and does not run the schema again", async () => {
+    const { engine } = newEngine();
+    let validations = 0;
+    const counted = z.object({ n: z.number() }).transform((o) => ({ n: o.n, call: ++validations }));
+    const seen: unknown[] = [];
+    const stamped = workflow(
+      "stamped",
+      async (_ctx, input) => {
+        seen.push(input);
+        return input.call;
+      },
+      { input: counted },
+    );
+    await engine.client.start(stamped, { n: 1 }, { id: "st-1" });
+    const history = await engine.client.history("st-1");
+    expect(started(history).input).toEqual({ n: 1, call: 1 });
+    for (let replay = 0; replay < 2; replay++) {
+      const run = new WorkflowRun({
+        definition: stamped as never,
+        executionId: "st-1",
+        journal: history,
+        errors: new ErrorRegistry(),
+      });
+      await run.replay();
+      expect(run.takeNewEvents()).toEqual([{ type: "ExecutionSucceeded", output: 1 }]);
+    }
+    expect(seen).toEqual([
+      { n: 1, call: 1 },
+      { n: 1, call: 1 },
+    ]);
+    expect(validations).toBe(1);
   });
 
   it("refuses an invalid input with InputValidationError listing each issue's path and message, writing nothing", async () => {
