@@ -206,39 +206,54 @@ describe("client.start with an input schema", () => {
   });
 
   it("property: start succeeds iff the schema's own validate accepts, and writes nothing when it refuses", async () => {
-    const schema = z.object({ sku: z.string().min(1).max(8), qty: z.number().int().positive().max(99) });
-    const item = workflow("item", async (_ctx, i) => i.qty, { input: schema });
+    const schemas: StandardSchemaV1[] = [
+      z.object({ sku: z.string().min(1).max(8), qty: z.number().int().positive().max(99) }),
+      v.object({
+        sku: v.pipe(v.string(), v.minLength(1), v.maxLength(8)),
+        qty: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(99)),
+      }),
+    ];
     const candidate = fc.oneof(
       fc.record({ sku: fc.string({ maxLength: 10 }), qty: fc.integer({ min: -5, max: 120 }) }),
       fc.record(
-        { sku: fc.oneof(fc.string(), fc.integer()), qty: fc.oneof(fc.double(), fc.string()) },
         {
-          requiredKeys: [],
+          sku: fc.oneof(fc.string(), fc.integer()),
+          qty: fc.oneof(fc.double(), fc.string()),
+          extra: fc.jsonValue(),
         },
+        { requiredKeys: [] },
       ),
       fc.jsonValue(),
     );
+    let accepted = 0;
+    let refused = 0;
     await fc.assert(
-      fc.asyncProperty(candidate, async (value) => {
+      fc.asyncProperty(fc.constantFrom(...schemas), candidate, async (schema, value) => {
+        const item = workflow("item", async (_ctx, i) => i, { input: schema });
         const { engine, store } = newEngine();
-        const own = (await schema["~standard"].validate(value)) as StandardSchemaV1.Result<unknown>;
-        const outcome = await engine.client.start(item, value as never, { id: "p" }).then(
+        const own = await schema["~standard"].validate(value);
+        const outcome = await engine.client.start(item, value, { id: "p" }).then(
           (handle: ExecutionHandle) => handle,
           (error: Error) => error,
         );
         if (own.issues) {
+          refused++;
           expect(InputValidationError.is(outcome)).toBe(true);
           expect((outcome as InputValidationError).issues).toHaveLength(own.issues.length);
           expect(await engine.client.list()).toEqual([]);
           expect(await store.executions.get("p")).toBeUndefined();
         } else {
+          accepted++;
           expect(outcome).toMatchObject({ id: "p" });
           expect(started(await engine.client.history("p")).input).toEqual(own.value);
         }
         await engine.close();
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
+    // Both sides of the "iff" were exercised.
+    expect(accepted).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(20);
   });
 });
 

@@ -12,7 +12,13 @@ import { showValue } from "./show-value.js";
  * schema is not run again on replay of the child. docs/getting-started.md#input-schemas.
  */
 
-/** One problem a schema found: its message, and where in the input (empty: the input itself). */
+/**
+ * One problem a schema found: its message, and where in the input, as keys and
+ * indexes (empty: the input itself). Plain data, so it survives the journal.
+ *
+ * @example
+ * const issue: InputIssue = { message: "Invalid input: expected string, received number", path: ["items", 1, "sku"] };
+ */
 export interface InputIssue {
   readonly message: string;
   readonly path: readonly (string | number)[];
