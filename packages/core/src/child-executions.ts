@@ -17,6 +17,7 @@ import {
   type NewEvent,
 } from "./events.js";
 import { assertIdentifier } from "./identifiers.js";
+import { validateChildInput } from "./input-schema.js";
 import {
   applyParentClosePolicies,
   checkParentClosePolicy,
@@ -36,20 +37,25 @@ import type { PendingChild, WorkflowRun } from "./workflow-run.js";
  */
 export const CHILD_FINISHED_EVENT = "stepline.child-finished";
 
-/** Checks the arguments of `ctx.child` / `ctx.startChild` (`where`) that do not depend on the journal. */
+/**
+ * Checks the arguments of `ctx.child` / `ctx.startChild` (`where`) that do not depend
+ * on the journal; returns the input to start the child with (its schema's output).
+ */
 export function assertChildCall(
   definition: WorkflowDefinition<never, unknown>,
   input: unknown,
   options: ChildOptions,
   where: "ctx.child" | "ctx.startChild",
-): void {
+): unknown {
   if (typeof definition?.name !== "string" || typeof definition.fn !== "function") {
     throw new TypeError(`${where}(definition, input): definition must be a workflow definition.`);
   }
   if (options.id !== undefined)
     assertIdentifier(options.id, "execution id", `${where}("${definition.name}")`);
   checkParentClosePolicy(options.parentClosePolicy, `${where}("${definition.name}")`);
-  assertPlainData(input, `The input of child workflow "${definition.name}"`);
+  const checked = validateChildInput(definition, input, where);
+  assertPlainData(checked, `The input of child workflow "${definition.name}"`);
+  return checked;
 }
 
 /**

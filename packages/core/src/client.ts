@@ -19,6 +19,7 @@ import { latestHeartbeats, type StepHeartbeatInfo } from "./heartbeats.js";
 import { historyWarning } from "./history-limits.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
+import { validateStartInput } from "./input-schema.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
 import { checkCountFilter, deleteExecution } from "./retention.js";
 import { checkEventDelivered, checkStartEvent, type StartEventOption } from "./signal-with-start.js";
@@ -171,12 +172,14 @@ export class Client {
   /**
    * Starts an execution, or returns the existing one with this id. Nothing is
    * written when the input cannot be journaled (SerializationError,
-   * PayloadTooLargeError) or the workflow is unknown (UnknownWorkflowError).
+   * PayloadTooLargeError), the workflow is unknown (UnknownWorkflowError), or its
+   * input schema refuses the input (InputValidationError). The schema is that of the
+   * definition passed, or of the one registered on this engine under the name.
    * With `options.event`, also delivers that event in the same store write
    * (signal-with-start; see {@link StartEventOption}).
    */
   async start<I, O>(
-    workflow: WorkflowDefinition<I, O> | string,
+    workflow: WorkflowDefinition<I, O, never> | string,
     input: I,
     options: StartOptions = {},
   ): Promise<ExecutionHandle<O>> {
@@ -195,24 +198,26 @@ export class Client {
       throw new UnknownWorkflowError(name, [...env.workflows.keys()]);
     const id = options.id ?? newId();
     assertIdentifier(id, "execution id", "client.start");
-    assertPlainData(input, `The input of workflow "${name}"`);
     const timeoutMs =
       options.executionTimeout === undefined
         ? undefined
         : parseDuration(options.executionTimeout, "client.start: executionTimeout");
     const event = checkStartEvent(options);
+    // The schema's output is what is journaled (and compared by ifExists: "attach").
+    const checked = await validateStartInput(definition, input);
+    assertPlainData(checked, `The input of workflow "${name}"`);
     const { created, record } = await createExecution(env, {
       id,
       workflow: name,
       version: definition?.version ?? 1,
-      input,
+      input: checked,
       timeoutMs,
       fn: definition?.fn,
       event,
     });
     if (created) return this.handle<O>(id);
     if (event) checkEventDelivered(record, name, event);
-    else await checkExistingStart(env, record, { workflow: name, input, policy: options.ifExists });
+    else await checkExistingStart(env, record, { workflow: name, input: checked, policy: options.ifExists });
     return this.handle<O>(id);
   }
 

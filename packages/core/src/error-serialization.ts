@@ -28,6 +28,7 @@ import {
   UnknownWorkflowError,
 } from "./errors.js";
 import type { SerializedError } from "./events.js";
+import { InputValidationError } from "./input-schema.js";
 import { serializeThrown } from "./thrown-value.js";
 
 /** A class whose instances can be rebuilt from the journal, looked up by `name`. */
@@ -68,6 +69,7 @@ const BUILT_IN: readonly ErrorClass[] = [
   StoreOpenError,
   StoreReadOnlyError,
   DefinitionsOnlyError,
+  InputValidationError,
 ];
 
 /**

@@ -20,7 +20,8 @@ export class SteplineError extends Error {
   }
 }
 
-function guard<T extends SteplineError>(code: string) {
+/** The `is()` guard of an error class with this `code` (works across package copies). */
+export function guard<T extends SteplineError>(code: string) {
   return (value: unknown): value is T =>
     value instanceof Error && (value as { code?: unknown }).code === code;
 }

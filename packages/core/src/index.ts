@@ -73,6 +73,8 @@ export {
   MAX_KEY_PREFIX_BYTES,
   utf8ByteLength,
 } from "./identifiers.js";
+export type { InputIssue } from "./input-schema.js";
+export { InputValidationError } from "./input-schema.js";
 export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
 export { checkJournal } from "./journal-rules.js";
 export type { MapCallback, MapItemResult, MapOptions } from "./map.js";

@@ -121,10 +121,14 @@ export function workflowContext(host: ContextHost): WorkflowContext {
         return extend<WaitOp>(base, { event: name, timeoutAt, generation: host.generation() });
       }) as Promise<T>;
     },
-    child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options: ChildOptions = {}): Promise<O> {
+    child<I, O>(
+      definition: WorkflowDefinition<I, O, never>,
+      input: I,
+      options: ChildOptions = {},
+    ): Promise<O> {
       return issueChild(host, definition, input, options, false).promise as Promise<O>;
     },
-    startChild<I, O>(definition: WorkflowDefinition<I, O>, input: I, options: ChildOptions = {}) {
+    startChild<I, O>(definition: WorkflowDefinition<I, O, never>, input: I, options: ChildOptions = {}) {
       const { promise, op } = issueChild(host, definition, input, options, true);
       return childHandle<O>(promise, op, op !== undefined && host.childStarted(op.op));
     },
@@ -157,10 +161,11 @@ function issueChild(
   options: ChildOptions,
   detached: boolean,
 ) {
-  assertChildCall(definition, input, options, detached ? "ctx.startChild" : "ctx.child");
+  const checked = assertChildCall(definition, input, options, detached ? "ctx.startChild" : "ctx.child");
   let op: ChildOp | undefined;
   const promise = host.issue("child", definition.name, (base, recorded): ChildOp => {
-    const child = newChildOp(host.executionId, base, recorded, { definition, input, options, detached });
+    const call = { definition, input: checked, options, detached };
+    const child = newChildOp(host.executionId, base, recorded, call);
     if (child.proposed) host.propose(child.proposed);
     host.childIssued(base.op, definition.version);
     op = child.op;

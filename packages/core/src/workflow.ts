@@ -1,8 +1,11 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { Compensations } from "./compensations.js";
 import type { Duration } from "./duration.js";
 import { InvalidArgumentError } from "./errors.js";
 import { assertIdentifier } from "./identifiers.js";
+import { checkInputSchema } from "./input-schema.js";
 import type { MapCallback, MapItemResult, MapOptions } from "./map.js";
+import { checkInteger, checkOptionsObject } from "./option-checks.js";
 import type { ParentClosePolicy } from "./parent-close-policy.js";
 import type { RetryPolicy } from "./retry-policy.js";
 
@@ -174,12 +177,14 @@ export interface WorkflowContext {
    * Starts `definition` as a child execution with `input` and resolves with its output;
    * rejects with ChildFailedError (its error as `cause`) when it fails or is cancelled.
    * The child runs on any worker that has its workflow, and survives parent restarts.
-   * Cancelling the parent requests cancellation of the children it waits for.
+   * Cancelling the parent requests cancellation of the children it waits for. A child
+   * with an input schema gets `input` validated here, synchronously (an async schema is
+   * an InvalidArgumentError): InputValidationError when refused, and nothing is started.
    *
    * @example
    * const receipt = await ctx.child(chargeCard, { orderId, amount });
    */
-  child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<O>;
+  child<I, O>(definition: WorkflowDefinition<I, O, never>, input: I, options?: ChildOptions): Promise<O>;
   /**
    * Starts `definition` as a child execution and resolves with a {@link ChildHandle} once
    * the start is journaled, without waiting for the child to end: await
@@ -193,7 +198,7 @@ export interface WorkflowContext {
    * return { audit: audit.id, report: await report.result() };
    */
   startChild<I, O>(
-    definition: WorkflowDefinition<I, O>,
+    definition: WorkflowDefinition<I, O, never>,
     input: I,
     options?: ChildOptions,
   ): Promise<ChildHandle<O>>;
@@ -322,25 +327,70 @@ export interface WorkflowContext {
   deprecatePatch(patch: string): void;
 }
 
-export interface WorkflowOptions {
+export interface WorkflowOptions<S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {
   /** Recorded in ExecutionStarted; bump it when you ship an incompatible change. Default 1. */
   version?: number;
+  /**
+   * A Standard Schema V1 (zod 4, valibot 1, arktype, ...) for the input.
+   * `client.start` validates the input with it before anything is written (sync or
+   * async schemas) and throws InputValidationError, listing the issues, for one it
+   * refuses; `ctx.child` / `ctx.startChild` validate in the parent's code (sync
+   * schemas only). The schema's output, possibly transformed, is what the execution
+   * journals and the function receives. docs/getting-started.md#input-schemas.
+   *
+   * @example
+   * const signup = workflow("signup", async (ctx, user) => user.email, {
+   *   input: z.object({ email: z.email(), plan: z.enum(["free", "pro"]).default("free") }),
+   * });
+   */
+  input?: S;
 }
+
+/** The options `workflow()` knows; any other key is an InvalidArgumentError. */
+const WORKFLOW_OPTIONS: readonly (keyof WorkflowOptions)[] = ["version", "input"];
 
 export type WorkflowFunction<I, O> = (ctx: WorkflowContext, input: I) => Promise<O>;
 
-/** A workflow definition, as returned by {@link workflow}. */
-export interface WorkflowDefinition<I = unknown, O = unknown> {
+/**
+ * A workflow definition, as returned by {@link workflow}: `I` is what `client.start`
+ * and `ctx.child` accept, `O` its output, `V` what the function receives (the input
+ * schema's output; `I` without a schema).
+ */
+export interface WorkflowDefinition<I = unknown, O = unknown, V = I> {
   readonly name: string;
-  readonly fn: WorkflowFunction<I, O>;
+  readonly fn: WorkflowFunction<V, O>;
   readonly version: number;
+  /** The `input` schema given to {@link workflow}, if any. */
+  readonly input?: StandardSchemaV1 | undefined;
+  /**
+   * Never set: carries the start input type `I` for inference, as a parameter so
+   * that `WorkflowDefinition<never, unknown>` stays the type of every definition.
+   */
+  readonly "~start"?: (input: I) => void;
 }
 
-/** The input type of a workflow definition. */
-export type WorkflowInput<W> = W extends WorkflowDefinition<infer I, unknown> ? I : never;
+/** The input type of a workflow definition: what `client.start` accepts (the schema's input type). */
+export type WorkflowInput<W> = W extends WorkflowDefinition<infer I, unknown, never> ? I : never;
 /** The output type of a workflow definition. */
-export type WorkflowOutput<W> = W extends WorkflowDefinition<never, infer O> ? O : never;
+export type WorkflowOutput<W> = W extends WorkflowDefinition<never, infer O, never> ? O : never;
 
+/**
+ * Defines a workflow with an input schema: `client.start` takes the schema's input
+ * type and validates it; the function receives the schema's output type.
+ *
+ * @example
+ * const signup = workflow(
+ *   "signup",
+ *   async (ctx, user) => ctx.step("welcome", () => mail.send(user.email, user.plan)),
+ *   { input: z.object({ email: z.email(), plan: z.enum(["free", "pro"]).default("free") }) },
+ * );
+ * await client.start(signup, { email: "ada@example.com" }); // user.plan is "free"
+ */
+export function workflow<S extends StandardSchemaV1, O>(
+  name: string,
+  fn: (ctx: WorkflowContext, input: StandardSchemaV1.InferOutput<S>) => Promise<O>,
+  options: WorkflowOptions<S> & { input: S },
+): WorkflowDefinition<StandardSchemaV1.InferInput<S>, O, StandardSchemaV1.InferOutput<S>>;
 /**
  * Defines a workflow: a plain async function of a context and an input.
  *
@@ -354,13 +404,43 @@ export type WorkflowOutput<W> = W extends WorkflowDefinition<never, infer O> ? O
 export function workflow<I, O>(
   name: string,
   fn: (ctx: WorkflowContext, input: I) => Promise<O>,
+  options?: WorkflowOptions<undefined>,
+): WorkflowDefinition<I, O>;
+export function workflow(
+  name: string,
+  fn: (ctx: WorkflowContext, input: unknown) => Promise<unknown>,
   options: WorkflowOptions = {},
-): WorkflowDefinition<I, O> {
+): WorkflowDefinition<unknown, unknown> {
   assertIdentifier(name, "workflow name", "workflow(name, fn)");
   if (typeof fn !== "function") {
     throw new InvalidArgumentError(
       `workflow("${name}", fn): fn must be an async function (ctx, input) => output.`,
     );
   }
-  return Object.freeze({ name, fn, version: options.version ?? 1 });
+  const checked = checkOptionsObject(options, `workflow("${name}", fn, options): options`);
+  if ("~standard" in checked) {
+    throw new InvalidArgumentError(
+      `workflow("${name}", fn, options): options is a schema; pass it as the input option: ` +
+        `workflow("${name}", fn, { input: schema }).`,
+    );
+  }
+  const unknown = Object.keys(checked).filter((key) => !(WORKFLOW_OPTIONS as string[]).includes(key));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `workflow("${name}", fn, options): unknown option${unknown.length > 1 ? "s" : ""} ` +
+        `${unknown.map((key) => JSON.stringify(key)).join(", ")}; the options are ` +
+        `${WORKFLOW_OPTIONS.join(", ")}. Check the spelling.`,
+    );
+  }
+  const version =
+    checked.version === undefined
+      ? 1
+      : checkInteger(
+          checked.version,
+          `workflow("${name}", fn, options): version`,
+          1,
+          Number.MAX_SAFE_INTEGER,
+        );
+  const input = checkInputSchema(checked.input, name);
+  return Object.freeze({ name, fn, version, ...(input ? { input } : {}) });
 }

@@ -1,4 +1,4 @@
-import type { StartEvent } from "@stepline/core";
+import { InputValidationError, type StartEvent } from "@stepline/core";
 import { usageError } from "../cli-error.js";
 import type { Command, CommandContext } from "../command.js";
 import { jsonInputOption, stringOption } from "../option-values.js";
@@ -8,10 +8,11 @@ import { noWorkerNotice } from "./list.js";
 /**
  * `stepline start WORKFLOW --input JSON [--module PATH] [--id ID] [--execution-timeout DURATION]
  * [--event NAME [--event-payload JSON]]`: starts an execution; a worker on the same store runs it.
- * With `--module` the workflow is checked to exist there (an unknown name is refused) and its
- * version is journaled; without, a warning on stderr says when no worker has announced the
- * workflow. With `--event`, signal-with-start: the event is delivered with the start, to the
- * new execution or to the running one with that id (docs/talking-to-executions.md).
+ * With `--module` the workflow is checked to exist there (an unknown name is refused), its
+ * version is journaled and the input is validated by its input schema (a refused input is a
+ * usage error that lists the issues); without, a warning on stderr says when no worker has
+ * announced the workflow. With `--event`, signal-with-start: the event is delivered with the
+ * start, to the new execution or to the running one with that id (docs/talking-to-executions.md).
  *
  * @example
  * // stepline start fulfillOrder --input '{"id":"o-1","items":["book"],"total":20}' --module src/workflow.ts
@@ -24,7 +25,8 @@ export const startCommand: Command = {
     "stepline start WORKFLOW [--input JSON|@FILE|-] [--module PATH] [--id ID] [--execution-timeout DURATION] " +
     "[--event NAME [--event-payload JSON|@FILE|-]]",
   details: `  --input JSON   the workflow's input (default: none); @FILE reads it from a file, - from stdin
-  --module PATH  the module that exports the workflow: checks the name, journals its version
+  --module PATH  the module that exports the workflow: checks the name, journals its version,
+                 validates --input with the workflow's input schema
   --id ID        the execution id (default: a new ULID); an existing id is attached to
   --execution-timeout DURATION
                  end the execution as timed_out after this long ("90s", "1h", "7d", or ms)
@@ -57,11 +59,17 @@ export const startCommand: Command = {
       : name;
     const { handle, status, noWorker } = await context.withStore(
       async ({ client }) => {
-        const started = await client.start(definition, input, {
-          ...(id ? { id } : {}),
-          ...(executionTimeout === undefined ? {} : { executionTimeout }),
-          ...(event ? { event } : {}),
-        });
+        const started = await client
+          .start(definition, input, {
+            ...(id ? { id } : {}),
+            ...(executionTimeout === undefined ? {} : { executionTimeout }),
+            ...(event ? { event } : {}),
+          })
+          .catch((error: unknown) => {
+            // The schema's issues are the user's to fix in --input: one line, a usage error.
+            if (!InputValidationError.is(error)) throw error;
+            throw usageError(`--input: ${error.message.replace(/^client\.start: /, "")}`);
+          });
         const { status, noWorker } = await started.describe();
         return { handle: started, status, noWorker };
       },
