@@ -31,7 +31,7 @@ export class SourceUnavailableError extends Error {
 const TABLES: Record<SourceName, { column: string; latency: number; rows: Array<[string, number]> }> = {
   crm: {
     column: "open_deals",
-    latency: 150,
+    latency: 300,
     rows: [
       ["acme", 4],
       ["globex", 2],

@@ -56,9 +56,10 @@ describe("report-consolidation: consolidateReport on the embedded store", () => 
     });
     expect(sourceCalls.peak).toBe(2);
     const history = await run.history();
-    // crm is the slowest source: billing finishes first, yet the report keeps source order.
+    // crm is the slowest source (300 ms, the others 30-90): billing, after it in the
+    // list, finishes first, yet the report keeps source order.
     const normalised = finished(history).filter((name) => name.startsWith("normalise-"));
-    expect(normalised.slice(0, 2)).toEqual(["normalise-billing", "normalise-crm"]);
+    expect(normalised.indexOf("normalise-billing")).toBeLessThan(normalised.indexOf("normalise-crm"));
     expect([...new Set(writtenReports.get("r-all")?.map((row) => row.source))]).toEqual(SOURCES);
     const steps = attempts(history);
     expect(steps).toHaveLength(11);
