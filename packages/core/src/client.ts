@@ -21,6 +21,7 @@ import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { validateStartInput } from "./input-schema.js";
 import { checkListFilter, checkStartOptions } from "./option-checks.js";
+import { type QueryOptions, queryExecution } from "./queries.js";
 import { checkCountFilter, deleteExecution } from "./retention.js";
 import { checkEventDelivered, checkStartEvent, type StartEventOption } from "./signal-with-start.js";
 import {
@@ -143,6 +144,8 @@ export interface ExecutionHandle<O = unknown> {
   describe(): Promise<ExecutionDescription>;
   history(options?: HistoryOptions): Promise<JournalEvent[]>;
   sendEvent(name: string, payload?: unknown): Promise<void>;
+  /** Answers a `ctx.onQuery` handler from the current state; see {@link Client.query}. */
+  query<R = unknown>(name: string, args?: unknown, options?: QueryOptions): Promise<R>;
   /** Requests cancellation; see {@link Client.cancel}. */
   cancel(options?: CancelOptions | string): Promise<void>;
   /** Ends it at once, running no workflow code; see {@link Client.terminate}. */
@@ -230,6 +233,7 @@ export class Client {
       describe: () => this.describe(id),
       history: (options) => this.history(id, options),
       sendEvent: (name, payload) => this.sendEvent(id, name, payload),
+      query: (name, args, options) => this.query(id, name, args, options),
       cancel: (options) => this.cancel(id, options),
       terminate: (options) => this.terminate(id, options),
       resume: () => this.resume(id),
@@ -252,6 +256,27 @@ export class Client {
     const bytes = env.codec.encode({ name, payload, at: now }, `The payload of event "${name}"`);
     await env.store.inbox.send(id, bytes, now);
     env.wake();
+  }
+
+  /**
+   * Asks an execution's `ctx.onQuery(name)` handler, with `args` (plain data), for its
+   * answer as of the end of the journal: the journal of the current run is replayed
+   * with the workflow's code, which runs no step and writes nothing, and the handler
+   * is called once the code has caught up. Works on running, sleeping, waiting and
+   * finished executions alike, in any process that opens the store; the code is the
+   * definition registered on this engine (createEngine or a worker) under the
+   * execution's workflow, or `options.workflow` (UnknownWorkflowError without either).
+   *
+   * Throws ExecutionNotFoundError; QueryNotFoundError (listing the registered names)
+   * when the code has no such handler there; QueryFailedError when the handler throws,
+   * returns a promise or returns what is not plain data; QueryBlockedError when the
+   * journal does not replay against the code. docs/talking-to-executions.md#queries.
+   *
+   * @example
+   * const { packed, of } = await engine.client.query<{ packed: number; of: number }>("pack-7", "progress");
+   */
+  async query<R = unknown>(id: string, name: string, args?: unknown, options: QueryOptions = {}): Promise<R> {
+    return (await queryExecution(this.#env, id, name, args, options)) as R;
   }
 
   /**

@@ -20,7 +20,7 @@ import { reservedSuffixProblem } from "./step-identity.js";
 
 /** Most UTF-8 bytes in an execution id (derived child ids included). */
 export const MAX_EXECUTION_ID_BYTES = 1024;
-/** Most UTF-8 bytes in a workflow, step, timer, event or child name. */
+/** Most UTF-8 bytes in a workflow, step, timer, event, child or query name. */
 export const MAX_IDENTIFIER_NAME_BYTES = 256;
 /** Most UTF-8 bytes in a Redis key prefix. */
 export const MAX_KEY_PREFIX_BYTES = 64;
@@ -36,6 +36,7 @@ export type IdentifierKind =
   | "event name"
   | "idempotency key name"
   | "patch id"
+  | "query name"
   | "Redis key prefix";
 
 const REFUSED_CHARACTER = /[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}\p{Noncharacter_Code_Point}\uFEFF]/u;
@@ -183,6 +184,7 @@ function reservationProblem(value: string, kind: IdentifierKind): string | undef
       return /[{}]/.test(value) ? 'contains "{" or "}", which delimit the hash tags of the keys' : undefined;
     case "child execution id":
     case "patch id":
+    case "query name":
       return undefined;
   }
 }
@@ -209,6 +211,7 @@ function allowedFor(kind: IdentifierKind): string {
       return `${base}, without "{" or "}".`;
     case "child execution id":
     case "patch id":
+    case "query name":
       return `${base}.`;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The WorkflowContext a workflow function gets: `ctx.step`, `sleep`, `sleepUntil`,
  * `waitForEvent`, `child`, `startChild`, `map`, `compensations`, `continueAsNew`,
- * `patched`/`deprecatePatch` and
+ * `patched`/`deprecatePatch`, `onQuery` and
  * the deterministic `now`/`random`/`ulid`/`key`.
  *
  * It checks each call's arguments, builds the op, and proposes the op's scheduling
@@ -18,6 +18,7 @@ import type { EventOfType, NewEvent } from "./events.js";
 import { assertIdentifier } from "./identifiers.js";
 import { contextMap } from "./map.js";
 import { checkOptionalDuration, checkStepTimeouts } from "./option-checks.js";
+import type { QueryHandlers } from "./query-handlers.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
 import { resolveMaxInterruptions } from "./step-attempts.js";
 import type {
@@ -70,6 +71,8 @@ export interface ContextHost {
   childStarted(op: number): boolean;
   /** `ctx.patched` / `ctx.deprecatePatch`: the run's answer, journaling the marker when live (patching.ts). */
   patched(patch: string, deprecated: boolean): boolean;
+  /** The run's `ctx.onQuery` handlers (query-handlers.ts); only a query's run calls them. */
+  readonly queries: QueryHandlers;
 }
 
 /** The context of one run: every call goes through `host`. */
@@ -149,6 +152,7 @@ export function workflowContext(host: ContextHost): WorkflowContext {
       return `${host.executionId}:${name}`;
     },
     map: contextMap(() => ctx),
+    onQuery: (name, handler) => host.queries.register(name, handler),
   };
   return ctx;
 }

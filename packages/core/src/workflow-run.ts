@@ -15,6 +15,7 @@ import {
 } from "./events.js";
 import { assertOperationName } from "./identifiers.js";
 import { Patches } from "./patching.js";
+import { QueryHandlers } from "./query-handlers.js";
 import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
 import { nextMacrotask } from "./scheduler.js";
 import { StepAttempts } from "./step-attempts.js";
@@ -98,6 +99,8 @@ export class WorkflowRun {
   readonly #patches: Patches;
   /** `client.cancel` as the journal delivers it (cancellation.ts). */
   readonly cancellation: CancelDelivery;
+  /** `ctx.onQuery` handlers, as registered so far (queries.ts). */
+  readonly queries = new QueryHandlers();
   /** Seqs of final StepFailed events that a redrive set aside: not delivered, the step runs again. */
   readonly #redriven: ReadonlySet<number>;
   /** Final step failures delivered, by op: the op count when each was delivered. */
@@ -537,6 +540,7 @@ export class WorkflowRun {
         this.#childrenPending++;
       },
       childStarted: (op) => this.#startedChildren.has(op),
+      queries: this.queries,
       patched: (patch, deprecated) => {
         if (this.blocked || this.outcome) return false;
         const { patched, marker } = this.#patches.decide(patch, deprecated, this.#nextOp);

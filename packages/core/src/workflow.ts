@@ -7,6 +7,7 @@ import { checkInputSchema } from "./input-schema.js";
 import type { MapCallback, MapItemResult, MapOptions } from "./map.js";
 import { checkInteger, checkOptionsObject } from "./option-checks.js";
 import type { ParentClosePolicy } from "./parent-close-policy.js";
+import type { QueryHandler } from "./query-handlers.js";
 import type { RetryPolicy } from "./retry-policy.js";
 
 /** What a step body receives. */
@@ -325,6 +326,26 @@ export interface WorkflowContext {
    * await ctx.step("sms", () => sms.send(user));
    */
   deprecatePatch(patch: string): void;
+  /**
+   * Answers `client.query(id, name, args)` (and `stepline query ID NAME`) with `handler`:
+   * a synchronous function that reads the state the workflow keeps and returns plain
+   * data. A query replays the execution's journal with the code, runs no step and
+   * writes nothing; the handler sees the state as of the end of the journal, with the
+   * handlers registered by then (a second registration of a name replaces the first).
+   * A handler that returns a promise is refused: a query cannot wait. `name` follows the
+   * identifier rule (1 to 256 bytes of UTF-8 without control characters).
+   * docs/talking-to-executions.md#queries.
+   *
+   * @example
+   * export const pack = workflow("pack", async (ctx, items: string[]) => {
+   *   const packed: string[] = [];
+   *   ctx.onQuery("progress", () => ({ packed: packed.length, of: items.length }));
+   *   for (const item of items) packed.push(await ctx.step("pack", () => packItem(item)));
+   *   return packed;
+   * });
+   * await client.query(id, "progress"); // { packed: 2, of: 5 }
+   */
+  onQuery<A = unknown, R = unknown>(name: string, handler: QueryHandler<A, R>): void;
 }
 
 export interface WorkflowOptions<S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {
