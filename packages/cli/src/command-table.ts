@@ -10,6 +10,7 @@ import { inspectCommand } from "./commands/inspect.js";
 import { lintCommand } from "./commands/lint.js";
 import { listCommand } from "./commands/list.js";
 import { pruneCommand } from "./commands/prune.js";
+import { queryCommand } from "./commands/query.js";
 import { redriveCommand } from "./commands/redrive.js";
 import { replayCheckCommand } from "./commands/replay-check.js";
 import { resumeCommand } from "./commands/resume.js";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   replayCheckCommand,
   startCommand,
   sendEventCommand,
+  queryCommand,
   cancelCommand,
   terminateCommand,
   redriveCommand,
