@@ -295,6 +295,34 @@ describe("client.query refuses", () => {
     expect((await run.describe()).status).toBe("sleeping");
   });
 
+  it("a blocked execution: refused with the code that blocked it, answered with code that replays it", async () => {
+    const store = memoryStore();
+    const v1 = workflow("queryDeploy", async (ctx) => {
+      let stage = "start";
+      ctx.onQuery("stage", () => stage);
+      stage = await ctx.step("one", () => "one done");
+      await ctx.waitForEvent("go");
+      return stage;
+    });
+    const v2 = workflow("queryDeploy", async (ctx) => {
+      ctx.onQuery("stage", () => "v2");
+      await ctx.step("uno", () => "uno done");
+    });
+    const { engine: first } = newEngine({ store });
+    const worker = await startWorker(first, { workflows: [v1] });
+    const run = await first.client.start(v1, undefined, { id: "deploy-1" });
+    await waitUntil(async () => (await run.describe()).status === "waiting", "v1 waits");
+    await worker.stop();
+    const { engine: second } = newEngine({ store });
+    await startWorker(second, { workflows: [v2] });
+    await second.client.sendEvent(run.id, "go");
+    await waitUntil(async () => (await run.describe()).status === "blocked", "v2 blocks it");
+    const refused = await rejection(second.client.query(run.id, "stage"));
+    expect(QueryBlockedError.is(refused)).toBe(true);
+    expect(refused.message).toMatch(/^Query "stage" of execution "deploy-1" cannot be answered: .*at op 0/);
+    expect(await second.client.query(run.id, "stage", undefined, { workflow: v1 })).toBe("one done");
+  });
+
   it("ctx.onQuery with a bad name or handler fails the workflow with InvalidArgumentError", async () => {
     const { engine } = newEngine();
     const badName = workflow("queryBadName", async (ctx) => ctx.onQuery("stepline\u202Eq", () => 1));
