@@ -332,7 +332,8 @@ export interface WorkflowContext {
    * data. A query replays the execution's journal with the code, runs no step and
    * writes nothing; the handler sees the state as of the end of the journal, with the
    * handlers registered by then (a second registration of a name replaces the first).
-   * A handler that returns a promise is refused: a query cannot wait. `name` follows the
+   * A handler that returns a promise is refused (a type error, and QueryFailedError at
+   * run time): a query cannot wait. `name` follows the
    * identifier rule (1 to 256 bytes of UTF-8 without control characters).
    * docs/talking-to-executions.md#queries.
    *
@@ -345,7 +346,16 @@ export interface WorkflowContext {
    * });
    * await client.query(id, "progress"); // { packed: 2, of: 5 }
    */
-  onQuery<A = unknown, R = unknown>(name: string, handler: QueryHandler<A, R>): void;
+  onQuery<A = unknown, R = unknown>(
+    name: string,
+    handler: QueryHandler<A, R> &
+      // A handler that only throws returns never, which is no promise.
+      ([R] extends [never]
+        ? unknown
+        : [R] extends [PromiseLike<unknown>]
+          ? { "query handlers must be synchronous": never }
+          : unknown),
+  ): void;
 }
 
 export interface WorkflowOptions<S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {

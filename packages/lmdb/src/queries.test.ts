@@ -128,6 +128,7 @@ describe("client.query on lmdbStore", () => {
     const engine = open(store);
     const loop = workflow("lmdbQueryLoop", async (ctx, state: { seen: number[] }) => {
       ctx.onQuery("seen", () => state.seen);
+      // @ts-expect-error: a handler that returns a promise is a type error, and refused at run time.
       ctx.onQuery("later", async () => state.seen);
       if (state.seen.length === 3) await ctx.sleep("rest", "1h");
       const n = await ctx.waitForEvent<number>("n");
