@@ -5,6 +5,7 @@ import {
   createEngine,
   ExecutionNotFoundError,
   InvalidArgumentError,
+  identifierProblem,
   type JournalEvent,
   memoryStore,
   NonDeterminismError,
@@ -16,6 +17,7 @@ import {
   UnknownWorkflowError,
   workflow,
 } from "./index.js";
+import { QueryHandlers } from "./query-handlers.js";
 import { deferred, newEngine, rejection, startWorker, waitUntil } from "./testing/engine-kit.js";
 
 const types = (history: JournalEvent[]) => history.map((e) => e.type);
@@ -253,6 +255,38 @@ describe("client.query refuses", () => {
     );
     const missing = await rejection(engine.client.query("nope", "q"));
     expect(ExecutionNotFoundError.is(missing)).toBe(true);
+  });
+
+  it("property: a query name is accepted by ctx.onQuery and client.query exactly when it keeps the identifier rule", async () => {
+    const { engine } = newEngine();
+    const units = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)) });
+    const names = fc.oneof(units, fc.string({ maxLength: 300 }), fc.constantFrom("", "a#2", "stepline.x"));
+    await fc.assert(
+      fc.asyncProperty(names, async (name) => {
+        const problem = identifierProblem(name, 256);
+        const registry = new QueryHandlers();
+        const registered = (() => {
+          try {
+            registry.register(name, () => 1);
+            return undefined;
+          } catch (error) {
+            return error;
+          }
+        })();
+        const queried = await rejection(engine.client.query("no-such-execution", name));
+        if (problem === undefined) {
+          expect(registered).toBeUndefined();
+          expect(registry.names()).toEqual([name]);
+          expect(ExecutionNotFoundError.is(queried)).toBe(true);
+        } else {
+          expect(InvalidArgumentError.is(registered)).toBe(true);
+          expect((registered as Error).message).toContain(problem);
+          expect(InvalidArgumentError.is(queried)).toBe(true);
+          expect(queried.message).toMatch(/^client\.query: the query name /);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("a workflow the engine has not registered, until its definition is given", async () => {
