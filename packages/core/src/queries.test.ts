@@ -368,6 +368,12 @@ describe("client.query refuses", () => {
     await expect(one.result({ timeout: 5_000 })).rejects.toThrow(
       /^ctx\.onQuery: the query name "stepline\\u\{202E\}q" contains the bidirectional control U\+202E/,
     );
+    // Querying it says why no handler is there: the code threw before registering one.
+    const notFound = await rejection(one.query("q"));
+    expect(QueryNotFoundError.is(notFound)).toBe(true);
+    expect(notFound.message).toMatch(
+      /\(its code has registered no query by the end of its journal\)\. Its code threw InvalidArgumentError: ctx\.onQuery: the query name/,
+    );
     const two = await engine.client.start(badHandler, undefined);
     await expect(two.result({ timeout: 5_000 })).rejects.toThrow(
       'ctx.onQuery("q", handler): handler must be a function (args) => value, not number.',

@@ -5,7 +5,8 @@
  * `ctx.onQuery`, and throwing the run away. Nothing is written and no step runs: the
  * run's proposals (`takeNewEvents`: scheduled steps, patch markers, the terminal
  * event) and its inbox bookkeeping never leave this module, and a replay has no log
- * sink (queries.test.ts "writes nothing" compares the store before and after).
+ * sink (queries.test.ts "...running no step and writing nothing" and "journals nothing the
+ * replay proposes" compare the store byte for byte before and after).
  */
 import { assertPlainData } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
