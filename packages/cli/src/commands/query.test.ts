@@ -85,7 +85,7 @@ describe("stepline query", () => {
     const badName = await runCli(["query", "tally-1", "a\tb", ...common]);
     expect(badName.code).toBe(2);
     expect(badName.stderr).toMatch(
-      /^stepline query: NAME: the query name "a\\u\{9\}b" contains the control character U\+0009/,
+      /^stepline query: QUERY: the query name "a\\u\{9\}b" contains the control character U\+0009/,
     );
     const noModule = await runCli(["query", "tally-1", "tally", "--store", dir]);
     expect(noModule.code).toBe(2);

@@ -6,8 +6,8 @@ import { jsonInputOption, stringOption } from "../option-values.js";
 import { loadWorkflowModule, pickWorkflow } from "../workflow-module.js";
 
 /**
- * `stepline query ID NAME --workflow MODULE [--args JSON]`: answers the execution's
- * `ctx.onQuery(NAME)` handler by replaying its journal with the code in MODULE,
+ * `stepline query ID QUERY --workflow MODULE [--args JSON]`: answers the execution's
+ * `ctx.onQuery(QUERY)` handler by replaying its journal with the code in MODULE,
  * running no step and writing nothing (the store is opened read-only). Prints the
  * answer as JSON.
  *
@@ -18,7 +18,7 @@ import { loadWorkflowModule, pickWorkflow } from "../workflow-module.js";
 export const queryCommand: Command = {
   name: "query",
   summary: "Ask an execution's ctx.onQuery handler for its answer (replays, writes nothing)",
-  usage: "stepline query ID NAME --workflow path/to/module.ts [--args JSON|@FILE|-]",
+  usage: "stepline query ID QUERY --workflow path/to/module.ts [--args JSON|@FILE|-]",
   details: `  --workflow MODULE  the module (TypeScript or JavaScript) that exports the workflow;
                      the execution's workflow is found in it by name
   --args JSON        the handler's argument (default: none); @FILE reads it from a file, - from stdin`,
@@ -27,7 +27,7 @@ export const queryCommand: Command = {
   positionals: ["ID", "QUERY"],
   async run(context) {
     const [id, name] = context.positionals as [string, string];
-    assertIdentifier(name, "query name", "NAME");
+    assertIdentifier(name, "query name", "QUERY");
     const module = stringOption(context.values, "workflow");
     if (!module) throw usageError(`missing --workflow MODULE (usage: ${queryCommand.usage})`);
     const args = await jsonInputOption("--args", stringOption(context.values, "args"), context.io);
