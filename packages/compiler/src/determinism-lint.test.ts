@@ -193,6 +193,7 @@ describe("lintDeterminism: what runs as a step and what is workflow code", () =>
       '    return item.step("fetch", () => fetch(id));',
       "  }, { concurrency: 2 });",
       "  await saga.run();",
+      '  ctx.onQuery("age", () => Date.now() - input.ids.length);',
       "});",
     ].join("\n");
     expect(lint(text).findings.map(brief)).toEqual([`10:21 clock-in-workflow: Date.now() ${CLOCK}`]);

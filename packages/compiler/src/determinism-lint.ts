@@ -47,7 +47,8 @@ export interface LintResult {
  * randomness (`Math.random()`, `crypto.randomUUID()`, `crypto.getRandomValues`), timers
  * (`setTimeout`, `setInterval`, `setImmediate`), `fetch`, `process.env` and names
  * imported from Node's I/O modules (`node:fs`, `node:http`, `node:child_process`, ...).
- * Step callbacks (`ctx.step(name, fn)`, `saga.add(name, fn)`) may do all of it; map
+ * Step callbacks (`ctx.step(name, fn)`, `saga.add(name, fn)`) and query handlers
+ * (`ctx.onQuery(name, fn)`: their answers are not journaled) may do all of it; map
  * callbacks are workflow code, as are helpers given `ctx` (followed as the compiler
  * inlines them, also into other files, and flagged at the helper's line). Never throws
  * on user code.
@@ -183,11 +184,16 @@ class DeterminismLinter {
     calls(body);
   }
 
-  /** The function argument of `ctx.step(name, fn)` or `saga.add(name, fn)`: it runs as a step. */
+  /**
+   * The function argument of `ctx.step(name, fn)` or `saga.add(name, fn)`, which runs as
+   * a step, or of `ctx.onQuery(name, fn)`, which runs only to answer a query and whose
+   * answer is never journaled: neither is replayed workflow code.
+   */
   #stepBody(call: CallExpression, scope: LintScope): Expression | undefined {
     const method = methodCallOf(call);
     if (!method) return undefined;
-    const isStep = scope.contextNames.has(method.receiver) && method.method === "step";
+    const onContext = scope.contextNames.has(method.receiver);
+    const isStep = onContext && (method.method === "step" || method.method === "onQuery");
     const isUndo = scope.sagaNames.has(method.receiver) && method.method === "add";
     const body = call.arguments[1];
     return (isStep || isUndo) && body && body.type !== "SpreadElement" ? unwrap(body) : undefined;
