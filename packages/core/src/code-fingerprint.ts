@@ -7,6 +7,7 @@
  * clock, randomness, I/O, state kept outside the journal). A change to a helper the
  * function calls does not change it, so the message says so.
  */
+import type { JournalEvent } from "./events.js";
 
 // biome-ignore lint/complexity/noBannedTypes: any function's source text is fingerprinted.
 const fingerprints = new WeakMap<Function, string>();
@@ -26,4 +27,11 @@ export function codeFingerprint(fn: Function): string {
     fingerprints.set(fn, fingerprint);
   }
   return fingerprint;
+}
+
+/** True when `started` (a journal's ExecutionStarted) records the fingerprint of `fn`. */
+// biome-ignore lint/complexity/noBannedTypes: any workflow function.
+export function startedBySameCode(started: JournalEvent | undefined, fn: Function): boolean {
+  const codeHash = started?.type === "ExecutionStarted" ? started.codeHash : undefined;
+  return codeHash !== undefined && codeHash === codeFingerprint(fn);
 }

@@ -189,3 +189,9 @@ export function earliestDueAt(ops: Iterable<Op>): number | null {
 export function describeOp(kind: OpKind, name: string): string {
   return `${kind} "${name}"`;
 }
+
+/** The attempt `next` of a step op, as the worker runs it (WorkflowRun.takeRunnableSteps). */
+export function runnableStep(step: StepOp, next: NonNullable<StepOp["next"]>): RunnableStep {
+  const { op, name, fn, policy, timeoutMs, totalTimeoutMs, heartbeatTimeoutMs, maxInterruptions } = step;
+  return { op, name, fn, policy, timeoutMs, totalTimeoutMs, heartbeatTimeoutMs, maxInterruptions, ...next };
+}

@@ -1,18 +1,12 @@
 import { monotonicFactory } from "ulid";
 import { CancelDelivery } from "./cancellation.js";
-import { codeFingerprint } from "./code-fingerprint.js";
+import { startedBySameCode } from "./code-fingerprint.js";
 import { assertPlainData } from "./codec.js";
 import { continuedAsNewEvent, continuedOutcome, inboxSpentBefore } from "./continue-as-new.js";
 import { seededRandom } from "./deterministic-random.js";
 import type { ErrorRegistry } from "./error-serialization.js";
 import { ChildFailedError, NonDeterminismError, StepFailedError, TimeoutError } from "./errors.js";
-import {
-  dispatchEvent,
-  type EventHandlers,
-  type EventOfType,
-  type JournalEvent,
-  type NewEvent,
-} from "./events.js";
+import { dispatchEvent, type EventHandlers, type JournalEvent, type NewEvent } from "./events.js";
 import { assertOperationName } from "./identifiers.js";
 import { Patches } from "./patching.js";
 import { QueryHandlers } from "./query-handlers.js";
@@ -35,6 +29,7 @@ import {
   type RecordedOp,
   type RunnableStep,
   type RunOutcome,
+  runnableStep,
   SCHEDULING_KIND,
 } from "./workflow-ops.js";
 
@@ -217,27 +212,7 @@ export class WorkflowRun {
     const runnable: RunnableStep[] = [];
     for (const op of this.#pending.values()) {
       if (op.kind !== "step" || op.settled || !op.next || op.next.notBefore > now) continue;
-      const { attempt, notBefore, scheduled } = op.next;
-      const { fn, policy, timeoutMs, totalTimeoutMs, heartbeatTimeoutMs, maxInterruptions } = op;
-      const { failures, interruptions, firstAt, lastHeartbeat } = op.next;
-      const { op: index, name } = op;
-      runnable.push({
-        op: index,
-        name,
-        attempt,
-        notBefore,
-        scheduled,
-        fn,
-        policy,
-        timeoutMs,
-        totalTimeoutMs,
-        heartbeatTimeoutMs,
-        maxInterruptions,
-        failures,
-        interruptions,
-        firstAt,
-        lastHeartbeat,
-      });
+      runnable.push(runnableStep(op, op.next));
       op.next = null;
     }
     return runnable;
@@ -485,8 +460,7 @@ export class WorkflowRun {
 
   #block(op: number, recorded: string, requested: string): void {
     if (this.blocked) return;
-    const { codeHash } = this.#journal[0] as EventOfType<"ExecutionStarted">;
-    const sameCode = codeHash !== undefined && codeHash === codeFingerprint(this.definition.fn);
+    const sameCode = startedBySameCode(this.#journal[0], this.definition.fn);
     this.blocked = new NonDeterminismError({
       executionId: this.executionId,
       op,
