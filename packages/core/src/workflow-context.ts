@@ -10,6 +10,7 @@
  * issuing an op (checked against the journal there), proposing a new event, and the
  * run's current time, seeded random source and ulid factory.
  */
+import { type AttributesUpdate, checkAttributes } from "./attributes.js";
 import { assertChildCall, childHandle, newChildOp } from "./child-executions.js";
 import { createCompensations } from "./compensations.js";
 import { continueAsNewMarker } from "./continue-as-new.js";
@@ -70,6 +71,8 @@ export interface ContextHost {
   childStarted(op: number): boolean;
   /** `ctx.patched` / `ctx.deprecatePatch`: the run's answer, journaling the marker when live (patching.ts). */
   patched(patch: string, deprecated: boolean): boolean;
+  /** `ctx.setAttributes`, its update checked: journals AttributesSet when live (attributes.ts). */
+  setAttributes(update: AttributesUpdate): void;
 }
 
 /** The context of one run: every call goes through `host`. */
@@ -144,6 +147,7 @@ export function workflowContext(host: ContextHost): WorkflowContext {
       assertIdentifier(patch, "patch id", "ctx.deprecatePatch");
       host.patched(patch, true);
     },
+    setAttributes: (attributes) => host.setAttributes(checkAttributes(attributes, "ctx.setAttributes", true)),
     key: (name: string) => {
       assertIdentifier(name, "idempotency key name", "ctx.key");
       return `${host.executionId}:${name}`;
