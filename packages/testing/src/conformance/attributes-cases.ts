@@ -242,7 +242,7 @@ export const attributesCases: readonly ConformanceCase[] = [
     async run(store) {
       // Answered from the index: a store that read every record would still be right
       // here, but the stores' own tests check that the records are not read.
-      for (let i = 0; i < 400; i++) await startExecution(store, `bulk-${i}`, { createdAt: T0 + i });
+      for (let i = 0; i < 150; i++) await startExecution(store, `bulk-${i}`, { createdAt: T0 + i });
       const lease = await startAndClaim(store, "needle", "needles", T0 + 1000);
       await setAttributes(store, lease, { customerId: "c-77" }, { now: T0 + 1001 });
       expect(idsOf(await store.executions.list({ where: { customerId: "c-77" }, limit: 1 }))).toEqual([
