@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkAttributes, MAX_ATTRIBUTES, mergeAttributes } from "./attributes.js";
+import { type AttributesUpdate, checkAttributes, MAX_ATTRIBUTES, mergeAttributes } from "./attributes.js";
 import { Codec } from "./codec.js";
 import { ErrorRegistry } from "./error-serialization.js";
 import { InvalidArgumentError } from "./errors.js";
@@ -128,7 +128,7 @@ describe("checkAttributes: what ctx.setAttributes and where accept", () => {
     );
     fc.assert(
       fc.property(fc.dictionary(name, value, { maxKeys: 40 }), (update) => {
-        let checked: ReturnType<typeof checkAttributes>;
+        let checked: AttributesUpdate;
         try {
           checked = checkAttributes(update, "ctx.setAttributes", true);
         } catch (error) {
