@@ -79,6 +79,34 @@ describe("search attributes on LMDB", () => {
     expect(await store.executions.count({ where: { customerId: "c-1" } })).toBe(0);
   });
 
+  it("delete and pruneFinished leave no key in the attributes db (queries would hide a leak: they check records)", async () => {
+    const store = openStore();
+    for (const [i, id] of ["a", "b"].entries()) {
+      const lease = await startAndClaim(store, id, T0 + i);
+      await store.journal.append(
+        lease,
+        {
+          expectedSeq: 1,
+          events: [entryBytes(id, 1)],
+          attributes: { region: "eu", tier: i },
+          release: { status: "succeeded", dueAt: null },
+        },
+        T0 + 10,
+      );
+    }
+    const raw = open(dir, { noSubdir: false, overlappingSync: false });
+    opened.push(raw);
+    const keys = () => [...raw.openDB("attributes", { encoding: "binary" }).getKeys({})];
+    expect(keys()).toHaveLength(4);
+    await store.executions.delete("a", T0 + 11);
+    expect(keys()).toEqual([
+      ["region", "s:eu", "b"],
+      ["tier", "n:1", "b"],
+    ]);
+    expect(await store.executions.pruneFinished(T0 + 20, 10)).toEqual(["b"]);
+    expect(keys()).toEqual([]);
+  });
+
   it("keeps the index across a close and reopen", async () => {
     const store = openStore();
     const lease = await startAndClaim(store, "o-1");
