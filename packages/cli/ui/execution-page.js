@@ -33,6 +33,14 @@ export function ExecutionPage({ id }) {
         <dt>Duration</dt><dd>${formatDuration(execution.durationMs)}</dd>
         <dt>Current</dt><dd>${execution.currentStep ?? "-"}</dd>
         <dt>Events</dt><dd>${execution.historyLength}</dd>
+        ${
+          Object.keys(execution.attributes ?? {}).length > 0 &&
+          html`<dt>Attributes</dt><dd data-testid="execution-attributes">${Object.entries(
+            execution.attributes,
+          ).map(
+            ([name, value]) => html`<code class="attribute">${name}=${JSON.stringify(value)}</code> `,
+          )}</dd>`
+        }
       </dl>
       ${execution.error && html`<p class="error" data-testid="execution-error">Failed: ${execution.error.name}: ${execution.error.message}</p>`}
       ${execution.blockedReason && html`<p class="error">Blocked: ${execution.blockedReason}</p>`}

@@ -32,7 +32,8 @@ const LATE_COMPLETIONS: ReadonlySet<string> = new Set([
  *   to have ended with an error (its handlers ran); without it, ExecutionCancelled
  *   is the cancel that ran no code and fits anywhere, as before.
  * - ExecutionTerminated and ExecutionTimedOut fit after any prefix: no code runs.
- * - PatchApplied is no state and fits anywhere (a patch is the Choice of its `if`).
+ * - PatchApplied is no state and fits anywhere (a patch is the Choice of its `if`);
+ *   AttributesSet (ctx.setAttributes) neither.
  * - ContinuedAsNew is taken at a continue-as-new state, and the run must end there.
  * - ChildStarted at a ctx.startChild state moves on at once; its ChildSucceeded or
  *   ChildFailed completes a `handle.result()` waiting for it, or is recorded for one
@@ -77,6 +78,7 @@ export function consumeLifecycle(
     case "ExecutionTerminated":
     case "ExecutionTimedOut":
       return [configuration];
+    case "AttributesSet": // no state: ctx.setAttributes is no operation
     case "PatchApplied":
       // No state: `ctx.patched(...)` is drawn as the Choice its `if` makes, and the
       // marker fits wherever the code passed it (docs/versioning.md).

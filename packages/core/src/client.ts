@@ -1,3 +1,4 @@
+import { type SearchAttributes, withWhere } from "./attributes.js";
 import { createExecution } from "./child-executions.js";
 import { assertPlainData, type InboxEntry } from "./codec.js";
 import { type Duration, parseDuration } from "./duration.js";
@@ -109,6 +110,8 @@ export interface ExecutionDescription extends WorkerPresence {
   run: number;
   /** Set when the current run's journal is past `historyLimits.warnEvents` (docs/continue-as-new.md). */
   historyWarning: string | null;
+  /** Search attributes set by `ctx.setAttributes` (`{}` for none); docs/talking-to-executions.md. */
+  attributes: SearchAttributes;
   /** Output, when status is `succeeded`. */
   output?: unknown;
   /** Error, when status is `failed`, `cancelled` or `timed_out`. */
@@ -348,7 +351,7 @@ export class Client {
    */
   async count(filter?: CountFilter): Promise<number> {
     this.#env.assertOpen("client.count");
-    return this.#env.store.executions.count(checkCountFilter(filter));
+    return this.#env.store.executions.count(withWhere(checkCountFilter(filter), filter, "client.count"));
   }
 
   /**
@@ -479,7 +482,9 @@ export class Client {
   /** Executions, newest first. */
   async list(filter?: ListFilter): Promise<ExecutionDescription[]> {
     this.#env.assertOpen("client.list");
-    const records = await this.#env.store.executions.list(checkListFilter(filter));
+    const records = await this.#env.store.executions.list(
+      withWhere(checkListFilter(filter), filter, "client.list"),
+    );
     const presence = await workerPresence(this.#env.store, records, this.#env.clock.now());
     return records.map((record) => describeRecord(record, presence.get(record.id)));
   }
@@ -559,5 +564,6 @@ function describeRecord(record: ExecutionRecord, presence: WorkerPresence | unde
     historyLength: record.journalLength,
     run: record.run ?? 1,
     historyWarning: null,
+    attributes: record.attributes ?? {},
   };
 }

@@ -130,6 +130,15 @@ export type ExecutionRedriven = { type: "ExecutionRedriven"; reason?: string };
  * journal without the marker replays the same ops.
  */
 export type PatchApplied = { type: "PatchApplied"; patch: string; atOp: number; deprecated?: true };
+/**
+ * `ctx.setAttributes(attributes)` ran live: the update as given (`null` removes a name),
+ * merged over the earlier ones into the record's search attributes (attributes.ts). It
+ * takes no op index, as PatchApplied; replay writes nothing for it.
+ */
+export type AttributesSet = {
+  type: "AttributesSet";
+  attributes: Record<string, string | number | boolean | null>;
+};
 
 type Body =
   | ExecutionStarted
@@ -153,7 +162,8 @@ type Body =
   | ExecutionTerminated
   | ExecutionTimedOut
   | ContinuedAsNew
-  | PatchApplied;
+  | PatchApplied
+  | AttributesSet;
 
 /** An event body before the store has given it a place in the journal. */
 export type NewEvent = Body;
@@ -199,6 +209,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "ExecutionTimedOut",
   "ContinuedAsNew",
   "PatchApplied",
+  "AttributesSet",
 ];
 
 /** Events that end an execution. */

@@ -1,3 +1,4 @@
+import { attributesUpdateOf } from "./attributes.js";
 import { CancelRequest, cancelledEvent, childrenToCancel } from "./cancellation.js";
 import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js";
 import type { InboxEntry } from "./codec.js";
@@ -375,9 +376,10 @@ export class ExecutionRunner {
     }
     const exceeded = this.#history?.check(encoded, appended.some(isTerminalEvent), env.log);
     if (exceeded) return this.#failAtHistoryLimit(exceeded);
+    const attributes = attributesUpdateOf(appended);
     const result = await env.store.journal.append(
       this.lease,
-      { expectedSeq: this.#seq, events: encoded, ...options },
+      { expectedSeq: this.#seq, events: encoded, ...options, ...(attributes && { attributes }) },
       now,
     );
     this.#seq = result.journalLength;

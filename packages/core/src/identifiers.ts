@@ -22,6 +22,8 @@ import { reservedSuffixProblem } from "./step-identity.js";
 export const MAX_EXECUTION_ID_BYTES = 1024;
 /** Most UTF-8 bytes in a workflow, step, timer, event, child or query name. */
 export const MAX_IDENTIFIER_NAME_BYTES = 256;
+/** Most bytes in a search attribute name (attributes.ts). */
+export const MAX_ATTRIBUTE_NAME_BYTES = 64;
 /** Most UTF-8 bytes in a Redis key prefix. */
 export const MAX_KEY_PREFIX_BYTES = 64;
 
@@ -37,7 +39,10 @@ export type IdentifierKind =
   | "idempotency key name"
   | "patch id"
   | "query name"
+  | "attribute name"
   | "Redis key prefix";
+
+const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 const REFUSED_CHARACTER = /[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}\p{Noncharacter_Code_Point}\uFEFF]/u;
 const REFUSED_CHARACTERS = new RegExp(REFUSED_CHARACTER.source, "gu");
@@ -156,6 +161,7 @@ function check(
 function maxBytesOf(kind: IdentifierKind): number {
   if (kind === "execution id" || kind === "child execution id") return MAX_EXECUTION_ID_BYTES;
   if (kind === "Redis key prefix") return MAX_KEY_PREFIX_BYTES;
+  if (kind === "attribute name") return MAX_ATTRIBUTE_NAME_BYTES;
   return MAX_IDENTIFIER_NAME_BYTES;
 }
 
@@ -182,6 +188,11 @@ function reservationProblem(value: string, kind: IdentifierKind): string | undef
       return reservedSuffixProblem(value);
     case "Redis key prefix":
       return /[{}]/.test(value) ? 'contains "{" or "}", which delimit the hash tags of the keys' : undefined;
+    case "attribute name":
+      // Names go into `--where name=value`, index keys and query strings as they are.
+      return ATTRIBUTE_NAME.test(value)
+        ? undefined
+        : "is not a letter or _ followed by letters, digits, _, - or .";
     case "child execution id":
     case "patch id":
     case "query name":
@@ -209,6 +220,8 @@ function allowedFor(kind: IdentifierKind): string {
       return `${base}, and does not end in "#" and digits ("#" elsewhere is fine; in a loop, put the index in the name as "item-3").`;
     case "Redis key prefix":
       return `${base}, without "{" or "}".`;
+    case "attribute name":
+      return `An attribute name is 1 to ${MAX_ATTRIBUTE_NAME_BYTES} ASCII letters, digits, "_", "-" or ".", starting with a letter or "_" (customerId, order.region).`;
     case "child execution id":
     case "patch id":
     case "query name":

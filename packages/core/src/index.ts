@@ -1,3 +1,14 @@
+export type { AttributesUpdate, AttributeValue, SearchAttributes } from "./attributes.js";
+export {
+  AttributeIndex,
+  attributeIndexChanges,
+  attributeIndexValue,
+  checkAttributes,
+  MAX_ATTRIBUTE_STRING_BYTES,
+  MAX_ATTRIBUTES,
+  matchesWhere,
+  mergeAttributes,
+} from "./attributes.js";
 export type {
   CancelOptions,
   ExecutionDescription,
@@ -68,6 +79,7 @@ export {
   assertIdentifier,
   assertOperationName,
   identifierProblem,
+  MAX_ATTRIBUTE_NAME_BYTES,
   MAX_EXECUTION_ID_BYTES,
   MAX_IDENTIFIER_NAME_BYTES,
   MAX_KEY_PREFIX_BYTES,

@@ -10,6 +10,7 @@
  * absent: JSON has no `undefined`, so an exported `.json` journal drops them, and the
  * engine reads an absent value as `undefined`.
  */
+import { attributesFieldProblem } from "./attributes.js";
 import type { EventType, JournalEvent } from "./events.js";
 import type { OpKind } from "./workflow-ops.js";
 
@@ -306,6 +307,7 @@ const RULES: { [T in EventType]: Rule<T> } = {
     s.patches.set(e.patch, e.seq);
     return undefined;
   },
+  AttributesSet: (e) => attributesFieldProblem(e.attributes),
 };
 
 /** ExecutionStarted's continue-as-new fields: `run`, `inboxFrom`, `inboxConsumed` (continue-as-new.ts). */

@@ -1,3 +1,4 @@
+import { AttributeIndex, matchesWhere, mergeAttributes, type SearchAttributes } from "./attributes.js";
 import {
   ExecutionFinishedError,
   ExecutionNotFoundError,
@@ -11,6 +12,7 @@ import {
   type Claim,
   type ClaimRequest,
   type ContinueAsNewRequest,
+  type CountFilter,
   type ExecutionRecord,
   type Lease,
   type ListFilter,
@@ -147,6 +149,11 @@ export const storeRules = {
       updatedAt: now,
     };
     if (request.currentStep !== undefined) next.currentStep = request.currentStep;
+    if (request.attributes !== undefined) {
+      const attributes = mergeAttributes(current.attributes, request.attributes);
+      if (attributes) next.attributes = attributes;
+      else delete next.attributes;
+    }
     const cancelRequested = current.cancelRequested && { ...current.cancelRequested };
     if (request.release) next = storeRules.released(next, request.release, now);
     return { next, cancelRequested };
@@ -274,11 +281,18 @@ export const storeRules = {
   compareNewestFirst(a: ExecutionRecord, b: ExecutionRecord): number {
     return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
   },
-  matches(record: ExecutionRecord, filter: ListFilter): boolean {
+  matches(record: ExecutionRecord, filter: ListFilter | CountFilter): boolean {
     return (
       (filter.status === undefined || record.status === filter.status) &&
-      (filter.workflow === undefined || record.workflow === filter.workflow)
+      (filter.workflow === undefined || record.workflow === filter.workflow) &&
+      (filter.where === undefined || matchesWhere(record.attributes, filter.where))
     );
+  },
+  /** True when the filter has a non-empty `where`: the store answers from its attribute index. */
+  hasWhere(
+    filter: ListFilter | CountFilter,
+  ): filter is (ListFilter | CountFilter) & { where: SearchAttributes } {
+    return filter.where !== undefined && Object.keys(filter.where).length > 0;
   },
 };
 
@@ -293,7 +307,9 @@ export function memoryStore(): Store {
   const entries = new Map<string, Entry>();
   /** Entries with a due time: what claim and nextDueAt scan (finished ones drop out). */
   const scheduled = new Map<string, Entry>();
+  const attributeIndex = new AttributeIndex();
   const setRecord = (entry: Entry, record: ExecutionRecord) => {
+    attributeIndex.update(record.id, entry.record.attributes, record.attributes);
     entry.record = record;
     if (record.dueAt === null) scheduled.delete(record.id);
     else scheduled.set(record.id, entry);
@@ -303,10 +319,22 @@ export function memoryStore(): Store {
   const wake = () => {
     for (const listener of listeners) listener();
   };
-  const copy = (record: ExecutionRecord): ExecutionRecord => ({
-    ...record,
-    cancelRequested: record.cancelRequested && { ...record.cancelRequested },
-  });
+  const copy = (record: ExecutionRecord): ExecutionRecord => {
+    const copied = { ...record, cancelRequested: record.cancelRequested && { ...record.cancelRequested } };
+    if (record.attributes) copied.attributes = { ...record.attributes };
+    return copied;
+  };
+  const removeEntry = (id: string) => {
+    const entry = entries.get(id);
+    if (entry) attributeIndex.update(id, entry.record.attributes, undefined);
+    entries.delete(id);
+    scheduled.delete(id);
+  };
+  /** The records `filter` may match: from the attribute index with `where`, else all. */
+  const candidates = (filter: ListFilter | CountFilter): ExecutionRecord[] =>
+    storeRules.hasWhere(filter)
+      ? attributeIndex.find(filter.where).map((id) => (entries.get(id) as Entry).record)
+      : [...entries.values()].map((e) => e.record);
   const copyAll = (entries: Uint8Array[], fromSeq: number) => entries.slice(fromSeq).map((b) => b.slice());
   /** Finished before `before`, oldest first: a scan, fine for a store in memory. */
   const finishedBefore = (before: number, limit: number): ExecutionRecord[] =>
@@ -358,8 +386,7 @@ export function memoryStore(): Store {
         return entry ? copy(entry.record) : undefined;
       },
       async list(filter = {}) {
-        return [...entries.values()]
-          .map((e) => e.record)
+        return candidates(filter)
           .filter((r) => storeRules.matches(r, filter))
           .sort(storeRules.compareNewestFirst)
           .slice(0, filter.limit ?? 100)
@@ -393,11 +420,12 @@ export function memoryStore(): Store {
         if (!entry) throw new ExecutionNotFoundError(id);
         storeRules.checkDeletable(entry.record);
         // Archived journals of earlier runs (continue-as-new), if the store keeps them apart, go here too.
-        entries.delete(id);
-        scheduled.delete(id);
+        removeEntry(id);
       },
       async count(filter = {}) {
         let n = 0;
+        if (storeRules.hasWhere(filter))
+          return candidates(filter).filter((r) => storeRules.matches(r, filter)).length;
         for (const { record } of entries.values()) if (storeRules.counted(record, filter)) n++;
         return n;
       },
@@ -406,10 +434,7 @@ export function memoryStore(): Store {
       },
       async pruneFinished(before, limit) {
         const ids = finishedBefore(before, limit).map((record) => record.id);
-        for (const id of ids) {
-          entries.delete(id);
-          scheduled.delete(id);
-        }
+        for (const id of ids) removeEntry(id);
         return ids;
       },
       async requestCancel(id, reason, now) {

@@ -1,3 +1,4 @@
+import type { AttributesUpdate, SearchAttributes } from "./attributes.js";
 import type { Clock } from "./scheduler.js";
 
 /**
@@ -66,6 +67,11 @@ export interface ExecutionRecord {
    * (docs/continue-as-new.md). Records written before runs read as 1.
    */
   run: number;
+  /**
+   * Search attributes (`ctx.setAttributes`, attributes.ts): the latest value of each name
+   * over the execution's life, runs included. Absent when it has none (never `{}`).
+   */
+  attributes?: SearchAttributes;
 }
 
 /** Proof of ownership that a worker passes with every write. */
@@ -136,6 +142,12 @@ export interface AppendRequest {
   events: Uint8Array[];
   /** Set with the append, atomically. */
   currentStep?: string | null;
+  /**
+   * The AttributesSet events' update (attributes.ts `attributesUpdateOf`): merged into
+   * the record's attributes (`null` removes a name) and its attribute index, atomically
+   * with the append.
+   */
+  attributes?: AttributesUpdate;
   /** Hand the execution back in the same write (the lease ends). */
   release?: Release;
 }
@@ -157,6 +169,11 @@ export interface RenewResult {
 export interface ListFilter {
   status?: ExecutionStatus;
   workflow?: string;
+  /**
+   * Only executions whose search attributes have each of these values (all of them),
+   * answered from the store's attribute index, not by reading every record.
+   */
+  where?: SearchAttributes;
   /** At most this many, newest first. Default 100. */
   limit?: number;
 }
@@ -256,7 +273,8 @@ export interface ExecutionLifecycleStore {
   delete(id: string, now: number): Promise<void>;
   /**
    * How many executions match `filter` (status and workflow, both optional), from
-   * counts the store keeps with every status change: no record is read.
+   * counts the store keeps with every status change: no record is read. With `where`,
+   * from the attribute index (only the executions it names are read).
    */
   count(filter?: CountFilter): Promise<number>;
   /**
@@ -277,6 +295,8 @@ export interface ExecutionLifecycleStore {
 export interface CountFilter {
   status?: ExecutionStatus;
   workflow?: string;
+  /** As {@link ListFilter.where}: from the attribute index. */
+  where?: SearchAttributes;
 }
 
 /** The latest announcement of a workflow by a worker (`workers.lastSeen`). */

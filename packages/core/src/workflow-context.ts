@@ -10,6 +10,7 @@
  * issuing an op (checked against the journal there), proposing a new event, and the
  * run's current time, seeded random source and ulid factory.
  */
+import { type AttributesUpdate, checkAttributes } from "./attributes.js";
 import { assertChildCall, childHandle, newChildOp } from "./child-executions.js";
 import { createCompensations } from "./compensations.js";
 import { continueAsNewMarker } from "./continue-as-new.js";
@@ -73,6 +74,8 @@ export interface ContextHost {
   patched(patch: string, deprecated: boolean): boolean;
   /** The run's `ctx.onQuery` handlers (query-handlers.ts); only a query's run calls them. */
   readonly queries: QueryHandlers;
+  /** `ctx.setAttributes`, its update checked: journals AttributesSet when live (attributes.ts). */
+  setAttributes(update: AttributesUpdate): void;
 }
 
 /** The context of one run: every call goes through `host`. */
@@ -147,6 +150,7 @@ export function workflowContext(host: ContextHost): WorkflowContext {
       assertIdentifier(patch, "patch id", "ctx.deprecatePatch");
       host.patched(patch, true);
     },
+    setAttributes: (attributes) => host.setAttributes(checkAttributes(attributes, "ctx.setAttributes", true)),
     key: (name: string) => {
       assertIdentifier(name, "idempotency key name", "ctx.key");
       return `${host.executionId}:${name}`;

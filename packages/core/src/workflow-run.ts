@@ -1,4 +1,5 @@
 import { monotonicFactory } from "ulid";
+import { AttributeCalls } from "./attributes.js";
 import { CancelDelivery } from "./cancellation.js";
 import { startedBySameCode } from "./code-fingerprint.js";
 import { assertPlainData } from "./codec.js";
@@ -92,6 +93,7 @@ export class WorkflowRun {
   #childrenPending = 0;
   readonly #attempts = new StepAttempts();
   readonly #patches: Patches;
+  readonly #attributeCalls: AttributeCalls;
   /** `client.cancel` as the journal delivers it (cancellation.ts). */
   readonly cancellation: CancelDelivery;
   /** `ctx.onQuery` handlers, as registered so far (queries.ts). */
@@ -129,6 +131,7 @@ export class WorkflowRun {
     this.#random = seededRandom(started.seed);
     this.#ulid = monotonicFactory(this.#random);
     this.#patches = new Patches(params.journal);
+    this.#attributeCalls = new AttributeCalls(params.journal);
     for (const seq of inboxSpentBefore(started)) this.#consumedInbox.add(seq);
     // Almost no journal has a redrive: spare the others a second pass over it.
     this.#redriven = params.journal.some((e) => e.type === "ExecutionRedriven")
@@ -417,6 +420,7 @@ export class WorkflowRun {
     ExecutionTimedOut: () => {},
     ContinuedAsNew: () => {},
     PatchApplied: () => {}, // read by Patches from the whole journal up front
+    AttributesSet: () => {}, // counted by AttributeCalls up front; the store keeps the values
   };
 
   /** The issued op a completion event refers to; blocks the run if the code never asked for it. */
@@ -520,6 +524,10 @@ export class WorkflowRun {
         const { patched, marker } = this.#patches.decide(patch, deprecated, this.#nextOp);
         if (marker) this.#newEvents.push(marker);
         return patched;
+      },
+      setAttributes: (update) => {
+        const event = this.blocked || this.outcome ? undefined : this.#attributeCalls.decide(update);
+        if (event) this.#newEvents.push(event);
       },
     };
   }

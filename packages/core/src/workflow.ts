@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import type { AttributesUpdate } from "./attributes.js";
 import type { Compensations } from "./compensations.js";
 import type { Duration } from "./duration.js";
 import { InvalidArgumentError } from "./errors.js";
@@ -356,6 +357,18 @@ export interface WorkflowContext {
           ? { "query handlers must be synchronous": never }
           : unknown),
   ): void;
+  /**
+   * Sets search attributes of this execution, merged over earlier calls (`null` removes
+   * one), so that `client.list({ where })` and `client.count({ where })` find it. Journaled
+   * (AttributesSet) the first time live; on replay nothing is written again. Names follow
+   * the attribute-name rule, values are strings (at most 256 bytes), finite numbers or
+   * booleans. docs/talking-to-executions.md, "Search attributes".
+   *
+   * @example
+   * ctx.setAttributes({ customerId: order.customerId, region: "eu" });
+   * ctx.setAttributes({ region: null }); // removes region
+   */
+  setAttributes(attributes: AttributesUpdate): void;
 }
 
 export interface WorkflowOptions<S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {

@@ -14,6 +14,7 @@
  * | `workers`    | workflow                         | WorkerSighting, MessagePack         |
  * | `counts`, `finished` | see lifecycle-indexes.ts | count and retention indexes         |
  * | `runs`       | [executionId, run, seq]          | entries of runs closed by continue-as-new |
+ * | `attributes` | see attribute-index.ts           | search attributes (`list({ where })`) |
  *
  * Invariants, kept by writing every change through {@link Databases.putRecord} in one
  * write transaction with the change itself:
@@ -27,6 +28,7 @@
 import { type ExecutionRecord, SteplineError, type WorkerSighting } from "@stepline/core";
 import { type Database, open, type RootDatabase } from "lmdb";
 import { Packr } from "msgpackr";
+import { type AttributeIndex, openAttributeIndex } from "./attribute-index.js";
 import { type LifecycleIndexes, openLifecycleIndexes } from "./lifecycle-indexes.js";
 import { prepareStoreDirectory, storeOpenError } from "./store-directory.js";
 
@@ -83,6 +85,8 @@ export interface Databases {
   removeRecord(record: ExecutionRecord): void;
   /** Counts and finish times (lifecycle-indexes.ts). */
   readonly lifecycle: LifecycleIndexes;
+  /** Search attributes (attribute-index.ts). */
+  readonly attributes: AttributeIndex;
 }
 
 export interface OpenOptions {
@@ -144,9 +148,12 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
       | Database<Uint8Array, RunEntryKey>
       | undefined;
 
+    const attributes = openAttributeIndex(root);
+
     return {
       root,
       lifecycle,
+      attributes,
       runs,
       journal,
       inbox,
@@ -181,9 +188,11 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
         created.remove([record.createdAt, record.id]);
         if (record.dueAt !== null) due.remove([record.workflow, record.dueAt, record.id]);
         lifecycle.update(record, undefined);
+        attributes.update(record, undefined);
       },
       putRecord(previous, next) {
         lifecycle.update(previous, next);
+        attributes.update(previous, next);
         executions.put(next.id, recordCodec.pack(next));
         if (!previous) created.put([next.createdAt, next.id], EMPTY);
         if (previous?.dueAt !== next.dueAt) {

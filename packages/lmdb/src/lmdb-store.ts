@@ -11,6 +11,7 @@ import {
   type ListFilter,
   type NewExecution,
   type Release,
+  type SearchAttributes,
   type Store,
   StoreReadOnlyError,
   storeRules,
@@ -192,6 +193,7 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
       },
       async count(filter = {}) {
         freshRead();
+        if (storeRules.hasWhere(filter)) return recordsWhere(db, filter).length;
         return db.lifecycle.count(filter);
       },
       async listFinished(before, limit) {
@@ -489,6 +491,9 @@ function findDue(db: Databases, workflows: readonly string[], now: number, limit
 function listNewestFirst(db: Databases, filter: ListFilter): ExecutionRecord[] {
   const limit = filter.limit ?? 100;
   if (limit <= 0) return [];
+  if (storeRules.hasWhere(filter)) {
+    return recordsWhere(db, filter).sort(storeRules.compareNewestFirst).slice(0, limit);
+  }
   const found: ExecutionRecord[] = [];
   for (const [createdAt, id] of db.created.getKeys({ reverse: true })) {
     if (found.length >= limit && createdAt !== found[limit - 1]?.createdAt) break;
@@ -496,4 +501,18 @@ function listNewestFirst(db: Databases, filter: ListFilter): ExecutionRecord[] {
     if (record && storeRules.matches(record, filter)) found.push(record);
   }
   return found.sort(storeRules.compareNewestFirst).slice(0, limit);
+}
+
+/**
+ * The records matching `filter` (with a `where`): the attribute index names the
+ * candidates (attribute-index.ts), and only those records are read, for status and
+ * workflow (lmdb-store.test.ts "where reads no record outside the index").
+ */
+function recordsWhere(db: Databases, filter: ListFilter & { where: SearchAttributes }): ExecutionRecord[] {
+  const found: ExecutionRecord[] = [];
+  for (const id of db.attributes.find(filter.where)) {
+    const record = db.getRecord(id);
+    if (record && storeRules.matches(record, filter)) found.push(record);
+  }
+  return found;
 }

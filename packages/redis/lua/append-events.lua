@@ -15,10 +15,13 @@
   ARGV[8] release dueAt, nullable
   ARGV[9] release blockedReason, nullable
   ARGV[10] release inboxSeen, nullable
-  ARGV[11...] the events (bytes), in order
+  ARGV[11] n, the number of search attribute changes (AppendRequest.attributes)
+  ARGV[12...] n pairs (attribute name, typed value "s:.." / "n:.." / "b:..", or "" to
+              remove it), then the events (bytes), in order
 
   Returns {"appended", cancellation before the append ("" none, "-", "=<reason>"), record...}
-          when it released the execution,
+          when it released the execution or changed attributes (the caller syncs the
+          attribute index from the record's `a:<name>` fields and `rev`),
        or {"appended", cancellation, journal length} when it kept the lease (the hot
           path: the caller needs no more, and a record per step costs both ends),
        or {"missing" | "stale_token" | "terminal" | "released" | "seq_mismatch", detail, record...}
@@ -36,17 +39,23 @@ if tonumber(record.journalLength) ~= tonumber(ARGV[2]) then
 end
 
 local cancel = cancel_detail(record)
+local attribute_changes = tonumber(ARGV[11])
+local first_event = 12 + 2 * attribute_changes
 -- One RPUSH per 1,000 events: fewer calls, within unpack's limit on arguments.
-for first = 11, #ARGV, 1000 do
+for first = first_event, #ARGV, 1000 do
   redis.call("RPUSH", KEYS[2], unpack(ARGV, first, math.min(first + 999, #ARGV)))
 end
-local length = redis.call("HINCRBY", KEYS[1], "journalLength", #ARGV - 10)
+local length = redis.call("HINCRBY", KEYS[1], "journalLength", #ARGV - first_event + 1)
 
 local changes = { updatedAt = ARGV[3] }
 if ARGV[6] == "1" then
   changes = release_changes(record, ARGV[7], optional(ARGV[8]), optional(ARGV[9]), optional(ARGV[10]), ARGV[3])
 end
 if ARGV[4] == "1" then changes.currentStep = optional(ARGV[5]) or false end
+-- Search attributes: one field `a:<name>` each, holding the typed value (record-codec.ts).
+for i = 12, first_event - 1, 2 do
+  if ARGV[i + 1] == "" then changes["a:" .. ARGV[i]] = false else changes["a:" .. ARGV[i]] = ARGV[i + 1] end
+end
 save_changes(KEYS[1], changes)
-if ARGV[6] ~= "1" then return { "appended", cancel, tostring(length) } end
+if ARGV[6] ~= "1" and attribute_changes == 0 then return { "appended", cancel, tostring(length) } end
 return reply("appended", cancel, KEYS[1])

@@ -24,6 +24,14 @@ export interface LifecycleKeys {
   readonly built: string;
 }
 
+/** The search attribute index of a prefix (attribute-index.ts). Tagged `{<prefix>}`: one slot. */
+export interface AttributeKeys {
+  /** Hash: execution id -> "<rev>\t<JSON array of its entries>", what the index holds for it. */
+  readonly members: string;
+  /** Sorted set, scores 0: "<name>\t<bytes>:<typed value>\t<id>", read by ZRANGEBYLEX. */
+  readonly entries: string;
+}
+
 /** The due index of one workflow. Its keys share the hash tag `{<prefix>:q:<workflow>}`. */
 export interface QueueKeys {
   /** Sorted set: execution id -> the earliest time it may be due (a hint; the record decides). */
@@ -96,6 +104,12 @@ export class KeySpace {
       finished: `${tag}:finished`,
       built: `${tag}:indexed`,
     };
+  }
+
+  /** The search attribute index, in the prefix's slot with the lifecycle indexes. */
+  attributes(): AttributeKeys {
+    const tag = `{${this.prefix}}`;
+    return { members: `${tag}:attr-members`, entries: `${tag}:attrs` };
   }
 
   execution(id: string): ExecutionKeys {

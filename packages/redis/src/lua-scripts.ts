@@ -23,6 +23,7 @@ export const SCRIPTS = {
   "delete-execution": 3,
   "index-execution": 3,
   "unindex-execution": 4,
+  "index-attributes": 2,
   "continue-as-new": 3,
   "announce-worker": 1,
   "hint-due": 4,

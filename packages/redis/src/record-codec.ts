@@ -1,11 +1,12 @@
-import type { ExecutionRecord, ExecutionStatus } from "@stepline/core";
+import type { AttributeValue, ExecutionRecord, ExecutionStatus, SearchAttributes } from "@stepline/core";
 
 /**
  * The execution record as a Redis hash, so that Lua can read and change single
  * fields. Fields: id, workflow, status, createdAt, updatedAt, dueAt, token,
  * leaseOwner, journalLength, inboxLength, cancelRequested ("1"), cancelReason,
- * blockedReason, currentStep, run (absent in records written before runs: read as 1).
- * A field that is null in ExecutionRecord is absent.
+ * blockedReason, currentStep, run (absent in records written before runs: read as 1),
+ * and `a:<name>` per search attribute, its typed value (`attributeIndexValue`: "s:c-42",
+ * "n:12.5", "b:true"). A field that is null in ExecutionRecord is absent.
  */
 export function parseRecord(flat: readonly unknown[], from = 0): ExecutionRecord | undefined {
   if (flat.length <= from) return undefined;
@@ -15,7 +16,13 @@ export function parseRecord(flat: readonly unknown[], from = 0): ExecutionRecord
   const number = (name: string) => Number(fields.get(name));
   const dueAt = text("dueAt");
   const reason = text("cancelReason");
-  return {
+  let attributes: Record<string, AttributeValue> | undefined;
+  for (const [field, value] of fields) {
+    if (!field.startsWith("a:")) continue;
+    attributes ??= {};
+    attributes[field.slice(2)] = parseAttributeValue(value);
+  }
+  const record: ExecutionRecord = {
     id: text("id") ?? "",
     workflow: text("workflow") ?? "",
     status: text("status") as ExecutionStatus,
@@ -31,6 +38,21 @@ export function parseRecord(flat: readonly unknown[], from = 0): ExecutionRecord
     currentStep: text("currentStep"),
     run: fields.has("run") ? number("run") : 1,
   };
+  if (attributes) record.attributes = attributes;
+  return record;
+}
+
+/** A typed value as `a:<name>` fields and index entries hold it, back to the value. */
+export function parseAttributeValue(text: string): AttributeValue {
+  const body = text.slice(2);
+  if (text.startsWith("n:")) return Number(body);
+  if (text.startsWith("b:")) return body === "true";
+  return body;
+}
+
+/** The attributes of a record, for a sync of the index (none: an empty object). */
+export function attributesOf(record: ExecutionRecord): SearchAttributes {
+  return record.attributes ?? {};
 }
 
 /** A script's reply: a code, a detail, then the record as it is after the script. */

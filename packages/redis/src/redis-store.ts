@@ -1,6 +1,8 @@
 import {
   type AppendRequest,
   type AppendResult,
+  type AttributesUpdate,
+  attributeIndexValue,
   type Claim,
   type ClaimRequest,
   ExecutionFinishedError,
@@ -15,12 +17,14 @@ import {
   RedriveRefusedError,
   type Release,
   type RenewResult,
+  type SearchAttributes,
   type Store,
   storeRules,
   TERMINAL_STATUSES,
   type WorkerSighting,
 } from "@stepline/core";
 import { type Cluster, Redis } from "ioredis";
+import { AttributeIndex } from "./attribute-index.js";
 import { claimDue } from "./claim-due.js";
 import { DueIndex, type IndexRef } from "./due-index.js";
 import { KeySpace } from "./keys.js";
@@ -129,6 +133,7 @@ export function redisStore(
   };
 
   const lifecycle = new LifecycleIndex(client, scripts, keys);
+  const attributeIndex = new AttributeIndex(client, scripts, keys);
   // After the startup checks: a store refused for its settings writes nothing.
   checks.ready.then(() => lifecycle.markIfEmpty()).catch(() => {});
 
@@ -138,6 +143,10 @@ export function redisStore(
     if (reply.record) workflows.set(reply.record.id, reply.record.workflow);
     // Counts and finish times follow every script that may change a status.
     if (reply.record && STATUS_SCRIPTS.has(name)) await lifecycle.syncReply(raw as unknown[], 2);
+    // An append that changed attributes (ARGV[11], their count): the attribute index follows.
+    if (reply.code === "appended" && reply.record && name === "append-events" && Number(args[10]) > 0) {
+      await attributeIndex.syncReply(raw as unknown[], 2);
+    }
     return reply;
   };
 
@@ -197,13 +206,31 @@ export function redisStore(
       await lifecycle.syncReply([...Object.entries(await client.hgetall(k.record)).flat()], 0);
       return reply;
     }
-    await lifecycle.forget(id);
+    await Promise.all([lifecycle.forget(id), attributeIndex.forget(id)]);
     const workflow = reply.record?.workflow ?? workflows.get(id);
     if (workflow !== undefined) {
       const q = keys.queue(workflow);
       await Promise.all([client.zrem(q.due, id), client.hdel(q.marks, id), client.hdel(q.pending, id)]);
     }
     return reply;
+  };
+
+  /**
+   * The records `filter` (with a `where`) matches: those the attribute index names,
+   * read and checked (attribute-index.ts), never a walk of every record.
+   */
+  const recordsWhere = async (
+    filter: ListFilter & { where: SearchAttributes },
+  ): Promise<ExecutionRecord[]> => {
+    const ids = await attributeIndex.find(filter.where);
+    const records = await Promise.all(
+      ids.map(async (id) =>
+        parseRecord(Object.entries(await client.hgetall(keys.execution(id).record)).flat()),
+      ),
+    );
+    return records.filter(
+      (record): record is ExecutionRecord => record !== undefined && storeRules.matches(record, filter),
+    );
   };
 
   const leaseLost = (lease: Lease, reply: ScriptReply, expectedSeq?: number): LeaseLostError => {
@@ -275,6 +302,11 @@ export function redisStore(
       },
 
       async list(filter: ListFilter = {}) {
+        if (storeRules.hasWhere(filter)) {
+          const limit = filter.limit ?? 100;
+          const found = await recordsWhere(filter);
+          return limit <= 0 ? [] : found.sort(storeRules.compareNewestFirst).slice(0, limit);
+        }
         return listNewestFirst(client, keys, filter);
       },
 
@@ -338,6 +370,7 @@ export function redisStore(
       },
 
       async count(filter = {}) {
+        if (storeRules.hasWhere(filter)) return (await recordsWhere(filter)).length;
         return lifecycle.count(filter);
       },
 
@@ -386,14 +419,23 @@ export function redisStore(
           nullable(release?.dueAt),
           nullable(release?.blockedReason),
           nullable(release?.inboxSeen),
+          ...attributeArgs(request.attributes),
           ...request.events.map(toBuffer),
         ];
-        if (!release) {
+        if (!release && request.attributes === undefined) {
           // The hot path: dueAt does not move, so one script and no index work, and the
           // reply is the journal length instead of the record.
           const raw = (await scripts.run("append-events", [k.record, k.journal], args)) as string[];
           if (raw[0] !== "appended") throw leaseLost(lease, parseReply(raw), request.expectedSeq);
           return { journalLength: Number(raw[2]), cancelRequested: parseCancel(String(raw[1])) };
+        }
+        if (!release) {
+          // Attributes changed and dueAt does not move: the reply has the record, which
+          // `run` hands to the attribute index.
+          const reply = await run("append-events", [k.record, k.journal], args);
+          if (reply.code !== "appended") throw leaseLost(lease, reply, request.expectedSeq);
+          const journalLength = (reply.record as ExecutionRecord).journalLength;
+          return { journalLength, cancelRequested: parseCancel(reply.detail) };
         }
         const append = () => run("append-events", [k.record, k.journal], args);
         const reply = await changeDue(lease.executionId, earliestDue(release, now), now, append);
@@ -597,6 +639,15 @@ const STATUS_SCRIPTS: ReadonlySet<ScriptName> = new Set<ScriptName>([
 
 function isClient(redis: Redis | Cluster | RedisConnection): redis is Redis | Cluster {
   return typeof (redis as Redis).defineCommand === "function";
+}
+
+/** ARGV[11...] of append-events.lua: the number of attribute changes, then (name, typed value or "") pairs. */
+function attributeArgs(update: AttributesUpdate | undefined): ScriptArg[] {
+  const changes = Object.entries(update ?? {});
+  return [
+    changes.length,
+    ...changes.flatMap(([name, value]) => [name, value === null ? "" : attributeIndexValue(value)]),
+  ];
 }
 
 /** The bytes of `bytes` as a Buffer, without copying (ioredis sends Buffers as they are). */

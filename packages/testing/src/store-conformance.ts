@@ -1,5 +1,6 @@
 import type { Store } from "@stepline/core";
 import { describe, it } from "vitest";
+import { attributesCases } from "./conformance/attributes-cases.js";
 import { cancelCases } from "./conformance/cancel-cases.js";
 import { cancellationCases } from "./conformance/cancellation-cases.js";
 import { childPolicyCases } from "./conformance/child-policy-cases.js";
@@ -42,6 +43,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["terminate", terminateCases],
   ["delete", deleteCases],
   ["count", countCases],
+  ["search attributes", attributesCases],
   ["retention", retentionCases],
   ["runs (continue-as-new)", runsCases],
   ["journal", journalCases],

@@ -48,6 +48,10 @@ export const inspectCommand: Command = {
       ["run", runText(execution.id, execution.run)],
       ["input", value(execution.input)],
     ];
+    const attributes = Object.entries(execution.attributes ?? {});
+    if (attributes.length > 0) {
+      fields.push(["attributes", attributes.map(([name, v]) => `${name}=${JSON.stringify(v)}`).join(" ")]);
+    }
     if ("output" in execution) fields.push(["output", value(execution.output)]);
     if (execution.error) fields.push(["error", errorLine(execution.error)]);
     if (execution.cancelReason) fields.push(["reason", execution.cancelReason]);

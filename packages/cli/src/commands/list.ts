@@ -3,6 +3,7 @@ import type { Command } from "../command.js";
 import { renderTable } from "../format/table.js";
 import { formatDuration, formatTimestamp } from "../format/time.js";
 import { positiveIntegerOption, statusOption, stringOption } from "../option-values.js";
+import { whereOption } from "../where-option.js";
 
 /** One row of `stepline list --json`. */
 export interface ListedExecution {
@@ -30,20 +31,35 @@ export interface ListedExecution {
 export const listCommand: Command = {
   name: "list",
   summary: "List executions, newest first",
-  usage: "stepline list [--status S] [--workflow W] [--limit N] [--json]",
+  usage: "stepline list [--status S] [--workflow W] [--where NAME=VALUE]... [--limit N] [--json]",
   details: `  --status S    only this status: running, sleeping, waiting, succeeded, failed, cancelled,
                 terminated, timed_out, blocked
   --workflow W  only executions of workflow W
+  --where NAME=VALUE
+                only executions whose search attribute NAME is VALUE (repeatable: all
+                must match); VALUE is JSON if it parses as a number, boolean or string
+                (tier=2, vip=true, code='"42"'), else the text (region=eu)
   --limit N     at most N (default 50)`,
-  options: { status: { type: "string" }, workflow: { type: "string" }, limit: { type: "string" } },
+  options: {
+    status: { type: "string" },
+    workflow: { type: "string" },
+    where: { type: "string", multiple: true },
+    limit: { type: "string" },
+  },
   positionals: [],
   async run(context) {
     const status = statusOption(stringOption(context.values, "status"));
     const workflow = stringOption(context.values, "workflow");
     const limit = positiveIntegerOption("--limit", stringOption(context.values, "limit")) ?? 50;
+    const where = whereOption(context.values.where as string[] | undefined);
     const executions = await context.withStore(
       ({ client }) =>
-        client.list({ limit, ...(status ? { status } : {}), ...(workflow ? { workflow } : {}) }),
+        client.list({
+          limit,
+          ...(status ? { status } : {}),
+          ...(workflow ? { workflow } : {}),
+          ...(where ? { where } : {}),
+        }),
       { readOnly: true },
     );
     const now = Date.now();

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { workflow } from "@stepline/core";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_IDS, type FixtureStore, startFixtureStore } from "../testing/fixture-store.js";
@@ -188,5 +189,27 @@ describe("the inspector page", () => {
     );
     const page404 = await fetch(`${server.url}api/executions/nope`);
     expect(page404.status).toBe(404);
+  });
+
+  it("shows an execution's search attributes in its header (runs last: it adds an execution)", async () => {
+    const tagged = workflow("tagged", async (ctx) => {
+      ctx.setAttributes({ customerId: "c-42", tier: 2, vip: true });
+      return "ok";
+    });
+    const worker = fixture.engine.worker({ workflows: [tagged], leaseMs: 5_000 });
+    await worker.start();
+    try {
+      await fixture.engine.client.start(tagged, undefined, { id: "tagged-1" });
+      await fixture.engine.client.result("tagged-1", { timeout: "10s" });
+    } finally {
+      await worker.stop();
+    }
+    await page.goto(`${server.url}#/executions/tagged-1`);
+    const attributes = page.getByTestId("execution-attributes");
+    await attributes.waitFor();
+    expect(await attributes.textContent()).toBe('customerId="c-42" tier=2 vip=true ');
+    await page.goto(`${server.url}#/executions/${FIXTURE_IDS.succeeded}`);
+    await page.locator("h1", { hasText: FIXTURE_IDS.succeeded }).waitFor();
+    expect(await page.getByTestId("execution-attributes").count()).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import {
   type Client,
   type InboxEntry,
   type JournalEvent,
+  type SearchAttributes,
   type SerializedError,
   TERMINAL_STATUSES,
 } from "@stepline/core";
@@ -48,6 +49,8 @@ export interface ExecutionReport {
     timedOutAfterMs?: number;
     /** The latest heartbeat of each running step that sent one (`describe().heartbeats`). */
     heartbeats?: { step: string; attempt: number; details: unknown; at: string }[];
+    /** Search attributes (`ctx.setAttributes`), `{}` for none. */
+    attributes: SearchAttributes;
   };
   /** The operations it reached, in op order; see {@link visitedStates}. */
   states: VisitedState[];
@@ -87,6 +90,7 @@ export async function loadExecutionReport(client: Client, id: string): Promise<E
     run: description.run,
     historyWarning: description.historyWarning,
     input: started?.input,
+    attributes: description.attributes,
   };
   // A finished or parked execution lasted from its first journal event to its last:
   // an imported one's record was written at the import (not now minus start, not the
