@@ -7,7 +7,7 @@ import { type HistoryLimits, resolveHistoryLimits } from "./history-limits.js";
 import { checkEngineOptions } from "./option-checks.js";
 import { checkRetention, type Retention, RetentionLoop } from "./retention.js";
 import { type Clock, systemClock } from "./scheduler.js";
-import { Schedules, withScheduleWorkflow } from "./schedules/schedules.js";
+import { Schedules } from "./schedules/schedules.js";
 import type { Store } from "./store.js";
 import { Worker, type WorkerOptions } from "./worker.js";
 import type { WorkflowDefinition } from "./workflow.js";
@@ -98,13 +98,16 @@ export function createEngine(options: EngineOptions): Engine {
   const retention = retentionMs === undefined ? undefined : new RetentionLoop(env, retentionMs);
   const client = new Client(env);
   const schedules = new Schedules(env, client);
-  env.register([schedules.definition]);
+  env.internalWorkflows.set(
+    schedules.definition.name,
+    schedules.definition as WorkflowDefinition<never, unknown>,
+  );
   return {
     client,
     schedules,
     worker: (workerOptions) => {
       env.assertOpen("engine.worker()");
-      return new Worker(env, withScheduleWorkflow(workerOptions, schedules.definition));
+      return new Worker(env, workerOptions);
     },
     close: async () => {
       // Marked first: a call racing the close gets EngineClosedError, not the store's own error.

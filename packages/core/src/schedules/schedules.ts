@@ -10,7 +10,6 @@ import { ExecutionAlreadyExistsError, ExecutionFinishedError, guard, SteplineErr
 import { isTerminalEvent } from "../events.js";
 import { validateStartInput } from "../input-schema.js";
 import { TERMINAL_STATUSES } from "../store.js";
-import type { WorkerOptions } from "../worker.js";
 import type { WorkflowDefinition } from "../workflow.js";
 import { WorkflowRun } from "../workflow-run.js";
 import {
@@ -294,15 +293,4 @@ export class Schedules {
     if (!record || record.workflow !== SCHEDULE_WORKFLOW) throw new ScheduleNotFoundError(id);
     return record;
   }
-}
-
-/** The worker options with `stepline.schedule` added, so that every worker runs schedules. */
-export function withScheduleWorkflow(
-  options: WorkerOptions,
-  definition: WorkflowDefinition<ScheduleState, never>,
-): WorkerOptions {
-  const workflows = options?.workflows;
-  if (!Array.isArray(workflows) || workflows.length === 0 || workflows.includes(definition)) return options;
-  if (workflows.some((w) => w?.name === SCHEDULE_WORKFLOW)) return options;
-  return { ...options, workflows: [...workflows, definition] };
 }
