@@ -92,11 +92,12 @@ describe("dueTicks", () => {
         fc.integer({ min: 0, max: 300 }),
         fc.integer({ min: 0, max: 10_000 }),
         fc.boolean(),
-        (everyS, windowS, gapS, useCron) => {
+        fc.constantFrom(0, 1, 123, 999),
+        (everyS, windowS, gapS, useCron, offsetMs) => {
           const spec = useCron
             ? { cron: "* * * * * *", catchupWindowMs: windowS * 1_000 }
             : { everyMs: everyS * 1_000, catchupWindowMs: windowS * 1_000 };
-          const after = T0 + 123;
+          const after = T0 + offsetMs; // 0: the window starts on a tick
           const now = after + gapS * 1_000;
           const all: number[] = [];
           for (let t = nextTick(spec, after); t !== null && t <= now; t = nextTick(spec, t)) all.push(t);
