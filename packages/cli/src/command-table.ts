@@ -13,6 +13,7 @@ import { pruneCommand } from "./commands/prune.js";
 import { redriveCommand } from "./commands/redrive.js";
 import { replayCheckCommand } from "./commands/replay-check.js";
 import { resumeCommand } from "./commands/resume.js";
+import { scheduleCommand } from "./commands/schedule.js";
 import { sendEventCommand } from "./commands/send-event.js";
 import { startCommand } from "./commands/start.js";
 import { terminateCommand } from "./commands/terminate.js";
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   pruneCommand,
   resumeCommand,
+  scheduleCommand,
   uiCommand,
   diagramCommand,
   lintCommand,
