@@ -274,4 +274,43 @@ describe("engine.schedules: catch-up after workers were down", () => {
     expect(f.ids()).toEqual(Array.from({ length: 250 }, (_, i) => `long@${iso(T0 + (i + 1) * 1_000)}`));
     expect(described.started).toBe(250);
   }, 30_000);
+
+  it("spreads a large catch-up over runs: every missed tick starts once, and no run's journal grows long", async () => {
+    const f = fixture();
+    const worker = await f.startWorker();
+    await f.engine.schedules.create("flood", {
+      workflow: f.report,
+      every: "1s",
+      input: { region: "a" },
+      overlap: "allow",
+    });
+    await worker.stop();
+    await f.clock.advance("600s");
+    await worker.start();
+    // A millisecond at a time: each step lets the runs and their 600 children go on, short of the next tick.
+    for (let ms = 0; ms < 900 && f.ran.length < 600; ms++) await f.clock.advance(1);
+    expect(f.ids()).toEqual(Array.from({ length: 600 }, (_, i) => `flood@${iso(T0 + (i + 1) * 1_000)}`));
+    const described = await f.engine.schedules.describe("flood");
+    expect(described).toMatchObject({ started: 600, skippedCatchup: 0 });
+    expect(described.execution.run).toBeGreaterThanOrEqual(3);
+    for (let run = 1; run <= described.execution.run; run++) {
+      const history = await f.engine.client.history("schedule:flood", { run });
+      expect(history.length).toBeLessThan(1_000);
+    }
+  }, 60_000);
+
+  it('"skip" keeps watching an execution that outlives a run: the next run asks its status at each tick', async () => {
+    const f = fixture();
+    await f.startWorker();
+    f.holdRuns();
+    await f.engine.schedules.create("slow", { workflow: f.report, every: "1s", input: { region: "a" } });
+    await f.clock.advance("450s");
+    const during = await f.engine.schedules.describe("slow");
+    expect(during.execution.run).toBe(2);
+    expect(f.ids()).toEqual([`slow@${iso(T0 + 1_000)}`]);
+    f.release();
+    await f.clock.advance("1s");
+    expect(f.ids()).toEqual([`slow@${iso(T0 + 1_000)}`, `slow@${iso(T0 + 451_000)}`]);
+    expect(await f.engine.schedules.describe("slow")).toMatchObject({ started: 2, skippedOverlap: 449 });
+  }, 60_000);
 });

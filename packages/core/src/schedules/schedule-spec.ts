@@ -211,8 +211,9 @@ export function nextTick(
 const MAX_COUNTED = 100_000;
 
 /**
- * The ticks in (`after`, `now`]: `start` those at most `windowMs` before now, in order,
- * and the count of older ones `skipped` (counted up to 100 000 for a cron).
+ * The ticks in (`after`, `now`]: `start` those at most `windowMs` before now, in order
+ * (the first `limit` of them), and the count of older ones `skipped` (counted up to
+ * 100 000 for a cron).
  *
  * @example
  * dueTicks({ everyMs: 60_000, catchupWindowMs: 120_000 }, 0, 600_000); // { skipped: 8, start: [540000, 600000] }
@@ -221,6 +222,7 @@ export function dueTicks(
   spec: Pick<ScheduleSpec, "cron" | "everyMs" | "timezone" | "catchupWindowMs">,
   after: number,
   now: number,
+  limit = Number.POSITIVE_INFINITY,
 ): { start: number[]; skipped: number } {
   const windowStart = now - spec.catchupWindowMs;
   let skipped = 0;
@@ -241,6 +243,8 @@ export function dueTicks(
     }
   }
   const start: number[] = [];
-  for (let t = nextTick(spec, from); t !== null && t <= now; t = nextTick(spec, t)) start.push(t);
+  for (let t = nextTick(spec, from); t !== null && t <= now && start.length < limit; t = nextTick(spec, t)) {
+    start.push(t);
+  }
   return { start, skipped };
 }

@@ -9,7 +9,7 @@
  *
  * The loop is deterministic: ticks come from `nextTick` of journaled times (ctx.now()),
  * control arrives as journaled events, and the overlap policy looks at the journaled
- * outcome of the child it started. It continues as new every TURNS_PER_RUN turns.
+ * outcome of the child it started. It continues as new after WORK_PER_RUN units of work.
  */
 import { TERMINAL_STATUSES } from "../store.js";
 import { type ChildHandle, type WorkflowContext, type WorkflowDefinition, workflow } from "../workflow.js";
@@ -22,8 +22,12 @@ export const SCHEDULE_WORKFLOW = "stepline.schedule";
  * wait for (continue-as-new.ts); this one is only ever sent by `engine.schedules`.
  */
 export const SCHEDULE_CONTROL_EVENT = "stepline-schedule.control";
-/** Loop turns (ticks, control events, ends of started executions) in one run before it continues as new. */
-export const TURNS_PER_RUN = 100;
+/**
+ * Work in one run before it continues as new: a loop turn (a tick, a control event,
+ * the end of a started execution) or a start counts one. A catch-up of many ticks
+ * is spread over runs this way, so no run's journal nears the history limits.
+ */
+export const WORK_PER_RUN = 200;
 /** Started execution ids kept for describe. */
 export const RECENT_STARTS = 10;
 
@@ -96,7 +100,9 @@ async function runSchedule(ctx: WorkflowContext, input: ScheduleState, hooks: Sc
   let control: Promise<Woken> | undefined;
   let timer: { at: number; fired: Promise<Woken> } | undefined;
 
+  let work = 0;
   const start = async (id: string, tracked: boolean) => {
+    work++;
     const handle: ChildHandle<unknown> = await ctx.startChild(target, spec.input as never, {
       id,
       parentClosePolicy: "abandon",
@@ -134,7 +140,8 @@ async function runSchedule(ctx: WorkflowContext, input: ScheduleState, hooks: Sc
     else state.skippedOverlap++;
   };
 
-  for (let turn = 0; ; turn++) {
+  for (;;) {
+    work++;
     const now = ctx.now();
     if (state.buffered !== undefined && !(await isRunning())) {
       const tick = state.buffered;
@@ -142,7 +149,7 @@ async function runSchedule(ctx: WorkflowContext, input: ScheduleState, hooks: Sc
       await start(tickExecutionId(state.id, tick), true);
     }
     if (!state.paused) {
-      const due = dueTicks(spec, state.lastTick, now);
+      const due = dueTicks(spec, state.lastTick, now, Math.max(1, WORK_PER_RUN - work));
       if (due.skipped > 0) {
         state.skippedCatchup += due.skipped;
         state.lastTick = Math.max(state.lastTick, now - spec.catchupWindowMs - 1);
@@ -153,8 +160,9 @@ async function runSchedule(ctx: WorkflowContext, input: ScheduleState, hooks: Sc
       }
     }
     if (running?.done) running = undefined;
-    const keepsChild = running !== undefined && turn < 2 * TURNS_PER_RUN;
-    if (turn >= TURNS_PER_RUN && !keepsChild) {
+    // A run that still watches the execution it started waits for it, up to twice the work.
+    const keepsChild = running !== undefined && work < 2 * WORK_PER_RUN;
+    if (work >= WORK_PER_RUN && !keepsChild) {
       const next: ScheduleState = { ...state };
       const still = running?.id ?? carried;
       if (still !== undefined) next.running = still;
