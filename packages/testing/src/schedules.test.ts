@@ -313,4 +313,46 @@ describe("engine.schedules: catch-up after workers were down", () => {
     expect(f.ids()).toEqual([`slow@${iso(T0 + 1_000)}`, `slow@${iso(T0 + 451_000)}`]);
     expect(await f.engine.schedules.describe("slow")).toMatchObject({ started: 2, skippedOverlap: 449 });
   }, 60_000);
+
+  it("a start retried after a crash between creating the execution and journaling it adopts it: one execution per tick", async () => {
+    const inner = memoryStore();
+    const tick1 = `crash@${iso(T0 + MIN)}`;
+    let crashes = 0;
+    // The first journal append of the schedule after its tick's execution exists fails, as a
+    // worker dying right after creating the child would: the runner ends, its lease expires.
+    const journal = new Proxy(inner.journal, {
+      get(target, key) {
+        if (key !== "append") return Reflect.get(target, key).bind(target);
+        return async (...args: Parameters<Store["journal"]["append"]>) => {
+          const [lease] = args;
+          if (
+            lease.executionId === "schedule:crash" &&
+            crashes === 0 &&
+            (await inner.executions.get(tick1))
+          ) {
+            crashes++;
+            throw new Error("worker died");
+          }
+          return target.append(...args);
+        };
+      },
+    });
+    const store = new Proxy(inner, {
+      get: (target, key) => (key === "journal" ? journal : Reflect.get(target, key)),
+    });
+    const f = fixture({ store });
+    await f.startWorker();
+    await f.engine.schedules.create("crash", { workflow: f.report, every: "1m", input: { region: "a" } });
+    await f.clock.advance("1m");
+    expect(crashes).toBe(1);
+    await f.clock.advance("1s"); // the lease (300 ms) runs out; the schedule is claimed again
+    await f.clock.advance("1m");
+    expect(f.ids()).toEqual([tick1, `crash@${iso(T0 + 2 * MIN)}`]);
+    const history = await f.engine.client.history("schedule:crash");
+    const children = history.filter((e) => e.type === "ChildStarted" || e.type === "ChildFailed");
+    expect(children.map((e) => [e.type, (e as { childId?: string }).childId])).toEqual([
+      ["ChildStarted", tick1],
+      ["ChildStarted", `crash@${iso(T0 + 2 * MIN)}`],
+    ]);
+  });
 });
