@@ -97,6 +97,21 @@ describe("engine.schedules: ticks", () => {
     expect(f.ids()).toEqual([`nightly@${iso(T0 + 60 * MIN)}`, `nightly@${iso(T0 + 86_400_000 + 60 * MIN)}`]);
   });
 
+  it("a cron whose next tick is more than 10 years ahead waits for it (a timer of 10 years at most)", async () => {
+    const f = fixture();
+    await f.startWorker();
+    await f.engine.schedules.create("far", {
+      workflow: f.report,
+      cron: "0 0 0 1 1 * 2045",
+      input: { region: "a" },
+    });
+    await f.clock.advance("1s");
+    expect(await f.engine.schedules.describe("far")).toMatchObject({
+      nextTickAt: new Date(Date.UTC(2045, 0, 1)),
+      execution: { status: "waiting" },
+    });
+  });
+
   it("a worker of the engine runs schedules without registering anything for them", async () => {
     const f = fixture();
     // Only the target is registered, on a second engine on the same store.

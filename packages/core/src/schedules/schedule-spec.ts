@@ -172,7 +172,7 @@ function checkCron(value: unknown, timezone: string | undefined, where: string):
     const field = /timezone/i.test(what) ? `timezone ${JSON.stringify(timezone)}` : `cron "${value}"`;
     throw new InvalidArgumentError(
       `${where}: ${field} is not valid: ${what}. A cron has 5 fields (minute hour day month weekday), ` +
-        'optionally a leading seconds field and a trailing year; timezone is an IANA name such as "Europe/Paris".',
+        '6 add a leading seconds field, 7 a trailing year too; timezone is an IANA name such as "Europe/Paris".',
     );
   }
   return value;

@@ -11,6 +11,7 @@
  * control arrives as journaled events, and the overlap policy looks at the journaled
  * outcome of the child it started. It continues as new after WORK_PER_RUN units of work.
  */
+import { MAX_DURATION_MS } from "../duration.js";
 import { TERMINAL_STATUSES } from "../store.js";
 import { type ChildHandle, type WorkflowContext, type WorkflowDefinition, workflow } from "../workflow.js";
 import { dueTicks, nextTick, type ScheduleSpec } from "./schedule-spec.js";
@@ -178,11 +179,13 @@ async function runSchedule(ctx: WorkflowContext, input: ScheduleState, hooks: Sc
       },
       next,
     );
-    if (timer?.at !== next) {
+    // A tick more than 10 years ahead (a cron with a year) is slept towards in 10-year legs.
+    const wakeAt = next === null ? null : Math.min(next, ctx.now() + MAX_DURATION_MS);
+    if (timer?.at !== wakeAt) {
       timer =
-        next === null
+        wakeAt === null
           ? undefined
-          : { at: next, fired: ctx.sleepUntil("tick", next).then(() => ({ kind: "tick" }) as const) };
+          : { at: wakeAt, fired: ctx.sleepUntil("tick", wakeAt).then(() => ({ kind: "tick" }) as const) };
     }
     // One wait outstanding at a time: a new one is issued only after the last one took its event.
     control ??= ctx
