@@ -20,7 +20,13 @@ export type OverlapPolicy = "skip" | "buffer-one" | "allow";
 
 export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ["skip", "buffer-one", "allow"];
 
-/** Temporal's default: ticks missed while no worker ran are started if at most a year late. */
+/**
+ * The default `catchupWindow`, Temporal's: ticks missed while no worker ran are
+ * started if at most 365 days late.
+ *
+ * @example
+ * const { catchupWindowMs } = await engine.schedules.describe("nightly"); // DEFAULT_CATCHUP_WINDOW_MS unless set
+ */
 export const DEFAULT_CATCHUP_WINDOW_MS = 365 * 86_400_000;
 
 /** Most UTF-8 bytes of a schedule id: room for `schedule:` and `@<ISO time>-trigger-<n>` in an execution id. */

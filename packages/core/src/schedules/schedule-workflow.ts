@@ -16,6 +16,12 @@ import { TERMINAL_STATUSES } from "../store.js";
 import { type ChildHandle, type WorkflowContext, type WorkflowDefinition, workflow } from "../workflow.js";
 import { dueTicks, nextTick, type ScheduleSpec } from "./schedule-spec.js";
 
+/**
+ * The workflow name of schedule executions.
+ *
+ * @example
+ * const schedules = await engine.client.list({ workflow: SCHEDULE_WORKFLOW });
+ */
 export const SCHEDULE_WORKFLOW = "stepline.schedule";
 /**
  * The event that carries pause, resume and trigger to a schedule. Not under the
@@ -32,12 +38,22 @@ export const WORK_PER_RUN = 200;
 /** Started execution ids kept for describe. */
 export const RECENT_STARTS = 10;
 
-/** The execution id of schedule `id`. */
+/**
+ * The execution id of schedule `id`.
+ *
+ * @example
+ * await engine.client.history(scheduleExecutionId("nightly")); // the journal of "schedule:nightly"
+ */
 export function scheduleExecutionId(id: string): string {
   return `schedule:${id}`;
 }
 
-/** The id of the execution that the tick at `tick` (epoch ms) of schedule `id` starts. */
+/**
+ * The id of the execution that the tick at `tick` (epoch ms) of schedule `id` starts.
+ *
+ * @example
+ * tickExecutionId("nightly", Date.UTC(2030, 0, 2, 1)); // "nightly@2030-01-02T01:00:00.000Z"
+ */
 export function tickExecutionId(id: string, tick: number): string {
   return `${id}@${new Date(tick).toISOString()}`;
 }

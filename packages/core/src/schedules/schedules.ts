@@ -27,7 +27,12 @@ import {
   scheduleWorkflow,
 } from "./schedule-workflow.js";
 
-/** No schedule has this id (never created, or deleted). */
+/**
+ * No schedule has this id (never created, or deleted).
+ *
+ * @example
+ * await engine.schedules.pause("gone").catch((e) => ScheduleNotFoundError.is(e)); // true
+ */
 export class ScheduleNotFoundError extends SteplineError {
   override readonly code = "STEPLINE_SCHEDULE_NOT_FOUND";
   override name = "ScheduleNotFoundError";
@@ -42,7 +47,13 @@ export class ScheduleNotFoundError extends SteplineError {
   static override is = guard<ScheduleNotFoundError>("STEPLINE_SCHEDULE_NOT_FOUND");
 }
 
-/** `schedules.create` with an id that a schedule with another spec (or another execution) has. */
+/**
+ * `schedules.create` with an id that a schedule with another spec (or another execution) has.
+ *
+ * @example
+ * await engine.schedules.create("sync", { workflow: sync, every: "2h" }); // after one with every: "1h"
+ * // rejects with ScheduleAlreadyExistsError: delete it first to change it
+ */
 export class ScheduleAlreadyExistsError extends SteplineError {
   override readonly code = "STEPLINE_SCHEDULE_ALREADY_EXISTS";
   override name = "ScheduleAlreadyExistsError";
@@ -58,7 +69,13 @@ export class ScheduleAlreadyExistsError extends SteplineError {
   static override is = guard<ScheduleAlreadyExistsError>("STEPLINE_SCHEDULE_ALREADY_EXISTS");
 }
 
-/** What `schedules.describe` tells, derived from the schedule execution's journal. */
+/**
+ * What `schedules.describe` tells, derived from the schedule execution's journal.
+ *
+ * @example
+ * const d: ScheduleDescription = await engine.schedules.describe("nightly");
+ * console.log(d.nextTickAt, d.recent.at(-1), d.skippedOverlap);
+ */
 export interface ScheduleDescription {
   id: string;
   /** The target workflow's name. */
