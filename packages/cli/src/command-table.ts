@@ -14,6 +14,7 @@ import { queryCommand } from "./commands/query.js";
 import { redriveCommand } from "./commands/redrive.js";
 import { replayCheckCommand } from "./commands/replay-check.js";
 import { resumeCommand } from "./commands/resume.js";
+import { scheduleCommand } from "./commands/schedule.js";
 import { sendEventCommand } from "./commands/send-event.js";
 import { startCommand } from "./commands/start.js";
 import { terminateCommand } from "./commands/terminate.js";
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   pruneCommand,
   resumeCommand,
+  scheduleCommand,
   uiCommand,
   diagramCommand,
   lintCommand,

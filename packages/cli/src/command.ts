@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from "node:util";
-import type { Client, Store } from "@stepline/core";
+import type { Client, Schedules, Store } from "@stepline/core";
 import type { Colour } from "./colour.js";
 import type { Io } from "./io.js";
 import type { StoreLocation } from "./store/open-store.js";
@@ -10,6 +10,8 @@ export type CommandOptions = NonNullable<ParseArgsConfig["options"]>;
 /** An open store with an engine client, for the length of one command. */
 export interface StoreSession {
   client: Client;
+  /** `engine.schedules` on the store (docs/schedules.md). */
+  schedules: Schedules;
   store: Store;
   /** How the store is named in messages: `the store at /repo/.stepline`. */
   label: string;
@@ -73,4 +75,9 @@ export interface Command {
    * the arguments after its name as given, instead of `run`.
    */
   runArgs?(args: readonly string[], io: Io): Promise<number>;
+  /**
+   * For a command of subcommands (`stepline schedule pause ID`): the word after its
+   * name picks one, which is then parsed and run as a command of its own.
+   */
+  subcommands?: readonly Command[];
 }

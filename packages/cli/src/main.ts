@@ -29,18 +29,29 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const topic = name === "help" ? rest[0] : undefined;
     return printHelp(io, topic);
   }
-  const command = findCommand(name);
-  if (!command) {
+  const found = findCommand(name);
+  if (!found) {
     return fail(io, "stepline", usageError(`unknown command "${name}" (stepline help lists them)`));
   }
+  const [command, args] = found.subcommands ? pickSubcommand(found, rest) : [found, rest];
+  if (!command)
+    return rest[0] === undefined || rest[0] === "--help"
+      ? printHelp(io, name)
+      : fail(io, `stepline ${name}`, usageError(`unknown subcommand "${rest[0]}" (usage: ${found.usage})`));
   try {
-    if (command.runArgs) return await command.runArgs(rest, io);
-    const context = parseCommandLine(command, rest, io);
-    if (context.values.help) return printHelp(io, command.name);
+    if (command.runArgs) return await command.runArgs(args, io);
+    const context = parseCommandLine(command, args, io);
+    if (context.values.help) return printHelp(io, found.name);
     return await command.run(context);
   } catch (error) {
     return fail(io, `stepline ${command.name}`, error);
   }
+}
+
+/** The subcommand named by the first argument, named `<command> <subcommand>` in messages, and the arguments after it. */
+function pickSubcommand(command: Command, args: readonly string[]): [Command | undefined, string[]] {
+  const sub = command.subcommands?.find((c) => c.name === args[0]);
+  return [sub && { ...sub, name: `${command.name} ${sub.name}` }, args.slice(1)];
 }
 
 function parseCommandLine(command: Command, args: string[], io: Io): CommandContext {
@@ -100,7 +111,12 @@ function parseCommandLine(command: Command, args: string[], io: Io): CommandCont
         },
       });
       try {
-        return await use({ client: engine.client, store: opened.store, label: opened.label });
+        return await use({
+          client: engine.client,
+          schedules: engine.schedules,
+          store: opened.store,
+          label: opened.label,
+        });
       } catch (error) {
         if (ExecutionNotFoundError.is(error)) {
           throw new CliError(

@@ -14,6 +14,8 @@ import type { LogSink } from "./workflow-run.js";
  */
 export class EngineEnv {
   readonly workflows = new Map<string, WorkflowDefinition<never, unknown>>();
+  /** The engine's own workflows (`stepline.schedule`): every worker runs them; not listed as registered. */
+  readonly internalWorkflows = new Map<string, WorkflowDefinition<never, unknown>>();
   readonly #finishListeners = new Map<string, Set<() => void>>();
   readonly #wakeListeners = new Set<() => void>();
   #unsubscribeFinished: (() => void) | undefined;
@@ -52,7 +54,7 @@ export class EngineEnv {
   }
 
   definition(name: string): WorkflowDefinition<never, unknown> {
-    const definition = this.workflows.get(name);
+    const definition = this.internalWorkflows.get(name) ?? this.workflows.get(name);
     if (!definition) throw new UnknownWorkflowError(name, [...this.workflows.keys()]);
     return definition;
   }

@@ -7,6 +7,7 @@ import { type HistoryLimits, resolveHistoryLimits } from "./history-limits.js";
 import { checkEngineOptions } from "./option-checks.js";
 import { checkRetention, type Retention, RetentionLoop } from "./retention.js";
 import { type Clock, systemClock } from "./scheduler.js";
+import { Schedules } from "./schedules/schedules.js";
 import type { Store } from "./store.js";
 import { Worker, type WorkerOptions } from "./worker.js";
 import type { WorkflowDefinition } from "./workflow.js";
@@ -52,6 +53,8 @@ export interface EngineOptions {
 /** An engine: a client to start and inspect executions, and workers to run them. */
 export interface Engine {
   readonly client: Client;
+  /** Cron and interval schedules that start executions (docs/schedules.md); every worker runs them. */
+  readonly schedules: Schedules;
   worker(options: WorkerOptions): Worker;
   /**
    * Closes the store. Stop workers first. Afterwards every client call rejects with
@@ -93,8 +96,15 @@ export function createEngine(options: EngineOptions): Engine {
   env.register(options.workflows ?? []);
   const retentionMs = checkRetention(options.retention);
   const retention = retentionMs === undefined ? undefined : new RetentionLoop(env, retentionMs);
+  const client = new Client(env);
+  const schedules = new Schedules(env, client);
+  env.internalWorkflows.set(
+    schedules.definition.name,
+    schedules.definition as WorkflowDefinition<never, unknown>,
+  );
   return {
-    client: new Client(env),
+    client,
+    schedules,
     worker: (workerOptions) => {
       env.assertOpen("engine.worker()");
       return new Worker(env, workerOptions);

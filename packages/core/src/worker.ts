@@ -66,7 +66,7 @@ export class Worker {
     checkWorkerOptions(options);
     this.#env = env;
     env.register(options.workflows);
-    this.#names = options.workflows.map((w) => w.name);
+    this.#names = [...options.workflows.map((w) => w.name), ...env.internalWorkflows.keys()];
     this.#concurrency = options.concurrency ?? 100;
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.id = options.id ?? `worker-${newId()}`;

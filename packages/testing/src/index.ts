@@ -1,3 +1,4 @@
+export { checkOneExecutionPerTick } from "./conformance/schedule-engine-cases.js";
 export {
   applyCountOperation,
   COUNT_STATUSES,

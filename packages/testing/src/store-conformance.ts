@@ -19,6 +19,7 @@ import { resumeCases } from "./conformance/resume-cases.js";
 import { retentionCases } from "./conformance/retention-cases.js";
 import { runsCases } from "./conformance/runs-cases.js";
 import { scheduleCases } from "./conformance/schedule-cases.js";
+import { scheduleEngineCases } from "./conformance/schedule-engine-cases.js";
 import { signalWithStartCases } from "./conformance/signal-with-start-cases.js";
 import { terminateCases } from "./conformance/terminate-cases.js";
 import { timeoutCases } from "./conformance/timeout-cases.js";
@@ -57,6 +58,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["worker announcements", workerCases],
   ["child workflows and parentClosePolicy through an engine", childPolicyCases],
   ["execution timeouts", timeoutCases],
+  ["schedules through engines", scheduleEngineCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {
