@@ -23,6 +23,12 @@ export type ReplayVerdict =
   | { compatible: false; divergence: Divergence };
 
 /**
+ * The built-in error classes, for rebuilding journaled errors; built once: building
+ * one per replay was most of check-deploy's time (bench/deploy-phase.ts).
+ */
+const ERRORS = new ErrorRegistry();
+
+/**
  * Replays a journal against a workflow definition without side effects: the replay
  * engine feeds the code its recorded results and runs no step body (steps past the
  * journal's end are only proposed, never run). A finished journal must also end the
@@ -44,7 +50,7 @@ export async function checkReplay(
     definition: definition as WorkflowDefinition<never, unknown>,
     executionId,
     journal: end ? journal.slice(0, -1) : journal,
-    errors: new ErrorRegistry(),
+    errors: ERRORS,
   });
   await run.replay();
   if (run.blocked) {
