@@ -54,10 +54,10 @@ describe("stepline check-deploy on LMDB", () => {
     const incompatible = lines.filter((line) => line.startsWith("incompatible: "));
     // Newest first; these were started within a few ms, so compare them sorted.
     expect([...incompatible].sort()).toEqual([
-      `incompatible: approve-blocked (approve v1, blocked) at op 0: the journal has step "prepare", the code asks for step "draft" [${NEW}:28]; hint: wrap the change in ctx.patched("name-of-the-change") at ${NEW}:28, keeping the old code in its else branch (docs/versioning.md)`,
-      `incompatible: approve-old (approve v1, waiting) at op 0: the journal has step "prepare", the code asks for step "draft" [${NEW}:28]; hint: wrap the change in ctx.patched("name-of-the-change") at ${NEW}:28, keeping the old code in its else branch (docs/versioning.md)`,
-      `incompatible: audit-old (audit v1, waiting) at op 1: the journal has step "write", the code asks for nothing (the workflow returned after op 0), after step "read" [${NEW}:43]; hint: wrap the change in ctx.patched("name-of-the-change") right after ${NEW}:43, keeping the old code in its else branch (docs/versioning.md)`,
-      `incompatible: ship-old (ship v1, sleeping) at op 1: the journal has step "label", the code asks for sleep "transit" [${NEW}:38]; hint: wrap the change in ctx.patched("name-of-the-change") at ${NEW}:38, keeping the old code in its else branch (docs/versioning.md)`,
+      `incompatible: approve-blocked (approve v1, blocked) at op 0: the journal has step "prepare", the code asks for step "draft" [${NEW}:28]; hint: wrap the change in ctx.patched("prepare-to-draft") at ${NEW}:28, keeping the old code in its else branch (docs/versioning.md)`,
+      `incompatible: approve-old (approve v1, waiting) at op 0: the journal has step "prepare", the code asks for step "draft" [${NEW}:28]; hint: wrap the change in ctx.patched("prepare-to-draft") at ${NEW}:28, keeping the old code in its else branch (docs/versioning.md)`,
+      `incompatible: audit-old (audit v1, waiting) at op 1: the journal has step "write", the code asks for nothing (the workflow returned after op 0), after step "read" [${NEW}:43]; hint: wrap the change in ctx.patched("without-write") right after ${NEW}:43, keeping the old code in its else branch (docs/versioning.md)`,
+      `incompatible: ship-old (ship v1, sleeping) at op 1: the journal has step "label", the code asks for sleep "transit" [${NEW}:38]; hint: wrap the change in ctx.patched("label-to-transit") at ${NEW}:38, keeping the old code in its else branch (docs/versioning.md)`,
     ]);
     const table = lines.slice(incompatible.length + 1);
     expect(table).toEqual([
@@ -124,7 +124,7 @@ describe("stepline check-deploy on LMDB", () => {
       after: null,
       source: { file: NEW, line: 28, column: 11, of: "requested" },
       message: expect.stringMatching(/^Execution approve-old no longer matches its journal at op 0/),
-      hint: `wrap the change in ctx.patched("name-of-the-change") at ${NEW}:28, keeping the old code in its else branch (docs/versioning.md)`,
+      hint: `wrap the change in ctx.patched("prepare-to-draft") at ${NEW}:28, keeping the old code in its else branch (docs/versioning.md)`,
     });
     const greet = report.executions.find((e: { id: string }) => e.id === "greet-1");
     expect(greet).toMatchObject({
@@ -133,6 +133,9 @@ describe("stepline check-deploy on LMDB", () => {
       recorded: 'output "Hello, Ada"',
       requested: 'output "HELLO, ADA"',
       source: { file: NEW, line: 47, of: "workflow" },
+      hint:
+        "the change alters how a finished execution ended; if its journal must replay (a redrive), " +
+        `guard the change with ctx.patched("name-of-the-change") in workflow greet (${NEW}:47)`,
     });
     expect(report.summary.find((w: { workflow: string }) => w.workflow === "greet")).toEqual({
       workflow: "greet",
@@ -162,6 +165,25 @@ describe("stepline check-deploy on LMDB", () => {
       "approve-new",
       "notify-new",
     ]);
+  }, 60_000);
+
+  it("says so when the workflow is not defined in the file it reads (a re-export)", async () => {
+    const module = "packages/cli/src/testing/fixture-deploy-approve.ts";
+    const run = await runCli(["check-deploy", "--workflows", module, "--store", dir]);
+    expect(run.code).toBe(1);
+    expect(
+      run.stdout
+        .split("\n")
+        .filter((line) => line.startsWith("incompatible: "))
+        .sort(),
+    ).toEqual(
+      ["approve-blocked (approve v1, blocked)", "approve-old (approve v1, waiting)"].map(
+        (who) =>
+          `incompatible: ${who} at op 0: the journal has step "prepare", the code asks for step "draft" ` +
+          `[source line not found in ${module}]; hint: wrap the change in ctx.patched("prepare-to-draft") ` +
+          "where workflow approve issues op 0, keeping the old code in its else branch (docs/versioning.md)",
+      ),
+    );
   }, 60_000);
 
   it("usage errors exit 2 and open no store", async () => {

@@ -123,7 +123,11 @@ function describeIncompatibility(found: DeployIncompatibility, sources: OpSource
     message,
   };
   if (op === null) {
-    return { ...base, source: null, hint: "read it with stepline history ID; replay cannot check it" };
+    return {
+      ...base,
+      source: null,
+      hint: `its journal cannot be decoded, whatever the code (a store or codec problem): look at it with stepline inspect ${found.id}`,
+    };
   }
   let source: DeployCheckEntry["source"] = null;
   const at = (where: OpSource | undefined, of: "requested" | "after" | "workflow") => {
@@ -142,7 +146,7 @@ function hintFor(
   source: DeployCheckEntry["source"],
   found: DeployIncompatibility,
 ): string {
-  const patch = 'ctx.patched("name-of-the-change")';
+  const patch = `ctx.patched(${JSON.stringify(patchIdFor(found.divergence.recorded, found.divergence.requested))})`;
   const where = source ? `${source.file}:${source.line}` : undefined;
   if (op === "end") {
     return (
@@ -154,6 +158,18 @@ function hintFor(
   if (source?.of === "requested") return `wrap the change in ${patch} at ${where}, ${keep}`;
   if (source?.of === "after") return `wrap the change in ${patch} right after ${where}, ${keep}`;
   return `wrap the change in ${patch} where workflow ${found.workflow} issues op ${op}, ${keep}`;
+}
+
+/**
+ * A patch id to suggest, named after the change as docs/versioning.md asks: "email-to-sms"
+ * for a step renamed, "without-label" for one removed; "name-of-the-change" otherwise.
+ */
+function patchIdFor(recorded: string, requested: string): string {
+  const name = (described: string) =>
+    /^(?:step|sleep|waitForEvent|child) "(.*)"$/s.exec(described)?.[1]?.replace(/#[0-9]+$/, "");
+  const [from, to] = [name(recorded), name(requested)];
+  const id = from && to ? `${from}-to-${to}` : from ? `without-${from}` : undefined;
+  return id && id.length <= 100 ? id : "name-of-the-change";
 }
 
 /** One line per incompatible execution, then the table and the verdict. */
