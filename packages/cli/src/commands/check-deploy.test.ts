@@ -186,6 +186,21 @@ describe("stepline check-deploy on LMDB", () => {
     );
   }, 60_000);
 
+  it("refuses a service's entry point before importing it, as replay-check does", async () => {
+    const run = await runCli([
+      "check-deploy",
+      "--workflows",
+      "packages/cli/src/testing/fixture-server.ts",
+      "--store",
+      dir,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(
+      /^stepline check-deploy: packages\/cli\/src\/testing\/fixture-server\.ts runs code when imported, and stepline check-deploy must run none of the service: .*Point --workflows at a module that only defines workflows/,
+    );
+  });
+
   it("usage errors exit 2 and open no store", async () => {
     const missing = await runCli(["check-deploy", "--store", dir]);
     expect(missing).toEqual({
