@@ -97,6 +97,7 @@ describe("stepline check-deploy on LMDB", () => {
       "incompatible",
       "executions",
       "summary",
+      "resumable",
       "skipped",
     ]);
     expect(report).toMatchObject({
@@ -144,6 +145,7 @@ describe("stepline check-deploy on LMDB", () => {
       incompatible: 1,
       versions: [{ version: 1, checked: 1, compatible: 0, incompatible: 1 }],
     });
+    expect(report.resumable).toEqual([]);
     expect(report.skipped).toEqual([{ workflow: "legacy", executions: 1 }]);
   }, 60_000);
 
@@ -161,10 +163,14 @@ describe("stepline check-deploy on LMDB", () => {
     // The old code blocks what the new code started (step "sms" where it has "email").
     const old = await runCli(["check-deploy", "--workflows", OLD, "--json", "--store", dir]);
     expect(old.code).toBe(1);
-    expect(JSON.parse(old.stdout).executions.map((e: { id: string }) => e.id)).toEqual([
-      "approve-new",
-      "notify-new",
-    ]);
+    const oldReport = JSON.parse(old.stdout);
+    expect(oldReport.executions.map((e: { id: string }) => e.id)).toEqual(["approve-new", "notify-new"]);
+    // The execution the new code blocked replays on the old code again: resume would move it.
+    expect(oldReport.resumable).toEqual(["approve-blocked"]);
+    const oldText = await runCli(["check-deploy", "--workflows", OLD, "--store", dir]);
+    expect(oldText.stdout).toContain(
+      "\nresumable: 1 blocked execution replays on this code (approve-blocked); once it is deployed, stepline resume ID moves each on\n",
+    );
   }, 60_000);
 
   it("says so when the workflow is not defined in the file it reads (a re-export)", async () => {
@@ -287,6 +293,7 @@ describe("checkDeploy, the core of the gate", () => {
       compatible: 0,
       incompatible: [],
       workflows: [],
+      resumable: [],
       skipped: [{ workflow: "gone", executions: 1 }],
     });
   });

@@ -43,6 +43,8 @@ export interface DeployCheckJson {
   incompatible: number;
   executions: DeployCheckEntry[];
   summary: DeployWorkflowSummary[];
+  /** Blocked executions the new code replays: `stepline resume ID` once it is deployed. */
+  resumable: string[];
   skipped: { workflow: string; executions: number }[];
 }
 
@@ -198,6 +200,14 @@ function textReport(module: string, report: DeployCheckReport, entries: DeployCh
     );
     lines.push(renderTable(["workflow", "version", "checked", "compatible", "incompatible"], rows));
   }
+  if (report.resumable.length > 0) {
+    const shown = report.resumable.slice(0, 5).join(", ");
+    const more = report.resumable.length > 5 ? ` and ${report.resumable.length - 5} more` : "";
+    lines.push(
+      `resumable: ${report.resumable.length} blocked ${report.resumable.length === 1 ? "execution replays" : "executions replay"} ` +
+        `on this code (${shown}${more}); once it is deployed, stepline resume ID moves each on`,
+    );
+  }
   if (report.skipped.length > 0) {
     const names = report.skipped.map((s) => `${s.workflow} (${s.executions})`).join(", ");
     lines.push(`skipped, not defined in ${module}: ${names}`);
@@ -225,6 +235,7 @@ function jsonReport(
     incompatible: entries.length,
     executions: entries,
     summary: report.workflows,
+    resumable: report.resumable,
     skipped: report.skipped,
   };
 }

@@ -62,6 +62,11 @@ export interface DeployCheckReport {
   incompatible: DeployIncompatibility[];
   /** The workflows of the module that have executions checked, by name. */
   workflows: DeployWorkflowSummary[];
+  /**
+   * Blocked executions the new code replays: once it is deployed, `stepline resume ID`
+   * (or `client.resume`) lets a worker take each one on. Newest first.
+   */
+  resumable: string[];
   /** Executions that would have been checked but whose workflow the module does not define, by name. */
   skipped: { workflow: string; executions: number }[];
 }
@@ -111,6 +116,7 @@ export async function checkDeploy(
   }
   const tally = new Tally();
   const incompatible: DeployIncompatibility[] = [];
+  const resumable: string[] = [];
   const codec = new Codec();
   for (let start = 0; start < selected.length; start += pageSize) {
     const page = selected.slice(start, start + pageSize);
@@ -126,6 +132,7 @@ export async function checkDeploy(
         const record = records[i] as ExecutionRecord;
         tally.add(record.workflow, verdict.version, verdict.incompatible === undefined);
         if (verdict.incompatible) incompatible.push(verdict.incompatible);
+        else if (record.status === "blocked") resumable.push(record.id);
       }
     }
   }
@@ -134,6 +141,7 @@ export async function checkDeploy(
     compatible: selected.length - incompatible.length,
     incompatible,
     workflows: tally.summaries(),
+    resumable,
     skipped: [...skipped]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([workflow, executions]) => ({ workflow, executions })),
