@@ -238,6 +238,36 @@ describe("stepline check-deploy on LMDB", () => {
   });
 });
 
+describe("stepline check-deploy on a journal it cannot decode", () => {
+  it("prints it as unreadable, exits 1, and checks the others", async () => {
+    const other = mkdtempSync(join(tmpdir(), "stepline-check-deploy-bad-"));
+    try {
+      const store = lmdbStore(other);
+      await store.executions.create({
+        id: "bad-1",
+        workflow: "approve",
+        createdAt: 1,
+        started: new Uint8Array([0xc1]),
+      });
+      await store.close();
+      const run = await runCli(["check-deploy", "--workflows", NEW, "--store", other]);
+      expect(run.code).toBe(1);
+      const lines = run.stdout.trimEnd().split("\n");
+      expect(lines[0]).toMatch(
+        /^unreadable: bad-1 \(approve v\?, running\): the journal \(1 entries\) cannot be replayed: .+; hint: its journal cannot be decoded, whatever the code \(a store or codec problem\): look at it with stepline inspect bad-1$/,
+      );
+      expect(lines.slice(2)).toEqual([
+        "workflow  version  checked  compatible  incompatible",
+        "--------  -------  -------  ----------  ------------",
+        "approve   v?       1        0           1",
+        `blocked: 1 of 1 executions would block on ${NEW}`,
+      ]);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("checkDeploy, the core of the gate", () => {
   it("gives the same report a page at a time as in one page", async () => {
     const store = lmdbStore(dir, { readOnly: true });

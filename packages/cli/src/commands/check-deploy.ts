@@ -19,7 +19,8 @@ import { loadWorkflowModule } from "../workflow-module.js";
 export interface DeployCheckEntry {
   id: string;
   workflow: string;
-  version: number;
+  /** `ExecutionStarted.version`; null when the journal cannot be read. */
+  version: number | null;
   status: string;
   /** The op index, "end" when only the outcome differs, null for an unreadable journal. */
   op: number | "end" | null;
@@ -177,7 +178,7 @@ function patchIdFor(recorded: string, requested: string): string {
 /** One line per incompatible execution, then the table and the verdict. */
 function textReport(module: string, report: DeployCheckReport, entries: DeployCheckEntry[]): string[] {
   const lines = entries.map((entry) => {
-    const who = `${entry.id} (${entry.workflow} v${entry.version}, ${entry.status})`;
+    const who = `${entry.id} (${entry.workflow} v${entry.version ?? "?"}, ${entry.status})`;
     if (entry.op === null) return `unreadable: ${who}: ${entry.message}; hint: ${entry.hint}`;
     const at = entry.op === "end" ? "at the end" : `at op ${entry.op}`;
     const line = entry.source
@@ -192,7 +193,7 @@ function textReport(module: string, report: DeployCheckReport, entries: DeployCh
     const rows = report.workflows.flatMap((w) =>
       w.versions.map((v) => [
         w.workflow,
-        `v${v.version}`,
+        `v${v.version ?? "?"}`,
         String(v.checked),
         String(v.compatible),
         String(v.incompatible),

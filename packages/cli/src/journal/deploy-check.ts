@@ -21,8 +21,8 @@ export interface DeployCheckOptions {
 export interface DeployIncompatibility {
   id: string;
   workflow: string;
-  /** `ExecutionStarted.version`: the version of the code that started it. */
-  version: number;
+  /** `ExecutionStarted.version`: the version of the code that started it; null when unreadable. */
+  version: number | null;
   status: ExecutionStatus;
   /**
    * Where the code and the journal part, as replay-check reports it; for a journal
@@ -38,7 +38,8 @@ export interface DeployIncompatibility {
 
 /** Counts of one version of one workflow. */
 export interface DeployVersionSummary {
-  version: number;
+  /** null for the executions whose journal could not be read. */
+  version: number | null;
   checked: number;
   compatible: number;
   incompatible: number;
@@ -50,7 +51,7 @@ export interface DeployWorkflowSummary {
   checked: number;
   compatible: number;
   incompatible: number;
-  /** By `ExecutionStarted.version`, lowest first. */
+  /** By `ExecutionStarted.version`, lowest first (unreadable ones, null, last). */
   versions: DeployVersionSummary[];
 }
 
@@ -154,10 +155,10 @@ async function replayOne(
   entries: readonly Uint8Array[],
   definition: WorkflowDefinition | undefined,
   codec: Codec,
-): Promise<{ version: number; incompatible?: DeployIncompatibility }> {
+): Promise<{ version: number | null; incompatible?: DeployIncompatibility }> {
   const base = { id: record.id, workflow: record.workflow, status: record.status };
   let journal: JournalEvent[] = [];
-  let version = 0;
+  let version: number | null = null;
   try {
     journal = entries.map((bytes, seq) => codec.decodeEvent(bytes, record.id, seq));
     const started = journal[0];
@@ -205,10 +206,10 @@ function describeScheduled(event: JournalEvent & { name: string }): string | und
 
 /** Counts by workflow and version. */
 class Tally {
-  readonly #byWorkflow = new Map<string, Map<number, DeployVersionSummary>>();
+  readonly #byWorkflow = new Map<string, Map<number | null, DeployVersionSummary>>();
 
-  add(workflow: string, version: number, compatible: boolean): void {
-    const versions = this.#byWorkflow.get(workflow) ?? new Map<number, DeployVersionSummary>();
+  add(workflow: string, version: number | null, compatible: boolean): void {
+    const versions = this.#byWorkflow.get(workflow) ?? new Map<number | null, DeployVersionSummary>();
     this.#byWorkflow.set(workflow, versions);
     const counts = versions.get(version) ?? { version, checked: 0, compatible: 0, incompatible: 0 };
     versions.set(version, counts);
@@ -221,7 +222,9 @@ class Tally {
     return [...this.#byWorkflow]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([workflow, byVersion]) => {
-        const versions = [...byVersion.values()].sort((a, b) => a.version - b.version);
+        const versions = [...byVersion.values()].sort(
+          (a, b) => (a.version ?? Number.POSITIVE_INFINITY) - (b.version ?? Number.POSITIVE_INFINITY),
+        );
         const sum = (key: "checked" | "compatible" | "incompatible") =>
           versions.reduce((n, v) => n + v[key], 0);
         return {
