@@ -19,10 +19,13 @@
  *      chunks of 50 with Promise.all.
  *   7. Cancellation (bench/cancel-phase.ts): cancel at a wait with 5 compensation steps
  *      in the catch, ms from client.cancel to result(). Baseline: a plain 5-step workflow.
+ *   8. The deploy gate (bench/deploy-phase.ts): `stepline check-deploy`'s core over
+ *      BENCH_DEPLOY_COUNT (default 100,000) journals of 20 events in flight, on memory
+ *      and LMDB, journals/s. Baseline: listing, reading and decoding them alone.
  *
  * Options (environment): BENCH_SECONDS (per phase, default 3), BENCH_JSON=1 (also print one
  * JSON line), BENCH_ONLY=map,cancel (run only these phases, comma-separated: memory, lmdb,
- * replay, compile, redis, map, cancel).
+ * replay, compile, redis, map, cancel, deploy), BENCH_DEPLOY_COUNT (journals of the deploy phase).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -47,6 +50,7 @@ import {
   measureParse,
 } from "../packages/compiler/bench/compile-bench.js";
 import { benchCancel } from "./cancel-phase.js";
+import { benchDeploy, DEPLOY_COUNT } from "./deploy-phase.js";
 import { MAP_CONCURRENCY, MAP_ITEMS, type MapFigures } from "./map-phase.js";
 import { Progress } from "./progress.js";
 import { benchRedis } from "./redis-phase.js";
@@ -379,6 +383,26 @@ for (const [what, store] of runs("cancel")
     unit: "ms",
     baseline: { name: "a plain 5-step workflow, start to result()", value: cancel.plainMs },
   });
+}
+for (const [what, store] of runs("deploy")
+  ? ([
+      ["memory store", memoryStoreOf],
+      ["LMDB", lmdbStoreOf],
+    ] as const)
+  : []) {
+  const { store: s, dispose } = await store();
+  try {
+    const deploy = await benchDeploy(what, s, progress);
+    const count = DEPLOY_COUNT.toLocaleString("en-US");
+    results.push({
+      name: `${what}: check-deploy over ${count} journals of 20 events: journals/s`,
+      value: deploy.journalsPerSecond,
+      unit: `journals/s (seeded in ${deploy.seedSeconds.toFixed(1)} s)`,
+      baseline: { name: "list, read and decode alone", value: deploy.decodeJournalsPerSecond },
+    });
+  } finally {
+    await dispose();
+  }
 }
 
 console.log("");

@@ -1,5 +1,6 @@
 import type { Command } from "./command.js";
 import { cancelCommand } from "./commands/cancel.js";
+import { checkDeployCommand } from "./commands/check-deploy.js";
 import { countCommand } from "./commands/count.js";
 import { deleteCommand } from "./commands/delete.js";
 import { diagramCommand } from "./commands/diagram.js";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   importCommand,
   replayCheckCommand,
+  checkDeployCommand,
   startCommand,
   sendEventCommand,
   queryCommand,

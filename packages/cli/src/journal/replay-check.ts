@@ -23,10 +23,17 @@ export type ReplayVerdict =
   | { compatible: false; divergence: Divergence };
 
 /**
+ * The built-in error classes, for rebuilding journaled errors; built once: building
+ * one per replay was most of check-deploy's time (bench/deploy-phase.ts).
+ */
+const ERRORS = new ErrorRegistry();
+
+/**
  * Replays a journal against a workflow definition without side effects: the replay
  * engine feeds the code its recorded results and runs no step body (steps past the
  * journal's end are only proposed, never run). A finished journal must also end the
- * same way: the same output, or an error of the same name and message.
+ * same way: the same output, or an error of the same name and message. `executionId`
+ * names the execution in the divergence's message.
  *
  * @example
  * const verdict = await checkReplay(fulfillOrder, await client.history("order-1"));
@@ -35,14 +42,15 @@ export type ReplayVerdict =
 export async function checkReplay(
   definition: WorkflowDefinition,
   journal: readonly JournalEvent[],
+  executionId = "replay-check",
 ): Promise<ReplayVerdict> {
   const last = journal[journal.length - 1];
   const end = last && isTerminalEvent(last) ? last : undefined;
   const run = new WorkflowRun({
     definition: definition as WorkflowDefinition<never, unknown>,
-    executionId: "replay-check",
+    executionId,
     journal: end ? journal.slice(0, -1) : journal,
-    errors: new ErrorRegistry(),
+    errors: ERRORS,
   });
   await run.replay();
   if (run.blocked) {
