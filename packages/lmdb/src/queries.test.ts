@@ -77,8 +77,14 @@ describe("client.query on lmdbStore", () => {
     await worker.start();
     const run = await engine.client.start(ship, 3, { id: "ship-1" });
     await until(async () => (await run.describe()).status === "waiting", "it waits for go");
-    // An event of another name sits in the inbox, unconsumed.
+    // An event of another name sits in the inbox, unconsumed. It wakes the execution: a
+    // worker claims it, finds no wait for it and parks it again; snapshot after that.
+    const parked = (await store.executions.get(run.id))?.token ?? 0;
     await run.sendEvent("later", 1);
+    await until(async () => {
+      const record = await store.executions.get(run.id);
+      return record?.status === "waiting" && record.leaseOwner === null && record.token > parked;
+    }, "the worker parks it again after the unrelated event");
     let before = await snapshot(store, run.id);
     expect(await run.query("shipped")).toEqual({ shipped: 1, waiting: true });
     expect(await snapshot(store, run.id)).toEqual(before);
