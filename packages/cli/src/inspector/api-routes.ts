@@ -86,7 +86,8 @@ export async function handleApi(
       parts.length === 4
     ) {
       const body = await readJsonBody(request);
-      await api.client.cancel(id, typeof body.reason === "string" && body.reason ? body.reason : undefined);
+      const reason = typeof body.reason === "string" && body.reason ? body.reason : undefined;
+      await api.client.cancel(id, reason === undefined ? {} : { reason });
       sendJson(response, 200, { id, cancelRequested: true });
     } else {
       throw new HttpError(404, `no API route ${method} ${url.pathname}`);

@@ -191,7 +191,7 @@ describe("the inspector page", () => {
     expect(page404.status).toBe(404);
   });
 
-  it("shows an execution's search attributes in its header (runs last: it adds an execution)", async () => {
+  it("shows an execution's search attributes in its header (after the list tests: it adds an execution)", async () => {
     const tagged = workflow("tagged", async (ctx) => {
       ctx.setAttributes({ customerId: "c-42", tier: 2, vip: true });
       return "ok";
@@ -211,5 +211,32 @@ describe("the inspector page", () => {
     await page.goto(`${server.url}#/executions/${FIXTURE_IDS.succeeded}`);
     await page.locator("h1", { hasText: FIXTURE_IDS.succeeded }).waitFor();
     expect(await page.getByTestId("execution-attributes").count()).toBe(0);
+  });
+
+  it("cancels through the API with the reason given, which the workflow's CancelledError carries", async () => {
+    const parked = workflow("parked", async (ctx) => {
+      await ctx.waitForEvent("never");
+    });
+    const worker = fixture.engine.worker({ workflows: [parked], leaseMs: 5_000 });
+    await worker.start();
+    try {
+      const run = await fixture.engine.client.start(parked, undefined, { id: "parked-1" });
+      for (let i = 0; i < 500 && (await run.describe()).status !== "waiting"; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const response = await fetch(`${server.url}api/executions/parked-1/cancel`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reason: "from the inspector" }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ id: "parked-1", cancelRequested: true });
+      const error = await run.result({ timeout: "10s" }).catch((e: unknown) => e);
+      expect((error as Error).name).toBe("CancelledError");
+      expect((error as { reason?: string }).reason).toBe("from the inspector");
+      expect((await run.describe()).status).toBe("cancelled");
+    } finally {
+      await worker.stop();
+    }
   });
 });
