@@ -5,25 +5,13 @@ import {
   expectIndexesMatchList,
 } from "@stepline/testing";
 import fc from "fast-check";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KeySpace } from "./keys.js";
 import { redisStore } from "./redis-store.js";
 import { deleteKeys } from "./testing/delete-keys.js";
-import { type RedisServer, startRedisServer } from "./testing/redis-server.js";
+import { useRedisServer } from "./testing/use-redis-server.js";
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-
-afterAll(async () => {
-  await admin?.quit();
-  await server?.stop();
-});
+const redis = useRedisServer();
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -51,13 +39,13 @@ describe("the Redis store's count and finish-time indexes", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { maxLength: 30 }), async (ops) => {
         const prefix = `count-prop-${prefixes++}`;
-        const store = redisStore({ url: server.url, prefix }, { log: () => {} });
+        const store = redisStore({ url: redis.server.url, prefix }, { log: () => {} });
         try {
           for (const [i, op] of ops.entries()) await applyCountOperation(store, op, 1_000 + 3 * i);
           await expectIndexesMatchList(store);
         } finally {
           await store.close();
-          await deleteKeys(admin, new KeySpace(prefix));
+          await deleteKeys(redis.admin, new KeySpace(prefix));
         }
       }),
       { numRuns: 25 },
@@ -67,7 +55,7 @@ describe("the Redis store's count and finish-time indexes", () => {
   it("are built from the records, once, for a store written before they existed", async () => {
     const prefix = "count-legacy";
     const keys = new KeySpace(prefix);
-    const store = redisStore({ url: server.url, prefix }, { log: () => {} });
+    const store = redisStore({ url: redis.server.url, prefix }, { log: () => {} });
     try {
       for (const [i, workflow] of ["a", "a", "b"].entries()) {
         await store.executions.create({ id: `e-${i}`, workflow, createdAt: i, started: bytes("s") });
@@ -76,12 +64,12 @@ describe("the Redis store's count and finish-time indexes", () => {
       expect(await store.executions.count({ workflow: "a" })).toBe(2);
       // What a store of the previous release looks like: none of the index keys.
       const k = keys.lifecycle();
-      await admin.del(k.members, k.counts, k.finished, k.built);
-      const reopened = redisStore({ url: server.url, prefix }, { log: () => {} });
+      await redis.admin.del(k.members, k.counts, k.finished, k.built);
+      const reopened = redisStore({ url: redis.server.url, prefix }, { log: () => {} });
       try {
         expect(await reopened.executions.count({ workflow: "a" })).toBe(2);
         expect(await reopened.executions.count({ status: "terminated" })).toBe(1);
-        expect(await admin.get(k.built)).toBe("1");
+        expect(await redis.admin.get(k.built)).toBe("1");
         await expectIndexesMatchList(reopened);
         expect(await reopened.executions.pruneFinished(100, 10)).toEqual(["e-1"]);
         expect(await reopened.executions.count({})).toBe(2);
@@ -90,7 +78,7 @@ describe("the Redis store's count and finish-time indexes", () => {
       }
     } finally {
       await store.close();
-      await deleteKeys(admin, keys);
+      await deleteKeys(redis.admin, keys);
     }
   });
 });

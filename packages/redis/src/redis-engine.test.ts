@@ -1,23 +1,11 @@
 import { createEngine, RedriveRefusedError, workflow } from "@stepline/core";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KeySpace } from "./keys.js";
 import { redisStore } from "./redis-store.js";
 import { deleteKeys } from "./testing/delete-keys.js";
-import { type RedisServer, startRedisServer } from "./testing/redis-server.js";
+import { useRedisServer } from "./testing/use-redis-server.js";
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-
-afterAll(async () => {
-  await admin?.quit();
-  await server?.stop();
-});
+const redis = useRedisServer();
 
 const approveOrder = workflow("approveOrder", async (ctx, order: { id: string; total: number }) => {
   const hold = await ctx.step("reserve", async () => `hold-${order.id}`);
@@ -37,7 +25,7 @@ async function waitForStatus(read: () => Promise<{ status: string }>, status: st
 
 describe("an engine on redisStore", () => {
   it("runs a workflow with steps, a timer and an event to completion through a worker", async () => {
-    const store = redisStore({ url: server.url, prefix: "engine" });
+    const store = redisStore({ url: redis.server.url, prefix: "engine" });
     const engine = createEngine({ store, log: () => {}, pollInterval: 20 });
     const worker = engine.worker({ workflows: [approveOrder], leaseMs: 5_000 });
     try {
@@ -76,13 +64,13 @@ describe("an engine on redisStore", () => {
     } finally {
       await worker.stop();
       await engine.close();
-      await deleteKeys(admin, new KeySpace("engine"));
+      await deleteKeys(redis.admin, new KeySpace("engine"));
     }
   });
 
   it("serves other executions while a record written with invalid UTF-8 sits in the queue", async () => {
     const prefix = "engine-bad";
-    const store = redisStore({ url: server.url, prefix });
+    const store = redisStore({ url: redis.server.url, prefix });
     const errors: string[] = [];
     const engine = createEngine({
       store,
@@ -99,7 +87,7 @@ describe("an engine on redisStore", () => {
       Buffer.concat([Buffer.from(`{${prefix}:`), badId, Buffer.from(`}:${suffix}`)]);
     const now = Date.now();
     try {
-      await admin.hset(tag("rec"), {
+      await redis.admin.hset(tag("rec"), {
         id: badId,
         workflow: echo.name,
         status: "running",
@@ -110,25 +98,25 @@ describe("an engine on redisStore", () => {
         journalLength: "1",
         inboxLength: "0",
       });
-      await admin.rpush(tag("journal"), Buffer.from([0xc1]));
-      await admin.zadd(new KeySpace(prefix).queue(echo.name).due, now, badId);
+      await redis.admin.rpush(tag("journal"), Buffer.from([0xc1]));
+      await redis.admin.zadd(new KeySpace(prefix).queue(echo.name).due, now, badId);
       await worker.start();
       const run = await engine.client.start(echo, "served", { id: "good" });
       expect(await run.result({ timeout: "5s" })).toBe("served");
       await new Promise((resolve) => setTimeout(resolve, 300));
       // Reported once, then gone from the queue: not picked again at every lease.
       expect(errors).toEqual(["skipped a due execution whose record cannot be read"]);
-      expect(await admin.zscore(new KeySpace(prefix).queue(echo.name).due, badId)).toBeNull();
+      expect(await redis.admin.zscore(new KeySpace(prefix).queue(echo.name).due, badId)).toBeNull();
     } finally {
       await worker.stop();
       await engine.close();
-      await deleteKeys(admin, new KeySpace(prefix));
-      await admin.del(tag("rec"), tag("journal"));
+      await deleteKeys(redis.admin, new KeySpace(prefix));
+      await redis.admin.del(tag("rec"), tag("journal"));
     }
   });
 
   it("redrives a failed execution twice: the failed step runs again, earlier ones do not", async () => {
-    const store = redisStore({ url: server.url, prefix: "redrive" });
+    const store = redisStore({ url: redis.server.url, prefix: "redrive" });
     const engine = createEngine({ store, log: () => {}, pollInterval: 20 });
     const provider = { down: true };
     const runs = { reserve: 0, charge: 0 };
@@ -164,7 +152,7 @@ describe("an engine on redisStore", () => {
     } finally {
       await worker.stop();
       await engine.close();
-      await deleteKeys(admin, new KeySpace("redrive"));
+      await deleteKeys(redis.admin, new KeySpace("redrive"));
     }
   });
 });

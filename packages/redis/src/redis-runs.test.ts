@@ -1,22 +1,10 @@
 import { createEngine, workflow } from "@stepline/core";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KeySpace } from "./keys.js";
 import { redisStore } from "./redis-store.js";
-import { type RedisServer, startRedisServer } from "./testing/redis-server.js";
+import { useRedisServer } from "./testing/use-redis-server.js";
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-
-afterAll(async () => {
-  await admin?.quit();
-  await server?.stop();
-});
+const redis = useRedisServer();
 
 // Takes one "item" event per run; events sent before the worker starts carry over.
 const collector = workflow("collector", async (ctx, state: { got: number[]; count: number }) => {
@@ -28,7 +16,7 @@ const collector = workflow("collector", async (ctx, state: { got: number[]; coun
 
 describe("continue-as-new on redisStore", () => {
   it("runs a chain of runs through a worker; earlier runs stay under their own keys", async () => {
-    const store = redisStore({ url: server.url, prefix: "runs" });
+    const store = redisStore({ url: redis.server.url, prefix: "runs" });
     const engine = createEngine({ store, log: () => {}, pollInterval: 20 });
     const worker = engine.worker({ workflows: [collector], leaseMs: 5_000 });
     try {
@@ -49,9 +37,9 @@ describe("continue-as-new on redisStore", () => {
       ]);
       expect((await run.history({ run: 3 }))[0]).toMatchObject({ run: 3, inboxFrom: 2 });
       const keys = new KeySpace("runs");
-      for (const n of [1, 2, 3]) expect(await admin.llen(keys.runJournal("col-1", n))).toBe(6);
-      expect(await admin.exists(keys.runJournal("col-1", 4))).toBe(0);
-      expect(await admin.hget(keys.execution("col-1").record, "run")).toBe("4");
+      for (const n of [1, 2, 3]) expect(await redis.admin.llen(keys.runJournal("col-1", n))).toBe(6);
+      expect(await redis.admin.exists(keys.runJournal("col-1", 4))).toBe(0);
+      expect(await redis.admin.hget(keys.execution("col-1").record, "run")).toBe("4");
     } finally {
       await worker.stop();
       await engine.close();

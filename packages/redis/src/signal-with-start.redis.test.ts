@@ -1,23 +1,11 @@
 import { createEngine, ExecutionFinishedError, workflow } from "@stepline/core";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KeySpace } from "./keys.js";
 import { redisStore } from "./redis-store.js";
 import { deleteKeys } from "./testing/delete-keys.js";
-import { type RedisServer, startRedisServer } from "./testing/redis-server.js";
+import { useRedisServer } from "./testing/use-redis-server.js";
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-
-afterAll(async () => {
-  await admin?.quit();
-  await server?.stop();
-});
+const redis = useRedisServer();
 
 /** Waits for `count` "item" events and returns their payloads in the order it got them. */
 const collect = workflow("collect", async (ctx, count: number) => {
@@ -29,7 +17,10 @@ const collect = workflow("collect", async (ctx, count: number) => {
 describe("signal-with-start on redisStore", () => {
   it("20 starts with events from two clients on one id: one execution, whose workflow gets all 20", async () => {
     const prefix = "sws-race";
-    const stores = [redisStore({ url: server.url, prefix }), redisStore({ url: server.url, prefix })];
+    const stores = [
+      redisStore({ url: redis.server.url, prefix }),
+      redisStore({ url: redis.server.url, prefix }),
+    ];
     const engines = stores.map((store) => createEngine({ store, log: () => {}, pollInterval: 20 }));
     const worker = engines[0]!.worker({ workflows: [collect], leaseMs: 5_000 });
     try {
@@ -52,7 +43,7 @@ describe("signal-with-start on redisStore", () => {
       await worker.stop();
       for (const engine of engines) await engine.close();
       for (const store of stores) await store.close();
-      await deleteKeys(admin, new KeySpace(prefix));
+      await deleteKeys(redis.admin, new KeySpace(prefix));
     }
   });
 });

@@ -1,23 +1,11 @@
 import { CancelledError, createEngine, LeaseLostError, workflow } from "@stepline/core";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KeySpace } from "./keys.js";
 import { redisStore } from "./redis-store.js";
 import { deleteKeys } from "./testing/delete-keys.js";
-import { type RedisServer, startRedisServer } from "./testing/redis-server.js";
+import { useRedisServer } from "./testing/use-redis-server.js";
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-
-afterAll(async () => {
-  await admin?.quit();
-  await server?.stop();
-});
+const redis = useRedisServer();
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
   const deadline = Date.now() + ms;
@@ -47,8 +35,8 @@ describe("client.terminate across engines on redisStore", () => {
       }
     });
     // Two stores, two engines: the terminating client shares nothing in memory with the worker.
-    const workerStore = redisStore({ url: server.url, prefix });
-    const clientStore = redisStore({ url: server.url, prefix });
+    const workerStore = redisStore({ url: redis.server.url, prefix });
+    const clientStore = redisStore({ url: redis.server.url, prefix });
     const workerEngine = createEngine({ store: workerStore, log: () => {}, pollInterval: 20 });
     const clientEngine = createEngine({ store: clientStore, log: () => {}, pollInterval: 20 });
     const worker = workerEngine.worker({ workflows: [slow], leaseMs: 900 });
@@ -73,7 +61,7 @@ describe("client.terminate across engines on redisStore", () => {
       await worker.stop();
       await workerEngine.close();
       await clientEngine.close();
-      await deleteKeys(admin, new KeySpace(prefix));
+      await deleteKeys(redis.admin, new KeySpace(prefix));
     }
   });
 });
