@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Codec } from "./codec.js";
 import type { JournalEvent } from "./events.js";
 import { CancelledError, createEngine, memoryStore, type Store, workflow } from "./index.js";
 import { checkJournal } from "./journal-rules.js";
+import { storeHoldingPrefix } from "./testing/crashed-store.js";
 
 /**
  * Crash at every point of a cancellation with a saga (as crash-replay.test.ts does
@@ -109,29 +109,10 @@ describe("a cancellation with compensation, crashed at any point", () => {
     ]);
     const waitAt = crashFree.journal.findIndex((e) => e.type === "EventWaitStarted");
 
-    const codec = new Codec();
     for (let cut = 1; cut < crashFree.journal.length - 1; cut++) {
       const prefix = crashFree.journal.slice(0, cut);
-      const store = memoryStore();
       const started = prefix[0] as JournalEvent;
-      await store.executions.create({
-        id: "c-1",
-        workflow: order.name,
-        createdAt: started.at,
-        started: codec.encode(started, "start"),
-      });
-      const [claim] = await store.queue.claim({
-        owner: "dead-worker",
-        workflows: [order.name],
-        limit: 1,
-        now: started.at,
-        leaseMs: 1,
-      });
-      if (!claim) throw new Error("setup: claim failed");
-      if (cut > 1) {
-        const events = prefix.slice(1).map((e) => codec.encode(e, "event"));
-        await store.journal.append(claim.lease, { expectedSeq: 1, events }, started.at);
-      }
+      const store = await storeHoldingPrefix("c-1", prefix);
       // Past the wait, the request was made before the crash: the record still holds it
       // (a release with cancelDelivered, or the end, is what clears it).
       const requestedBefore = cut > waitAt;

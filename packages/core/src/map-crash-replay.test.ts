@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { Codec } from "./codec.js";
 import type { JournalEvent } from "./events.js";
 import {
   createEngine,
@@ -10,6 +9,7 @@ import {
   WorkflowRun,
   workflow,
 } from "./index.js";
+import { storeHoldingPrefix } from "./testing/crashed-store.js";
 
 /**
  * A ctx.map cut at every point of its journal (crash-replay.test.ts does the same for
@@ -89,32 +89,9 @@ describe("ctx.map after a crash at any point", () => {
     expect(ops.length).toBe(7 * 2 + 3);
     expect(expected.length).toBe(17);
 
-    const codec = new Codec();
     for (let cut = 1; cut < crashFree.journal.length - 1; cut++) {
       const prefix = crashFree.journal.slice(0, cut);
-      const store = memoryStore();
-      const started = prefix[0] as JournalEvent;
-      await store.executions.create({
-        id: "m-1",
-        workflow: pairs.name,
-        createdAt: started.at,
-        started: codec.encode(started, "start"),
-      });
-      const [claim] = await store.queue.claim({
-        owner: "dead-worker",
-        workflows: [pairs.name],
-        limit: 1,
-        now: started.at,
-        leaseMs: 1,
-      });
-      if (!claim) throw new Error("setup: claim failed");
-      if (cut > 1) {
-        await store.journal.append(
-          claim.lease,
-          { expectedSeq: 1, events: prefix.slice(1).map((e) => codec.encode(e, "event")) },
-          started.at,
-        );
-      }
+      const store = await storeHoldingPrefix("m-1", prefix);
       bodyCalls.clear();
       const resumed = await runToEnd(store, "m-1");
       expect({ cut, output: resumed.output }).toEqual({ cut, output: crashFree.output });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { Codec } from "./codec.js";
 import { ErrorRegistry } from "./error-serialization.js";
 import { InvalidArgumentError, NonDeterminismError } from "./errors.js";
 import type { JournalEvent } from "./events.js";
 import { createEngine, memoryStore, type WorkflowDefinition, workflow } from "./index.js";
+import { storeHoldingPrefix } from "./testing/crashed-store.js";
 import { WorkflowRun } from "./workflow-run.js";
 
 /**
@@ -59,33 +59,9 @@ const VERSIONS: Record<string, Definition> = { v0, v1, v2, v3 };
 
 /** Runs `definition` on a fresh memory store holding exactly `prefix` (empty: a new execution) to its end. */
 async function resume(definition: Definition, prefix: readonly JournalEvent[]) {
-  const store = memoryStore();
+  const store = prefix.length === 0 ? memoryStore() : await storeHoldingPrefix("e-1", prefix);
   const engine = createEngine({ store, log: () => {}, pollInterval: 10 });
-  if (prefix.length === 0) {
-    await engine.client.start(definition, undefined, { id: "e-1" });
-  } else {
-    const codec = new Codec();
-    const started = prefix[0] as JournalEvent;
-    await store.executions.create({
-      id: "e-1",
-      workflow: NAME,
-      createdAt: started.at,
-      started: codec.encode(started, "start"),
-    });
-    const claims = await store.queue.claim({
-      owner: "dead-worker",
-      workflows: [NAME],
-      limit: 1,
-      now: started.at,
-      leaseMs: 1,
-    });
-    const lease = claims[0]?.lease;
-    if (!lease) throw new Error("setup: the claim failed");
-    if (prefix.length > 1) {
-      const events = prefix.slice(1).map((event) => codec.encode(event, "event"));
-      await store.journal.append(lease, { expectedSeq: 1, events }, started.at);
-    }
-  }
+  if (prefix.length === 0) await engine.client.start(definition, undefined, { id: "e-1" });
   const worker = engine.worker({ workflows: [definition], leaseMs: 2_000 });
   await worker.start();
   try {
