@@ -238,18 +238,15 @@ export class AttributeIndex {
  * journal's n-th AttributesSet when there is one (nothing to write), else a new event.
  */
 export class AttributeCalls {
-  readonly #recorded: number;
+  #recorded = 0;
   #calls = 0;
   readonly #names = new Set<string>();
 
-  constructor(journal: readonly JournalEvent[]) {
-    let recorded = 0;
-    for (const event of journal) {
-      if (event.type !== "AttributesSet") continue;
-      recorded++;
-      for (const name of Object.keys(event.attributes)) this.#names.add(name);
-    }
-    this.#recorded = recorded;
+  /** Reads one event of the journal the run starts from (the run's one pass over it). */
+  observe(event: JournalEvent): void {
+    if (event.type !== "AttributesSet") return;
+    this.#recorded++;
+    for (const name of Object.keys(event.attributes)) this.#names.add(name);
   }
 
   /** The event to journal for this call (undefined on replay). Throws past MAX_ATTRIBUTES names. */

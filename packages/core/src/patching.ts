@@ -37,22 +37,20 @@ export class Patches {
   readonly #recorded = new Map<string, Marker>();
   readonly #answers = new Map<string, boolean>();
   /** The journal ends the run (a terminal event or ContinuedAsNew last): nothing runs live. */
-  readonly #ended: boolean;
+  #ended = false;
   /** The highest op index the journal schedules (-1 for none). */
   #lastRecordedOp = -1;
 
-  constructor(journal: readonly JournalEvent[]) {
-    for (const event of journal) {
-      if (event.type === "PatchApplied" && !this.#recorded.has(event.patch)) {
-        this.#recorded.set(event.patch, event);
-      }
-      const op = (event as { op?: number }).op;
-      if (SCHEDULING_KIND[event.type] && op !== undefined && op > this.#lastRecordedOp) {
-        this.#lastRecordedOp = op;
-      }
+  /** Reads one event of the journal the run starts from, in order (the run's one pass over it). */
+  observe(event: JournalEvent): void {
+    if (event.type === "PatchApplied" && !this.#recorded.has(event.patch)) {
+      this.#recorded.set(event.patch, event);
     }
-    const last = journal.at(-1);
-    this.#ended = last !== undefined && (isTerminalEvent(last) || last.type === "ContinuedAsNew");
+    const op = (event as { op?: number }).op;
+    if (SCHEDULING_KIND[event.type] && op !== undefined && op > this.#lastRecordedOp) {
+      this.#lastRecordedOp = op;
+    }
+    this.#ended = isTerminalEvent(event) || event.type === "ContinuedAsNew";
   }
 
   /** `nextOp` is the index the code's next operation will get. */

@@ -92,8 +92,8 @@ export class WorkflowRun {
    */
   #childrenPending = 0;
   readonly #attempts = new StepAttempts();
-  readonly #patches: Patches;
-  readonly #attributeCalls: AttributeCalls;
+  readonly #patches = new Patches();
+  readonly #attributeCalls = new AttributeCalls();
   /** `client.cancel` as the journal delivers it (cancellation.ts). */
   readonly cancellation: CancelDelivery;
   /** `ctx.onQuery` handlers, as registered so far (queries.ts). */
@@ -130,14 +130,15 @@ export class WorkflowRun {
     this.#now = started.at;
     this.#random = seededRandom(started.seed);
     this.#ulid = monotonicFactory(this.#random);
-    this.#patches = new Patches(params.journal);
-    this.#attributeCalls = new AttributeCalls(params.journal);
+
     for (const seq of inboxSpentBefore(started)) this.#consumedInbox.add(seq);
     // Almost no journal has a redrive: spare the others a second pass over it.
     this.#redriven = params.journal.some((e) => e.type === "ExecutionRedriven")
       ? redrivenFailures(params.journal)
       : NO_REDRIVEN;
     for (const event of params.journal) {
+      this.#patches.observe(event);
+      this.#attributeCalls.observe(event);
       const kind = SCHEDULING_KIND[event.type];
       const op = (event as { op?: number }).op;
       if (kind && op !== undefined && !this.#recorded.has(op)) {
