@@ -20,6 +20,7 @@ import { sendEventCommand } from "./commands/send-event.js";
 import { startCommand } from "./commands/start.js";
 import { terminateCommand } from "./commands/terminate.js";
 import { uiCommand } from "./commands/ui.js";
+import { updateCommand } from "./commands/update.js";
 
 /** Every `stepline` command, in the order `stepline help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   startCommand,
   sendEventCommand,
   queryCommand,
+  updateCommand,
   cancelCommand,
   terminateCommand,
   redriveCommand,

@@ -33,6 +33,7 @@ import {
   TERMINAL_STATUSES,
 } from "./store.js";
 import { type TerminateOptions, terminateExecution } from "./terminate.js";
+import { type UpdateOptions, updateExecution } from "./update-requests.js";
 import { type WorkerPresence, workerPresence } from "./worker-announcements.js";
 import type { WorkflowDefinition } from "./workflow.js";
 
@@ -149,6 +150,8 @@ export interface ExecutionHandle<O = unknown> {
   sendEvent(name: string, payload?: unknown): Promise<void>;
   /** Answers a `ctx.onQuery` handler from the current state; see {@link Client.query}. */
   query<R = unknown>(name: string, args?: unknown, options?: QueryOptions): Promise<R>;
+  /** Sends an update to a `ctx.onUpdate` handler and waits for its result; see {@link Client.update}. */
+  update<R = unknown>(name: string, args?: unknown, options?: UpdateOptions): Promise<R>;
   /** Requests cancellation; see {@link Client.cancel}. */
   cancel(options?: CancelOptions | string): Promise<void>;
   /** Ends it at once, running no workflow code; see {@link Client.terminate}. */
@@ -237,6 +240,7 @@ export class Client {
       history: (options) => this.history(id, options),
       sendEvent: (name, payload) => this.sendEvent(id, name, payload),
       query: (name, args, options) => this.query(id, name, args, options),
+      update: (name, args, options) => this.update(id, name, args, options),
       cancel: (options) => this.cancel(id, options),
       terminate: (options) => this.terminate(id, options),
       resume: () => this.resume(id),
@@ -258,6 +262,7 @@ export class Client {
     const now = env.clock.now();
     const bytes = env.codec.encode({ name, payload, at: now }, `The payload of event "${name}"`);
     await env.store.inbox.send(id, bytes, now);
+    env.notifyInbox(id);
     env.wake();
   }
 
@@ -280,6 +285,30 @@ export class Client {
    */
   async query<R = unknown>(id: string, name: string, args?: unknown, options: QueryOptions = {}): Promise<R> {
     return (await queryExecution(this.#env, id, name, args, options)) as R;
+  }
+
+  /**
+   * Sends update `name` with `args` (plain data) to the execution's `ctx.onUpdate(name)`
+   * handler and returns the handler's result. First the journal is replayed with the
+   * workflow's code (as for {@link query}): no handler of that name there is
+   * UpdateNotFoundError, a validator that throws is UpdateRejectedError, and nothing is
+   * written. Then the request goes to the inbox (durable, like an event); a worker
+   * journals UpdateAccepted where the code waits, runs the handler (its steps are
+   * journaled like the body's) and journals UpdateCompleted. A handler that throws is
+   * UpdateFailedError (the execution goes on); an execution that ends before the handler
+   * returns is UpdateNotCompletedError. Pass `updateId` to make a retried call idempotent.
+   * docs/talking-to-executions.md#updates.
+   *
+   * @example
+   * const count = await engine.client.update<number>("cart-1", "add", "sku-1");
+   */
+  async update<R = unknown>(
+    id: string,
+    name: string,
+    args?: unknown,
+    options: UpdateOptions = {},
+  ): Promise<R> {
+    return (await updateExecution(this.#env, id, name, args, options)) as R;
   }
 
   /**

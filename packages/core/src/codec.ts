@@ -8,6 +8,11 @@ export interface InboxEntry {
   name: string;
   payload: unknown;
   at: number;
+  /**
+   * Set for a `client.update` request (updates.ts): its update id. Such an entry is
+   * never an event: no `ctx.waitForEvent` receives it.
+   */
+  update?: string;
 }
 
 /**

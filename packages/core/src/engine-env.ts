@@ -21,6 +21,7 @@ export class EngineEnv {
   #unsubscribeFinished: (() => void) | undefined;
   readonly #cancelListeners = new Set<(id: string, reason: string | undefined) => void>();
   readonly #terminateListeners = new Set<(id: string) => void>();
+  readonly #inboxListeners = new Set<(id: string) => void>();
   /** Set by `engine.close()`; the client checks it before touching the store. */
   closed = false;
   /** `createEngine({ historyLimits })`, resolved (history-limits.ts). */
@@ -87,6 +88,16 @@ export class EngineEnv {
   onCancel(listener: (id: string, reason: string | undefined) => void): () => void {
     this.#cancelListeners.add(listener);
     return () => this.#cancelListeners.delete(listener);
+  }
+
+  /** Tells this engine's workers that `id` got an inbox entry (its runner reads it at its next turn). */
+  notifyInbox(id: string): void {
+    for (const listener of this.#inboxListeners) listener(id);
+  }
+
+  onInbox(listener: (id: string) => void): () => void {
+    this.#inboxListeners.add(listener);
+    return () => this.#inboxListeners.delete(listener);
   }
 
   /** Tells this engine's workers at once that `id` was terminated: its runner stops (others learn at lease renewal). */

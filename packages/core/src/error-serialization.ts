@@ -30,6 +30,12 @@ import {
 import type { SerializedError } from "./events.js";
 import { InputValidationError } from "./input-schema.js";
 import { serializeThrown } from "./thrown-value.js";
+import {
+  UpdateFailedError,
+  UpdateNotCompletedError,
+  UpdateNotFoundError,
+  UpdateRejectedError,
+} from "./update-errors.js";
 
 /** A class whose instances can be rebuilt from the journal, looked up by `name`. */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -68,6 +74,10 @@ const BUILT_IN: readonly ErrorClass[] = [
   RedriveRefusedError,
   StoreOpenError,
   StoreReadOnlyError,
+  UpdateNotFoundError,
+  UpdateRejectedError,
+  UpdateFailedError,
+  UpdateNotCompletedError,
   DefinitionsOnlyError,
   InputValidationError,
 ];

@@ -66,6 +66,7 @@ export function chooseEventDelivery(
   for (let seq = 0; seq < inbox.length; seq++) {
     if (consumed.has(seq)) continue;
     const entry = inbox[seq] as InboxEntry;
+    if (entry.update !== undefined) continue; // an update request, never an event (updates.ts)
     const wait = chosen.get(entry.name);
     if (wait) return { op: wait.op, inboxSeq: seq, payload: entry.payload };
   }

@@ -140,6 +140,38 @@ export type AttributesSet = {
   attributes: Record<string, string | number | boolean | null>;
 };
 
+/**
+ * `client.update` reached the code: a worker took inbox entry `inboxSeq` (an update
+ * request) and the code's `ctx.onUpdate(name)` handler, its validator passing, starts
+ * with `args`. It takes no op index; replay delivers it like a completion, and the
+ * operations the handler issues get the next op indices (updates.ts).
+ */
+export type UpdateAccepted = {
+  type: "UpdateAccepted";
+  updateId: string;
+  name: string;
+  args: unknown;
+  inboxSeq: number;
+};
+/**
+ * An update request was refused where it was delivered: no handler of its name was
+ * registered, or its validator threw. Nothing ran; the caller gets `error`.
+ */
+export type UpdateRejected = {
+  type: "UpdateRejected";
+  updateId: string;
+  name: string;
+  inboxSeq: number;
+  error: SerializedError;
+};
+/** The handler of an accepted update returned `result` or threw `error`: what `client.update` returns. */
+export type UpdateCompleted = {
+  type: "UpdateCompleted";
+  updateId: string;
+  result?: unknown;
+  error?: SerializedError;
+};
+
 type Body =
   | ExecutionStarted
   | StepScheduled
@@ -163,7 +195,10 @@ type Body =
   | ExecutionTimedOut
   | ContinuedAsNew
   | PatchApplied
-  | AttributesSet;
+  | AttributesSet
+  | UpdateAccepted
+  | UpdateRejected
+  | UpdateCompleted;
 
 /** An event body before the store has given it a place in the journal. */
 export type NewEvent = Body;
@@ -210,6 +245,9 @@ export const EVENT_TYPES: readonly EventType[] = [
   "ContinuedAsNew",
   "PatchApplied",
   "AttributesSet",
+  "UpdateAccepted",
+  "UpdateRejected",
+  "UpdateCompleted",
 ];
 
 /** Events that end an execution. */

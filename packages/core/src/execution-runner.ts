@@ -5,12 +5,12 @@ import type { InboxEntry } from "./codec.js";
 import { carriedInbox, continueExecution, nextRunStarted } from "./continue-as-new.js";
 import type { EngineEnv } from "./engine-env.js";
 import { CorruptJournalError, type HistoryLimitError, LeaseLostError, SteplineError } from "./errors.js";
-import { chooseEventDelivery } from "./event-delivery.js";
 import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
 import { ExecutionTimeout } from "./execution-timeout.js";
 import { RunnerHeartbeats } from "./heartbeats.js";
 import { HistorySize } from "./history-limits.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
+import { endsUpdate, InboxReads, nextInboxDelivery } from "./inbox-delivery.js";
 import { encodeJournalEntry } from "./journal-entry.js";
 import { LoopWake } from "./loop-wake.js";
 import { applyParentClosePolicies } from "./parent-close-policy.js";
@@ -56,6 +56,7 @@ export class ExecutionRunner {
   #stopping = false;
   #seq = 0;
   #inbox: InboxEntry[] = [];
+  readonly #inboxReads: InboxReads;
   readonly #cancel: CancelRequest;
   /** Completions of step bodies, in the order they finished. */
   #finished: NewEvent[] = [];
@@ -78,6 +79,7 @@ export class ExecutionRunner {
     this.#claim = claim;
     this.lease = claim.lease;
     this.#wake = new LoopWake(env.clock);
+    this.#inboxReads = new InboxReads(env.clock.now(), env.pollInterval);
     this.#cancel = new CancelRequest(claim.record.cancelRequested, this.#abort.signal);
     this.#children = new ChildTracker(env, () => this.#wakeLoop());
     this.#heartbeats = new RunnerHeartbeats({ ...env, wake: () => this.#wakeLoop() });
@@ -92,6 +94,12 @@ export class ExecutionRunner {
   /** A cancellation was requested (seen at lease renewal, or told in process): journal it (cancellation.ts). */
   cancel(reason: string | undefined): void {
     this.#cancel.request(reason === undefined ? {} : { reason });
+    this.#wakeLoop();
+  }
+
+  /** This engine's client sent an event or an update: read the inbox at the next turn. */
+  inboxArrived(): void {
+    this.#inboxReads.tell();
     this.#wakeLoop();
   }
 
@@ -225,8 +233,8 @@ export class ExecutionRunner {
       }
       // An event sent while this runner holds the lease is only in the store: read it
       // before deciding that a wait timed out (worker.test.ts "delivers an event that
-      // arrives while a short wait timeout is held in memory").
-      if (run.pendingWaits().length > 0) {
+      // arrives while a short wait timeout is held in memory"); update requests too.
+      if (this.#inboxReads.due(run, now)) {
         try {
           await this.#readNewInbox();
         } catch (error) {
@@ -266,13 +274,12 @@ export class ExecutionRunner {
         const held = this.#unjournaled.take((completion as { op: number }).op);
         if (held) events.push(held);
       }
-      // An inbox event goes before the round's other completions (event-delivery.ts).
-      const waits = this.#inbox.length > 0 ? run.pendingWaits() : [];
-      const delivered = chooseEventDelivery(waits, this.#inbox, run.consumedInbox);
+      // An inbox event or update goes before the round's other completions (inbox-delivery.ts).
+      const delivered = nextInboxDelivery(run, this.#inbox);
       events.push(
         ...this.#unjournaled.flush(now),
         ...this.#heartbeats.due(now, (op) => !this.#unjournaled.has(op)),
-        ...(delivered ? [{ type: "EventReceived" as const, ...delivered }] : []),
+        ...(delivered ? [delivered] : []),
         ...completions,
         ...(delivered ? [] : dueCompletions(run, now)),
         ...childEnds,
@@ -288,7 +295,7 @@ export class ExecutionRunner {
       if (this.#running.size > 0) {
         const wakeAt = earliest(
           lookAgainAt(run, timeout.earliest(run.nextDueAt()), now, env.pollInterval),
-          this.#unjournaled.flushAt(),
+          earliest(this.#unjournaled.flushAt(), this.#inboxReads.nextReadAt(run)),
         );
         await this.#waitForActivity(earliest(wakeAt, childCheckAt));
         continue;
@@ -384,6 +391,8 @@ export class ExecutionRunner {
     );
     this.#seq = result.journalLength;
     this.#history?.add(encoded);
+    if (appended.some(endsUpdate)) env.notifyFinished(this.lease.executionId); // client.update waits
+
     if (result.cancelRequested) this.#cancel.request(result.cancelRequested);
     return appended;
   }

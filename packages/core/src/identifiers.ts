@@ -39,6 +39,8 @@ export type IdentifierKind =
   | "idempotency key name"
   | "patch id"
   | "query name"
+  | "update name"
+  | "update id"
   | "attribute name"
   | "Redis key prefix";
 
@@ -196,6 +198,8 @@ function reservationProblem(value: string, kind: IdentifierKind): string | undef
     case "child execution id":
     case "patch id":
     case "query name":
+    case "update name":
+    case "update id":
       return undefined;
   }
 }
@@ -225,6 +229,8 @@ function allowedFor(kind: IdentifierKind): string {
     case "child execution id":
     case "patch id":
     case "query name":
+    case "update name":
+    case "update id":
       return `${base}.`;
   }
 }

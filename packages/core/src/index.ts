@@ -138,6 +138,14 @@ export type {
 export { TERMINAL_STATUSES } from "./store.js";
 export type { TerminateOptions } from "./terminate.js";
 export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
+export {
+  UpdateFailedError,
+  UpdateNotCompletedError,
+  UpdateNotFoundError,
+  UpdateRejectedError,
+} from "./update-errors.js";
+export type { UpdateOptions } from "./update-requests.js";
+export type { UpdateHandler, UpdateHandlerOptions } from "./updates.js";
 export type { WorkerOptions } from "./worker.js";
 export { Worker } from "./worker.js";
 export type {

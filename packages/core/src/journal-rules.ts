@@ -71,6 +71,8 @@ interface CheckState {
   cancelRequestedAt?: number;
   /** Seq of the PatchApplied of each patch id read so far (at most one each). */
   patches?: Map<string, number>;
+  /** Update ids decided so far: running (accepted, not completed) or completed (or rejected). */
+  updates?: Map<string, "running" | "completed">;
 }
 
 /** A rule: undefined when the event keeps it, else the problem (what is wrong, what was expected). */
@@ -308,7 +310,47 @@ const RULES: { [T in EventType]: Rule<T> } = {
     return undefined;
   },
   AttributesSet: (e) => attributesFieldProblem(e.attributes),
+  UpdateAccepted: (e, s) => {
+    const problem = nonEmptyString("name", e.name) ?? updateDecided(e, s);
+    if (problem) return problem;
+    s.updates ??= new Map();
+    s.updates.set(e.updateId, "running");
+    return undefined;
+  },
+  UpdateRejected: (e, s) =>
+    nonEmptyString("name", e.name) ?? serializedError("error", e.error) ?? updateDecided(e, s),
+  UpdateCompleted: (e, s) => {
+    const shape =
+      nonEmptyString("updateId", e.updateId) ??
+      (e.error === undefined ? undefined : serializedError("error", e.error));
+    if (shape) return shape;
+    if (s.updates?.get(e.updateId) !== "running") {
+      return `completes update "${e.updateId}", which no UpdateAccepted before it started or which completed already; expected one UpdateCompleted after its UpdateAccepted`;
+    }
+    s.updates.set(e.updateId, "completed");
+    return undefined;
+  },
 };
+
+/** UpdateAccepted / UpdateRejected: the id is new and the inbox entry is taken once. */
+function updateDecided(e: Record<string, unknown>, s: CheckState): string | undefined {
+  const shape = nonEmptyString("updateId", e.updateId) ?? nonNegativeInteger("inboxSeq", e.inboxSeq);
+  if (shape) return shape;
+  const inboxSeq = e.inboxSeq as number;
+  if (s.updates?.has(e.updateId as string)) {
+    return `decides update "${e.updateId}" a second time; expected one UpdateAccepted or UpdateRejected per update id`;
+  }
+  if (s.consumedInbox.has(inboxSeq)) {
+    return `consumes inbox entry ${inboxSeq} a second time; expected each inbox entry to be received once`;
+  }
+  if (s.inboxLength !== undefined && inboxSeq >= s.inboxLength) {
+    return `consumes inbox entry ${inboxSeq}, but the inbox has ${s.inboxLength} entries; expected an inboxSeq below ${s.inboxLength}`;
+  }
+  s.consumedInbox.add(inboxSeq);
+  s.updates ??= new Map();
+  if (e.type === "UpdateRejected") s.updates.set(e.updateId as string, "completed");
+  return undefined;
+}
 
 /** ExecutionStarted's continue-as-new fields: `run`, `inboxFrom`, `inboxConsumed` (continue-as-new.ts). */
 function runFields(e: Record<string, unknown>, s: CheckState): string | undefined {

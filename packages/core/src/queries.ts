@@ -21,6 +21,7 @@ import {
 } from "./errors.js";
 import type { JournalEvent } from "./events.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
+import type { ExecutionRecord } from "./store.js";
 import type { WorkflowDefinition } from "./workflow.js";
 import { WorkflowRun } from "./workflow-run.js";
 
@@ -191,28 +192,47 @@ export async function queryExecution(
 ): Promise<unknown> {
   assertExecutionId(id, "client.query");
   assertIdentifier(name, "query name", "client.query");
-  checkQueryOptions(options);
+  checkWorkflowOption(options, "client.query(id, name, args, options)");
   assertPlainData(args, `The args of query "${name}"`);
   env.assertOpen("client.query");
   const record = await env.store.executions.get(id);
   if (!record) throw new ExecutionNotFoundError(id);
-  const definition = options.workflow ?? env.workflows.get(record.workflow);
-  if (!definition) throw new UnknownWorkflowError(record.workflow, [...env.workflows.keys()]);
-  if (definition.name !== record.workflow) {
-    throw new InvalidArgumentError(
-      `client.query("${id}", "${name}", args, { workflow }): the execution runs workflow "${record.workflow}", ` +
-        `not "${definition.name}"; pass the definition of "${record.workflow}".`,
-    );
-  }
+  const definition = definitionOf(
+    env,
+    record,
+    options.workflow,
+    `client.query("${id}", "${name}", args, { workflow })`,
+  );
   // The store keeps the current run's journal under the id: after continue-as-new, the last run's.
   const journal = await env.readJournal(id);
   return answerQuery({ definition, executionId: id, journal, name, args, errors: env.errors });
 }
 
-function checkQueryOptions(options: unknown): asserts options is QueryOptions {
+/**
+ * The code to replay an execution with: `given` (checked to be of its workflow) or the
+ * engine's definition of its workflow. Shared by queries and updates (update-requests.ts).
+ */
+export function definitionOf(
+  env: EngineEnv,
+  record: ExecutionRecord,
+  given: WorkflowDefinition<never, unknown, never> | undefined,
+  call: string,
+): WorkflowDefinition<never, unknown, never> {
+  const definition = given ?? env.workflows.get(record.workflow);
+  if (!definition) throw new UnknownWorkflowError(record.workflow, [...env.workflows.keys()]);
+  if (definition.name !== record.workflow) {
+    throw new InvalidArgumentError(
+      `${call}: the execution runs workflow "${record.workflow}", not "${definition.name}"; pass the definition of "${record.workflow}".`,
+    );
+  }
+  return definition;
+}
+
+/** Checks that `options` is an object whose `workflow`, if any, is a workflow definition. */
+export function checkWorkflowOption(options: unknown, call: string): asserts options is QueryOptions {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new InvalidArgumentError(
-      "client.query(id, name, args, options): options must be an object { workflow?: WorkflowDefinition }.",
+      `${call}: options must be an object { workflow?: WorkflowDefinition, ... }.`,
     );
   }
   const given = (options as QueryOptions).workflow;
@@ -223,7 +243,7 @@ function checkQueryOptions(options: unknown): asserts options is QueryOptions {
     typeof (value as WorkflowDefinition).fn === "function";
   if (given !== undefined && !isDefinition(given)) {
     throw new InvalidArgumentError(
-      "client.query(id, name, args, { workflow }): workflow must be a workflow definition (what workflow() returns).",
+      `${call}: options.workflow must be a workflow definition (what workflow() returns).`,
     );
   }
 }

@@ -93,10 +93,12 @@ export class Worker {
     const unsubscribeWake = this.#env.onWake(() => this.#idle.abort(SETTLED));
     const unsubscribeCancel = this.#env.onCancel((id, reason) => this.#runners.get(id)?.cancel(reason));
     const unsubscribeTerminate = this.#env.onTerminated((id) => this.#runners.get(id)?.abandon("terminated"));
+    const unsubscribeInbox = this.#env.onInbox((id) => this.#runners.get(id)?.inboxArrived());
     this.#unsubscribe = () => {
       unsubscribeWake();
       unsubscribeCancel();
       unsubscribeTerminate();
+      unsubscribeInbox();
     };
     // Awaited once, so that describe() right after start() sees a worker for these workflows.
     await this.#announce();

@@ -1,7 +1,7 @@
 /**
  * The WorkflowContext a workflow function gets: `ctx.step`, `sleep`, `sleepUntil`,
  * `waitForEvent`, `child`, `startChild`, `map`, `compensations`, `continueAsNew`,
- * `patched`/`deprecatePatch`, `onQuery` and
+ * `patched`/`deprecatePatch`, `onQuery`, `onUpdate` and
  * the deterministic `now`/`random`/`ulid`/`key`.
  *
  * It checks each call's arguments, builds the op, and proposes the op's scheduling
@@ -22,6 +22,7 @@ import { checkOptionalDuration, checkStepTimeouts } from "./option-checks.js";
 import type { QueryHandlers } from "./query-handlers.js";
 import { resolveRetryPolicy } from "./retry-policy.js";
 import { resolveMaxInterruptions } from "./step-attempts.js";
+import type { Updates } from "./updates.js";
 import type {
   ChildOptions,
   StepInfo,
@@ -74,6 +75,8 @@ export interface ContextHost {
   patched(patch: string, deprecated: boolean): boolean;
   /** The run's `ctx.onQuery` handlers (query-handlers.ts); only a query's run calls them. */
   readonly queries: QueryHandlers;
+  /** The run's `ctx.onUpdate` handlers (updates.ts): the run calls them as the journal accepts requests. */
+  readonly updates: Updates;
   /** `ctx.setAttributes`, its update checked: journals AttributesSet when live (attributes.ts). */
   setAttributes(update: AttributesUpdate): void;
 }
@@ -157,6 +160,8 @@ export function workflowContext(host: ContextHost): WorkflowContext {
     },
     map: contextMap(() => ctx),
     onQuery: (name, handler) => host.queries.register(name, handler),
+    onUpdate: (name, handler, options) => host.updates.register(name, handler, options),
+    allUpdatesFinished: () => host.updates.allFinished(),
   };
   return ctx;
 }

@@ -156,6 +156,7 @@ export function isCompletion(event: JournalEvent): boolean {
     case "ChildSucceeded":
     case "ChildFailed":
     case "CancelRequested": // moves the code like a completion (cancellation.ts)
+    case "UpdateAccepted": // starts the update's handler (updates.ts)
       return true;
     case "ChildStarted":
       // ctx.startChild's await ends here: replay delivers it in order like any completion.

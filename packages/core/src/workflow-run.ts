@@ -15,6 +15,7 @@ import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
 import { nextMacrotask } from "./scheduler.js";
 import { StepAttempts } from "./step-attempts.js";
 import { StepIdentities } from "./step-identity.js";
+import { Updates } from "./updates.js";
 import type { WorkflowContext, WorkflowDefinition } from "./workflow.js";
 import { type ContextHost, workflowContext } from "./workflow-context.js";
 import { workflowLogger } from "./workflow-logger.js";
@@ -98,6 +99,8 @@ export class WorkflowRun {
   readonly cancellation: CancelDelivery;
   /** `ctx.onQuery` handlers, as registered so far (queries.ts). */
   readonly queries = new QueryHandlers();
+  /** `ctx.onUpdate` handlers and the requests the journal decided (updates.ts). */
+  readonly updates: Updates;
   /** Seqs of final StepFailed events that a redrive set aside: not delivered, the step runs again. */
   readonly #redriven: ReadonlySet<number>;
   /** Final step failures delivered, by op: the op count when each was delivered. */
@@ -127,6 +130,7 @@ export class WorkflowRun {
     this.#errors = params.errors;
     this.#logSink = params.log;
     this.cancellation = new CancelDelivery(params.executionId);
+    this.updates = new Updates(params.executionId, params.errors);
     this.#now = started.at;
     this.#random = seededRandom(started.seed);
     this.#ulid = monotonicFactory(this.#random);
@@ -139,6 +143,7 @@ export class WorkflowRun {
     for (const event of params.journal) {
       this.#patches.observe(event);
       this.#attributeCalls.observe(event);
+      this.updates.observe(event);
       const kind = SCHEDULING_KIND[event.type];
       const op = (event as { op?: number }).op;
       if (kind && op !== undefined && !this.#recorded.has(op)) {
@@ -422,6 +427,15 @@ export class WorkflowRun {
     ContinuedAsNew: () => {},
     PatchApplied: () => {}, // read by Patches from the whole journal up front
     AttributesSet: () => {}, // counted by AttributeCalls up front; the store keeps the values
+    UpdateAccepted: (e) => {
+      this.#consumedInbox.add(e.inboxSeq);
+      const propose = (completed: NewEvent) =>
+        !this.blocked && !this.outcome && this.#newEvents.push(completed);
+      if (this.updates.accept(e, propose)) return;
+      this.#block(this.#nextOp, `update "${e.name}" accepted`, "no ctx.onUpdate handler of that name");
+    },
+    UpdateRejected: (e) => void this.#consumedInbox.add(e.inboxSeq),
+    UpdateCompleted: () => {}, // read by Updates up front: a completed handler's end is not proposed again
   };
 
   /** The issued op a completion event refers to; blocks the run if the code never asked for it. */
@@ -520,6 +534,7 @@ export class WorkflowRun {
       },
       childStarted: (op) => this.#startedChildren.has(op),
       queries: this.queries,
+      updates: this.updates,
       patched: (patch, deprecated) => {
         if (this.blocked || this.outcome) return false;
         const { patched, marker } = this.#patches.decide(patch, deprecated, this.#nextOp);

@@ -10,6 +10,7 @@ import { checkInteger, checkOptionsObject } from "./option-checks.js";
 import type { ParentClosePolicy } from "./parent-close-policy.js";
 import type { QueryHandler } from "./query-handlers.js";
 import type { RetryPolicy } from "./retry-policy.js";
+import type { UpdateHandler, UpdateHandlerOptions } from "./updates.js";
 
 /** What a step body receives. */
 export interface StepInfo {
@@ -357,6 +358,43 @@ export interface WorkflowContext {
           ? { "query handlers must be synchronous": never }
           : unknown),
   ): void;
+  /**
+   * Registers the handler of update `name`: `client.update(id, name, args)` delivers
+   * the request durably, the handler runs in the workflow (it may run steps, sleep and
+   * wait, interleaved with the body and replayed with it) and its result (plain data)
+   * is returned to the caller. Journaled as UpdateAccepted and UpdateCompleted; a
+   * `validate` that throws refuses the request before anything is written (in
+   * `client.update`) or, where the worker delivers it, as UpdateRejected. A second
+   * registration under a name replaces the first. docs/talking-to-executions.md#updates.
+   *
+   * @example
+   * export const cart = workflow("cart", async (ctx) => {
+   *   const items: string[] = [];
+   *   ctx.onUpdate("add", async (sku: string) => {
+   *     await ctx.step("reserve", () => inventory.reserve(sku));
+   *     items.push(sku);
+   *     return items.length;
+   *   }, { validate: (sku) => { if (!sku) throw new Error("sku is required"); } });
+   *   await ctx.waitForEvent("checkout");
+   *   await ctx.allUpdatesFinished();
+   *   return items;
+   * });
+   * await client.update(id, "add", "sku-1"); // 1
+   */
+  onUpdate<A = unknown, R = unknown>(
+    name: string,
+    handler: UpdateHandler<A, R>,
+    options?: UpdateHandlerOptions<A>,
+  ): void;
+  /**
+   * Resolves once no update handler is running (at once when none is): await it before
+   * returning, so that no accepted update is left without its result.
+   *
+   * @example
+   * await ctx.allUpdatesFinished();
+   * return total;
+   */
+  allUpdatesFinished(): Promise<void>;
   /**
    * Sets search attributes of this execution, merged over earlier calls (`null` removes
    * one), so that `client.list({ where })` and `client.count({ where })` find it. Journaled
