@@ -10,10 +10,11 @@ import { ExecutionTimeout } from "./execution-timeout.js";
 import { RunnerHeartbeats } from "./heartbeats.js";
 import { HistorySize } from "./history-limits.js";
 import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
-import { endsUpdate, InboxReads, nextInboxDelivery } from "./inbox-delivery.js";
+import { endsUpdate, InboxReads, nextInboxDelivery, readNewInbox } from "./inbox-delivery.js";
 import { encodeJournalEntry } from "./journal-entry.js";
 import { LoopWake } from "./loop-wake.js";
 import { applyParentClosePolicies } from "./parent-close-policy.js";
+import { badIdReason, STALLED_REASON } from "./park-reasons.js";
 import { dueCompletions, lookAgainAt } from "./runner-due.js";
 import { earliest, ScheduleHoldback, type TimedEvent } from "./scheduled-holdback.js";
 import { SETTLED } from "./scheduler.js";
@@ -31,11 +32,6 @@ const END_STATUS = {
 
 /** A retry or timer due within this long is waited for in memory instead of releasing the execution. */
 const HOLD_MS = 1_000;
-
-const STALLED_REASON =
-  "The workflow is waiting for something that is not a Stepline operation: no step, sleep or event " +
-  "wait is pending and the function has not returned. Workflow code must await only ctx operations; " +
-  "do I/O and timers inside ctx.step, or use ctx.sleep. See docs/determinism.md.";
 
 /**
  * Drives one claimed execution: replays its journal, then runs it live (appending
@@ -236,7 +232,7 @@ export class ExecutionRunner {
       // arrives while a short wait timeout is held in memory"); update requests too.
       if (this.#inboxReads.due(run, now)) {
         try {
-          await this.#readNewInbox();
+          await readNewInbox(env, id, this.#inbox);
         } catch (error) {
           if (!CorruptJournalError.is(error)) throw error;
           return this.#park(error.message);
@@ -311,15 +307,6 @@ export class ExecutionRunner {
       const release = childCheckAt === null ? dueAt : earliest(dueAt, now + CHILD_POLL_MS);
       return this.#release({ status: waiting ? "waiting" : "sleeping", dueAt: release });
     }
-  }
-
-  /** Appends inbox entries sent since the last read to `#inbox`. */
-  async #readNewInbox(): Promise<void> {
-    const env = this.#env;
-    const id = this.lease.executionId;
-    const from = this.#inbox.length;
-    const entries = await env.store.inbox.read(id, from);
-    this.#inbox.push(...entries.map((bytes, i) => env.codec.decodeInboxEntry(bytes, id, from + i)));
   }
 
   #start(step: Parameters<typeof runStepAttempt>[0]): void {
@@ -481,12 +468,4 @@ export class ExecutionRunner {
       this.#env.clock.now(),
     );
   }
-}
-
-function badIdReason(id: string, problem: string): string {
-  return (
-    `The execution id ${JSON.stringify(id.slice(0, 80))} ${problem}; it was written before ids were checked, or ` +
-    "by another tool. Stepline does not run it: start the work again under a valid id (docs/getting-started.md, " +
-    '"Identifiers and names").'
-  );
 }

@@ -5,6 +5,7 @@
  * while the runner holds the execution.
  */
 import type { InboxEntry } from "./codec.js";
+import type { EngineEnv } from "./engine-env.js";
 import { chooseEventDelivery } from "./event-delivery.js";
 import type { JournalEvent, NewEvent } from "./events.js";
 import type { WorkflowRun } from "./workflow-run.js";
@@ -69,4 +70,11 @@ export class InboxReads {
 /** An event a `client.update` caller waits for: it is told as soon as one is journaled. */
 export function endsUpdate(event: JournalEvent): boolean {
   return event.type === "UpdateCompleted" || event.type === "UpdateRejected";
+}
+
+/** Appends to `inbox` the entries of execution `id` sent since it was read (CorruptJournalError for a bad one). */
+export async function readNewInbox(env: EngineEnv, id: string, inbox: InboxEntry[]): Promise<void> {
+  const from = inbox.length;
+  const entries = await env.store.inbox.read(id, from);
+  inbox.push(...entries.map((bytes, i) => env.codec.decodeInboxEntry(bytes, id, from + i)));
 }

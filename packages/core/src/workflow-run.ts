@@ -12,6 +12,7 @@ import { assertOperationName } from "./identifiers.js";
 import { Patches } from "./patching.js";
 import { QueryHandlers } from "./query-handlers.js";
 import { redrivenFailures, stepsThatEndedTheRun } from "./redriven-failures.js";
+import { RunChildren } from "./run-children.js";
 import { nextMacrotask } from "./scheduler.js";
 import { StepAttempts } from "./step-attempts.js";
 import { StepIdentities } from "./step-identity.js";
@@ -84,14 +85,7 @@ export class WorkflowRun {
   readonly #random: () => number;
   readonly #ulid: (seedTime: number) => string;
   readonly #consumedInbox = new Set<number>();
-  /** Child ops whose ChildStarted is journaled (seen before or after the code issues them). */
-  readonly #startedChildren = new Set<number>();
-  readonly #childVersions = new Map<number, number>();
-  /**
-   * Child ops issued and not settled: the runner asks about children on every loop
-   * turn, and this spares that question a scan of the pending ops in the usual case.
-   */
-  #childrenPending = 0;
+  readonly #children = new RunChildren();
   readonly #attempts = new StepAttempts();
   readonly #patches = new Patches();
   readonly #attributeCalls = new AttributeCalls();
@@ -249,17 +243,7 @@ export class WorkflowRun {
 
   /** Unsettled child executions, in op order. */
   pendingChildren(): PendingChild[] {
-    if (this.#childrenPending === 0) return [];
-    return this.#unsettled("child").map((c) => ({
-      op: c.op,
-      name: c.name,
-      workflow: c.workflow,
-      version: this.#childVersions.get(c.op) ?? 1,
-      childId: c.childId,
-      input: c.input,
-      started: this.#startedChildren.has(c.op),
-      parentClosePolicy: c.parentClosePolicy,
-    }));
+    return this.#children.pending(() => this.#unsettled("child"));
   }
 
   /**
@@ -336,7 +320,7 @@ export class WorkflowRun {
 
   #settle(op: Op, outcome: { value: unknown } | { error: unknown }): void {
     op.settled = true;
-    if (op.kind === "child") this.#childrenPending--;
+    if (op.kind === "child") this.#children.settled();
     this.#pending.delete(op.op);
     if ("value" in outcome) {
       op.resolve(outcome.value);
@@ -400,7 +384,7 @@ export class WorkflowRun {
       }
     },
     ChildStarted: (e) => {
-      this.#startedChildren.add(e.op);
+      this.#children.markStarted(e.op);
       const child = this.#ops.get(e.op);
       if (child?.kind === "child") child.onStarted?.();
     },
@@ -528,11 +512,8 @@ export class WorkflowRun {
       random: () => this.#random(),
       ulid: () => this.#ulid(this.#now),
       generation: () => this.#delivered,
-      childIssued: (op, version) => {
-        this.#childVersions.set(op, version);
-        this.#childrenPending++;
-      },
-      childStarted: (op) => this.#startedChildren.has(op),
+      childIssued: (op, version) => this.#children.issued(op, version),
+      childStarted: (op) => this.#children.started(op),
       queries: this.queries,
       updates: this.updates,
       patched: (patch, deprecated) => {
