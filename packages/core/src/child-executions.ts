@@ -18,6 +18,7 @@ import {
 } from "./events.js";
 import { assertIdentifier } from "./identifiers.js";
 import { validateChildInput } from "./input-schema.js";
+import { checkOptionalDuration } from "./option-checks.js";
 import {
   applyParentClosePolicies,
   checkParentClosePolicy,
@@ -53,6 +54,9 @@ export function assertChildCall(
   if (options.id !== undefined)
     assertIdentifier(options.id, "execution id", `${where}("${definition.name}")`);
   checkParentClosePolicy(options.parentClosePolicy, `${where}("${definition.name}")`);
+  checkOptionalDuration(options.executionTimeout, `${where}("${definition.name}") executionTimeout`, {
+    positive: true,
+  });
   const checked = validateChildInput(definition, input, where);
   assertPlainData(checked, `The input of child workflow "${definition.name}"`);
   return checked;
@@ -90,7 +94,9 @@ export function newChildOp(
       };
   const started = (recorded?.event ?? proposed) as ChildStarted;
   const fields = { workflow: definition.name, childId: started.childId, input: call.input };
-  const op = extend<ChildOp>(base, { ...fields, parentClosePolicy: policyOf(started) });
+  const timeoutMs = checkOptionalDuration(options.executionTimeout, "executionTimeout", { positive: true });
+  const timeout = timeoutMs === undefined ? {} : { timeoutMs };
+  const op = extend<ChildOp>(base, { ...fields, parentClosePolicy: policyOf(started), ...timeout });
   return proposed ? { op, proposed } : { op };
 }
 
@@ -267,6 +273,7 @@ export class ChildTracker {
           input: child.input,
           parent: run.executionId,
           parentOp: event.op,
+          ...(child.timeoutMs === undefined ? {} : { timeoutMs: child.timeoutMs }),
           fn: this.#env.workflows.get(child.workflow)?.fn,
         });
         if (!created) await this.#checkOwnChild(record, run.executionId, event.op, child.workflow);

@@ -44,6 +44,7 @@ export class RunChildren {
       input: c.input,
       started: this.#started.has(c.op),
       parentClosePolicy: c.parentClosePolicy,
+      ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
     }));
   }
 }

@@ -101,6 +101,8 @@ export interface ChildOp extends OpBase {
   childId: string;
   input: unknown;
   parentClosePolicy: ParentClosePolicy;
+  /** `ChildOptions.executionTimeout` in ms, for the child's ExecutionStarted. */
+  timeoutMs?: number;
   /** Set by ctx.startChild: resolves the handle's start when ChildStarted is dispatched. */
   onStarted?: () => void;
 }
@@ -117,6 +119,8 @@ export interface PendingChild {
   input: unknown;
   started: boolean;
   parentClosePolicy: ParentClosePolicy;
+  /** The child's executionTimeout in ms, when the code gave one. */
+  timeoutMs?: number;
 }
 
 export interface RecordedOp {

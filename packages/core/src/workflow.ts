@@ -130,6 +130,16 @@ export interface ChildOptions {
    * await ctx.startChild(sendReport, month, { parentClosePolicy: "abandon" });
    */
   parentClosePolicy?: ParentClosePolicy;
+  /**
+   * The child's own execution timeout, as `client.start(..., { executionTimeout })`
+   * gives one: past it the child ends `timed_out` and the parent's await throws
+   * ChildFailedError (its cause a TimeoutError). Counted from the child's start. A
+   * positive duration. docs/children.md.
+   *
+   * @example
+   * await ctx.child(verifyEmail, user, { executionTimeout: "2d" });
+   */
+  executionTimeout?: Duration;
 }
 
 /**
