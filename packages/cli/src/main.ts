@@ -26,8 +26,7 @@ import { openStore, storeLocation } from "./store/open-store.js";
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    const topic = name === "help" ? rest[0] : undefined;
-    return printHelp(io, topic);
+    return name === "help" ? printHelp(io, rest[0], rest[1]) : printHelp(io, undefined);
   }
   const found = findCommand(name);
   if (!found) {
@@ -35,13 +34,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const [command, args] = found.subcommands ? pickSubcommand(found, rest) : [found, rest];
   if (!command)
-    return rest[0] === undefined || rest[0] === "--help"
+    return rest[0] === undefined || rest[0] === "--help" || rest[0] === "-h"
       ? printHelp(io, name)
       : fail(io, `stepline ${name}`, usageError(`unknown subcommand "${rest[0]}" (usage: ${found.usage})`));
   try {
     if (command.runArgs) return await command.runArgs(args, io);
     const context = parseCommandLine(command, args, io);
-    if (context.values.help) return printHelp(io, found.name);
+    // The help of what was run: `stepline schedule create --help` is create's, not schedule's.
+    if (context.values.help) return printCommandHelp(io, command);
     return await command.run(context);
   } catch (error) {
     return fail(io, `stepline ${command.name}`, error);
@@ -158,20 +158,35 @@ function fail(io: Io, prefix: string, error: unknown): number {
   return 1;
 }
 
-function printHelp(io: Io, topic: string | undefined): number | Promise<number> {
+/** `stepline help [COMMAND [SUBCOMMAND]]`: the list of commands, or one command's help. */
+function printHelp(io: Io, topic: string | undefined, subtopic?: string): number | Promise<number> {
   if (topic !== undefined) {
     const command = findCommand(topic);
     if (!command) return fail(io, "stepline help", usageError(`unknown command "${topic}"`));
-    if (command.runArgs) return command.runArgs(["--help"], io);
-    io.stdout(
-      `${command.summary}\n\nUsage: ${command.usage}\n${command.details ? `\n${command.details}\n` : ""}\n${GLOBAL_HELP}\n`,
-    );
-    return 0;
+    if (subtopic === undefined || !command.subcommands) return printCommandHelp(io, command);
+    const [sub] = pickSubcommand(command, [subtopic]);
+    if (!sub) {
+      return fail(
+        io,
+        "stepline help",
+        usageError(`unknown subcommand "${subtopic}" of ${topic} (usage: ${command.usage})`),
+      );
+    }
+    return printCommandHelp(io, sub);
   }
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   io.stdout(
     `stepline: look at and drive Stepline executions\n\nUsage: stepline COMMAND [options]\n\nCommands:\n${lines.join("\n")}\n\n${GLOBAL_HELP}\n\nstepline help COMMAND shows a command's options.\n`,
+  );
+  return 0;
+}
+
+/** One command's (or subcommand's) summary, usage, details and the global options. */
+function printCommandHelp(io: Io, command: Command): number | Promise<number> {
+  if (command.runArgs) return command.runArgs(["--help"], io);
+  io.stdout(
+    `${command.summary}\n\nUsage: ${command.usage}\n${command.details ? `\n${command.details}\n` : ""}\n${GLOBAL_HELP}\n`,
   );
   return 0;
 }

@@ -94,6 +94,19 @@ describe("stepline list and count --where", () => {
     expect((await inStore("list", "--where", 'tier="2"')).stdout).toBe("no executions\n");
   });
 
+  it("list rows show the attributes in a column, and --json has them", async () => {
+    const json = JSON.parse((await inStore("list", "--where", "customerId=c-42", "--json")).stdout);
+    expect(json.map((e: { id: string; attributes: object }) => [e.id, e.attributes])).toEqual([
+      ["r-1", { customerId: "c-42", tier: 2 }],
+      ["o-2", { customerId: "c-42", tier: 1 }],
+      ["o-1", { customerId: "c-42", tier: 2 }],
+    ]);
+    const text = (await inStore("list", "--where", "tier=2")).stdout.split("\n");
+    expect(text[0]).toMatch(/^id +workflow +status +started +duration +current step +attributes$/);
+    expect(text[2]).toMatch(/^o-3 +order .* customerId="c-7" tier=2$/);
+    expect(text[4]).toMatch(/^o-1 +order .* customerId="c-42" tier=2$/);
+  });
+
   it("counts them, and prints the filter with --json", async () => {
     expect((await inStore("count", "--where", "customerId=c-42")).stdout).toBe("3\n");
     expect((await inStore("count", "--where", "customerId=c-42", "--status", "waiting")).stdout).toBe("3\n");

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
+import { RESERVED_EVENT_PREFIXES, withEngineEventNames } from "./identifiers.js";
 import {
   assertIdentifier,
   createEngine,
@@ -116,6 +117,36 @@ describe("identifiers", () => {
       ["é".repeat(512), "execution id"],
     ] as const) {
       expect(() => assertIdentifier(value, kind, "here")).not.toThrow();
+    }
+  });
+
+  it("property: every event name with a reserved prefix is refused, saying which prefix; the engine's scope lifts it", () => {
+    const rest = fc
+      .string({ minLength: 0, maxLength: 40 })
+      .filter((r) => identifierProblem(`x${r}`, 200) === undefined);
+    fc.assert(
+      fc.property(fc.constantFrom(...RESERVED_EVENT_PREFIXES), rest, (prefix, tail) => {
+        const name = `${prefix}${tail}`;
+        fc.pre(!/#\d+$/.test(name));
+        const message = refusal(name, "event name", "client.sendEvent");
+        expect(message).toContain(`starts with "${prefix}", which is reserved for Stepline's own events`);
+        expect(message).toContain('does not start with "stepline." or "stepline-"');
+        // The engine's own sends and waits (engine.schedules) pass.
+        expect(() =>
+          withEngineEventNames(() => assertIdentifier(name, "event name", "engine")),
+        ).not.toThrow();
+        // And the scope ends with the call, also when it throws.
+        expect(() =>
+          withEngineEventNames(() => {
+            throw new Error("inside");
+          }),
+        ).toThrow("inside");
+        expect(() => assertIdentifier(name, "event name", "after")).toThrow(InvalidArgumentError);
+      }),
+    );
+    // Names that only look alike are fine: another case, no separator, the prefix later on.
+    for (const name of ["Stepline-x", "steplinex", "stepline", "my-stepline-event", "stepline_x"]) {
+      expect(() => assertIdentifier(name, "event name", "here")).not.toThrow();
     }
   });
 

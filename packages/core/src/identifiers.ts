@@ -114,8 +114,8 @@ export function identifierProblem(text: string, maxBytes: number): string | unde
  * Reservations: a `/` in an execution id a user chooses (client.start, ctx.child's
  * `id`) and in a workflow name, because `/` separates the levels of the ids the
  * engine derives for children (`<parent>/<identity>`); `#<digits>` at the end of an
- * operation or workflow name (step-identity.ts); `stepline.` at the start of an event
- * name; `{` and `}` in a Redis key prefix (they delimit hash tags).
+ * operation or workflow name (step-identity.ts); `stepline.` and `stepline-` at the
+ * start of an event name (RESERVED_EVENT_PREFIXES); `{` and `}` in a Redis key prefix (they delimit hash tags).
  *
  * @example
  * assertIdentifier(options.id, "execution id", "client.start");
@@ -167,6 +167,37 @@ function maxBytesOf(kind: IdentifierKind): number {
   return MAX_IDENTIFIER_NAME_BYTES;
 }
 
+/**
+ * Event names that start with these are Stepline's: engine notices (`stepline.child-finished`,
+ * continue-as-new.ts) and the control event of schedules (`stepline-schedule.control`,
+ * schedules/schedule-workflow.ts). `client.sendEvent`, signal-with-start and
+ * `ctx.waitForEvent` refuse them, so no user code can send or take an engine's event.
+ */
+export const RESERVED_EVENT_PREFIXES: readonly string[] = ["stepline.", "stepline-"];
+
+/** Above 0 while the engine issues one of its own events (withEngineEventNames). */
+let engineEventScopes = 0;
+
+/**
+ * Runs `issue` with the reservation of {@link RESERVED_EVENT_PREFIXES} lifted, for the
+ * engine's own sends and waits (`engine.schedules` and the schedule workflow). Only the
+ * synchronous part of `issue` is covered: the name must be checked before its first
+ * await, as `client.sendEvent` and `ctx.waitForEvent` do (schedules.test.ts in
+ * @stepline/testing fails if not: the schedule could no longer take its control).
+ * Internal: not exported from the package.
+ *
+ * @example
+ * await withEngineEventNames(() => client.sendEvent(id, SCHEDULE_CONTROL_EVENT, control));
+ */
+export function withEngineEventNames<T>(issue: () => T): T {
+  engineEventScopes++;
+  try {
+    return issue();
+  } finally {
+    engineEventScopes--;
+  }
+}
+
 function reservationProblem(value: string, kind: IdentifierKind): string | undefined {
   switch (kind) {
     case "execution id":
@@ -178,11 +209,13 @@ function reservationProblem(value: string, kind: IdentifierKind): string | undef
         return 'contains "/", which separates the levels of child execution ids ("<parent id>/<workflow name>")';
       }
       return reservedSuffixProblem(value);
-    case "event name":
-      if (value.startsWith("stepline.")) {
-        return 'starts with "stepline.", which is reserved for Stepline\'s own events';
+    case "event name": {
+      const prefix = RESERVED_EVENT_PREFIXES.find((p) => value.startsWith(p));
+      if (prefix !== undefined && engineEventScopes === 0) {
+        return `starts with "${prefix}", which is reserved for Stepline's own events (engine notices, schedule control)`;
       }
       return reservedSuffixProblem(value);
+    }
     case "step name":
     case "map name":
     case "timer name":
@@ -216,7 +249,7 @@ function allowedFor(kind: IdentifierKind): string {
     case "workflow name":
       return `${base}, has no "/" and does not end in "#" and digits.`;
     case "event name":
-      return `${base}, does not start with "stepline." and does not end in "#" and digits.`;
+      return `${base}, does not start with "stepline." or "stepline-" and does not end in "#" and digits.`;
     case "step name":
     case "map name":
     case "timer name":

@@ -102,7 +102,7 @@ export type { ResolvedRetryPolicy, RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay } from "./retry-policy.js";
 export type { Clock } from "./scheduler.js";
 export { nextMacrotask, systemClock } from "./scheduler.js";
-export type { OverlapPolicy, ScheduleOptions } from "./schedules/schedule-spec.js";
+export type { OverlapPolicy, ScheduleOptions, ScheduleUpdate } from "./schedules/schedule-spec.js";
 export { DEFAULT_CATCHUP_WINDOW_MS, nextTick } from "./schedules/schedule-spec.js";
 export { SCHEDULE_WORKFLOW, scheduleExecutionId, tickExecutionId } from "./schedules/schedule-workflow.js";
 export type { ScheduleDescription } from "./schedules/schedules.js";

@@ -79,6 +79,61 @@ describe("search attributes on LMDB", () => {
     expect(await store.executions.count({ where: { customerId: "c-1" } })).toBe(0);
   });
 
+  it("count reads no record: with status and workflow it answers from the index values", async () => {
+    const store = openStore();
+    for (let i = 0; i < 40; i++) {
+      const lease = await startAndClaim(store, `o-${i}`, T0 + i);
+      await store.journal.append(
+        lease,
+        {
+          expectedSeq: 1,
+          events: [entryBytes(`o-${i}`, 1)],
+          attributes: { customerId: i % 4 === 0 ? "c-42" : "c-1", tier: i % 2 },
+          ...(i < 8 ? { release: { status: "succeeded" as const, dueAt: null } } : {}),
+        },
+        T0 + 50,
+      );
+    }
+    // Garble every record: a count that read one would throw.
+    const raw = open(dir, { noSubdir: false, overlappingSync: false });
+    opened.push(raw);
+    const executions = raw.openDB<Uint8Array, string>("executions", { encoding: "binary" });
+    for (let i = 0; i < 40; i++) await executions.put(`o-${i}`, new Uint8Array([0xc1, 0xc1]));
+    await expect(store.executions.list({ where: { customerId: "c-42" } })).rejects.toThrow();
+
+    expect(await store.executions.count({ where: { customerId: "c-42" } })).toBe(10);
+    expect(await store.executions.count({ where: { customerId: "c-1", tier: 1 } })).toBe(20);
+    expect(await store.executions.count({ where: { customerId: "c-42" }, status: "succeeded" })).toBe(2);
+    expect(await store.executions.count({ where: { customerId: "c-42" }, status: "running" })).toBe(8);
+    expect(await store.executions.count({ where: { tier: 0 }, workflow: "wf-o-4" })).toBe(1);
+    expect(await store.executions.count({ where: { tier: 0 }, workflow: "wf-o-4", status: "running" })).toBe(
+      0,
+    );
+  });
+
+  it("count reads the record of an index entry written before entries held the status", async () => {
+    const store = openStore();
+    const lease = await startAndClaim(store, "old");
+    await store.journal.append(
+      lease,
+      { expectedSeq: 1, events: [entryBytes("old", 1)], attributes: { region: "eu" } },
+      T0 + 1,
+    );
+    const raw = open(dir, { noSubdir: false, overlappingSync: false });
+    opened.push(raw);
+    // What an earlier release wrote: an empty value.
+    await raw.openDB("attributes", { encoding: "binary" }).put(["region", "s:eu", "old"], new Uint8Array(0));
+    expect(await store.executions.count({ where: { region: "eu" }, status: "running" })).toBe(1);
+    expect(await store.executions.count({ where: { region: "eu" }, status: "failed" })).toBe(0);
+    // The next status change writes the value.
+    await store.queue.release(lease, { status: "failed", dueAt: null }, T0 + 2);
+    const value = raw
+      .openDB("attributes", { encoding: "binary" })
+      .get(["region", "s:eu", "old"]) as Uint8Array;
+    expect(new TextDecoder().decode(value)).toBe("failed\twf-old");
+    expect(await store.executions.count({ where: { region: "eu" }, status: "failed" })).toBe(1);
+  });
+
   it("delete and pruneFinished leave no key in the attributes db (queries would hide a leak: they check records)", async () => {
     const store = openStore();
     for (const [i, id] of ["a", "b"].entries()) {

@@ -193,7 +193,8 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
       },
       async count(filter = {}) {
         freshRead();
-        if (storeRules.hasWhere(filter)) return recordsWhere(db, filter).length;
+        // From the index alone (attribute-index.ts): no record is read.
+        if (storeRules.hasWhere(filter)) return db.attributes.count(filter.where, filter, db.getRecord);
         return db.lifecycle.count(filter);
       },
       async listFinished(before, limit) {

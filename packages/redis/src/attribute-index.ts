@@ -1,13 +1,14 @@
 import {
   type AttributeValue,
   attributeIndexValue,
+  type CountFilter,
   type ExecutionRecord,
   type SearchAttributes,
 } from "@stepline/core";
 import type { Cluster, Redis } from "ioredis";
 import type { KeySpace } from "./keys.js";
 import type { LuaScripts } from "./lua-scripts.js";
-import { parseRecord } from "./record-codec.js";
+import { nullable, parseRecord } from "./record-codec.js";
 
 /**
  * The search attribute index of a Redis store (`list({ where })`, `count({ where })`),
@@ -23,10 +24,13 @@ import { parseRecord } from "./record-codec.js";
  * value keeps a value that contains a tab from reading as a shorter one. Names cannot
  * contain a tab (identifiers.ts, "attribute name").
  *
- * Queries read the records the index names and check them (storeRules.matches): an entry
- * left behind by a process that died between the append and the sync finds nothing it
- * should not. The opposite (an entry not yet written) is made right by the execution's
- * next attribute change, or its delete.
+ * `list` reads the records the index names and checks them (storeRules.matches): an
+ * entry left behind by a process that died between the append and the sync finds nothing
+ * it should not. `count` reads no record (count-attributes.lua: the attribute index and
+ * the lifecycle members hash), as the lifecycle counts do, so such an entry is counted
+ * until the execution's next attribute change, its delete, or `rebuild()`
+ * (lifecycle-index.ts), which brings this index to the records as well. The opposite (an
+ * entry not yet written) is made right the same ways.
  */
 export class AttributeIndex {
   readonly #client: Redis | Cluster;
@@ -62,6 +66,22 @@ export class AttributeIndex {
   async forget(id: string): Promise<void> {
     const k = this.#keys.attributes();
     await this.#scripts.run("index-attributes", [k.members, k.entries], [id, "forget"]);
+  }
+
+  /**
+   * How many executions the index names for every pair of `where` (non-empty) with
+   * `filter`'s status and workflow (the lifecycle members hash, which the caller has
+   * built), in one script that reads no record.
+   */
+  async count(where: SearchAttributes, filter: CountFilter): Promise<number> {
+    const k = this.#keys.attributes();
+    const prefixes = Object.entries(where).map(([name, value]) => entryPrefix(name, value));
+    const reply = await this.#scripts.run(
+      "count-attributes",
+      [k.entries, this.#keys.lifecycle().members],
+      [nullable(filter.status), nullable(filter.workflow), ...prefixes],
+    );
+    return Number(reply);
   }
 
   /**

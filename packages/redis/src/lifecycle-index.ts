@@ -21,6 +21,11 @@ const STATUSES: readonly ExecutionStatus[] = [
 /** How many records a rebuild reads per page of the created index. */
 const REBUILD_PAGE = 500;
 
+/** Another index kept from the records' fields (attribute-index.ts), rebuilt with these. */
+export interface IndexOfRecords {
+  syncReply(flat: readonly unknown[], from: number): Promise<void>;
+}
+
 /**
  * The count and finish-time indexes of a Redis store (`executions.count`,
  * `listFinished`, `pruneFinished`). They live in the prefix's slot, apart from the
@@ -33,18 +38,21 @@ const REBUILD_PAGE = 500;
  * A process that dies between a record script and its sync leaves that execution's
  * entry one change behind until its next change; `rebuild()` (run once for a store
  * written before the indexes existed, or after deleting the `indexed` key) makes
- * them whole again from the records.
+ * them, and the search attribute index, whole again from the records.
  */
 export class LifecycleIndex {
   readonly #client: Redis | Cluster;
   readonly #scripts: LuaScripts;
   readonly #keys: KeySpace;
+  readonly #alsoRebuilt: IndexOfRecords | undefined;
   #built: Promise<void> | undefined;
 
-  constructor(client: Redis | Cluster, scripts: LuaScripts, keys: KeySpace) {
+  /** `alsoRebuilt` (the attribute index) is brought to every record a rebuild reads, too. */
+  constructor(client: Redis | Cluster, scripts: LuaScripts, keys: KeySpace, alsoRebuilt?: IndexOfRecords) {
     this.#client = client;
     this.#scripts = scripts;
     this.#keys = keys;
+    this.#alsoRebuilt = alsoRebuilt;
   }
 
   get #k() {
@@ -119,7 +127,7 @@ export class LifecycleIndex {
 
   /**
    * Walks the created index and syncs every record (rev-ordered, so safe while workers
-   * write), then marks the store indexed. Executions written by a process of an older
+   * write) into these indexes and the attribute index, then marks the store indexed. Executions written by a process of an older
    * version while it runs are not counted: upgrade every process first.
    */
   async rebuild(): Promise<void> {
@@ -131,8 +139,8 @@ export class LifecycleIndex {
       );
       await Promise.all(
         ids.map(async (id) => {
-          const fields = await this.#client.hgetall(this.#keys.execution(id).record);
-          await this.syncReply(Object.entries(fields).flat(), 0);
+          const flat = Object.entries(await this.#client.hgetall(this.#keys.execution(id).record)).flat();
+          await Promise.all([this.syncReply(flat, 0), this.#alsoRebuilt?.syncReply(flat, 0)]);
         }),
       );
       if (ids.length < REBUILD_PAGE) break;

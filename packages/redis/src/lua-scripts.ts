@@ -24,6 +24,7 @@ export const SCRIPTS = {
   "index-execution": 3,
   "unindex-execution": 4,
   "index-attributes": 2,
+  "count-attributes": 2,
   "continue-as-new": 3,
   "announce-worker": 1,
   "hint-due": 4,

@@ -132,8 +132,8 @@ export function redisStore(
     if (record && storeRules.isDue(record, now)) wake();
   };
 
-  const lifecycle = new LifecycleIndex(client, scripts, keys);
   const attributeIndex = new AttributeIndex(client, scripts, keys);
+  const lifecycle = new LifecycleIndex(client, scripts, keys, attributeIndex);
   // After the startup checks: a store refused for its settings writes nothing.
   checks.ready.then(() => lifecycle.markIfEmpty()).catch(() => {});
 
@@ -222,6 +222,8 @@ export function redisStore(
   const recordsWhere = async (
     filter: ListFilter & { where: SearchAttributes },
   ): Promise<ExecutionRecord[]> => {
+    // A store marked for a rebuild (no `indexed` key) rebuilds the attribute index too.
+    await lifecycle.ensureBuilt();
     const ids = await attributeIndex.find(filter.where);
     const records = await Promise.all(
       ids.map(async (id) =>
@@ -370,7 +372,11 @@ export function redisStore(
       },
 
       async count(filter = {}) {
-        if (storeRules.hasWhere(filter)) return (await recordsWhere(filter)).length;
+        if (storeRules.hasWhere(filter)) {
+          // From the indexes alone (attribute-index.ts count): no record is read.
+          await lifecycle.ensureBuilt();
+          return attributeIndex.count(filter.where, filter);
+        }
         return lifecycle.count(filter);
       },
 

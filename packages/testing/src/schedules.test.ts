@@ -371,3 +371,117 @@ describe("engine.schedules: catch-up after workers were down", () => {
     ]);
   });
 });
+
+describe("engine.schedules.update", () => {
+  it("every to a shorter every and a new input: the next tick is the new spec's first after the update", async () => {
+    const f = fixture();
+    await f.startWorker();
+    await f.engine.schedules.create("u", { workflow: f.report, every: "15m", input: { region: "eu" } });
+    await f.clock.advance("20m");
+    expect(f.ran).toEqual([`u@${iso(T0 + 15 * MIN)} eu`]);
+    await f.engine.schedules.update("u", { every: "5m", input: { region: "us" } });
+    await f.clock.advance(1);
+    expect(await f.engine.schedules.describe("u")).toMatchObject({
+      everyMs: 5 * MIN,
+      input: { region: "us" },
+      overlap: "skip",
+      nextTickAt: new Date(T0 + 25 * MIN),
+    });
+    await f.clock.advance("11m");
+    expect(f.ran.slice(1)).toEqual([`u@${iso(T0 + 25 * MIN)} us`, `u@${iso(T0 + 30 * MIN)} us`]);
+  });
+
+  it("every to cron with a timezone, then only the overlap: the other fields are kept", async () => {
+    const f = fixture();
+    await f.startWorker();
+    await f.engine.schedules.create("c", { workflow: f.report, every: "1h", input: { region: "fr" } });
+    await f.engine.schedules.update("c", { cron: "0 2 * * *", timezone: "Europe/Paris" });
+    await f.clock.advance(1);
+    await f.engine.schedules.update("c", { overlap: "buffer-one", catchupWindow: "1h" });
+    await f.clock.advance(1);
+    expect(await f.engine.schedules.describe("c")).toMatchObject({
+      cron: "0 2 * * *",
+      timezone: "Europe/Paris",
+      everyMs: null,
+      overlap: "buffer-one",
+      catchupWindowMs: 3_600_000,
+      input: { region: "fr" },
+      nextTickAt: new Date(T0 + 60 * MIN),
+    });
+    await f.clock.advance("2h");
+    expect(f.ran).toEqual([`c@${iso(T0 + 60 * MIN)} fr`]);
+    // Back to every: the cron's timezone goes with it.
+    await f.engine.schedules.update("c", { every: "30m" });
+    await f.clock.advance(1);
+    expect(await f.engine.schedules.describe("c")).toMatchObject({
+      cron: null,
+      timezone: null,
+      everyMs: 30 * MIN,
+    });
+  });
+
+  it("an update survives continue-as-new: the new spec is the next run's input", async () => {
+    const f = fixture();
+    await f.startWorker();
+    await f.engine.schedules.create("long", { workflow: f.report, every: "1m", input: { region: "a" } });
+    await f.engine.schedules.update("long", { every: "2m", input: { region: "b" } });
+    await f.clock.advance("250m");
+    const described = await f.engine.schedules.describe("long");
+    expect(described.execution.run).toBeGreaterThan(1);
+    expect(described).toMatchObject({ everyMs: 2 * MIN, input: { region: "b" } });
+    expect(f.ran.every((line) => line.endsWith(" b"))).toBe(true);
+    expect(f.ran).toHaveLength(125);
+  });
+
+  it("refuses a bad update with a typed error and sends nothing", async () => {
+    const f = fixture();
+    await f.engine.schedules.create("x", { workflow: f.report, every: "1h", input: { region: "a" } });
+    const update = (options: object) => f.engine.schedules.update("x", options as never);
+    await expect(update({ workflow: "other" })).rejects.toThrow(/the workflow of a schedule cannot change/);
+    await expect(update({})).rejects.toThrow(/nothing to update/);
+    await expect(update({ timezone: "Europe/Paris" })).rejects.toThrow(/timezone is given with cron/);
+    await expect(update({ cron: "61 * * * *" })).rejects.toThrow(InvalidArgumentError);
+    await expect(update({ cron: "* * * * *", every: "1m" })).rejects.toThrow(/not both/);
+    await expect(update({ every: "10ms" })).rejects.toThrow(/at least 1 s/);
+    await expect(update({ overlap: "queue" })).rejects.toThrow(/overlap must be one of/);
+    await expect(update({ evry: "1m" })).rejects.toThrow(/unknown option "evry"/);
+    await expect(f.engine.schedules.update("missing", { every: "1m" })).rejects.toThrow(
+      ScheduleNotFoundError,
+    );
+    const inbox = await f.store.inbox.read("schedule:x");
+    expect(inbox).toHaveLength(0);
+  });
+});
+
+describe("the reserved stepline- event prefix", () => {
+  it("client.sendEvent of the schedule control event is refused; engine.schedules still sends it", async () => {
+    const f = fixture();
+    await f.startWorker();
+    await f.engine.schedules.create("r", { workflow: f.report, every: "1m", input: { region: "a" } });
+    const sent = f.engine.client.sendEvent("schedule:r", "stepline-schedule.control", { action: "pause" });
+    await expect(sent).rejects.toThrow(InvalidArgumentError);
+    await expect(sent).rejects.toThrow(
+      'client.sendEvent: the event name "stepline-schedule.control" starts with "stepline-", which is reserved',
+    );
+    await f.engine.schedules.pause("r");
+    await f.clock.advance("3m");
+    expect(await f.engine.schedules.describe("r")).toMatchObject({ paused: true, started: 0 });
+  });
+
+  it("a user workflow that waits for a stepline- event fails with InvalidArgumentError", async () => {
+    const f = fixture();
+    const sneaky = workflow("sneaky", async (ctx) => ctx.waitForEvent("stepline-schedule.control"));
+    const worker = f.engine.worker({ workflows: [sneaky], leaseMs: 300 });
+    await worker.start();
+    cleanups.push(() => worker.stop());
+    const run = await f.engine.client.start(sneaky, undefined, { id: "sneaky-1" });
+    const error = await run.result({ timeout: "5s" }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(InvalidArgumentError.is(error)).toBe(true);
+    expect(error?.message).toContain(
+      'ctx.waitForEvent: the event name "stepline-schedule.control" starts with "stepline-", which is reserved',
+    );
+  });
+});

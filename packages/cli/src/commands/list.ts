@@ -1,5 +1,6 @@
-import { type ExecutionDescription, TERMINAL_STATUSES } from "@stepline/core";
+import { type ExecutionDescription, type SearchAttributes, TERMINAL_STATUSES } from "@stepline/core";
 import type { Command } from "../command.js";
+import { formatAttributes } from "../format/attributes.js";
 import { renderTable } from "../format/table.js";
 import { formatDuration, formatTimestamp } from "../format/time.js";
 import { positiveIntegerOption, statusOption, stringOption } from "../option-values.js";
@@ -20,6 +21,8 @@ export interface ListedExecution {
   noWorker: boolean;
   /** ISO time a worker last announced its workflow, or null if none ever did. */
   workerSeenAt: string | null;
+  /** Search attributes (`ctx.setAttributes`), `{}` for none. */
+  attributes: SearchAttributes;
 }
 
 /**
@@ -72,6 +75,8 @@ export const listCommand: Command = {
       context.print("no executions");
       return 0;
     }
+    // The attributes column only when a listed execution has some (cut: inspect shows them all).
+    const withAttributes = listed.some((e) => Object.keys(e.attributes).length > 0);
     const rows = listed.map((e) => [
       e.id,
       e.workflow,
@@ -79,8 +84,10 @@ export const listCommand: Command = {
       formatTimestamp(Date.parse(e.startedAt)),
       formatDuration(e.durationMs),
       e.currentStep ?? "",
+      ...(withAttributes ? [formatAttributes(e.attributes)] : []),
     ]);
-    context.print(renderTable(["id", "workflow", "status", "started", "duration", "current step"], rows));
+    const header = ["id", "workflow", "status", "started", "duration", "current step"];
+    context.print(renderTable(withAttributes ? [...header, "attributes"] : header, rows));
     for (const workflow of new Set(listed.filter((e) => e.noWorker).map((e) => e.workflow))) {
       context.print(noWorkerNotice(workflow));
     }
@@ -107,6 +114,7 @@ export function listedExecution(execution: ExecutionDescription, now: number): L
     blockedReason: execution.blockedReason,
     noWorker: execution.noWorker,
     workerSeenAt: execution.workerSeenAt?.toISOString() ?? null,
+    attributes: execution.attributes,
   };
 }
 

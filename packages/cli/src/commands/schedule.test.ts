@@ -105,4 +105,70 @@ describe("stepline schedule", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing ID (usage: stepline schedule pause ID)");
   });
+
+  it("update changes the spec with --json; a worker takes it and describe shows the new next tick", async () => {
+    const created = await inStore(
+      "create",
+      "upd",
+      "--workflow",
+      "report",
+      "--every",
+      "1h",
+      "--input",
+      '"eu"',
+    );
+    expect(created.code).toBe(0);
+    const updated = await inStore("update", "upd", "--every", "2h", "--input", '"us"', "--json");
+    expect(updated.stderr).toBe("");
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toEqual({
+      id: "upd",
+      updated: true,
+      changes: { every: "2h", input: "us" },
+    });
+    const text = await inStore("update", "upd", "--overlap", "allow");
+    expect(text.stdout).toBe('updated schedule upd: overlap "allow" (taken by the next worker to run it)\n');
+    await withWorker(async () => {
+      const d = JSON.parse((await inStore("describe", "upd", "--json")).stdout);
+      return d.everyMs === 7_200_000 && d.overlap === "allow";
+    });
+    const described = JSON.parse((await inStore("describe", "upd", "--json")).stdout);
+    expect(described).toMatchObject({ everyMs: 7_200_000, input: "us", overlap: "allow", cron: null });
+    expect(Date.parse(described.nextTickAt) % 7_200_000).toBe(0);
+    const bad = await inStore("update", "upd", "--timezone", "Europe/Paris");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("timezone is given with cron");
+    const none = await inStore("update", "upd");
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("nothing to update");
+    const missing = await inStore("update", "nope", "--every", "1m");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No schedule with id "nope"');
+    expect((await inStore("delete", "upd")).code).toBe(0);
+  });
+
+  it("every subcommand's --help (and stepline help schedule SUB) prints its own usage, not the parent's", async () => {
+    const parent = await runCli(["schedule", "--help"]);
+    expect(parent.code).toBe(0);
+    expect(parent.stdout).toContain("Usage: stepline schedule list|describe|create|update|");
+    for (const sub of ["list", "describe", "create", "update", "pause", "resume", "trigger", "delete"]) {
+      for (const argv of [
+        ["schedule", sub, "--help"],
+        ["schedule", sub, "-h"],
+        ["help", "schedule", sub],
+      ]) {
+        const help = await runCli(argv);
+        expect(help.code, argv.join(" ")).toBe(0);
+        expect(help.stderr).toBe("");
+        expect(help.stdout, argv.join(" ")).toContain(`Usage: stepline schedule ${sub}`);
+        expect(help.stdout).not.toContain("list|describe|create");
+      }
+    }
+    const create = await runCli(["schedule", "create", "--help"]);
+    expect(create.stdout).toMatch(/^Create a schedule\n\nUsage: stepline schedule create ID --workflow NAME/);
+    expect(create.stdout).toContain("--catchup-window D");
+    const unknown = await runCli(["help", "schedule", "reschedule"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown subcommand "reschedule" of schedule');
+  });
 });

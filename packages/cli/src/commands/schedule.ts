@@ -111,6 +111,11 @@ const createSubcommand: Command = {
   usage:
     "stepline schedule create ID --workflow NAME (--cron EXPR | --every DURATION) [--input JSON|@FILE|-] " +
     "[--timezone TZ] [--overlap skip|buffer-one|allow] [--catchup-window DURATION]",
+  details: `  --cron EXPR           5, 6 or 7 fields (seconds and years optional), in --timezone (default UTC)
+  --every DURATION      ticks at every multiple of it since the Unix epoch (at least 1s)
+  --input JSON|@FILE|-  the input of every execution started (checked by the workflow's schema)
+  --overlap POLICY      skip (default), buffer-one or allow, while the previous one runs
+  --catchup-window D    ticks missed while no worker ran, up to this long ago, are started (default 365d)`,
   options: {
     workflow: { type: "string" },
     cron: { type: "string" },
@@ -151,24 +156,73 @@ const createSubcommand: Command = {
   },
 };
 
+const updateSubcommand: Command = {
+  name: "update",
+  summary: "Change a schedule's timing, input, overlap or catch-up window",
+  usage:
+    "stepline schedule update ID [--cron EXPR [--timezone TZ] | --every DURATION] [--input JSON|@FILE|-] " +
+    "[--overlap skip|buffer-one|allow] [--catchup-window DURATION] [--json]",
+  details: `  Options not given are kept; the workflow cannot change (delete and create).
+  --cron or --every replaces when it ticks (--every drops the cron and its timezone);
+  --timezone comes with --cron. The next tick is the new spec's first after a worker
+  takes the change (a control event in the schedule's inbox): describe shows it then.`,
+  options: {
+    cron: { type: "string" },
+    every: { type: "string" },
+    input: { type: "string" },
+    timezone: { type: "string" },
+    overlap: { type: "string" },
+    "catchup-window": { type: "string" },
+  },
+  positionals: ["ID"],
+  async run(context) {
+    const id = context.positionals[0] as string;
+    const values = context.values;
+    const options: Record<string, unknown> = {};
+    const input = await jsonInputOption("--input", stringOption(values, "input"), context.io);
+    if (stringOption(values, "input") !== undefined) options.input = input ?? null;
+    for (const [flag, key] of [
+      ["cron", "cron"],
+      ["every", "every"],
+      ["timezone", "timezone"],
+      ["overlap", "overlap"],
+      ["catchup-window", "catchupWindow"],
+    ] as const) {
+      const value = stringOption(values, flag);
+      if (value !== undefined) options[key] = value;
+    }
+    await context.withStore(({ schedules }) => schedules.update(id, options));
+    if (context.json) context.printJson({ id, updated: true, changes: options });
+    else {
+      const changed = Object.entries(options).map(([key, value]) => `${key} ${JSON.stringify(value)}`);
+      context.print(`updated schedule ${id}: ${changed.join(", ")} (taken by the next worker to run it)`);
+    }
+    return 0;
+  },
+};
+
 /**
- * `stepline schedule list|describe|create|pause|resume|trigger|delete`: the store's
+ * `stepline schedule list|describe|create|update|pause|resume|trigger|delete`: the store's
  * schedules (docs/schedules.md). Workers of any engine on the store run them.
  *
  * @example
  * // stepline schedule create nightly --workflow report --cron "0 2 * * *" --timezone Europe/Paris
+ * // stepline schedule update nightly --cron "0 3 * * *" --timezone Europe/Paris
  * // stepline schedule pause nightly
  */
 export const scheduleCommand: Command = {
   name: "schedule",
-  summary: "List, create, pause, resume, trigger or delete schedules",
-  usage: "stepline schedule list|describe|create|pause|resume|trigger|delete [ID] [options]",
+  summary: "List, create, update, pause, resume, trigger or delete schedules",
+  usage: "stepline schedule list|describe|create|update|pause|resume|trigger|delete [ID] [options]",
   details: `  list                   the schedules
   describe ID            a schedule's spec and state
   create ID --workflow NAME (--cron EXPR | --every DURATION) [--input JSON|@FILE|-]
          [--timezone TZ] [--overlap skip|buffer-one|allow] [--catchup-window DURATION]
                          cron in --timezone (default UTC); every ticks at multiples of it since
                          the Unix epoch; overlap default skip; catch-up window default 365d
+  update ID [--cron EXPR [--timezone TZ] | --every DURATION] [--input ...] [--overlap ...]
+         [--catchup-window DURATION]
+                         change those fields, keep the others; the next tick follows the new spec
   pause ID / resume ID   stop and restart its ticks (ticks in the pause are not caught up)
   trigger ID             start one execution now
   delete ID              end the schedule; executions it started are left alone`,
@@ -181,6 +235,7 @@ export const scheduleCommand: Command = {
     listSubcommand,
     describeSubcommand,
     createSubcommand,
+    updateSubcommand,
     action("pause", "Pause a schedule", "paused", (s, id) => s.pause(id)),
     action("resume", "Resume a paused schedule", "resumed", (s, id) => s.resume(id)),
     action("trigger", "Start one execution of a schedule now", "triggered", (s, id) => s.trigger(id)),

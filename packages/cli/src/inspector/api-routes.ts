@@ -5,6 +5,7 @@ import { toJsonValue } from "../format/json-value.js";
 import { relativeStacks } from "../format/relative-stacks.js";
 import { type ExecutionReport, loadExecutionReport } from "../journal/execution-report.js";
 import { positiveIntegerOption, statusOption } from "../option-values.js";
+import { whereOption } from "../where-option.js";
 import type { CompiledDiagrams } from "./compiled-diagrams.js";
 import { HttpError, readJsonBody, sendJson } from "./http-helpers.js";
 import { streamChanges } from "./live-updates.js";
@@ -26,12 +27,15 @@ export interface ApiContext {
  * | route                                   | answer                                           |
  * |-----------------------------------------|--------------------------------------------------|
  * | GET  /api/info                          | `{ store }`                                      |
- * | GET  /api/executions?status&workflow&limit | the list, as `stepline list --json`           |
- * | GET  /api/live?status&workflow&limit     | the same, as Server-Sent Events on each change   |
+ * | GET  /api/executions?status&workflow&where&limit | the list, as `stepline list --json`     |
+ * | GET  /api/live?status&workflow&where&limit | the same, as Server-Sent Events on each change |
  * | GET  /api/executions/:id                | the report, as `stepline inspect --json`         |
  * | GET  /api/executions/:id/live           | the report, as Server-Sent Events on each change |
  * | POST /api/executions/:id/events         | `{ name, payload }`: sends an event              |
  * | POST /api/executions/:id/cancel         | `{ reason? }`: requests cancellation             |
+ *
+ * `where` is one `name=value` search attribute pair, repeatable (all must match), read as
+ * `stepline list --where` reads it and answered with `client.list({ where })`.
  *
  * Resolves false when the path is not an API route.
  */
@@ -103,7 +107,14 @@ async function listExecutions(client: Client, params: URLSearchParams): Promise<
   const status = statusOption(params.get("status") || undefined);
   const workflow = params.get("workflow") || undefined;
   const limit = positiveIntegerOption("limit", params.get("limit") || undefined) ?? 100;
-  const list = await client.list({ limit, ...(status ? { status } : {}), ...(workflow ? { workflow } : {}) });
+  // `where=name=value`, repeatable, read as `stepline list --where` reads it (a bad one is a 400).
+  const where = whereOption(params.getAll("where").filter((pair) => pair !== ""));
+  const list = await client.list({
+    limit,
+    ...(status ? { status } : {}),
+    ...(workflow ? { workflow } : {}),
+    ...(where ? { where } : {}),
+  });
   const now = Date.now();
   return list.map((execution) => listedExecution(execution, now));
 }

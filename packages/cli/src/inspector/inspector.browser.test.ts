@@ -213,6 +213,59 @@ describe("the inspector page", () => {
     expect(await page.getByTestId("execution-attributes").count()).toBe(0);
   });
 
+  it("filters the list by search attributes (answered with list({ where })) and shows them in the rows", async () => {
+    const tagged = workflow("tagged-many", async (ctx, input: { customer: string; tier: number }) => {
+      ctx.setAttributes({ customerId: input.customer, tier: input.tier });
+      return "ok";
+    });
+    const worker = fixture.engine.worker({ workflows: [tagged], leaseMs: 5_000 });
+    await worker.start();
+    try {
+      for (const [id, customer, tier] of [
+        ["t-a", "c-42", 1],
+        ["t-b", "c-42", 2],
+        ["t-c", "c-7", 2],
+      ] as const) {
+        await fixture.engine.client.start(tagged, { customer, tier }, { id });
+        await fixture.engine.client.result(id, { timeout: "10s" });
+      }
+    } finally {
+      await worker.stop();
+    }
+    await page.goto(server.url);
+    await page.locator('tr[data-id="t-c"]').waitFor();
+    const ids = () =>
+      page.locator("tr[data-id]").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-id")));
+    expect(await page.locator('tr[data-id="t-b"] [data-testid="row-attributes"]').textContent()).toBe(
+      'customerId="c-42" tier=2',
+    );
+    expect(await page.locator('tr[data-id="greet-1"] [data-testid="row-attributes"]').textContent()).toBe("");
+    await page.fill("input[name=where]", "customerId=c-42");
+    // tagged-1 (the header test) has customerId c-42 too.
+    await expect.poll(ids).toEqual(["t-b", "t-a", "tagged-1"]);
+    await page.fill("input[name=where]", "customerId=c-42, tier=2");
+    await expect.poll(ids).toEqual(["t-b", "tagged-1"]);
+    await page.selectOption("select[name=status]", "succeeded");
+    await page.fill("input[name=where]", "tier=2 customerId=c-7");
+    await expect.poll(ids).toEqual(["t-c"]);
+    await page.fill("input[name=where]", "customerId=nobody");
+    await page.getByText("No executions match these filters.").waitFor();
+    // A bad pair is the server's usage error, shown on the page.
+    await page.fill("input[name=where]", "tier");
+    await page.locator(".error", { hasText: '--where "tier" is not name=value' }).waitFor();
+    await page.fill("input[name=where]", "");
+    await page.selectOption("select[name=status]", "");
+    await page.locator('tr[data-id="greet-1"]').waitFor();
+
+    // The API: repeatable where, as `stepline list --where`.
+    const listed = await fetch(`${server.url}api/executions?where=customerId%3Dc-42&where=tier%3D1`);
+    expect(listed.status).toBe(200);
+    const rows = (await listed.json()) as { id: string; attributes: object }[];
+    expect(rows.map((r) => [r.id, r.attributes])).toEqual([["t-a", { customerId: "c-42", tier: 1 }]]);
+    const bad = await fetch(`${server.url}api/executions?where=tier`);
+    expect(bad.status).toBe(400);
+  });
+
   it("cancels through the API with the reason given, which the workflow's CancelledError carries", async () => {
     const parked = workflow("parked", async (ctx) => {
       await ctx.waitForEvent("never");

@@ -80,6 +80,132 @@ export interface ScheduleSpec {
 }
 
 const OPTION_KEYS = ["workflow", "cron", "every", "input", "timezone", "overlap", "catchupWindow"];
+const UPDATE_KEYS = ["cron", "every", "input", "timezone", "overlap", "catchupWindow"];
+
+/**
+ * `engine.schedules.update(id, options)`: the fields to change, the others kept. `cron`
+ * or `every` replaces when the schedule ticks (so `every` drops a cron and its
+ * timezone); `timezone` comes with `cron`. The workflow cannot change: delete the
+ * schedule and create another.
+ *
+ * @example
+ * await engine.schedules.update("nightly", { cron: "0 3 * * *", timezone: "Europe/Paris" });
+ * await engine.schedules.update("sync", { every: "5m", overlap: "buffer-one" });
+ */
+export type ScheduleUpdate<I = unknown> = Partial<Omit<ScheduleOptions<I>, "workflow">>;
+
+/**
+ * What an update changes, as the control event carries it (plain data): `when` replaces
+ * the cron, timezone and interval together; each other field present replaces its own.
+ */
+export interface ScheduleChange {
+  when?: { cron: string; timezone?: string } | { everyMs: number };
+  input?: unknown;
+  overlap?: OverlapPolicy;
+  catchupWindowMs?: number;
+}
+
+/**
+ * Checks `options` of `schedules.update` against the schedule's `current` spec: the
+ * change to send, and the spec it makes (checked by every rule of create). Throws
+ * InvalidArgumentError naming the field. The input is not validated here.
+ *
+ * @example
+ * const { change, spec } = checkScheduleUpdate(current, { every: "5m" }, "engine.schedules.update");
+ */
+export function checkScheduleUpdate(
+  current: ScheduleSpec,
+  options: unknown,
+  where: string,
+): { change: ScheduleChange; spec: ScheduleSpec } {
+  const given = checkOptionsObject(options as object, `${where}: options`) as Record<string, unknown>;
+  const keys = Object.keys(given).filter((key) => given[key] !== undefined);
+  if (keys.includes("workflow")) {
+    throw new InvalidArgumentError(
+      `${where}: the workflow of a schedule cannot change (its executions' ids and history are that workflow's). ` +
+        "Delete the schedule and create another.",
+    );
+  }
+  const unknown = keys.filter((key) => !UPDATE_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `${where}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")}; an update takes ` +
+        `${UPDATE_KEYS.join(", ")}. Check the spelling.`,
+    );
+  }
+  if (keys.length === 0) {
+    throw new InvalidArgumentError(
+      `${where}: nothing to update; give at least one of ${UPDATE_KEYS.join(", ")}.`,
+    );
+  }
+  if (given.timezone !== undefined && given.cron === undefined) {
+    throw new InvalidArgumentError(
+      `${where}: timezone is given with cron (together they say when the schedule ticks): ` +
+        `{ cron: "${current.cron ?? "0 2 * * *"}", timezone: ${JSON.stringify(given.timezone)} }.`,
+    );
+  }
+  const newWhen = given.cron !== undefined || given.every !== undefined;
+  const when = newWhen
+    ? { cron: given.cron, every: given.every, timezone: given.timezone }
+    : current.cron !== undefined
+      ? { cron: current.cron, timezone: current.timezone }
+      : { every: current.everyMs };
+  const merged: Record<string, unknown> = {
+    workflow: current.workflow,
+    input: "input" in given && given.input !== undefined ? given.input : current.input,
+    overlap: given.overlap ?? current.overlap,
+    catchupWindow: given.catchupWindow ?? current.catchupWindowMs,
+  };
+  for (const [key, value] of Object.entries(when)) if (value !== undefined) merged[key] = value;
+  const spec = { ...checkScheduleOptions(merged, where), version: current.version };
+  const change: ScheduleChange = {};
+  if (newWhen) {
+    change.when =
+      spec.cron !== undefined
+        ? { cron: spec.cron, ...(spec.timezone !== undefined ? { timezone: spec.timezone } : {}) }
+        : { everyMs: spec.everyMs as number };
+  }
+  if (keys.includes("input")) change.input = spec.input;
+  if (keys.includes("overlap")) change.overlap = spec.overlap;
+  if (keys.includes("catchupWindow")) change.catchupWindowMs = spec.catchupWindowMs;
+  return { change, spec };
+}
+
+/**
+ * `spec` with `change` applied, checked by the rules of create; undefined when the
+ * result breaks one (a control event not sent by `engine.schedules`, which checks first).
+ *
+ * @example
+ * applyScheduleChange(spec, { when: { everyMs: 300_000 } })?.everyMs; // 300000
+ */
+export function applyScheduleChange(spec: ScheduleSpec, change: ScheduleChange): ScheduleSpec | undefined {
+  const next: ScheduleSpec = { ...spec };
+  if (change.when !== undefined) {
+    delete next.cron;
+    delete next.timezone;
+    delete next.everyMs;
+    Object.assign(next, change.when);
+  }
+  if ("input" in change) next.input = change.input ?? null;
+  if (change.overlap !== undefined) next.overlap = change.overlap;
+  if (change.catchupWindowMs !== undefined) next.catchupWindowMs = change.catchupWindowMs;
+  try {
+    const checked = checkScheduleOptions(
+      {
+        workflow: next.workflow,
+        ...(next.cron !== undefined ? { cron: next.cron } : { every: next.everyMs }),
+        ...(next.timezone !== undefined ? { timezone: next.timezone } : {}),
+        input: next.input,
+        overlap: next.overlap,
+        catchupWindow: next.catchupWindowMs,
+      },
+      "schedule update",
+    );
+    return { ...checked, version: spec.version };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Throws InvalidArgumentError unless `id` can name a schedule. */
 export function checkScheduleId(id: unknown, where: string): asserts id is string {

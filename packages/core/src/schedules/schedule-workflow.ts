@@ -12,9 +12,16 @@
  * outcome of the child it started. It continues as new after WORK_PER_RUN units of work.
  */
 import { MAX_DURATION_MS } from "../duration.js";
+import { withEngineEventNames } from "../identifiers.js";
 import { TERMINAL_STATUSES } from "../store.js";
 import { type ChildHandle, type WorkflowContext, type WorkflowDefinition, workflow } from "../workflow.js";
-import { dueTicks, nextTick, type ScheduleSpec } from "./schedule-spec.js";
+import {
+  applyScheduleChange,
+  dueTicks,
+  nextTick,
+  type ScheduleChange,
+  type ScheduleSpec,
+} from "./schedule-spec.js";
 
 /**
  * The workflow name of schedule executions.
@@ -24,9 +31,10 @@ import { dueTicks, nextTick, type ScheduleSpec } from "./schedule-spec.js";
  */
 export const SCHEDULE_WORKFLOW = "stepline.schedule";
 /**
- * The event that carries pause, resume and trigger to a schedule. Not under the
- * reserved `stepline.` prefix: those inbox entries are engine notices no workflow can
- * wait for (continue-as-new.ts); this one is only ever sent by `engine.schedules`.
+ * The event that carries pause, resume, trigger and update to a schedule. Its name is
+ * under the reserved `stepline-` prefix (identifiers.ts, RESERVED_EVENT_PREFIXES): only
+ * `engine.schedules` sends it and only this workflow waits for it. Not `stepline.`:
+ * those inbox entries are engine notices no workflow waits for (continue-as-new.ts).
  */
 export const SCHEDULE_CONTROL_EVENT = "stepline-schedule.control";
 /**
@@ -58,7 +66,11 @@ export function tickExecutionId(id: string, tick: number): string {
   return `${id}@${new Date(tick).toISOString()}`;
 }
 
-export type ScheduleControl = { action: "pause" } | { action: "resume" } | { action: "trigger" };
+export type ScheduleControl =
+  | { action: "pause" }
+  | { action: "resume" }
+  | { action: "trigger" }
+  | { action: "update"; change: ScheduleChange };
 
 /** The input of each run of a schedule execution: plain data. */
 export interface ScheduleState {
@@ -108,8 +120,8 @@ export function scheduleWorkflow(hooks: ScheduleHooks): WorkflowDefinition<Sched
 
 async function runSchedule(ctx: WorkflowContext, input: ScheduleState, hooks: ScheduleHooks): Promise<never> {
   const state: ScheduleState = { ...input, recent: [...input.recent] };
-  const { spec } = state;
-  const target = targetOf(spec);
+  let { spec } = state;
+  let target = targetOf(spec);
   state.lastTick ??= ctx.now();
   let running: { id: string; done: boolean; ended: Promise<Woken> } | undefined;
   let carried = state.running;
@@ -204,9 +216,10 @@ async function runSchedule(ctx: WorkflowContext, input: ScheduleState, hooks: Sc
           : { at: wakeAt, fired: ctx.sleepUntil("tick", wakeAt).then(() => ({ kind: "tick" }) as const) };
     }
     // One wait outstanding at a time: a new one is issued only after the last one took its event.
-    control ??= ctx
-      .waitForEvent<ScheduleControl>(SCHEDULE_CONTROL_EVENT)
-      .then((received) => ({ kind: "control", control: received }) as const);
+    // Its name is reserved (identifiers.ts): no user workflow can wait for it, none can send it.
+    control ??= withEngineEventNames(() => ctx.waitForEvent<ScheduleControl>(SCHEDULE_CONTROL_EVENT)).then(
+      (received) => ({ kind: "control", control: received }) as const,
+    );
     const woken = await Promise.race(
       [control, timer?.fired, running?.ended].filter((p): p is Promise<Woken> => p !== undefined),
     );
@@ -222,6 +235,18 @@ async function runSchedule(ctx: WorkflowContext, input: ScheduleState, hooks: Sc
     } else if (action === "trigger") {
       state.triggers++;
       await start(`${tickExecutionId(state.id, ctx.now())}-trigger-${state.triggers}`, false);
+    } else if (action === "update") {
+      const updated = applyScheduleChange(spec, (woken.control as { change: ScheduleChange }).change ?? {});
+      if (updated === undefined) {
+        ctx.log.warn("ignored a schedule update that breaks the rules of a schedule", { id: state.id });
+        continue;
+      }
+      // The next tick is the new spec's first after the update: none of the ticks the
+      // new spec would have had before it is caught up (as after resume).
+      spec = updated;
+      state.spec = spec;
+      target = targetOf(spec);
+      state.lastTick = ctx.now();
     } else if (action !== "resume") {
       ctx.log.warn("ignored a schedule control event it does not know", { action: String(action) });
     }

@@ -8,6 +8,7 @@ import { assertPlainData } from "../codec.js";
 import type { EngineEnv } from "../engine-env.js";
 import { ExecutionAlreadyExistsError, ExecutionFinishedError, guard, SteplineError } from "../errors.js";
 import { isTerminalEvent } from "../events.js";
+import { withEngineEventNames } from "../identifiers.js";
 import { validateStartInput } from "../input-schema.js";
 import { TERMINAL_STATUSES } from "../store.js";
 import type { WorkflowDefinition } from "../workflow.js";
@@ -15,8 +16,11 @@ import { WorkflowRun } from "../workflow-run.js";
 import {
   checkScheduleId,
   checkScheduleOptions,
+  checkScheduleUpdate,
   type OverlapPolicy,
   type ScheduleOptions,
+  type ScheduleSpec,
+  type ScheduleUpdate,
 } from "./schedule-spec.js";
 import {
   SCHEDULE_CONTROL_EVENT,
@@ -62,7 +66,7 @@ export class ScheduleAlreadyExistsError extends SteplineError {
     super(
       `Cannot create schedule "${scheduleId}": a schedule with that id and a different spec exists ` +
         `(or an execution "${scheduleExecutionId(scheduleId)}" that is not a schedule). Creating again with the ` +
-        "same options is fine; to change a schedule, delete it and create it again, or pick another id.",
+        "same options is fine; to change a schedule, use engine.schedules.update (or delete it and create it again), or pick another id.",
     );
     this.scheduleId = scheduleId;
   }
@@ -272,6 +276,37 @@ export class Schedules {
   }
 
   /**
+   * Changes a schedule's `cron` or `every` (with `timezone` for a cron), `input`,
+   * `overlap` or `catchupWindow`; the fields not given are kept, the workflow cannot
+   * change. Durable: the change is a control event in the schedule's inbox, taken by
+   * whichever worker runs the schedule (describe shows it once taken). The next tick is
+   * the first of the new spec after the change is taken; ticks the new spec would have
+   * had before it are not caught up. Throws ScheduleNotFoundError, InvalidArgumentError
+   * for bad options (checked against the current spec by the rules of create), and
+   * InputValidationError when the workflow's schema refuses a new `input`.
+   *
+   * @example
+   * await engine.schedules.update("nightly-report", { cron: "0 3 * * *", timezone: "Europe/Paris" });
+   * await engine.schedules.update("sync-crm", { every: "5m", input: { full: true } });
+   */
+  async update<I>(id: string, options: ScheduleUpdate<I>): Promise<void> {
+    const where = `engine.schedules.update("${String(id)}")`;
+    checkScheduleId(id, where);
+    const current = await this.describe(id);
+    const { change, spec } = checkScheduleUpdate(specOf(current), options, where);
+    if ("input" in change) {
+      const known = this.#env.workflows.get(spec.workflow);
+      change.input = await validateStartInput(
+        known as WorkflowDefinition<never, unknown> | undefined,
+        change.input,
+      );
+      assertPlainData(change.input, `The input of schedule workflow "${spec.workflow}"`);
+      if (change.input === undefined) change.input = null;
+    }
+    await this.#control(id, { action: "update", change }, "update");
+  }
+
+  /**
    * Ends the schedule (its execution is terminated, then deleted) so that the id is
    * free again. Executions it started are left alone. ScheduleNotFoundError if none.
    *
@@ -297,7 +332,10 @@ export class Schedules {
     const record = await this.#scheduleRecord(id);
     if (TERMINAL_STATUSES.has(record.status)) throw new ScheduleNotFoundError(id);
     try {
-      await this.#client.sendEvent(scheduleExecutionId(id), SCHEDULE_CONTROL_EVENT, control);
+      // The control event's name is reserved (identifiers.ts): only the engine sends it.
+      await withEngineEventNames(() =>
+        this.#client.sendEvent(scheduleExecutionId(id), SCHEDULE_CONTROL_EVENT, control),
+      );
     } catch (error) {
       if (ExecutionFinishedError.is(error)) throw new ScheduleNotFoundError(id);
       throw error;
@@ -310,4 +348,18 @@ export class Schedules {
     if (!record || record.workflow !== SCHEDULE_WORKFLOW) throw new ScheduleNotFoundError(id);
     return record;
   }
+}
+
+/** The spec a description shows (the version is the schedule's own, kept by the update). */
+function specOf(d: ScheduleDescription): ScheduleSpec {
+  return {
+    workflow: d.workflow,
+    version: 1,
+    input: d.input,
+    overlap: d.overlap,
+    catchupWindowMs: d.catchupWindowMs,
+    ...(d.cron !== null ? { cron: d.cron } : {}),
+    ...(d.everyMs !== null ? { everyMs: d.everyMs } : {}),
+    ...(d.timezone !== null ? { timezone: d.timezone } : {}),
+  };
 }

@@ -253,6 +253,44 @@ export const attributesCases: readonly ConformanceCase[] = [
     },
   },
   {
+    name: "attributes: count with where and status follows every status change, as list does",
+    async run(store) {
+      // count({ where, status }) is answered from the index (LMDB keeps the status in its
+      // entries, Redis in the lifecycle members): a status change must move the count.
+      const leases: Lease[] = [];
+      for (let i = 0; i < 6; i++) {
+        const lease = await startAndClaim(store, `s-${i}`, i < 3 ? "orders" : "returns", T0 + i);
+        await setAttributes(store, lease, { team: "t-1" }, { now: T0 + 10 });
+        leases.push(lease);
+      }
+      const counts = async () => {
+        const out: Record<string, number> = {};
+        for (const status of ["running", "sleeping", "waiting", "succeeded", "failed"] as const) {
+          const n = await store.executions.count({ where: { team: "t-1" }, status });
+          expect(n, status).toBe((await store.executions.list({ where: { team: "t-1" }, status })).length);
+          if (n > 0) out[status] = n;
+        }
+        return out;
+      };
+      expect(await counts()).toEqual({ running: 6 });
+      await store.queue.release(leases[0] as Lease, { status: "sleeping", dueAt: T0 + 3_600_000 }, T0 + 11);
+      await store.queue.release(leases[1] as Lease, { status: "waiting", dueAt: null }, T0 + 11);
+      await store.queue.release(leases[3] as Lease, { status: "succeeded", dueAt: null }, T0 + 11);
+      await store.queue.release(leases[4] as Lease, { status: "failed", dueAt: null }, T0 + 11);
+      expect(await counts()).toEqual({ running: 2, sleeping: 1, waiting: 1, succeeded: 1, failed: 1 });
+      // A cancellation makes the waiting one due (running) again.
+      await store.executions.requestCancel("s-1", "stop", T0 + 12);
+      expect(await counts()).toEqual({ running: 3, sleeping: 1, succeeded: 1, failed: 1 });
+      expect(await store.executions.count({ where: { team: "t-1" }, workflow: "returns" })).toBe(3);
+      expect(
+        await store.executions.count({ where: { team: "t-1" }, workflow: "returns", status: "running" }),
+      ).toBe(1);
+      await store.executions.delete("s-3", T0 + 13);
+      expect(await store.executions.count({ where: { team: "t-1" } })).toBe(5);
+      expect(await store.executions.count({ where: { team: "t-1" }, status: "succeeded" })).toBe(0);
+    },
+  },
+  {
     name: "attributes: a seeded random sequence of updates over several executions matches a model",
     async run(store) {
       const random = seeded(0xa77);

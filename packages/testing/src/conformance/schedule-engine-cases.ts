@@ -84,10 +84,60 @@ export async function checkOneExecutionPerTick(stores: readonly [Store, Store, S
   }
 }
 
+/**
+ * An update sent while no worker runs waits in the schedule's inbox (durable), is taken
+ * by the worker of an engine started later, and the ticks after it follow the new spec,
+ * with the new input, from the first tick of the new spec after the update.
+ */
+async function checkUpdateTakenAfterRestart(store: Store): Promise<void> {
+  const ran: string[] = [];
+  const target = workflow("updatedTick", async (ctx, input: { v: number }) => {
+    await ctx.step("record", () => {
+      ran.push(`${ctx.executionId} ${input.v}`);
+    });
+  });
+  const first = createEngine({ store, pollInterval: 20, log: () => {} });
+  const worker = first.worker({ workflows: [target], leaseMs: 600 });
+  await worker.start();
+  await first.schedules.create("upd", { workflow: target, every: "1h", input: { v: 1 } });
+  await until(
+    async () => (await first.schedules.describe("upd")).execution.status === "waiting",
+    "the schedule waits for its next tick",
+  );
+  await worker.stop();
+  await first.schedules.update("upd", { every: "1s", input: { v: 2 }, overlap: "allow" });
+  const sentAt = store.clock?.now() ?? Date.now();
+  // Not taken yet: no worker runs.
+  expect((await first.schedules.describe("upd")).everyMs).toBe(3_600_000);
+  // Another engine on the store, as after a restart (engine.close would close the store).
+
+  const second = createEngine({ store, pollInterval: 20, log: () => {} });
+  const restarted = second.worker({ workflows: [target], leaseMs: 600 });
+  await restarted.start();
+  try {
+    await until(async () => ran.length >= 2, "two ticks of the new spec");
+    const described = await second.schedules.describe("upd");
+    expect(described).toMatchObject({ everyMs: 1_000, cron: null, overlap: "allow", input: { v: 2 } });
+    await second.schedules.delete("upd");
+    const [a, b] = ran.map((line) => line.split(" ")) as [[string, string], [string, string]];
+    expect([a[1], b[1]]).toEqual(["2", "2"]);
+    const ticks = [a[0], b[0]].map((id) => Date.parse(id.slice("upd@".length)));
+    expect(ticks[1]).toBe((ticks[0] as number) + SECOND);
+    expect(ticks[0]).toBeGreaterThan(sentAt);
+    expect((ticks[0] as number) % SECOND).toBe(0);
+  } finally {
+    await restarted.stop();
+  }
+}
+
 /** engine.schedules through real engines on each store (docs/schedules.md). */
 export const scheduleEngineCases: readonly ConformanceCase[] = [
   {
     name: "schedules: three workers on one store start exactly one execution per tick, none missed while all restart",
     run: (store: Store) => checkOneExecutionPerTick([store, store, store]),
+  },
+  {
+    name: "schedules: an update sent while no worker runs is taken after a restart; the ticks follow the new spec",
+    run: checkUpdateTakenAfterRestart,
   },
 ];
