@@ -23,6 +23,7 @@ import { scheduleEngineCases } from "./conformance/schedule-engine-cases.js";
 import { signalWithStartCases } from "./conformance/signal-with-start-cases.js";
 import { terminateCases } from "./conformance/terminate-cases.js";
 import { timeoutCases } from "./conformance/timeout-cases.js";
+import { versionCases } from "./conformance/version-cases.js";
 import { workerCases } from "./conformance/worker-cases.js";
 
 /** A fresh, empty store for one case, and how to clean up after it. */
@@ -59,6 +60,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["child workflows and parentClosePolicy through an engine", childPolicyCases],
   ["execution timeouts", timeoutCases],
   ["schedules through engines", scheduleEngineCases],
+  ["workflow versions", versionCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {
