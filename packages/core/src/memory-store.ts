@@ -296,6 +296,7 @@ export const storeRules = {
     return (
       (filter.status === undefined || record.status === filter.status) &&
       (filter.workflow === undefined || record.workflow === filter.workflow) &&
+      ((filter as ListFilter).version === undefined || (record.version ?? 1) === (filter as ListFilter).version) &&
       (filter.where === undefined || matchesWhere(record.attributes, filter.where))
     );
   },

@@ -184,6 +184,8 @@ export interface ListFilter {
    * answered from the store's attribute index, not by reading every record.
    */
   where?: SearchAttributes;
+  /** Only executions whose current run has this workflow version (`ExecutionRecord.version`). */
+  version?: number;
   /** At most this many, newest first. Default 100. */
   limit?: number;
 }
