@@ -156,6 +156,6 @@ export type {
   WorkflowOutput,
 } from "./workflow.js";
 export { workflow } from "./workflow.js";
-export { acceptedVersionsOf, MAX_COMPATIBLE_VERSIONS } from "./workflow-versions.js";
 export type { LogSink, RunnableStep, RunOutcome } from "./workflow-run.js";
 export { WorkflowRun } from "./workflow-run.js";
+export { acceptedVersionsOf, MAX_COMPATIBLE_VERSIONS } from "./workflow-versions.js";

@@ -285,7 +285,8 @@ export const storeRules = {
    * `versions` (any version), or its version is one of those listed.
    */
   acceptsVersion(record: ExecutionRecord, versions: AcceptedVersions | undefined): boolean {
-    const accepted = versions && Object.hasOwn(versions, record.workflow) ? versions[record.workflow] : undefined;
+    const accepted =
+      versions && Object.hasOwn(versions, record.workflow) ? versions[record.workflow] : undefined;
     return accepted === undefined || accepted.includes(record.version ?? 1);
   },
   /** Newest first, by createdAt then id. */
@@ -296,7 +297,8 @@ export const storeRules = {
     return (
       (filter.status === undefined || record.status === filter.status) &&
       (filter.workflow === undefined || record.workflow === filter.workflow) &&
-      ((filter as ListFilter).version === undefined || (record.version ?? 1) === (filter as ListFilter).version) &&
+      ((filter as ListFilter).version === undefined ||
+        (record.version ?? 1) === (filter as ListFilter).version) &&
       (filter.where === undefined || matchesWhere(record.attributes, filter.where))
     );
   },

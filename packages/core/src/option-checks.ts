@@ -114,9 +114,7 @@ export const MAX_LIST_LIMIT = 10_000;
 /** Checks `client.list(filter)`; returns the filter. */
 export function checkListFilter<
   F extends { status?: unknown; workflow?: unknown; limit?: unknown; version?: unknown },
->(
-  filter: F | undefined,
-): F {
+>(filter: F | undefined): F {
   const checked = checkOptionsObject(filter, "client.list(filter): filter");
   if (checked.status !== undefined) checkOneOf(checked.status, "client.list: status", EXECUTION_STATUSES);
   if (checked.workflow !== undefined)

@@ -418,10 +418,7 @@ export interface QueueStore {
    * `versions` could take (see {@link ClaimRequest.versions}), or null; lets a worker
    * sleep until then, and not spin on executions of versions it does not run.
    */
-  nextDueAt(
-    workflows: readonly string[],
-    versions?: AcceptedVersions,
-  ): Promise<number | null>;
+  nextDueAt(workflows: readonly string[], versions?: AcceptedVersions): Promise<number | null>;
 }
 
 export interface InboxStore {

@@ -52,7 +52,10 @@ export function acceptedVersionsOf(
   const versions: Record<string, readonly number[]> = {};
   for (const definition of definitions) {
     const version = definition.version ?? 1;
-    versions[definition.name] = [version, ...(definition.compatibleVersions ?? []).filter((v) => v !== version)];
+    versions[definition.name] = [
+      version,
+      ...(definition.compatibleVersions ?? []).filter((v) => v !== version),
+    ];
   }
   return versions;
 }

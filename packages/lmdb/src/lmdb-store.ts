@@ -1,8 +1,8 @@
 import {
+  type AcceptedVersions,
   type AppendRequest,
   type AppendResult,
   type Claim,
-  type AcceptedVersions,
   type ClaimRequest,
   ExecutionFinishedError,
   ExecutionNotFoundError,
@@ -490,7 +490,11 @@ function findDue(db: Databases, request: ClaimRequest, now: number, limit: numbe
 }
 
 /** The due-index lanes of these workflows that a claim with `versions` may take from. */
-function lanesToRead(db: Databases, workflows: readonly string[], versions: AcceptedVersions | undefined): string[] {
+function lanesToRead(
+  db: Databases,
+  workflows: readonly string[],
+  versions: AcceptedVersions | undefined,
+): string[] {
   return [...new Set(workflows)].flatMap((workflow) =>
     db.lanesOf(workflow, versions && Object.hasOwn(versions, workflow) ? versions[workflow] : undefined),
   );

@@ -87,8 +87,10 @@ export class DueIndex {
    * claim of any version), version 1 and every version in the workflow's versions set.
    */
   async lanes(workflow: string, accepted: readonly number[] | undefined): Promise<Lane[]> {
-    const versions =
-      accepted ?? [1, ...(await this.#client.smembers(this.#keys.queueVersions(workflow))).map(Number)];
+    const versions = accepted ?? [
+      1,
+      ...(await this.#client.smembers(this.#keys.queueVersions(workflow))).map(Number),
+    ];
     return [...new Set(versions)].map((version) => ({ workflow, version }));
   }
 

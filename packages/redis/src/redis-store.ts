@@ -471,7 +471,8 @@ export function redisStore(
         // The next run may be of another version, so in another lane: the hint goes to
         // that lane, and the entry in the one it leaves is removed (with a mark taken first).
         const current = await laneOfId(lease.executionId);
-        const next = current && request.version !== undefined ? { ...current, version: request.version } : current;
+        const next =
+          current && request.version !== undefined ? { ...current, version: request.version } : current;
         const leaving =
           current && next && !sameLane(current, next)
             ? await index.hint(current, lease.executionId, null, now)
@@ -490,7 +491,13 @@ export function redisStore(
         );
         if (current && leaving) {
           const stays = reply.record && sameLane(laneOf(reply.record), current);
-          await index.sync(current, lease.executionId, stays ? (reply.record?.dueAt ?? null) : null, leaving, now);
+          await index.sync(
+            current,
+            lease.executionId,
+            stays ? (reply.record?.dueAt ?? null) : null,
+            leaving,
+            now,
+          );
         }
         if (reply.code !== "continued") {
           const error = leaseLost(lease, reply, request.expectedSeq);

@@ -90,7 +90,9 @@ export const listCommand: Command = {
       formatDuration(e.durationMs),
       e.currentStep ?? "",
     ]);
-    context.print(renderTable(["id", "workflow", "version", "status", "started", "duration", "current step"], rows));
+    context.print(
+      renderTable(["id", "workflow", "version", "status", "started", "duration", "current step"], rows),
+    );
     for (const workflow of new Set(listed.filter((e) => e.noWorker).map((e) => e.workflow))) {
       context.print(noWorkerNotice(workflow));
     }

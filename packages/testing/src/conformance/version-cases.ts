@@ -111,6 +111,21 @@ export const versionCases: readonly ConformanceCase[] = [
     },
   },
   {
+    name: "executions.list({ version }) lists only the executions of that version",
+    async run(store) {
+      await startAt(store, "l1", 1, T0);
+      await startAt(store, "l2", 2, T0 + 1);
+      await startAt(store, "l3", 1, T0 + 2);
+      await startAt(store, "m2", 2, T0 + 3, "refunds");
+      expect((await store.executions.list({ version: 1 })).map((r) => r.id)).toEqual(["l3", "l1"]);
+      expect((await store.executions.list({ version: 2 })).map((r) => r.id)).toEqual(["m2", "l2"]);
+      expect((await store.executions.list({ version: 2, workflow: "orders" })).map((r) => r.id)).toEqual([
+        "l2",
+      ]);
+      expect(await store.executions.list({ version: 9 })).toEqual([]);
+    },
+  },
+  {
     name: "a claim of version 1 and a claim of version 2 each take only their own executions",
     async run(store) {
       await startAt(store, "a1", 1, T0);
