@@ -36,9 +36,9 @@ describe("workflow versions on redisStore", () => {
       started: started("b"),
       version: 2,
     });
-    expect(await redis.admin.zrange(keys.queue("orders").due, 0, -1)).toEqual(["a"]);
+    expect(await redis.admin.zrange(keys.queue("orders").due, "0", "-1")).toEqual(["a"]);
     expect(keys.queue("orders").due).toBe(`{${keys.prefix}:q:orders}:due`);
-    expect(await redis.admin.zrange(keys.queue("orders", 2).due, 0, -1)).toEqual(["b"]);
+    expect(await redis.admin.zrange(keys.queue("orders", 2).due, "0", "-1")).toEqual(["b"]);
     expect(keys.queue("orders", 2).due).toBe(`{${keys.prefix}:q:orders}:v2:due`);
     expect(await redis.admin.smembers(keys.queueVersions("orders"))).toEqual(["2"]);
   });
