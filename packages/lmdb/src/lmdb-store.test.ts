@@ -249,7 +249,10 @@ describe("workflow versions on an LMDB store written before them", () => {
     const executions = raw.openDB<Uint8Array, string>("executions", { encoding: "binary" });
     const packr = new Packr({ useRecords: false });
     // What the previous release wrote: the same record without the field (and its due key in the v1 lane).
-    const { version: _, ...before } = (await store.executions.get("legacy")) as Record<string, unknown>;
+    const { version: _, ...before } = (await store.executions.get("legacy")) as unknown as Record<
+      string,
+      unknown
+    >;
     await executions.put("legacy", packr.pack(before));
     expect(Object.keys(packr.unpack(executions.getBinary("legacy") as Uint8Array))).not.toContain("version");
 

@@ -1,6 +1,7 @@
 import {
   Codec,
   type EventOfType,
+  type ExecutionRecord,
   type ExecutionStatus,
   type InboxEntry,
   isTerminalEvent,
