@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { createEngine } from "./engine.js";
 import { InvalidArgumentError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
 import { workflow } from "./workflow.js";
@@ -66,6 +67,22 @@ describe("workflow(name, fn, { version, compatibleVersions })", () => {
         workflow("refund", body),
       ]),
     ).toEqual({ order: [3, 1, 2], refund: [1] });
+  });
+});
+
+describe("client.list({ version })", () => {
+  it("lists the executions of that version, and refuses one that is not a positive integer", async () => {
+    const engine = createEngine({ store: memoryStore(), log: () => {} });
+    await engine.client.start(workflow("order", body), null, { id: "one" });
+    await engine.client.start(workflow("order", body, { version: 2 }), null, { id: "two" });
+    expect((await engine.client.list({ version: 2 })).map((e) => [e.id, e.version])).toEqual([["two", 2]]);
+    expect((await engine.client.describe("one")).version).toBe(1);
+    const bad = engine.client.list({ version: 0 });
+    await expect(bad).rejects.toThrow(InvalidArgumentError);
+    await expect(engine.client.list({ version: 0 })).rejects.toThrow(
+      "client.list: version (a workflow version)",
+    );
+    await engine.close();
   });
 });
 
