@@ -193,6 +193,9 @@ export interface ListFilter {
 /**
  * Per workflow name, the versions a worker runs (its definition's `version`, then its
  * `compatibleVersions`); see {@link ClaimRequest.versions}.
+ *
+ * @example
+ * const versions: AcceptedVersions = { order: [3, 1, 2], refund: [1] };
  */
 export type AcceptedVersions = Readonly<Record<string, readonly number[]>>;
 
