@@ -69,6 +69,54 @@ describe("workflow versions on redisStore", () => {
     expect((await claim([1])).map((c) => [c.record.id, c.record.version])).toEqual([["legacy", 1]]);
   });
 
+  it("a process whose cache still has the old version wakes the execution in its new version's index", async () => {
+    const { keys, store: worker } = newStore();
+    const client = redisStore({ url: redis.server.url, prefix: keys.prefix });
+    cleanups.push(() => client.close());
+    const enc = new TextEncoder();
+    // The client creates it (its cache: version 1); the worker continues it as version 2 and sleeps.
+    await client.executions.create({ id: "s", workflow: "orders", createdAt: T0, started: started("s") });
+    const [first] = await worker.queue.claim({
+      owner: "w",
+      workflows: ["orders"],
+      limit: 1,
+      now: T0,
+      leaseMs: LEASE_MS,
+    });
+    const continued = {
+      run: 1,
+      expectedSeq: 1,
+      closing: enc.encode("c"),
+      started: enc.encode("r2"),
+      version: 2,
+    };
+    await worker.journal.continueAsNew(first!.lease, continued, T0 + 1);
+    const v2 = { orders: [2] };
+    const [second] = await worker.queue.claim({
+      owner: "w",
+      workflows: ["orders"],
+      versions: v2,
+      limit: 1,
+      now: T0 + 2,
+      leaseMs: LEASE_MS,
+    });
+    await worker.queue.release(second!.lease, { status: "sleeping", dueAt: T0 + 3_600_000 }, T0 + 3);
+    expect(await worker.queue.nextDueAt(["orders"], v2)).toBe(T0 + 3_600_000);
+    // The client hints the version-1 index, sees version 2 in the reply, and syncs that one too.
+    await client.inbox.send("s", enc.encode("event"), T0 + 10);
+    expect(await worker.queue.nextDueAt(["orders"], v2)).toBe(T0 + 10);
+    expect(await redis.admin.zscore(keys.queue("orders").due, "s")).toBeNull();
+    const woken = await worker.queue.claim({
+      owner: "w",
+      workflows: ["orders"],
+      versions: v2,
+      limit: 1,
+      now: T0 + 10,
+      leaseMs: LEASE_MS,
+    });
+    expect(woken.map((c) => [c.record.id, c.record.version])).toEqual([["s", 2]]);
+  });
+
   it("continue-as-new to another version moves the due entry to that version's index", async () => {
     const { keys, store } = newStore();
     await store.executions.create({ id: "c", workflow: "orders", createdAt: T0, started: started("c") });
