@@ -73,8 +73,9 @@ describe("workflow(name, fn, { version, compatibleVersions })", () => {
 describe("client.list({ version })", () => {
   it("lists the executions of that version, and refuses one that is not a positive integer", async () => {
     const engine = createEngine({ store: memoryStore(), log: () => {} });
-    await engine.client.start(workflow("order", body), null, { id: "one" });
-    await engine.client.start(workflow("order", body, { version: 2 }), null, { id: "two" });
+    const fn = async (_ctx: unknown, _input: null) => null;
+    await engine.client.start(workflow("order", fn), null, { id: "one" });
+    await engine.client.start(workflow("order", fn, { version: 2 }), null, { id: "two" });
     expect((await engine.client.list({ version: 2 })).map((e) => [e.id, e.version])).toEqual([["two", 2]]);
     expect((await engine.client.describe("one")).version).toBe(1);
     const bad = engine.client.list({ version: 0 });
