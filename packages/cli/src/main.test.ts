@@ -26,12 +26,12 @@ describe("stepline list", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
     const lines = run.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^id\s+workflow\s+status\s+started\s+duration\s+current step$/);
+    expect(lines[0]).toMatch(/^id\s+workflow\s+version\s+status\s+started\s+duration\s+current step$/);
     const rows = lines.slice(2).map((line) => line.split(/\s{2,}/));
-    expect(rows.map((r) => [r[0], r[1], r[2], r[5]])).toEqual([
-      ["approval-1", "approval", "waiting", "approve"],
-      ["flaky-1", "flaky", "failed", "charge"],
-      ["greet-1", "greet", "succeeded", "deliver"],
+    expect(rows.map((r) => [r[0], r[1], r[2], r[3], r[6]])).toEqual([
+      ["approval-1", "approval", "1", "waiting", "approve"],
+      ["flaky-1", "flaky", "1", "failed", "charge"],
+      ["greet-1", "greet", "1", "succeeded", "deliver"],
     ]);
   });
 
@@ -49,6 +49,20 @@ describe("stepline list", () => {
     expect(greet[0].durationMs).toBeGreaterThan(0);
     const limited = JSON.parse((await inStore("list", "--limit", "1", "--json")).stdout);
     expect(limited.map((e: { id: string }) => e.id)).toEqual(["approval-1"]);
+  });
+
+  it("filters by workflow version with --version, and shows the version in --json", async () => {
+    const v1 = JSON.parse((await inStore("list", "--version", "1", "--json")).stdout);
+    expect(v1.map((e: { id: string; version: number }) => [e.id, e.version])).toEqual([
+      ["approval-1", 1],
+      ["flaky-1", 1],
+      ["greet-1", 1],
+    ]);
+    const v2 = await inStore("list", "--version", "2");
+    expect([v2.code, v2.stdout.trim()]).toEqual([0, "no executions"]);
+    const bad = await inStore("list", "--version", "0");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--version");
   });
 
   it("rejects a bad status or limit with exit code 2 and one line", async () => {
@@ -191,7 +205,7 @@ describe("colour", () => {
     expect(tty.stdout).toContain("\u001b[31mfailed\u001b[0m");
     const noColour = await runCli(["list", "--store", fixture.dir], { isTTY: true, env: { NO_COLOR: "1" } });
     expect(noColour.stdout).not.toContain("\u001b[");
-    expect(noColour.stdout).toMatch(/flaky-1\s+flaky\s+failed/);
+    expect(noColour.stdout).toMatch(/flaky-1\s+flaky\s+1\s+failed/);
   });
 });
 

@@ -171,6 +171,7 @@ export async function createExecution(
   const result = await env.store.executions.create({
     id: execution.id,
     workflow: execution.workflow,
+    version: execution.version,
     createdAt: now,
     started: bytes,
     ...(eventBytes ? { event: eventBytes } : {}),

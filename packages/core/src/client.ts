@@ -109,6 +109,12 @@ export interface ExecutionDescription extends WorkerPresence {
   historyLength: number;
   /** The run the execution is at: 1, or one more per `ctx.continueAsNew` (also the number of runs). */
   run: number;
+  /**
+   * The workflow version of the current run (`workflow(name, fn, { version })`): only a
+   * worker that runs this version, or lists it in `compatibleVersions`, claims it; one
+   * that no running worker accepts stays queued (docs/versioning.md).
+   */
+  version: number;
   /** Set when the current run's journal is past `historyLimits.warnEvents` (docs/continue-as-new.md). */
   historyWarning: string | null;
   /** Search attributes set by `ctx.setAttributes` (`{}` for none); docs/talking-to-executions.md. */
@@ -592,6 +598,7 @@ function describeRecord(record: ExecutionRecord, presence: WorkerPresence | unde
     cancelRequested: record.cancelRequested !== null,
     historyLength: record.journalLength,
     run: record.run ?? 1,
+    version: record.version ?? 1,
     historyWarning: null,
     attributes: record.attributes ?? {},
   };

@@ -147,7 +147,7 @@ export async function continueExecution(
   );
   const record = await env.store.journal.continueAsNew(
     lease,
-    { run, expectedSeq: request.seq, closing, started },
+    { run, expectedSeq: request.seq, closing, started, version: (request.next as ExecutionStarted).version },
     now,
   );
   env.wake();

@@ -111,6 +111,7 @@ export type { StartEvent, StartEventOption } from "./signal-with-start.js";
 export { DEFAULT_MAX_INTERRUPTIONS } from "./step-attempts.js";
 export { parseStepIdentity, reservedSuffixProblem, StepIdentities, stepIdentity } from "./step-identity.js";
 export type {
+  AcceptedVersions,
   AppendRequest,
   AppendResult,
   Claim,
@@ -165,3 +166,4 @@ export type {
 export { workflow } from "./workflow.js";
 export type { LogSink, RunnableStep, RunOutcome } from "./workflow-run.js";
 export { WorkflowRun } from "./workflow-run.js";
+export { acceptedVersionsOf, MAX_COMPATIBLE_VERSIONS } from "./workflow-versions.js";

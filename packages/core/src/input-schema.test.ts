@@ -288,7 +288,7 @@ describe("workflow(name, fn, options)", () => {
     const typo = thrown(() => workflow("w", fn, { inputs: z.string() } as never));
     expect(typo).toBeInstanceOf(InvalidArgumentError);
     expect(typo.message).toBe(
-      'workflow("w", fn, options): unknown option "inputs"; the options are version, input. Check the spelling.',
+      'workflow("w", fn, options): unknown option "inputs"; the options are version, compatibleVersions, input. Check the spelling.',
     );
     const schemaAsOptions = thrown(() => workflow("w", fn, z.string() as never));
     expect(schemaAsOptions.message).toBe(

@@ -7,6 +7,7 @@ import {
 } from "./errors.js";
 import { lifecycleRules } from "./lifecycle-rules.js";
 import {
+  type AcceptedVersions,
   type AppendRequest,
   type AppendResult,
   type Claim,
@@ -228,6 +229,7 @@ export const storeRules = {
     return {
       ...current,
       run: run + 1,
+      version: request.version ?? current.version ?? 1,
       journalLength: 1,
       status: "running",
       dueAt: now,
@@ -275,7 +277,17 @@ export const storeRules = {
       blockedReason: null,
       currentStep: null,
       run: 1,
+      version: execution.version ?? 1,
     };
+  },
+  /**
+   * True when a claim with `versions` may take `record`: its workflow is not in
+   * `versions` (any version), or its version is one of those listed.
+   */
+  acceptsVersion(record: ExecutionRecord, versions: AcceptedVersions | undefined): boolean {
+    const accepted =
+      versions && Object.hasOwn(versions, record.workflow) ? versions[record.workflow] : undefined;
+    return accepted === undefined || accepted.includes(record.version ?? 1);
   },
   /** Newest first, by createdAt then id. */
   compareNewestFirst(a: ExecutionRecord, b: ExecutionRecord): number {
@@ -285,6 +297,8 @@ export const storeRules = {
     return (
       (filter.status === undefined || record.status === filter.status) &&
       (filter.workflow === undefined || record.workflow === filter.workflow) &&
+      ((filter as ListFilter).version === undefined ||
+        (record.version ?? 1) === (filter as ListFilter).version) &&
       (filter.where === undefined || matchesWhere(record.attributes, filter.where))
     );
   },
@@ -493,7 +507,13 @@ export function memoryStore(): Store {
         const wanted = new Set(request.workflows);
         const due = [...scheduled.values()]
           .map((e) => e.record)
-          .filter((r) => r.dueAt !== null && r.dueAt <= request.now && wanted.has(r.workflow))
+          .filter(
+            (r) =>
+              r.dueAt !== null &&
+              r.dueAt <= request.now &&
+              wanted.has(r.workflow) &&
+              storeRules.acceptsVersion(r, request.versions),
+          )
           .sort((a, b) => (a.dueAt as number) - (b.dueAt as number))
           .slice(0, request.limit);
         return due.map((record) => {
@@ -518,11 +538,12 @@ export function memoryStore(): Store {
         setRecord(entry as Entry, next);
         if (storeRules.isDue(next, now)) wake();
       },
-      async nextDueAt(workflows) {
+      async nextDueAt(workflows, versions) {
         const wanted = new Set(workflows);
         let min: number | null = null;
         for (const { record } of scheduled.values()) {
           if (record.dueAt === null || !wanted.has(record.workflow)) continue;
+          if (!storeRules.acceptsVersion(record, versions)) continue;
           if (min === null || record.dueAt < min) min = record.dueAt;
         }
         return min;

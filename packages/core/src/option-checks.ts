@@ -112,14 +112,16 @@ export const EXECUTION_STATUSES = Object.keys(STATUSES) as ExecutionStatus[];
 export const MAX_LIST_LIMIT = 10_000;
 
 /** Checks `client.list(filter)`; returns the filter. */
-export function checkListFilter<F extends { status?: unknown; workflow?: unknown; limit?: unknown }>(
-  filter: F | undefined,
-): F {
+export function checkListFilter<
+  F extends { status?: unknown; workflow?: unknown; limit?: unknown; version?: unknown },
+>(filter: F | undefined): F {
   const checked = checkOptionsObject(filter, "client.list(filter): filter");
   if (checked.status !== undefined) checkOneOf(checked.status, "client.list: status", EXECUTION_STATUSES);
   if (checked.workflow !== undefined)
     checkString(checked.workflow, "client.list: workflow (a workflow name)");
   if (checked.limit !== undefined) checkInteger(checked.limit, "client.list: limit", 1, MAX_LIST_LIMIT);
+  if (checked.version !== undefined)
+    checkInteger(checked.version, "client.list: version (a workflow version)", 1, Number.MAX_SAFE_INTEGER);
   return checked;
 }
 

@@ -68,6 +68,14 @@ export interface ExecutionRecord {
    */
   run: number;
   /**
+   * The version of the workflow definition the current run was started with
+   * (`workflow(name, fn, { version })`, docs/versioning.md): only a worker whose
+   * definition has this version, or declares it in `compatibleVersions`, claims the
+   * execution. Continue-as-new's next run takes the version of the code that continued
+   * it. Records written before versions read as 1.
+   */
+  version: number;
+  /**
    * Search attributes (`ctx.setAttributes`, attributes.ts): the latest value of each name
    * over the execution's life, runs included. Absent when it has none (never `{}`).
    */
@@ -125,6 +133,8 @@ export interface NewExecution {
   createdAt: number;
   /** The encoded ExecutionStarted event, journal entry 0. */
   started: Uint8Array;
+  /** The definition's version, the record's `version` (see {@link ExecutionRecord.version}). Default 1. */
+  version?: number;
   /**
    * Signal-with-start (docs/talking-to-executions.md): an encoded inbox entry delivered
    * by the same write. A new execution gets it as inbox entry 0. An existing one of the
@@ -174,15 +184,36 @@ export interface ListFilter {
    * answered from the store's attribute index, not by reading every record.
    */
   where?: SearchAttributes;
+  /** Only executions whose current run has this workflow version (`ExecutionRecord.version`). */
+  version?: number;
   /** At most this many, newest first. Default 100. */
   limit?: number;
 }
+
+/**
+ * Per workflow name, the versions a worker runs (its definition's `version`, then its
+ * `compatibleVersions`); see {@link ClaimRequest.versions}.
+ *
+ * @example
+ * const versions: AcceptedVersions = { order: [3, 1, 2], refund: [1] };
+ */
+export type AcceptedVersions = Readonly<Record<string, readonly number[]>>;
 
 export interface ClaimRequest {
   /** Worker id, recorded as the lease owner. */
   owner: string;
   /** Only executions of these workflows. */
   workflows: readonly string[];
+  /**
+   * The versions each workflow accepts (its definition's `version` and
+   * `compatibleVersions`): an execution whose record has another version is left for
+   * a worker that runs it (a rolling deploy, docs/versioning.md). A workflow absent
+   * here (or no `versions` at all) accepts every version.
+   *
+   * @example
+   * await store.queue.claim({ owner, workflows: ["order"], versions: { order: [2, 1] }, limit: 10, now, leaseMs });
+   */
+  versions?: AcceptedVersions;
   /** At most this many. */
   limit: number;
   /** Current time (the engine clock); executions with `dueAt <= now` are claimed. */
@@ -360,6 +391,11 @@ export interface ContinueAsNewRequest {
   closing: Uint8Array;
   /** The encoded ExecutionStarted of run `run + 1` (seq 0). */
   started: Uint8Array;
+  /**
+   * The version of run `run + 1` (the definition that continued it), the record's new
+   * `version`; absent keeps the record's.
+   */
+  version?: number;
 }
 
 export interface QueueStore {
@@ -380,8 +416,12 @@ export interface QueueStore {
    * release) throws LeaseLostError, as does a release under a lease that is not current.
    */
   release(lease: Lease, release: Release, now: number): Promise<void>;
-  /** The earliest `dueAt` among these workflows' executions, or null; lets a worker sleep until then. */
-  nextDueAt(workflows: readonly string[]): Promise<number | null>;
+  /**
+   * The earliest `dueAt` among these workflows' executions that `claim` with the same
+   * `versions` could take (see {@link ClaimRequest.versions}), or null; lets a worker
+   * sleep until then, and not spin on executions of versions it does not run.
+   */
+  nextDueAt(workflows: readonly string[], versions?: AcceptedVersions): Promise<number | null>;
 }
 
 export interface InboxStore {

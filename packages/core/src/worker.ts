@@ -5,8 +5,10 @@ import { ExecutionRunner } from "./execution-runner.js";
 import { newId } from "./ids.js";
 import { checkWorkerOptions } from "./option-checks.js";
 import { SETTLED } from "./scheduler.js";
+import type { AcceptedVersions } from "./store.js";
 import { ANNOUNCE_EVERY_MS } from "./worker-announcements.js";
 import type { WorkflowDefinition } from "./workflow.js";
+import { acceptedVersionsOf } from "./workflow-versions.js";
 
 /** The default lease: a crashed single-instance service moves again about 3 to 5 s after its restart. */
 export const DEFAULT_LEASE_MS = 5_000;
@@ -40,6 +42,8 @@ export class Worker {
   readonly id: string;
   readonly #env: EngineEnv;
   readonly #names: string[];
+  /** The versions each workflow's definition runs (`ClaimRequest.versions`). */
+  readonly #versions: AcceptedVersions;
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #runners = new Map<string, ExecutionRunner>();
@@ -67,6 +71,7 @@ export class Worker {
     this.#env = env;
     env.register(options.workflows);
     this.#names = [...options.workflows.map((w) => w.name), ...env.internalWorkflows.keys()];
+    this.#versions = acceptedVersionsOf([...options.workflows, ...env.internalWorkflows.values()]);
     this.#concurrency = options.concurrency ?? 100;
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.id = options.id ?? `worker-${newId()}`;
@@ -144,6 +149,7 @@ export class Worker {
           const claims = await env.store.queue.claim({
             owner: this.id,
             workflows: this.#names,
+            versions: this.#versions,
             limit: free,
             now: env.clock.now(),
             leaseMs: this.#leaseMs,
@@ -190,7 +196,7 @@ export class Worker {
     const env = this.#env;
     if (this.#runners.size >= this.#concurrency) return env.pollInterval;
     try {
-      const next = await env.store.queue.nextDueAt(this.#names);
+      const next = await env.store.queue.nextDueAt(this.#names, this.#versions);
       if (next === null) return env.pollInterval;
       return Math.max(0, Math.min(env.pollInterval, next - env.clock.now()));
     } catch {

@@ -11,6 +11,7 @@ import type { ParentClosePolicy } from "./parent-close-policy.js";
 import type { QueryHandler } from "./query-handlers.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { UpdateHandler, UpdateHandlerOptions } from "./updates.js";
+import { checkCompatibleVersions } from "./workflow-versions.js";
 
 /** What a step body receives. */
 export interface StepInfo {
@@ -420,8 +421,26 @@ export interface WorkflowContext {
 }
 
 export interface WorkflowOptions<S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {
-  /** Recorded in ExecutionStarted; bump it when you ship an incompatible change. Default 1. */
+  /**
+   * The version of this code, a positive integer (default 1): recorded in each
+   * execution's record and ExecutionStarted, and only workers whose definition has this
+   * version (or lists it in `compatibleVersions`) claim the execution. Bump it for a
+   * change that old journals cannot replay: during a rolling deploy, old workers drain
+   * the old executions and new workers take the new ones. docs/versioning.md.
+   *
+   * @example
+   * export const order = workflow("order", orderV2, { version: 2 });
+   */
   version?: number;
+  /**
+   * Older versions whose journals this code also replays (the change was made
+   * compatible, e.g. with `ctx.patched`): workers with this definition claim executions
+   * of these versions too. Default: none, only `version` itself.
+   *
+   * @example
+   * export const order = workflow("order", orderV3, { version: 3, compatibleVersions: [2] });
+   */
+  compatibleVersions?: readonly number[];
   /**
    * A Standard Schema V1 (zod 4, valibot 1, arktype, ...) for the input.
    * `client.start` validates the input with it before anything is written (sync or
@@ -439,7 +458,7 @@ export interface WorkflowOptions<S extends StandardSchemaV1 | undefined = Standa
 }
 
 /** The options `workflow()` knows; any other key is an InvalidArgumentError. */
-const WORKFLOW_OPTIONS: readonly (keyof WorkflowOptions)[] = ["version", "input"];
+const WORKFLOW_OPTIONS: readonly (keyof WorkflowOptions)[] = ["version", "compatibleVersions", "input"];
 
 export type WorkflowFunction<I, O> = (ctx: WorkflowContext, input: I) => Promise<O>;
 
@@ -452,6 +471,11 @@ export interface WorkflowDefinition<I = unknown, O = unknown, V = I> {
   readonly name: string;
   readonly fn: WorkflowFunction<V, O>;
   readonly version: number;
+  /**
+   * Older versions this definition's workers also claim (`workflow()`'s
+   * `compatibleVersions`, sorted, without `version`); absent or empty: only `version`.
+   */
+  readonly compatibleVersions?: readonly number[];
   /** The `input` schema given to {@link workflow}, if any. */
   readonly input?: StandardSchemaV1 | undefined;
   /**
@@ -533,6 +557,17 @@ export function workflow(
           1,
           Number.MAX_SAFE_INTEGER,
         );
+  const compatibleVersions = checkCompatibleVersions(
+    checked.compatibleVersions,
+    version,
+    `workflow("${name}", fn, options)`,
+  );
   const input = checkInputSchema(checked.input, name);
-  return Object.freeze({ name, fn, version, ...(input ? { input } : {}) });
+  return Object.freeze({
+    name,
+    fn,
+    version,
+    ...(compatibleVersions.length > 0 ? { compatibleVersions: Object.freeze(compatibleVersions) } : {}),
+    ...(input ? { input } : {}),
+  });
 }

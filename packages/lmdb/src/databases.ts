@@ -6,10 +6,11 @@
  * | db           | key                              | value                               |
  * |--------------|----------------------------------|-------------------------------------|
  * | `meta`       | `"format"`                       | layout version (string)             |
+ * | `meta`       | `"versions:<workflow>"`          | versions above 1 it has lanes for ("2,3") |
  * | `executions` | executionId                      | ExecutionRecord, MessagePack        |
  * | `journal`    | [executionId, seq]               | the event bytes, as given           |
  * | `inbox`      | [executionId, seq]               | the event bytes, as given           |
- * | `due`        | [workflow, dueAt, executionId]   | empty: the work queue and timers    |
+ * | `due`        | [lane, dueAt, executionId]       | empty: the work queue and timers; lane = workflow and version (due-lanes.ts) |
  * | `created`    | [createdAt, executionId]         | empty: `list` newest first          |
  * | `workers`    | workflow                         | WorkerSighting, MessagePack         |
  * | `counts`, `finished` | see lifecycle-indexes.ts | count and retention indexes         |
@@ -19,7 +20,8 @@
  * Invariants, kept by writing every change through {@link Databases.putRecord} in one
  * write transaction with the change itself:
  * - `due` holds exactly one key per execution whose `dueAt` is not null, with that
- *   `dueAt` (claim and nextDueAt scan it per workflow instead of every execution);
+ *   `dueAt`, in the lane of its workflow and version (claim and nextDueAt scan it per
+ *   lane instead of every execution); a lane above version 1 is listed in `meta`;
  * - `journal` holds seqs 0 .. journalLength-1 of each execution, no gaps (the same
  *   for `inbox` and inboxLength);
  * - `created` holds one key per execution.
@@ -29,6 +31,7 @@ import { type ExecutionRecord, SteplineError, type WorkerSighting } from "@stepl
 import { type Database, open, type RootDatabase } from "lmdb";
 import { Packr } from "msgpackr";
 import { type AttributeIndex, openAttributeIndex } from "./attribute-index.js";
+import { dueLane, laneVersions, versionsMetaKey } from "./due-lanes.js";
 import { type LifecycleIndexes, openLifecycleIndexes } from "./lifecycle-indexes.js";
 import { prepareStoreDirectory, storeOpenError } from "./store-directory.js";
 
@@ -42,7 +45,7 @@ export const MAX_NAME_BYTES = 1900;
 const LAYOUT_FORMAT = "1";
 
 export type EntryKey = [executionId: string, seq: number];
-export type DueKey = [workflow: string, dueAt: number, executionId: string];
+export type DueKey = [lane: string, dueAt: number, executionId: string];
 export type CreatedKey = [createdAt: number, executionId: string];
 export type RunEntryKey = [executionId: string, run: number, seq: number];
 
@@ -73,6 +76,11 @@ export interface Databases {
   getSighting(workflow: string): WorkerSighting | undefined;
   /** Only inside a write transaction. */
   putSighting(workflow: string, sighting: WorkerSighting): void;
+  /**
+   * The due-index lanes to read for a workflow: those of `accepted` versions, or of
+   * every version it has had when `accepted` is undefined (due-lanes.ts).
+   */
+  lanesOf(workflow: string, accepted: readonly number[] | undefined): string[];
   /** The execution's record, or undefined. Inside a write transaction, sees its writes. */
   getRecord(id: string): ExecutionRecord | undefined;
   /**
@@ -150,6 +158,22 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
 
     const attributes = openAttributeIndex(root);
 
+    // Read every time, not cached: another process may open a lane, and a cache filled
+    // inside a write transaction that then aborts would list a lane that is not there.
+    const versionsOf = (workflow: string): number[] => laneVersions(meta.get(versionsMetaKey(workflow)));
+    /** Inside the write transaction of the record that opens the lane: both commit or neither. */
+    const noteVersion = (workflow: string, version: number) => {
+      const versions = versionsOf(workflow);
+      if (versions.includes(version)) return;
+      versions.push(version);
+      meta.put(versionsMetaKey(workflow), versions.slice(1).join(","));
+    };
+    const dueKey = (record: ExecutionRecord): DueKey => [
+      dueLane(record.workflow, record.version),
+      record.dueAt as number,
+      record.id,
+    ];
+
     return {
       root,
       lifecycle,
@@ -168,6 +192,9 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
         if (!workers) throw new Error("this store was opened read-only: workers cannot be announced");
         workers.put(workflow, recordCodec.pack(sighting));
       },
+      lanesOf(workflow, accepted) {
+        return (accepted ?? versionsOf(workflow)).map((version) => dueLane(workflow, version));
+      },
       getRecord(id) {
         // No execution can have an id too long for a key; LMDB would throw instead.
         if (Buffer.byteLength(id) > MAX_NAME_BYTES) return undefined;
@@ -181,12 +208,13 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
         // and its due entry never removed: the claim loop of issue 9 item 2.
         record.id = id;
         record.run ??= 1; // written before runs
+        record.version ??= 1; // written before versions
         return record;
       },
       removeRecord(record) {
         executions.remove(record.id);
         created.remove([record.createdAt, record.id]);
-        if (record.dueAt !== null) due.remove([record.workflow, record.dueAt, record.id]);
+        if (record.dueAt !== null) due.remove(dueKey(record));
         lifecycle.update(record, undefined);
         attributes.update(record, undefined);
       },
@@ -195,10 +223,13 @@ export function openDatabases(path: string, options: OpenOptions): Databases {
         attributes.update(previous, next);
         executions.put(next.id, recordCodec.pack(next));
         if (!previous) created.put([next.createdAt, next.id], EMPTY);
-        if (previous?.dueAt !== next.dueAt) {
-          if (previous && previous.dueAt !== null)
-            due.remove([previous.workflow, previous.dueAt, previous.id]);
-          if (next.dueAt !== null) due.put([next.workflow, next.dueAt, next.id], EMPTY);
+        // Continue-as-new may change the version, and so the lane, without moving dueAt.
+        if (previous?.dueAt !== next.dueAt || (previous.version ?? 1) !== (next.version ?? 1)) {
+          if (previous && previous.dueAt !== null) due.remove(dueKey(previous));
+          if (next.dueAt !== null) {
+            if ((next.version ?? 1) !== 1) noteVersion(next.workflow, next.version);
+            due.put(dueKey(next), EMPTY);
+          }
         }
       },
     };

@@ -234,3 +234,65 @@ describe("lmdbStore", () => {
     await expect(store.close()).resolves.toBeUndefined();
   });
 });
+
+describe("workflow versions on an LMDB store written before them", () => {
+  it("reads a record without version as 1: listed, described and claimed by a version-1 claim only", async () => {
+    const store = openStore();
+    await store.executions.create({
+      id: "legacy",
+      workflow: "orders",
+      createdAt: T0,
+      started: entryBytes("legacy", 0),
+    });
+    const raw = open(dir, { noSubdir: false, overlappingSync: false });
+    opened.push(raw);
+    const executions = raw.openDB<Uint8Array, string>("executions", { encoding: "binary" });
+    const packr = new Packr({ useRecords: false });
+    // What the previous release wrote: the same record without the field (and its due key in the v1 lane).
+    const { version: _, ...before } = (await store.executions.get("legacy")) as unknown as Record<
+      string,
+      unknown
+    >;
+    await executions.put("legacy", packr.pack(before));
+    expect(Object.keys(packr.unpack(executions.getBinary("legacy") as Uint8Array))).not.toContain("version");
+
+    expect((await store.executions.get("legacy"))?.version).toBe(1);
+    expect((await store.executions.list({ version: 1 })).map((r) => r.id)).toEqual(["legacy"]);
+    const claim = (versions: number[]) =>
+      store.queue.claim({
+        owner: "w",
+        workflows: ["orders"],
+        versions: { orders: versions },
+        limit: 5,
+        now: T0,
+        leaseMs: LEASE_MS,
+      });
+    expect(await store.queue.nextDueAt(["orders"], { orders: [2] })).toBeNull();
+    expect(await claim([2])).toEqual([]);
+    expect((await claim([2, 1])).map((c) => [c.record.id, c.record.version])).toEqual([["legacy", 1]]);
+  });
+
+  it("keeps a version's due keys in their own lane, listed in meta, across a reopen", async () => {
+    const first = lmdbStore(dir);
+    await first.executions.create({
+      id: "v3",
+      workflow: "orders",
+      createdAt: T0,
+      started: entryBytes("v3", 0),
+      version: 3,
+    });
+    await first.close();
+    const store = openStore();
+    // A claim of any version finds lane 3 through meta's "versions:orders".
+    expect(await store.queue.nextDueAt(["orders"])).toBe(T0);
+    expect(await store.queue.nextDueAt(["orders"], { orders: [1] })).toBeNull();
+    const claims = await store.queue.claim({
+      owner: "w",
+      workflows: ["orders"],
+      limit: 5,
+      now: T0,
+      leaseMs: LEASE_MS,
+    });
+    expect(claims.map((c) => [c.record.id, c.record.version])).toEqual([["v3", 3]]);
+  });
+});

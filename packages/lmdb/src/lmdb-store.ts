@@ -1,4 +1,5 @@
 import {
+  type AcceptedVersions,
   type AppendRequest,
   type AppendResult,
   type Claim,
@@ -27,6 +28,7 @@ import {
   openDatabases,
   workflowStart,
 } from "./databases.js";
+import { dueLane, laneWorkflow } from "./due-lanes.js";
 
 /** Options of {@link lmdbStore}. */
 export interface LmdbStoreOptions {
@@ -304,7 +306,7 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
         const skipped: { id: string; reason: string }[] = [];
         const claims = await write(() => {
           const claimed: Claim[] = [];
-          for (const key of findDue(db, request.workflows, request.now, request.limit)) {
+          for (const key of findDue(db, request, request.now, request.limit)) {
             const outcome = claimDueKey(db, key, request);
             if ("claim" in outcome) claimed.push(outcome.claim);
             else if (outcome.skipped) skipped.push({ id: key[2], reason: outcome.skipped });
@@ -338,12 +340,12 @@ export function lmdbStore(path: string, options: LmdbStoreOptions = {}): Store {
         if (dueNow) wake();
       },
 
-      async nextDueAt(workflows) {
+      async nextDueAt(workflows, versions) {
         freshRead();
         let min: number | null = null;
-        for (const workflow of new Set(workflows)) {
-          for (const [keyWorkflow, dueAt] of db.due.getKeys({ start: workflowStart(workflow), limit: 1 })) {
-            if (keyWorkflow === workflow && (min === null || dueAt < min)) min = dueAt;
+        for (const lane of lanesToRead(db, workflows, versions)) {
+          for (const [keyLane, dueAt] of db.due.getKeys({ start: workflowStart(lane), limit: 1 })) {
+            if (keyLane === lane && (min === null || dueAt < min)) min = dueAt;
           }
         }
         return min;
@@ -435,7 +437,7 @@ function claimDueKey(
   key: DueKey,
   request: ClaimRequest,
 ): { claim: Claim } | { skipped: string | undefined } {
-  const [workflow, dueAt, id] = key;
+  const [lane, dueAt, id] = key;
   let record: ExecutionRecord | undefined;
   try {
     record = db.getRecord(id);
@@ -447,12 +449,16 @@ function claimDueKey(
     db.due.remove(key);
     return { skipped: undefined };
   }
-  if (record.workflow !== workflow || record.dueAt !== dueAt) {
+  const recordLane = dueLane(record.workflow, record.version);
+  if (recordLane !== lane || record.dueAt !== dueAt) {
     db.due.remove(key);
-    if (record.workflow !== workflow) {
+    // Same workflow, another version: putRecord keeps the key of the record's own lane,
+    // this stale one was extra (a claim with other versions must not take the record).
+    if (recordLane !== lane && laneWorkflow(lane) === record.workflow) return { skipped: undefined };
+    if (recordLane !== lane) {
       const blockedReason =
         `The record of this execution names workflow ${JSON.stringify(record.workflow)}, but its queue entry ` +
-        `names ${JSON.stringify(workflow)}: the record was written by another tool or is damaged.`;
+        `names ${JSON.stringify(laneWorkflow(lane))}: the record was written by another tool or is damaged.`;
       const parked = { ...record, status: "blocked" as const, dueAt: null, leaseOwner: null, blockedReason };
       db.putRecord(record, parked);
       return { skipped: undefined };
@@ -469,19 +475,30 @@ function claimDueKey(
  * Up to `limit` due-index keys of these workflows with `dueAt <= now`, oldest
  * `dueAt` first: the first `limit` keys of each workflow's slice of the due index.
  */
-function findDue(db: Databases, workflows: readonly string[], now: number, limit: number): DueKey[] {
+function findDue(db: Databases, request: ClaimRequest, now: number, limit: number): DueKey[] {
   const found: DueKey[] = [];
-  for (const workflow of new Set(workflows)) {
+  for (const lane of lanesToRead(db, request.workflows, request.versions)) {
     let taken = 0;
-    // [workflow] sorts before every [workflow, dueAt, id]; the loop stops at the
-    // first key past `now` or of another workflow (a longer name such as "wf2").
-    for (const [keyWorkflow, dueAt, id] of db.due.getKeys({ start: workflowStart(workflow) })) {
-      if (keyWorkflow !== workflow || dueAt > now || taken === limit) break;
-      found.push([keyWorkflow, dueAt, id]);
+    // [lane] sorts before every [lane, dueAt, id]; the loop stops at the first key
+    // past `now` or of another lane (a longer name such as "wf2", or "wf\u00002").
+    for (const [keyLane, dueAt, id] of db.due.getKeys({ start: workflowStart(lane) })) {
+      if (keyLane !== lane || dueAt > now || taken === limit) break;
+      found.push([keyLane, dueAt, id]);
       taken++;
     }
   }
   return found.sort((a, b) => a[1] - b[1]).slice(0, limit);
+}
+
+/** The due-index lanes of these workflows that a claim with `versions` may take from. */
+function lanesToRead(
+  db: Databases,
+  workflows: readonly string[],
+  versions: AcceptedVersions | undefined,
+): string[] {
+  return [...new Set(workflows)].flatMap((workflow) =>
+    db.lanesOf(workflow, versions && Object.hasOwn(versions, workflow) ? versions[workflow] : undefined),
+  );
 }
 
 /**

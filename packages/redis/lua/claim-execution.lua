@@ -1,7 +1,7 @@
 --[[
   Phase 2 of a claim: claims an execution that pick-due.lua took from its workflow's
   due index, if the record (the source of truth) says it is due. The index is only a
-  hint: if the record is not due, of another workflow or gone, nothing changes and the
+  hint: if the record is not due, of another workflow or version, or gone, nothing changes and the
   caller re-syncs the index entry from the record returned.
 
   KEYS[1] record hash of the execution
@@ -11,6 +11,7 @@
   ARGV[2] owner: the claiming worker's id
   ARGV[3] now (epoch ms)
   ARGV[4] lease expiry: now + leaseMs, the claimed record's dueAt
+  ARGV[5] version whose due index it was picked from (a record without one is version 1)
 
   Returns {"claimed", "1" if the previous lease ran out (recovered) else "0", journal,
          inbox, record...} with the journal's and the inbox's entries, read in the same
@@ -20,7 +21,7 @@
 --- @include "record"
 
 local record = load_record(KEYS[1])
-if not record or record.workflow ~= ARGV[1] or not record.dueAt
+if not record or record.workflow ~= ARGV[1] or (record.version or "1") ~= ARGV[5] or not record.dueAt
   or tonumber(record.dueAt) > tonumber(ARGV[3]) then
   local out = reply("not_due", "", KEYS[1])
   table.insert(out, 3, {})

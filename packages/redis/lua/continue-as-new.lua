@@ -15,6 +15,7 @@
   ARGV[4] now (epoch ms)
   ARGV[5] the encoded closing event (bytes)
   ARGV[6] the encoded ExecutionStarted of the next run (bytes)
+  ARGV[7] the next run's workflow version, nullable ("" keeps the record's)
 
   Returns {"continued", "", record...}
        or {"missing" | "stale_token" | "terminal" | "released" | "seq_mismatch" | "run_mismatch", detail, record...}
@@ -33,8 +34,11 @@ if run ~= tonumber(ARGV[3]) then return reply("run_mismatch", tostring(run), KEY
 redis.call("RPUSH", KEYS[2], ARGV[5])
 redis.call("RENAME", KEYS[2], KEYS[3])
 redis.call("RPUSH", KEYS[2], ARGV[6])
-save_changes(KEYS[1], {
+local changes = {
   run = tostring(run + 1), journalLength = "1", status = "running", dueAt = ARGV[4],
   leaseOwner = false, blockedReason = false, currentStep = false, updatedAt = ARGV[4],
-})
+}
+local version = optional(ARGV[7])
+if version then changes.version = version end
+save_changes(KEYS[1], changes)
 return reply("continued", "", KEYS[1])

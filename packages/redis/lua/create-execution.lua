@@ -14,6 +14,7 @@
   ARGV[4] the encoded ExecutionStarted event (bytes), journal entry 0
   ARGV[5] "1" to deliver ARGV[6], "0" for a plain create
   ARGV[6] the encoded inbox entry (bytes; "" when ARGV[5] is "0")
+  ARGV[7] the workflow version of the execution (a positive integer, decimal)
 
   Returns {"created" | "exists", "", record...}, {"sent", inbox seq, record...} (delivered
   to an existing execution), or {"finished", status, record...} (nothing written)
@@ -38,7 +39,7 @@ if with_event then inbox_length = "1" end
 redis.call("HSET", KEYS[1],
   "id", ARGV[1], "workflow", ARGV[2], "status", "running",
   "createdAt", ARGV[3], "updatedAt", ARGV[3], "dueAt", ARGV[3],
-  "token", "0", "journalLength", "1", "inboxLength", inbox_length)
+  "token", "0", "journalLength", "1", "inboxLength", inbox_length, "version", ARGV[7])
 redis.call("DEL", KEYS[2])
 redis.call("RPUSH", KEYS[2], ARGV[4])
 redis.call("DEL", KEYS[3])

@@ -1,5 +1,5 @@
 import type { Claim, ClaimRequest } from "@stepline/core";
-import type { DueIndex, Pick } from "./due-index.js";
+import { type DueIndex, laneOf as laneOfRecord, type Pick, sameLane } from "./due-index.js";
 import type { ClaimReply } from "./record-codec.js";
 
 /** What claiming needs from the store. */
@@ -14,7 +14,7 @@ const MAX_ROUNDS = 3;
 
 /**
  * `queue.claim` in two phases, because the index and the records live in different
- * slots. Phase 1 picks ids from each workflow's index, oldest first, and pushes their
+ * slots. Phase 1 picks ids from the index of each workflow and accepted version, oldest first, and pushes their
  * entries to the lease expiry so that concurrent claimers take others. Phase 2 claims
  * each on its own slot if its record (the source of truth) is really due. A pick whose
  * record is not due is re-synced from the record; picks beyond `limit` (several
@@ -25,18 +25,26 @@ export async function claimDue(request: ClaimRequest, deps: ClaimDeps): Promise<
   const { index } = deps;
   const names = [...new Set(request.workflows)];
   if (limit <= 0 || names.length === 0) return [];
+  const { versions } = request;
+  // Only the lanes of the versions asked for: a worker of version 1 never reads the
+  // entries of version 2 (docs/versioning.md, "Rolling deploys with `version`").
+  const lanes = (
+    await Promise.all(
+      names.map((w) => index.lanes(w, versions && Object.hasOwn(versions, w) ? versions[w] : undefined)),
+    )
+  ).flat();
   const leaseUntil = now + request.leaseMs;
   const claimed: { claim: Claim; score: number }[] = [];
   for (let round = 0; round < MAX_ROUNDS && claimed.length < limit; round++) {
     const want = limit - claimed.length;
     const picked = (
-      await Promise.all(names.map((w) => index.pick(w, now, want, leaseUntil, request.onSkipped)))
+      await Promise.all(lanes.map((lane) => index.pick(lane, now, want, leaseUntil, request.onSkipped)))
     )
       .flat()
       .sort((a, b) => a.score - b.score);
     const chosen = picked.slice(0, want);
     // Moving an entry earlier is always safe: back to where it was.
-    const putBack = picked.slice(want).map((p) => index.sync(p.ref.workflow, p.id, p.score, undefined, now));
+    const putBack = picked.slice(want).map((p) => index.sync(p.ref.lane, p.id, p.score, undefined, now));
     const outcomes = await Promise.all(
       chosen.map(async (pick) => {
         const reply = await deps.claimOne(pick, owner, now, leaseUntil);
@@ -46,8 +54,8 @@ export async function claimDue(request: ClaimRequest, deps: ClaimDeps): Promise<
           const prefetched = { journal: reply.journal, inbox: reply.inbox };
           return { claim: { record, lease, recovered: reply.detail === "1", prefetched }, score: pick.score };
         }
-        const dueHere = record?.workflow === pick.ref.workflow ? record.dueAt : null;
-        await index.sync(pick.ref.workflow, pick.id, dueHere, pick.ref, now);
+        const dueHere = record && sameLane(laneOfRecord(record), pick.ref.lane) ? record.dueAt : null;
+        await index.sync(pick.ref.lane, pick.id, dueHere, pick.ref, now);
         return undefined;
       }),
     );

@@ -9,6 +9,8 @@ import { type RedisServer, startRedisServer } from "./testing/redis-server.js";
 
 const T0 = 1_000_000;
 const LEASE_MS = 30_000;
+/** The due index of workflow "wf" at version 1 (the keys written before versions). */
+const WF = { workflow: "wf", version: 1 };
 let server: RedisServer;
 let client: Redis;
 let prefixes = 0;
@@ -46,61 +48,61 @@ function setup() {
 describe("the due index", () => {
   it("follows the record exactly when changes do not overlap: raised, lowered, removed", async () => {
     const { index, score } = setup();
-    const first = await index.hint("wf", "e1", T0, T0);
-    await index.sync("wf", "e1", T0 + 500, first, T0);
+    const first = await index.hint(WF, "e1", T0, T0);
+    await index.sync(WF, "e1", T0 + 500, first, T0);
     expect(await score("e1")).toBe(T0 + 500);
-    const second = await index.hint("wf", "e1", T0 + 100, T0 + 100);
+    const second = await index.hint(WF, "e1", T0 + 100, T0 + 100);
     expect(await score("e1")).toBe(T0 + 100);
-    await index.sync("wf", "e1", T0 + 100, second, T0 + 100);
+    await index.sync(WF, "e1", T0 + 100, second, T0 + 100);
     expect(await score("e1")).toBe(T0 + 100);
-    const third = await index.hint("wf", "e1", null, T0 + 200);
-    await index.sync("wf", "e1", null, third, T0 + 200);
+    const third = await index.hint(WF, "e1", null, T0 + 200);
+    await index.sync(WF, "e1", null, third, T0 + 200);
     expect(await score("e1")).toBeNull();
   });
 
   it("never moves an entry later on a reference older than another change's hint", async () => {
     const { index, score } = setup();
     // A release read the record (due in an hour) before an event's hint lowered the entry.
-    const release = await index.hint("wf", "e1", null, T0);
-    const event = await index.hint("wf", "e1", T0 + 10, T0 + 10);
-    await index.sync("wf", "e1", T0 + 3_600_000, release, T0);
+    const release = await index.hint(WF, "e1", null, T0);
+    const event = await index.hint(WF, "e1", T0 + 10, T0 + 10);
+    await index.sync(WF, "e1", T0 + 3_600_000, release, T0);
     expect(await score("e1")).toBe(T0 + 10);
     // The event's own sync is the newest word.
-    await index.sync("wf", "e1", T0 + 10, event, T0 + 10);
+    await index.sync(WF, "e1", T0 + 10, event, T0 + 10);
     expect(await score("e1")).toBe(T0 + 10);
   });
 
   it("keeps a pending hint: no other change removes the entry until the hinting change has synced", async () => {
     const { index, score } = setup();
-    await index.hint("wf", "e1", T0, T0);
-    const other = await index.hint("wf", "e1", null, T0 + 1);
-    await index.sync("wf", "e1", null, other, T0 + 1);
+    await index.hint(WF, "e1", T0, T0);
+    const other = await index.hint(WF, "e1", null, T0 + 1);
+    await index.sync(WF, "e1", null, other, T0 + 1);
     expect(await score("e1")).toBe(T0);
   });
 
   it("presumes a hint dead after PENDING_TIMEOUT_MS, so a crashed writer does not pin the entry for ever", async () => {
     const { index, score } = setup();
-    await index.hint("wf", "e1", T0, T0);
+    await index.hint(WF, "e1", T0, T0);
     const later = T0 + PENDING_TIMEOUT_MS + 1;
-    const other = await index.hint("wf", "e1", null, later);
-    await index.sync("wf", "e1", null, other, later);
+    const other = await index.hint(WF, "e1", null, later);
+    await index.sync(WF, "e1", null, other, later);
     expect(await score("e1")).toBeNull();
   });
 
   it("always lets a change move the entry earlier, whatever happened since its reference", async () => {
     const { index, score } = setup();
-    const old = await index.hint("wf", "e1", null, T0);
-    await index.hint("wf", "e1", T0 + 50, T0);
-    await index.sync("wf", "e1", T0 + 20, old, T0);
+    const old = await index.hint(WF, "e1", null, T0);
+    await index.hint(WF, "e1", T0 + 50, T0);
+    await index.sync(WF, "e1", T0 + 20, old, T0);
     expect(await score("e1")).toBe(T0 + 20);
-    await index.sync("wf", "e2", T0 + 5, undefined, T0);
+    await index.sync(WF, "e2", T0 + 5, undefined, T0);
     expect(await score("e2")).toBe(T0 + 5);
   });
 
   it("cleans up after itself: a removed entry leaves no mark and no pending hint behind", async () => {
     const { index, keys } = setup();
-    const ref = await index.hint("wf", "e1", T0, T0);
-    await index.sync("wf", "e1", null, ref, T0);
+    const ref = await index.hint(WF, "e1", T0, T0);
+    await index.sync(WF, "e1", null, ref, T0);
     const q = keys.queue("wf");
     expect(await client.exists(q.due, q.marks, q.pending)).toBe(0);
   });
@@ -122,7 +124,7 @@ describe("two-phase claiming across slots", () => {
     expect(await score(order.id)).toBeNull();
 
     // The sender writes its hint ...
-    await index.hint("wf", order.id, T0 + 10, T0 + 10);
+    await index.hint(WF, order.id, T0 + 10, T0 + 10);
     // ... a claimer picks the entry and reads the record before the event is written: not due ...
     expect(
       await store.queue.claim({ owner: "w2", workflows: ["wf"], limit: 1, now: T0 + 10, leaseMs: LEASE_MS }),
@@ -160,7 +162,7 @@ describe("two-phase claiming across slots", () => {
     });
     await store.queue.release(a!.lease, { status: "sleeping", dueAt: T0 + 3_600_000 }, T0 + 6);
     // A stale early hint for "a", as a crashed wake-up would leave.
-    await index.sync("wf", "a", T0 - 1, undefined, T0 + 6);
+    await index.sync(WF, "a", T0 - 1, undefined, T0 + 6);
 
     const claims = await store.queue.claim({
       owner: "w2",

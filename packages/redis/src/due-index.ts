@@ -9,9 +9,28 @@ import type { LuaScripts } from "./lua-scripts.js";
  */
 export const PENDING_TIMEOUT_MS = 5 * 60_000;
 
+/**
+ * One due index: a workflow's executions of one version (records written before
+ * versions are version 1). A claim reads the lanes of the versions its worker runs only.
+ */
+export interface Lane {
+  readonly workflow: string;
+  readonly version: number;
+}
+
+/** The lane of a record. */
+export function laneOf(record: { workflow: string; version?: number }): Lane {
+  return { workflow: record.workflow, version: record.version ?? 1 };
+}
+
+/** True when both name the same due index. */
+export function sameLane(a: Lane | undefined, b: Lane | undefined): boolean {
+  return a !== undefined && b !== undefined && a.workflow === b.workflow && a.version === b.version;
+}
+
 /** A hint taken before a record script: the reference its sync compares with. */
 export interface IndexRef {
-  readonly workflow: string;
+  readonly lane: Lane;
   readonly mark: string;
   /** True when the hint lowered the entry and counts as pending until its sync. */
   readonly pending: boolean;
@@ -26,8 +45,8 @@ export interface Pick {
 }
 
 /**
- * The due index: per workflow, a sorted set of execution ids scored with the earliest
- * time each may be due. It lives in the workflow's slot, apart from the records, so it
+ * The due index: per workflow and version (a {@link Lane}), a sorted set of execution
+ * ids scored with the earliest time each may be due. It lives in the workflow's slot, apart from the records, so it
  * cannot change atomically with them. It is a hint that is never later than the
  * record (outside a claim in flight): every change that moves a dueAt writes the hint
  * first, runs its record script, then syncs (ARCHITECTURE.md).
@@ -36,6 +55,8 @@ export class DueIndex {
   readonly #client: Redis | Cluster;
   readonly #scripts: LuaScripts;
   readonly #keys: KeySpace;
+  /** Lanes above version 1 known to be in their workflow's versions set (never removed). */
+  readonly #noted = new Set<string>();
 
   constructor(client: Redis | Cluster, scripts: LuaScripts, keys: KeySpace) {
     this.#client = client;
@@ -43,9 +64,34 @@ export class DueIndex {
     this.#keys = keys;
   }
 
-  #queueKeys(workflow: string): string[] {
-    const q: QueueKeys = this.#keys.queue(workflow);
+  #queueKeys(lane: Lane): string[] {
+    const q: QueueKeys = this.#keys.queue(lane.workflow, lane.version);
     return [q.due, q.marks, q.pending, q.seq];
+  }
+
+  /**
+   * Lists a lane above version 1 in its workflow's versions set, so that a claim of
+   * any version reads it; called before the lane's first hint (a crash after it leaves
+   * an empty lane listed, which costs one empty read).
+   */
+  async noteLane(lane: Lane): Promise<void> {
+    if (lane.version === 1) return;
+    const key = `${lane.workflow}\u0000${lane.version}`;
+    if (this.#noted.has(key)) return;
+    await this.#client.sadd(this.#keys.queueVersions(lane.workflow), String(lane.version));
+    this.#noted.add(key);
+  }
+
+  /**
+   * The lanes a claim reads for `workflow`: those of `accepted`, or, when undefined (a
+   * claim of any version), version 1 and every version in the workflow's versions set.
+   */
+  async lanes(workflow: string, accepted: readonly number[] | undefined): Promise<Lane[]> {
+    const versions = accepted ?? [
+      1,
+      ...(await this.#client.smembers(this.#keys.queueVersions(workflow))).map(Number),
+    ];
+    return [...new Set(versions)].map((version) => ({ workflow, version }));
   }
 
   /**
@@ -53,28 +99,28 @@ export class DueIndex {
    * `score` null only takes a reference mark, for a change that can only move the
    * execution later or out of the queue.
    */
-  async hint(workflow: string, id: string, score: number | null, now: number): Promise<IndexRef> {
-    const mark = await this.#scripts.run("hint-due", this.#queueKeys(workflow), [
+  async hint(lane: Lane, id: string, score: number | null, now: number): Promise<IndexRef> {
+    const mark = await this.#scripts.run("hint-due", this.#queueKeys(lane), [
       id,
       score === null ? "" : String(score),
       String(now),
       String(PENDING_TIMEOUT_MS),
     ]);
-    return { workflow, mark: String(mark), pending: score !== null };
+    return { lane, mark: String(mark), pending: score !== null };
   }
 
   /**
    * Step 3: brings the entry to `dueAt`, the record's dueAt as the record script left
-   * it (null: not due in this workflow). Without `ref` it can only move the entry earlier.
+   * it (null: not due in this lane). Without `ref` it can only move the entry earlier.
    */
   async sync(
-    workflow: string,
+    lane: Lane,
     id: string,
     dueAt: number | null,
     ref: IndexRef | undefined,
     now: number,
   ): Promise<void> {
-    await this.#scripts.run("sync-due", this.#queueKeys(workflow), [
+    await this.#scripts.run("sync-due", this.#queueKeys(lane), [
       id,
       dueAt === null ? "" : String(dueAt),
       ref?.mark ?? "",
@@ -92,13 +138,13 @@ export class DueIndex {
    * "serves other executions while a record written with invalid UTF-8 sits in the queue").
    */
   async pick(
-    workflow: string,
+    lane: Lane,
     now: number,
     limit: number,
     leaseUntil: number,
     onSkipped?: (executionId: string, reason: string) => void,
   ): Promise<Pick[]> {
-    const q = this.#keys.queue(workflow);
+    const q = this.#keys.queue(lane.workflow, lane.version);
     const flat = (await this.#scripts.runBuffer(
       "pick-due",
       [q.due, q.marks, q.seq],
@@ -120,15 +166,16 @@ export class DueIndex {
       picks.push({
         id,
         score: Number(String(flat[i + 1])),
-        ref: { workflow, mark: String(flat[i + 2]), pending: false },
+        ref: { lane, mark: String(flat[i + 2]), pending: false },
       });
     }
     return picks;
   }
 
-  /** The lowest entry of a workflow, or null: `queue.nextDueAt`. */
-  async earliest(workflow: string): Promise<number | null> {
-    const [, score] = await this.#client.zrange(this.#keys.queue(workflow).due, "0", "0", "WITHSCORES");
+  /** The lowest entry of a lane, or null: `queue.nextDueAt`. */
+  async earliest(lane: Lane): Promise<number | null> {
+    const due = this.#keys.queue(lane.workflow, lane.version).due;
+    const [, score] = await this.#client.zrange(due, "0", "0", "WITHSCORES");
     return score === undefined ? null : Number(score);
   }
 }

@@ -126,9 +126,25 @@ export class KeySpace {
     return `{${this.prefix}:${id}}:journal:run:${run}`;
   }
 
-  queue(workflow: string): QueueKeys {
+  /**
+   * The due index of one version of a workflow (docs/versioning.md): version 1 has the
+   * keys written before versions (`{sl:q:<workflow>}:due`, ...), so a store written then
+   * needs no migration; version N > 1 has `{sl:q:<workflow>}:v<N>:due`, ... in the same
+   * hash tag. No other key ends in `:v<N>:due|marks|pending|seq`.
+   */
+  queue(workflow: string, version = 1): QueueKeys {
     const tag = `{${this.prefix}:q:${workflow}}`;
-    return { due: `${tag}:due`, marks: `${tag}:marks`, pending: `${tag}:pending`, seq: `${tag}:seq` };
+    const lane = version === 1 ? tag : `${tag}:v${version}`;
+    return { due: `${lane}:due`, marks: `${lane}:marks`, pending: `${lane}:pending`, seq: `${lane}:seq` };
+  }
+
+  /**
+   * Set: the versions above 1 that have a due index for `workflow`, so a claim that
+   * accepts any version (no `ClaimRequest.versions` for it) knows which to read. In the
+   * workflow's queue tag; added to before the first hint of such a version.
+   */
+  queueVersions(workflow: string): string {
+    return `{${this.prefix}:q:${workflow}}:versions`;
   }
 
   /**

@@ -5,6 +5,7 @@ import type { AttributeValue, ExecutionRecord, ExecutionStatus, SearchAttributes
  * fields. Fields: id, workflow, status, createdAt, updatedAt, dueAt, token,
  * leaseOwner, journalLength, inboxLength, cancelRequested ("1"), cancelReason,
  * blockedReason, currentStep, run (absent in records written before runs: read as 1),
+ * version (absent in records written before versions: read as 1),
  * and `a:<name>` per search attribute, its typed value (`attributeIndexValue`: "s:c-42",
  * "n:12.5", "b:true"). A field that is null in ExecutionRecord is absent.
  */
@@ -37,6 +38,7 @@ export function parseRecord(flat: readonly unknown[], from = 0): ExecutionRecord
     blockedReason: text("blockedReason"),
     currentStep: text("currentStep"),
     run: fields.has("run") ? number("run") : 1,
+    version: fields.has("version") ? number("version") : 1,
   };
   if (attributes) record.attributes = attributes;
   return record;

@@ -26,7 +26,7 @@ import {
 import { type Cluster, Redis } from "ioredis";
 import { AttributeIndex } from "./attribute-index.js";
 import { claimDue } from "./claim-due.js";
-import { DueIndex, type IndexRef } from "./due-index.js";
+import { DueIndex, type IndexRef, type Lane, laneOf, sameLane } from "./due-index.js";
 import { KeySpace } from "./keys.js";
 import { LifecycleIndex } from "./lifecycle-index.js";
 import { listNewestFirst } from "./list-executions.js";
@@ -140,7 +140,7 @@ export function redisStore(
   const run = async (name: ScriptName, execKeys: string[], args: ScriptArg[]): Promise<ScriptReply> => {
     const raw = await scripts.run(name, execKeys, args);
     const reply = parseReply(raw);
-    if (reply.record) workflows.set(reply.record.id, reply.record.workflow);
+    if (reply.record) workflows.set(reply.record.id, laneOf(reply.record));
     // Counts and finish times follow every script that may change a status.
     if (reply.record && STATUS_SCRIPTS.has(name)) await lifecycle.syncReply(raw as unknown[], 2);
     // An append that changed attributes (ARGV[11], their count): the attribute index follows.
@@ -150,35 +150,45 @@ export function redisStore(
     return reply;
   };
 
-  const workflowOf = async (id: string): Promise<string | undefined> =>
-    workflows.get(id) ?? (await client.hget(keys.execution(id).record, "workflow")) ?? undefined;
+  const laneOfId = async (id: string): Promise<Lane | undefined> => {
+    const cached = workflows.get(id);
+    if (cached) return cached;
+    const [workflow, version] = await client.hmget(keys.execution(id).record, "workflow", "version");
+    return workflow === null || workflow === undefined
+      ? undefined
+      : { workflow, version: version === null || version === undefined ? 1 : Number(version) };
+  };
 
   /**
    * Runs a record script that may move the execution's dueAt, keeping the due index
    * right: hint first (lowered to `hintScore`, or a mark only when null), then the
    * record script, then the sync to the dueAt the record got (ARCHITECTURE.md).
-   * `workflow` is given when known (create); otherwise it is looked up.
+   * `lane` is given when known (create, continue-as-new: the lane the record is going
+   * to); otherwise it is looked up.
    */
   const changeDue = async (
     id: string,
     hintScore: number | null,
     now: number,
     change: () => Promise<ScriptReply>,
-    workflow?: string,
+    lane?: Lane,
   ): Promise<ScriptReply> => {
-    const hinted = workflow ?? (await workflowOf(id));
+    const hinted = lane ?? (await laneOfId(id));
+    if (hinted) await index.noteLane(hinted);
     const ref: IndexRef | undefined =
       hinted === undefined ? undefined : await index.hint(hinted, id, hintScore, now);
     const reply = await change();
     const record = reply.record;
     const syncs: Promise<void>[] = [];
+    const recordLane = record && laneOf(record);
     if (ref) {
-      const dueHere = record?.workflow === ref.workflow ? record.dueAt : null;
-      syncs.push(index.sync(ref.workflow, id, dueHere, ref, now));
+      const dueHere = record && sameLane(recordLane, ref.lane) ? record.dueAt : null;
+      syncs.push(index.sync(ref.lane, id, dueHere, ref, now));
     }
-    if (record && record.workflow !== ref?.workflow) {
-      // The record's own queue got no hint (an id created meanwhile): earlier only.
-      syncs.push(index.sync(record.workflow, id, record.dueAt, undefined, now));
+    if (record && recordLane && !sameLane(recordLane, ref?.lane)) {
+      // The record's own lane got no hint (an id created meanwhile, or a version that
+      // another process's continue-as-new changed): earlier only.
+      syncs.push(index.sync(recordLane, id, record.dueAt, undefined, now));
     }
     await Promise.all(syncs);
     return reply;
@@ -207,9 +217,9 @@ export function redisStore(
       return reply;
     }
     await Promise.all([lifecycle.forget(id), attributeIndex.forget(id)]);
-    const workflow = reply.record?.workflow ?? workflows.get(id);
-    if (workflow !== undefined) {
-      const q = keys.queue(workflow);
+    const lane = reply.record ? laneOf(reply.record) : workflows.get(id);
+    if (lane !== undefined) {
+      const q = keys.queue(lane.workflow, lane.version);
       await Promise.all([client.zrem(q.due, id), client.hdel(q.marks, id), client.hdel(q.pending, id)]);
     }
     return reply;
@@ -260,6 +270,7 @@ export function redisStore(
     executions: {
       async create(execution: NewExecution) {
         const { id, workflow, createdAt } = execution;
+        const version = execution.version ?? 1;
         KeySpace.assertStorable("execution id", id);
         KeySpace.assertStorable("workflow name", workflow);
         const k = keys.execution(id);
@@ -283,9 +294,10 @@ export function redisStore(
                 toBuffer(execution.started),
                 execution.event ? "1" : "0",
                 execution.event ? toBuffer(execution.event) : "",
+                version,
               ],
             ),
-          workflow,
+          { workflow, version },
         );
         await listed;
         if (reply.code === "finished") throw new ExecutionFinishedError(id, reply.detail, "send an event to");
@@ -462,13 +474,37 @@ export function redisStore(
       async continueAsNew(lease, request, now) {
         const k = keys.execution(lease.executionId);
         const args = [lease.token, request.expectedSeq, request.run, now];
-        const reply = await changeDue(lease.executionId, now, now, () =>
-          run(
-            "continue-as-new",
-            [k.record, k.journal, keys.runJournal(lease.executionId, request.run)],
-            [...args, toBuffer(request.closing), toBuffer(request.started)],
-          ),
+        // The next run may be of another version, so in another lane: the hint goes to
+        // that lane, and the entry in the one it leaves is removed (with a mark taken first).
+        const current = await laneOfId(lease.executionId);
+        const next =
+          current && request.version !== undefined ? { ...current, version: request.version } : current;
+        const leaving =
+          current && next && !sameLane(current, next)
+            ? await index.hint(current, lease.executionId, null, now)
+            : undefined;
+        const reply = await changeDue(
+          lease.executionId,
+          now,
+          now,
+          () =>
+            run(
+              "continue-as-new",
+              [k.record, k.journal, keys.runJournal(lease.executionId, request.run)],
+              [...args, toBuffer(request.closing), toBuffer(request.started), nullable(request.version)],
+            ),
+          next,
         );
+        if (current && leaving) {
+          const stays = reply.record && sameLane(laneOf(reply.record), current);
+          await index.sync(
+            current,
+            lease.executionId,
+            stays ? (reply.record?.dueAt ?? null) : null,
+            leaving,
+            now,
+          );
+        }
         if (reply.code !== "continued") {
           const error = leaseLost(lease, reply, request.expectedSeq);
           throw reply.code === "seq_mismatch"
@@ -512,10 +548,10 @@ export function redisStore(
           index,
           claimOne: async (pick, owner, now, leaseUntil) => {
             const k = keys.execution(pick.id);
-            const args = [pick.ref.workflow, owner, now, leaseUntil];
+            const args = [pick.ref.lane.workflow, owner, now, leaseUntil, pick.ref.lane.version];
             const raw = await scripts.runBuffer("claim-execution", [k.record, k.journal, k.inbox], args);
             const reply = parseClaimReply(raw);
-            if (reply.record) workflows.set(reply.record.id, reply.record.workflow);
+            if (reply.record) workflows.set(reply.record.id, laneOf(reply.record));
             if (reply.code === "claimed") await lifecycle.syncReply(raw as unknown[], 4);
             return reply;
           },
@@ -566,8 +602,13 @@ export function redisStore(
         announceIfFinished(lease.executionId, release);
       },
 
-      async nextDueAt(workflowNames) {
-        const earliest = await Promise.all([...new Set(workflowNames)].map((w) => index.earliest(w)));
+      async nextDueAt(workflowNames, versions) {
+        const lanes = await Promise.all(
+          [...new Set(workflowNames)].map((w) =>
+            index.lanes(w, versions && Object.hasOwn(versions, w) ? versions[w] : undefined),
+          ),
+        );
+        const earliest = await Promise.all(lanes.flat().map((lane) => index.earliest(lane)));
         const due = earliest.filter((at): at is number => at !== null);
         return due.length === 0 ? null : Math.min(...due);
       },

@@ -24,6 +24,7 @@ import { signalWithStartCases } from "./conformance/signal-with-start-cases.js";
 import { terminateCases } from "./conformance/terminate-cases.js";
 import { timeoutCases } from "./conformance/timeout-cases.js";
 import { updateCases } from "./conformance/update-cases.js";
+import { versionCases } from "./conformance/version-cases.js";
 import { workerCases } from "./conformance/worker-cases.js";
 
 /** A fresh, empty store for one case, and how to clean up after it. */
@@ -61,6 +62,7 @@ const groups: ReadonlyArray<readonly [string, readonly ConformanceCase[]]> = [
   ["execution timeouts", timeoutCases],
   ["schedules through engines", scheduleEngineCases],
   ["updates through engines", updateCases],
+  ["workflow versions", versionCases],
 ];
 
 function checkSkips(skip: Partial<Record<string, string>>): void {

@@ -164,7 +164,11 @@ describe("stepline check-deploy on LMDB", () => {
     const old = await runCli(["check-deploy", "--workflows", OLD, "--json", "--store", dir]);
     expect(old.code).toBe(1);
     const oldReport = JSON.parse(old.stdout);
-    expect(oldReport.executions.map((e: { id: string }) => e.id)).toEqual(["approve-new", "notify-new"]);
+    // Sorted: the two are started back to back, often in the same ms (list order then falls to the ids).
+    expect(oldReport.executions.map((e: { id: string }) => e.id).sort()).toEqual([
+      "approve-new",
+      "notify-new",
+    ]);
     // The execution the new code blocked replays on the old code again: resume would move it.
     expect(oldReport.resumable).toEqual(["approve-blocked"]);
     const oldText = await runCli(["check-deploy", "--workflows", OLD, "--store", dir]);

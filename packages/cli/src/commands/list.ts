@@ -10,6 +10,8 @@ import { whereOption } from "../where-option.js";
 export interface ListedExecution {
   id: string;
   workflow: string;
+  /** The workflow version of the current run: only workers that run it claim the execution. */
+  version: number;
   status: string;
   /** ISO time of the start. */
   startedAt: string;
@@ -30,14 +32,18 @@ export interface ListedExecution {
  *
  * @example
  * // stepline list --status failed --workflow fulfillOrder --limit 20
+ * // stepline list --workflow fulfillOrder --version 1   (what old workers still have to drain)
  */
 export const listCommand: Command = {
   name: "list",
   summary: "List executions, newest first",
-  usage: "stepline list [--status S] [--workflow W] [--where NAME=VALUE]... [--limit N] [--json]",
+  usage:
+    "stepline list [--status S] [--workflow W] [--version N] [--where NAME=VALUE]... [--limit N] [--json]",
   details: `  --status S    only this status: running, sleeping, waiting, succeeded, failed, cancelled,
                 terminated, timed_out, blocked
   --workflow W  only executions of workflow W
+  --version N   only executions whose current run has workflow version N (during a
+                rolling deploy: what the workers of version N still have to run)
   --where NAME=VALUE
                 only executions whose search attribute NAME is VALUE (repeatable: all
                 must match); VALUE is JSON if it parses as a number, boolean or string
@@ -46,6 +52,7 @@ export const listCommand: Command = {
   options: {
     status: { type: "string" },
     workflow: { type: "string" },
+    version: { type: "string" },
     where: { type: "string", multiple: true },
     limit: { type: "string" },
   },
@@ -54,6 +61,7 @@ export const listCommand: Command = {
     const status = statusOption(stringOption(context.values, "status"));
     const workflow = stringOption(context.values, "workflow");
     const limit = positiveIntegerOption("--limit", stringOption(context.values, "limit")) ?? 50;
+    const version = positiveIntegerOption("--version", stringOption(context.values, "version"));
     const where = whereOption(context.values.where as string[] | undefined);
     const executions = await context.withStore(
       ({ client }) =>
@@ -61,6 +69,7 @@ export const listCommand: Command = {
           limit,
           ...(status ? { status } : {}),
           ...(workflow ? { workflow } : {}),
+          ...(version === undefined ? {} : { version }),
           ...(where ? { where } : {}),
         }),
       { readOnly: true },
@@ -80,13 +89,14 @@ export const listCommand: Command = {
     const rows = listed.map((e) => [
       e.id,
       e.workflow,
+      String(e.version),
       context.colour.status(e.status),
       formatTimestamp(Date.parse(e.startedAt)),
       formatDuration(e.durationMs),
       e.currentStep ?? "",
       ...(withAttributes ? [formatAttributes(e.attributes)] : []),
     ]);
-    const header = ["id", "workflow", "status", "started", "duration", "current step"];
+    const header = ["id", "workflow", "version", "status", "started", "duration", "current step"];
     context.print(renderTable(withAttributes ? [...header, "attributes"] : header, rows));
     for (const workflow of new Set(listed.filter((e) => e.noWorker).map((e) => e.workflow))) {
       context.print(noWorkerNotice(workflow));
@@ -107,6 +117,7 @@ export function listedExecution(execution: ExecutionDescription, now: number): L
   return {
     id: execution.id,
     workflow: execution.workflow,
+    version: execution.version ?? 1,
     status: execution.status,
     startedAt: execution.createdAt.toISOString(),
     durationMs: Math.max(0, end - started),

@@ -28,7 +28,6 @@ export interface InboxRow {
 /** Everything `inspect` and the inspector page show about one execution. */
 export interface ExecutionReport {
   execution: ListedExecution & {
-    version: number | undefined;
     updatedAt: string;
     cancelRequested: boolean;
     historyLength: number;
@@ -83,7 +82,6 @@ export async function loadExecutionReport(client: Client, id: string): Promise<E
   const states = visitedStates(events);
   const execution: ExecutionReport["execution"] = {
     ...listedExecution(description, Date.now()),
-    version: typeof started?.version === "number" ? started.version : undefined,
     updatedAt: description.updatedAt.toISOString(),
     cancelRequested: description.cancelRequested,
     historyLength: description.historyLength,

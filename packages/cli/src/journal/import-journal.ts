@@ -1,6 +1,7 @@
 import {
   Codec,
   type EventOfType,
+  type ExecutionRecord,
   type ExecutionStatus,
   type InboxEntry,
   isTerminalEvent,
@@ -56,6 +57,8 @@ export async function importJournal(
   const { created, record } = await store.executions.create({
     id,
     workflow: started.workflow,
+    // The journal's version, so that the workers of that version (docs/versioning.md) take it.
+    ...(Number.isSafeInteger(started.version) && started.version >= 1 ? { version: started.version } : {}),
     createdAt: started.at,
     started: encoded[0] as Uint8Array,
   });
@@ -64,7 +67,7 @@ export async function importJournal(
       `an execution "${id}" already exists here (${record.status}); import it with --id NEW_ID`,
     );
   }
-  const lease = await claimImported(store, id, started.workflow, started.at);
+  const lease = await claimImported(store, id, record, started.at);
   const last = events[events.length - 1] as JournalEvent;
   const status = isTerminalEvent(last) ? (STATUS_OF_END[last.type] as ExecutionStatus) : "blocked";
   const names = operationNames(events.map(fieldsOf));
@@ -99,13 +102,19 @@ export async function importJournal(
  * earlier can come first: it is handed back due now (so still due, and after this
  * one), and the claim repeats.
  */
-async function claimImported(store: Store, id: string, workflow: string, dueAt: number): Promise<Lease> {
+async function claimImported(
+  store: Store,
+  id: string,
+  { workflow, version }: ExecutionRecord,
+  dueAt: number,
+): Promise<Lease> {
   // The lease must outlive the import in real time, whatever the journal's age.
   const leaseMs = Math.max(0, Date.now() - dueAt) + 60_000;
   for (let tries = 0; tries < 20; tries++) {
     const [claim] = await store.queue.claim({
       owner: "stepline-import",
       workflows: [workflow],
+      versions: { [workflow]: [version] },
       limit: 1,
       now: dueAt,
       leaseMs,

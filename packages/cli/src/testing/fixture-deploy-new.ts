@@ -1,6 +1,6 @@
 /**
  * The code about to be deployed over fixture-deploy-old.ts (check-deploy.test.ts):
- * notify's change is guarded by ctx.patched (compatible); approve renamed a step,
+ * notify's change is guarded by ctx.patched (compatible); approve renamed a step (and claims v1 journals: compatibleVersions),
  * ship removed one, audit ends earlier and greet returns another output (each
  * incompatible with some journals of the old code); legacy is gone.
  */
@@ -30,7 +30,7 @@ export const approve = workflow(
     await ctx.step("record", () => approved);
     return approved;
   },
-  { version: 2 },
+  { version: 2, compatibleVersions: [1] },
 );
 
 export const ship = workflow("ship", async (ctx, order: string) => {

@@ -33,6 +33,7 @@ export const executionCases: readonly ConformanceCase[] = [
         blockedReason: null,
         currentStep: null,
         run: 1,
+        version: 1,
       };
       expect(result).toEqual({ created: true, record: expected });
       expect(await store.executions.get("order-1")).toEqual(expected);
