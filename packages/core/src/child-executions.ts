@@ -270,7 +270,8 @@ export class ChildTracker {
         const { created, record } = await createExecution(this.#env, {
           id: child.childId,
           workflow: child.workflow,
-          version: child.version,
+          // The version this process runs (a schedule's stub carries the one of its create).
+          version: this.#env.workflows.get(child.workflow)?.version ?? child.version,
           input: child.input,
           parent: run.executionId,
           parentOp: event.op,

@@ -59,6 +59,31 @@ function fixture(options: { store?: Store; clock?: FakeClock } = {}) {
   return { clock, store, engine, report, ran, ids, startWorker, holdRuns, release: () => release() };
 }
 
+describe("engine.schedules across a deploy", () => {
+  it("starts each tick at the version the worker now runs, not the one of the create", async () => {
+    const clock = fakeClock(T0);
+    const store = memoryStore();
+    const v1 = workflow("versioned", async (_ctx, n: number) => `v1 ${n}`, { version: 1 });
+    const before = createEngine({ store, clock, pollInterval: 3_600_000, log: () => {} });
+    await before.schedules.create("ver", { workflow: v1, every: "1m", input: 1 });
+    await before.close();
+    // The deploy: only version 2 runs now (no compatibleVersions: a v1 tick would sit queued).
+    const v2 = workflow("versioned", async (_ctx, n: number) => `v2 ${n}`, { version: 2 });
+    const engine = createEngine({ store, clock, pollInterval: 3_600_000, log: () => {} });
+    const worker = engine.worker({ workflows: [v2], leaseMs: 300 });
+    await worker.start();
+    cleanups.push(async () => {
+      await worker.stop();
+      await engine.close();
+    });
+    await clock.advance("1m");
+    await clock.advance(1);
+    const id = `ver@${iso(T0 + MIN)}`;
+    expect(await engine.client.describe(id)).toMatchObject({ status: "succeeded", version: 2 });
+    expect(await engine.client.result(id)).toBe("v2 1");
+  });
+});
+
 describe("engine.schedules: ticks", () => {
   it("every: starts one execution per interval, with ids derived from the schedule id and the tick time", async () => {
     const f = fixture();
