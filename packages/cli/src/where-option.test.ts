@@ -102,7 +102,7 @@ describe("stepline list and count --where", () => {
       ["o-1", { customerId: "c-42", tier: 2 }],
     ]);
     const text = (await inStore("list", "--where", "tier=2")).stdout.split("\n");
-    expect(text[0]).toMatch(/^id +workflow +status +started +duration +current step +attributes$/);
+    expect(text[0]).toMatch(/^id +workflow +version +status +started +duration +current step +attributes$/);
     expect(text[2]).toMatch(/^o-3 +order .* customerId="c-7" tier=2$/);
     expect(text[4]).toMatch(/^o-1 +order .* customerId="c-42" tier=2$/);
   });

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorRegistry } from "./error-serialization.js";
-import { CancelledError, ExecutionFinishedError, InvalidArgumentError } from "./errors.js";
+import { CancelledError, InvalidArgumentError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
+import { ExecutionFinishedError } from "./execution-errors.js";
 import { checkJournal } from "./journal-rules.js";
 import { deferred, newEngine, rejection, startWorker, waitUntil } from "./testing/engine-kit.js";
 import { type WorkflowContext, workflow } from "./workflow.js";

@@ -2,13 +2,7 @@ import { codeFingerprint } from "./code-fingerprint.js";
 import { assertPlainData } from "./codec.js";
 import { newSeed } from "./deterministic-random.js";
 import type { EngineEnv } from "./engine-env.js";
-import {
-  CancelledError,
-  ExecutionAlreadyExistsError,
-  LeaseLostError,
-  SteplineError,
-  TimeoutError,
-} from "./errors.js";
+import { CancelledError, SteplineError, TimeoutError } from "./errors.js";
 import {
   type ChildStarted,
   type EventOfType,
@@ -16,6 +10,7 @@ import {
   type JournalEvent,
   type NewEvent,
 } from "./events.js";
+import { ExecutionAlreadyExistsError } from "./execution-errors.js";
 import { assertIdentifier } from "./identifiers.js";
 import { validateChildInput } from "./input-schema.js";
 import { checkOptionalDuration } from "./option-checks.js";
@@ -27,6 +22,7 @@ import {
 } from "./parent-close-policy.js";
 import type { StartEvent } from "./signal-with-start.js";
 import type { ExecutionRecord } from "./store.js";
+import { LeaseLostError } from "./store-errors.js";
 import type { ChildHandle, ChildOptions, WorkflowDefinition } from "./workflow.js";
 import { type ChildOp, extend, type OpBase, type RecordedOp } from "./workflow-ops.js";
 import type { PendingChild, WorkflowRun } from "./workflow-run.js";

@@ -3,17 +3,14 @@ import { createExecution } from "./child-executions.js";
 import { assertPlainData, type InboxEntry } from "./codec.js";
 import { type Duration, parseDuration } from "./duration.js";
 import type { EngineEnv } from "./engine-env.js";
+import { CancelledError, InvalidArgumentError, TimeoutError } from "./errors.js";
+import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
 import {
-  CancelledError,
-  CorruptJournalError,
   ExecutionBlockedError,
   ExecutionNotFoundError,
-  InvalidArgumentError,
   RedriveRefusedError,
-  TimeoutError,
   UnknownWorkflowError,
-} from "./errors.js";
-import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
+} from "./execution-errors.js";
 import { timedOutError } from "./execution-timeout.js";
 import { checkExistingStart, type IfExists } from "./existing-start.js";
 import { latestHeartbeats, type StepHeartbeatInfo } from "./heartbeats.js";
@@ -32,6 +29,7 @@ import {
   type ListFilter,
   TERMINAL_STATUSES,
 } from "./store.js";
+import { CorruptJournalError } from "./store-errors.js";
 import { type TerminateOptions, terminateExecution } from "./terminate.js";
 import { type UpdateOptions, updateExecution } from "./update-requests.js";
 import { type WorkerPresence, workerPresence } from "./worker-announcements.js";

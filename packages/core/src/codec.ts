@@ -1,7 +1,7 @@
 import { Packr } from "msgpackr";
-import { CorruptJournalError, PayloadTooLargeError, SerializationError } from "./errors.js";
 import { EVENT_TYPES, type JournalEvent } from "./events.js";
 import { findUnsafeMessagePack } from "./msgpack-guard.js";
+import { CorruptJournalError, PayloadTooLargeError, SerializationError } from "./store-errors.js";
 
 /** An event sent to an execution's inbox, as the inbox stores it. */
 export interface InboxEntry {

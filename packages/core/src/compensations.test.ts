@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  CancelledError,
-  CompensationError,
-  InvalidArgumentError,
-  StepFailedError,
-  TerminalError,
-} from "./errors.js";
+import { CancelledError, InvalidArgumentError, TerminalError } from "./errors.js";
 import { checkJournal } from "./journal-rules.js";
+import { CompensationError, StepFailedError } from "./operation-errors.js";
 import { newEngine, rejection, startWorker, waitUntil } from "./testing/engine-kit.js";
 import { workflow } from "./workflow.js";
 

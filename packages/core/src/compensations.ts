@@ -5,13 +5,9 @@
  * on every replay; each undo step runs as an ordinary journaled `ctx.step`, which is
  * what makes a saga resume after a crash without running an undo twice.
  */
-import {
-  CompensationError,
-  type CompensationFailure,
-  InvalidArgumentError,
-  StepFailedError,
-} from "./errors.js";
+import { InvalidArgumentError } from "./errors.js";
 import { assertOperationName } from "./identifiers.js";
+import { CompensationError, type CompensationFailure, StepFailedError } from "./operation-errors.js";
 import type { StepInfo, StepOptions, WorkflowContext } from "./workflow.js";
 
 /**

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LOADING_DEFINITIONS } from "./definitions-only.js";
 import { createEngine } from "./engine.js";
-import { DefinitionsOnlyError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
+import { DefinitionsOnlyError } from "./store-errors.js";
 import { workflow } from "./workflow.js";
 
 const global = globalThis as Record<symbol, unknown>;

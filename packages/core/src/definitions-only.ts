@@ -1,4 +1,4 @@
-import { DefinitionsOnlyError } from "./errors.js";
+import { DefinitionsOnlyError } from "./store-errors.js";
 
 /**
  * The globalThis key a tool sets while it imports workflow modules only to read

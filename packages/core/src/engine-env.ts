@@ -1,10 +1,11 @@
 import type { Codec } from "./codec.js";
 import type { ErrorRegistry } from "./error-serialization.js";
-import { EngineClosedError, UnknownWorkflowError } from "./errors.js";
 import type { JournalEvent } from "./events.js";
+import { UnknownWorkflowError } from "./execution-errors.js";
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from "./history-limits.js";
 import { type Clock, SETTLED } from "./scheduler.js";
 import type { Store } from "./store.js";
+import { EngineClosedError } from "./store-errors.js";
 import type { WorkflowDefinition } from "./workflow.js";
 import type { LogSink } from "./workflow-run.js";
 

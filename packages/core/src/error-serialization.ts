@@ -1,34 +1,40 @@
 import {
   CancelledError,
-  ChildFailedError,
-  CompensationError,
-  CorruptJournalError,
-  DefinitionsOnlyError,
-  EngineClosedError,
+  InvalidArgumentError,
+  NonDeterminismError,
+  RetryableError,
+  SteplineError,
+  TerminalError,
+  TimeoutError,
+} from "./errors.js";
+import type { SerializedError } from "./events.js";
+import {
   ExecutionAlreadyExistsError,
   ExecutionBlockedError,
   ExecutionFinishedError,
   ExecutionNotFoundError,
   HistoryLimitError,
-  InvalidArgumentError,
-  LeaseLostError,
-  MapFailedError,
-  NonDeterminismError,
-  PayloadTooLargeError,
   RedriveRefusedError,
-  RetryableError,
-  SerializationError,
+  UnknownWorkflowError,
+} from "./execution-errors.js";
+import { InputValidationError } from "./input-schema.js";
+import {
+  ChildFailedError,
+  CompensationError,
+  MapFailedError,
   StepFailedError,
   StepInterruptedError,
-  SteplineError,
+} from "./operation-errors.js";
+import {
+  CorruptJournalError,
+  DefinitionsOnlyError,
+  EngineClosedError,
+  LeaseLostError,
+  PayloadTooLargeError,
+  SerializationError,
   StoreOpenError,
   StoreReadOnlyError,
-  TerminalError,
-  TimeoutError,
-  UnknownWorkflowError,
-} from "./errors.js";
-import type { SerializedError } from "./events.js";
-import { InputValidationError } from "./input-schema.js";
+} from "./store-errors.js";
 import { serializeThrown } from "./thrown-value.js";
 import {
   UpdateFailedError,

@@ -4,8 +4,9 @@ import { CHILD_POLL_MS, ChildTracker, notifyParent } from "./child-executions.js
 import type { InboxEntry } from "./codec.js";
 import { carriedInbox, continueExecution, nextRunStarted } from "./continue-as-new.js";
 import type { EngineEnv } from "./engine-env.js";
-import { CorruptJournalError, type HistoryLimitError, LeaseLostError, SteplineError } from "./errors.js";
+import { SteplineError } from "./errors.js";
 import { type EventOfType, isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
+import type { HistoryLimitError } from "./execution-errors.js";
 import { ExecutionTimeout } from "./execution-timeout.js";
 import { RunnerHeartbeats } from "./heartbeats.js";
 import { HistorySize } from "./history-limits.js";
@@ -20,6 +21,7 @@ import { earliest, ScheduleHoldback, type TimedEvent } from "./scheduled-holdbac
 import { SETTLED } from "./scheduler.js";
 import { isInterruptedForGood, runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
+import { CorruptJournalError, LeaseLostError } from "./store-errors.js";
 import { isCompletion } from "./workflow-ops.js";
 import { type PendingChild, type RunnableStep, WorkflowRun } from "./workflow-run.js";
 

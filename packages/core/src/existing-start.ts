@@ -1,6 +1,6 @@
 import type { EngineEnv } from "./engine-env.js";
-import { ExecutionAlreadyExistsError } from "./errors.js";
 import type { EventOfType } from "./events.js";
+import { ExecutionAlreadyExistsError } from "./execution-errors.js";
 import type { ExecutionRecord } from "./store.js";
 
 /**

@@ -9,7 +9,8 @@
  * than `maxEvents` entries. For bytes the events before the failure stay within
  * `maxBytes`; the failure itself (under a kilobyte) may go past it.
  */
-import { HistoryLimitError, InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError } from "./errors.js";
+import { HistoryLimitError } from "./execution-errors.js";
 import { showValue } from "./show-value.js";
 import type { LogSink } from "./workflow-run.js";
 

@@ -27,37 +27,15 @@ export type { Engine, EngineOptions } from "./engine.js";
 export { createEngine } from "./engine.js";
 export type { ErrorClass } from "./error-serialization.js";
 export { ErrorRegistry } from "./error-serialization.js";
-export type { CompensationFailure, MapItemFailure, NonDeterminismDetail } from "./errors.js";
+export type { NonDeterminismDetail } from "./errors.js";
 export {
   CancelledError,
-  ChildFailedError,
-  CompensationError,
-  CorruptJournalError,
-  DefinitionsOnlyError,
-  EngineClosedError,
-  ExecutionAlreadyExistsError,
-  ExecutionBlockedError,
-  ExecutionFinishedError,
-  ExecutionNotFinishedError,
-  ExecutionNotFoundError,
-  HistoryLimitError,
   InvalidArgumentError,
-  JournalMovedError,
-  LeaseLostError,
-  MapFailedError,
   NonDeterminismError,
-  PayloadTooLargeError,
-  RedriveRefusedError,
   RetryableError,
-  SerializationError,
-  StepFailedError,
-  StepInterruptedError,
   SteplineError,
-  StoreOpenError,
-  StoreReadOnlyError,
   TerminalError,
   TimeoutError,
-  UnknownWorkflowError,
 } from "./errors.js";
 export type {
   EventHandlers,
@@ -68,6 +46,17 @@ export type {
   SerializedError,
 } from "./events.js";
 export { dispatchEvent, EVENT_TYPES, isTerminalEvent } from "./events.js";
+export {
+  ExecutionAlreadyExistsError,
+  ExecutionBlockedError,
+  ExecutionFinishedError,
+  ExecutionNotFinishedError,
+  ExecutionNotFoundError,
+  HistoryLimitError,
+  JournalMovedError,
+  RedriveRefusedError,
+  UnknownWorkflowError,
+} from "./execution-errors.js";
 export type { IfExists } from "./existing-start.js";
 export type { StepHeartbeatInfo } from "./heartbeats.js";
 export { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatInterval, latestHeartbeats } from "./heartbeats.js";
@@ -91,6 +80,14 @@ export type { JournalCheck, JournalCheckOptions } from "./journal-rules.js";
 export { checkJournal } from "./journal-rules.js";
 export type { MapCallback, MapItemResult, MapOptions } from "./map.js";
 export { memoryStore, storeRules } from "./memory-store.js";
+export type { CompensationFailure, MapItemFailure } from "./operation-errors.js";
+export {
+  ChildFailedError,
+  CompensationError,
+  MapFailedError,
+  StepFailedError,
+  StepInterruptedError,
+} from "./operation-errors.js";
 export type { ParentClosePolicy } from "./parent-close-policy.js";
 export type { QueryFailure, QueryOptions } from "./queries.js";
 export { answerQuery, QueryBlockedError, QueryFailedError, QueryNotFoundError } from "./queries.js";
@@ -137,6 +134,16 @@ export type {
   WorkerStore,
 } from "./store.js";
 export { TERMINAL_STATUSES } from "./store.js";
+export {
+  CorruptJournalError,
+  DefinitionsOnlyError,
+  EngineClosedError,
+  LeaseLostError,
+  PayloadTooLargeError,
+  SerializationError,
+  StoreOpenError,
+  StoreReadOnlyError,
+} from "./store-errors.js";
 export type { TerminateOptions } from "./terminate.js";
 export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export {

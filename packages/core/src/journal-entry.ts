@@ -1,6 +1,6 @@
 import type { EngineEnv } from "./engine-env.js";
-import { PayloadTooLargeError, SerializationError } from "./errors.js";
 import type { JournalEvent } from "./events.js";
+import { PayloadTooLargeError, SerializationError } from "./store-errors.js";
 
 /**
  * Encodes one event for the journal and returns it as the workflow code must see it:

@@ -1,4 +1,4 @@
-import { ExecutionFinishedError, ExecutionNotFinishedError, JournalMovedError } from "./errors.js";
+import { ExecutionFinishedError, ExecutionNotFinishedError, JournalMovedError } from "./execution-errors.js";
 import { type CountFilter, type ExecutionRecord, type ExecutionStatus, TERMINAL_STATUSES } from "./store.js";
 
 /**

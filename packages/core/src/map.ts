@@ -10,8 +10,9 @@
  * journal order, one macrotask apart (DESIGN.md section 4), so which item starts next,
  * and which ops it issues, is the same on every replay (map.test.ts, "replays").
  */
-import { CancelledError, InvalidArgumentError, MapFailedError, type MapItemFailure } from "./errors.js";
+import { CancelledError, InvalidArgumentError } from "./errors.js";
 import { assertIdentifier } from "./identifiers.js";
+import { MapFailedError, type MapItemFailure } from "./operation-errors.js";
 import { checkFunction, checkMapOptions } from "./option-checks.js";
 import { showValue } from "./show-value.js";
 import type { WorkflowContext } from "./workflow.js";

@@ -1,10 +1,5 @@
 import { AttributeIndex, matchesWhere, mergeAttributes, type SearchAttributes } from "./attributes.js";
-import {
-  ExecutionFinishedError,
-  ExecutionNotFoundError,
-  LeaseLostError,
-  RedriveRefusedError,
-} from "./errors.js";
+import { ExecutionFinishedError, ExecutionNotFoundError, RedriveRefusedError } from "./execution-errors.js";
 import { lifecycleRules } from "./lifecycle-rules.js";
 import {
   type AcceptedVersions,
@@ -24,6 +19,7 @@ import {
   TERMINAL_STATUSES,
   type WorkerSighting,
 } from "./store.js";
+import { LeaseLostError } from "./store-errors.js";
 
 interface Entry {
   record: ExecutionRecord;

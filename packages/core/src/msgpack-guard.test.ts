@@ -1,8 +1,8 @@
 import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
 import { Codec } from "./codec.js";
-import { CorruptJournalError } from "./errors.js";
 import { findUnsafeMessagePack } from "./msgpack-guard.js";
+import { CorruptJournalError } from "./store-errors.js";
 
 /** msgpackr with its default extensions on: how a hostile writer would make the bytes. */
 const rich = new Packr({ moreTypes: true, structuredClone: true, useRecords: false });

@@ -6,13 +6,9 @@
  * code) terminated and timed out. See docs/children.md.
  */
 import type { EngineEnv } from "./engine-env.js";
-import {
-  ExecutionFinishedError,
-  ExecutionNotFoundError,
-  InvalidArgumentError,
-  SteplineError,
-} from "./errors.js";
+import { InvalidArgumentError, SteplineError } from "./errors.js";
 import type { ChildStarted, JournalEvent } from "./events.js";
+import { ExecutionFinishedError, ExecutionNotFoundError } from "./execution-errors.js";
 import { showValue } from "./show-value.js";
 import { terminateExecution } from "./terminate.js";
 

@@ -11,15 +11,9 @@
 import { assertPlainData } from "./codec.js";
 import type { EngineEnv } from "./engine-env.js";
 import { ErrorRegistry } from "./error-serialization.js";
-import {
-  ExecutionNotFoundError,
-  guard,
-  InvalidArgumentError,
-  type NonDeterminismError,
-  SteplineError,
-  UnknownWorkflowError,
-} from "./errors.js";
+import { guard, InvalidArgumentError, type NonDeterminismError, SteplineError } from "./errors.js";
 import type { JournalEvent } from "./events.js";
+import { ExecutionNotFoundError, UnknownWorkflowError } from "./execution-errors.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import type { ExecutionRecord } from "./store.js";
 import type { WorkflowDefinition } from "./workflow.js";

@@ -1,5 +1,6 @@
 import { assertPlainData } from "./codec.js";
-import { ExecutionAlreadyExistsError, InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError } from "./errors.js";
+import { ExecutionAlreadyExistsError } from "./execution-errors.js";
 import { assertIdentifier } from "./identifiers.js";
 import { showValue } from "./show-value.js";
 import type { ExecutionRecord } from "./store.js";

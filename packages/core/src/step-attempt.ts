@@ -1,8 +1,9 @@
 import { assertPlainData } from "./codec.js";
 import type { ErrorRegistry } from "./error-serialization.js";
-import { StepInterruptedError, TimeoutError } from "./errors.js";
+import { TimeoutError } from "./errors.js";
 import type { NewEvent } from "./events.js";
 import type { AttemptHeartbeat } from "./heartbeats.js";
+import { StepInterruptedError } from "./operation-errors.js";
 import { retryDelay } from "./retry-policy.js";
 import { type Clock, SETTLED } from "./scheduler.js";
 import type { StepInfo } from "./workflow.js";

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorRegistry } from "./error-serialization.js";
-import { InvalidArgumentError, StepInterruptedError } from "./errors.js";
+import { InvalidArgumentError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
+import { StepInterruptedError } from "./operation-errors.js";
 import { systemClock } from "./scheduler.js";
 import { runStepAttempt } from "./step-attempt.js";
 import { workflow } from "./workflow.js";

@@ -1,6 +1,7 @@
 import type { EngineEnv } from "./engine-env.js";
-import { ExecutionNotFoundError, InvalidArgumentError, JournalMovedError } from "./errors.js";
+import { InvalidArgumentError } from "./errors.js";
 import type { NewEvent } from "./events.js";
+import { ExecutionNotFoundError, JournalMovedError } from "./execution-errors.js";
 import { assertExecutionId } from "./identifiers.js";
 import { applyParentClosePolicies } from "./parent-close-policy.js";
 import type { ExecutionRecord } from "./store.js";

@@ -8,14 +8,9 @@
 import { assertPlainData } from "./codec.js";
 import { type Duration, parseDuration } from "./duration.js";
 import type { EngineEnv } from "./engine-env.js";
-import {
-  ExecutionBlockedError,
-  ExecutionFinishedError,
-  ExecutionNotFoundError,
-  InvalidArgumentError,
-  TimeoutError,
-} from "./errors.js";
+import { InvalidArgumentError, TimeoutError } from "./errors.js";
 import { isTerminalEvent, type JournalEvent } from "./events.js";
+import { ExecutionBlockedError, ExecutionFinishedError, ExecutionNotFoundError } from "./execution-errors.js";
 import { assertExecutionId, assertIdentifier } from "./identifiers.js";
 import { newId } from "./ids.js";
 import { checkWorkflowOption, definitionOf } from "./queries.js";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ErrorRegistry } from "./error-serialization.js";
-import { NonDeterminismError, StepFailedError, TerminalError } from "./errors.js";
+import { NonDeterminismError, TerminalError } from "./errors.js";
 import type { JournalEvent, NewEvent } from "./events.js";
+import { StepFailedError } from "./operation-errors.js";
 import { type WorkflowContext, workflow } from "./workflow.js";
 import { WorkflowRun } from "./workflow-run.js";
 

@@ -1,7 +1,8 @@
 import { Cron } from "croner";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, SerializationError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
+import { SerializationError } from "../store-errors.js";
 import { checkScheduleOptions, DEFAULT_CATCHUP_WINDOW_MS, dueTicks, nextTick } from "./schedule-spec.js";
 
 const T0 = Date.UTC(2030, 0, 1);

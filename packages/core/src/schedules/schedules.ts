@@ -6,8 +6,9 @@
 import type { Client, ExecutionDescription } from "../client.js";
 import { assertPlainData } from "../codec.js";
 import type { EngineEnv } from "../engine-env.js";
-import { ExecutionAlreadyExistsError, ExecutionFinishedError, guard, SteplineError } from "../errors.js";
+import { guard, SteplineError } from "../errors.js";
 import { isTerminalEvent } from "../events.js";
+import { ExecutionAlreadyExistsError, ExecutionFinishedError } from "../execution-errors.js";
 import { withEngineEventNames } from "../identifiers.js";
 import { validateStartInput } from "../input-schema.js";
 import { TERMINAL_STATUSES } from "../store.js";
