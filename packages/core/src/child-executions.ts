@@ -349,33 +349,6 @@ export class ChildTracker {
     await applyParentClosePolicies(this.#env, open, close);
   }
 
-  /**
-   * Requests cancellation of the started children still running (the parent was
-   * cancelled), or of `children` when given (cancellation.ts `childrenToCancel`).
-   */
-  async cancelAll(
-    run: WorkflowRun,
-    reason: string | undefined,
-    children: readonly PendingChild[] = run.pendingChildren().filter((child) => child.started),
-  ): Promise<void> {
-    const now = this.#env.clock.now();
-    const started = children;
-    await Promise.all(
-      started.map(async (child) => {
-        try {
-          await this.#env.store.executions.requestCancel(
-            child.childId,
-            reason ?? "the parent was cancelled",
-            now,
-          );
-          this.#env.notifyCancel(child.childId, reason);
-        } catch (error) {
-          if (!SteplineError.is(error)) throw error; // finished or gone: nothing to cancel
-        }
-      }),
-    );
-  }
-
   dispose(): void {
     for (const unsubscribe of this.#watching.values()) unsubscribe();
     this.#watching.clear();

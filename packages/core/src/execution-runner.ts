@@ -213,7 +213,11 @@ export class ExecutionRunner {
         const children = childrenToCancel(run.pendingChildren(), appended).filter(
           (child) => child.parentClosePolicy === "cancel",
         );
-        await this.#children.cancelAll(run, cancel.requested?.reason, children);
+        await applyParentClosePolicies(env, children, {
+          parentId: id,
+          ended: "cancelled",
+          ...cancel.requested,
+        });
         await run.apply(appended);
         cancel.delivered(id);
         // Bodies of cancelled ops, running or ended but not journaled: their end is discarded.
