@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { compile } from "./compile.js";
+import { compileChecked } from "./__fixtures__/checked-compile.js";
 import type { ChoiceState, WorkflowMachine } from "./ir.js";
 
 const wrap = (body: string, extra = "") =>
   `import { workflow } from "@stepline/core";\n${extra}\nexport const w = workflow("w", async (ctx, input: any) => {\n${body}\n});\n`;
 
 function only(source: string): WorkflowMachine {
-  const { machines, diagnostics } = compile(source, { fileName: "w.ts" });
+  const { machines, diagnostics } = compileChecked(source, { fileName: "w.ts" });
   expect(diagnostics).toEqual([]);
   return machines[0] as WorkflowMachine;
 }
@@ -31,17 +31,17 @@ describe("compile", () => {
   });
 
   it("reports a parse error as a diagnostic, not an exception", () => {
-    const { machines, diagnostics } = compile("export const = ;", { fileName: "bad.ts" });
+    const { machines, diagnostics } = compileChecked("export const = ;", { fileName: "bad.ts" });
     expect(machines).toEqual([]);
     expect(diagnostics[0]).toMatchObject({ file: "bad.ts", line: 1, severity: "error", code: "parse-error" });
   });
 
   it("leaves an imported helper opaque when no resolver is given, and inlines it with one", () => {
     const source = wrap(`await notify(ctx);`, `import { notify } from "./notify.js";`);
-    const without = compile(source, { fileName: "w.ts" });
+    const without = compileChecked(source, { fileName: "w.ts" });
     expect(without.diagnostics.map((d) => d.code)).toEqual(["unresolved-helper"]);
     const helper = `export async function notify(c: any) { await c.step("mail", () => 1); }`;
-    const withResolver = compile(source, {
+    const withResolver = compileChecked(source, {
       fileName: "w.ts",
       resolveImport: (specifier, from) =>
         specifier === "./notify.js" && from === "w.ts"
@@ -55,7 +55,7 @@ describe("compile", () => {
   });
 
   it("warns when a retry policy is not a literal and draws the defaults", () => {
-    const { machines, diagnostics } = compile(
+    const { machines, diagnostics } = compileChecked(
       wrap(`await ctx.step("a", () => 1, { retry: input.policy });`),
       {
         fileName: "w.ts",

@@ -26,6 +26,7 @@ export type DiagnosticCode =
   | "child-handle-not-resolved"
   | "child-not-resolved"
   | "workflow-not-found"
+  | "unreachable-state"
   // The determinism lint (determinism-lint.ts): replay hazards outside steps.
   | "clock-in-workflow"
   | "random-in-workflow"

@@ -7,6 +7,7 @@ import { resolveChildResults } from "./lifecycle-compiler.js";
 import { collectLifecycleNames } from "./lifecycle-names.js";
 import { MachineBuilder } from "./machine-builder.js";
 import type { ModuleIndex, WorkflowSite } from "./module-index.js";
+import { pruneUnreachable } from "./reachability.js";
 
 /** Builds the machine of one `workflow(name, fn)` whose name and function were found. */
 export function compileWorkflow(
@@ -47,6 +48,7 @@ export function compileWorkflow(
   builder.root.start.link(entry);
   const endOffset = Math.max(fn.end - 1, fn.start);
   const machine = builder.finish(module.file.locate(endOffset), endOffset);
+  for (const diagnostic of pruneUnreachable(machine)) session.report(diagnostic);
   resolveChildResults(scope.lifecycle, (node, severity, code, message) =>
     compiler.report(scope, node, severity, code, message),
   );
