@@ -27,6 +27,7 @@ export type DiagnosticCode =
   | "child-not-resolved"
   | "workflow-not-found"
   | "unreachable-state"
+  | "context-not-followed"
   // The determinism lint (determinism-lint.ts): replay hazards outside steps.
   | "clock-in-workflow"
   | "random-in-workflow"
