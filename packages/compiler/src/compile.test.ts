@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileChecked } from "./__fixtures__/checked-compile.js";
 import type { ChoiceState, WorkflowMachine } from "./ir.js";
+import { toMermaid } from "./mermaid.js";
 
 const wrap = (body: string, extra = "") =>
   `import { workflow } from "@stepline/core";\n${extra}\nexport const w = workflow("w", async (ctx, input: any) => {\n${body}\n});\n`;
@@ -23,6 +24,38 @@ describe("compile", () => {
     expect(choices).toHaveLength(1);
     expect(choices[0]?.choices.map((rule) => rule.condition)).toEqual(["input.a", "input.b"]);
     expect(choices[0]?.otherwise.label).toBe("else");
+  });
+
+  it("refuses a template name whose literal tail is an occurrence suffix, and warns on a # before a value", () => {
+    const refused = compileChecked(
+      wrap(`for (const sku of input.skus) await ctx.step(\`pack-\${sku}#2\`, () => 1);`),
+      {
+        fileName: "w.ts",
+      },
+    );
+    expect(refused.diagnostics.map((d) => `${d.severity} ${d.code} ${d.line}`)).toEqual([
+      "error invalid-operation-name 4",
+    ]);
+    expect(refused.diagnostics[0]?.message).toContain('every name it makes ends in "#2"');
+    const warned = compileChecked(
+      wrap(`for (const n of input.ns) await ctx.step(\`item#\${n}\`, () => 1);`),
+      {
+        fileName: "w.ts",
+      },
+    );
+    expect(warned.diagnostics.map((d) => `${d.severity} ${d.code} ${d.line}`)).toEqual([
+      "warning reserved-name-suffix 4",
+    ]);
+    // "#" elsewhere in a template is fine.
+    only(wrap(`for (const n of input.ns) await ctx.step(\`item#\${n}-x\`, () => 1);`));
+  });
+
+  it("escapes < and > in Mermaid labels and edges", () => {
+    const machine = only(wrap(`if (input.n < 2) await ctx.step("parse Record<string, boolean>", () => 1);`));
+    const mermaid = toMermaid(machine);
+    expect(mermaid).toContain('state "parse Record#lt;string, boolean#gt;" as s2');
+    expect(mermaid).toContain("s1 --> s2: input.n #lt; 2");
+    expect(mermaid).not.toMatch(/Record</);
   });
 
   it("numbers repeated names by the step-identity rule", () => {

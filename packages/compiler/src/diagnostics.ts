@@ -28,6 +28,7 @@ export type DiagnosticCode =
   | "workflow-not-found"
   | "unreachable-state"
   | "context-not-followed"
+  | "reserved-name-suffix"
   // The determinism lint (determinism-lint.ts): replay hazards outside steps.
   | "clock-in-workflow"
   | "random-in-workflow"

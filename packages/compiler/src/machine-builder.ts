@@ -1,3 +1,4 @@
+import { stepIdentity } from "@stepline/core";
 import type { Machine, SourceLocation, State, SucceedState } from "./ir.js";
 
 /**
@@ -213,7 +214,7 @@ function uniqueName(name: string, used: Map<string, number>): string {
   // A user may have named a step "x#2" too: skip names already taken.
   do {
     count += 1;
-    candidate = `${base}#${count}`;
+    candidate = stepIdentity(base, count);
   } while (used.has(candidate));
   used.set(base, count);
   used.set(candidate, 1);

@@ -1,4 +1,4 @@
-import { assertOperationName } from "@stepline/core";
+import { assertOperationName, reservedSuffixProblem } from "@stepline/core";
 import type { Argument, CallExpression, Expression, Node } from "oxc-parser";
 import { type OperationMethod, unwrap } from "./ast.js";
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
@@ -72,7 +72,9 @@ export function compileOperation(
         next,
       );
     }
-    const refused = name.parameterised ? undefined : operationNameRefusal(method, name.text);
+    const refused = name.parameterised
+      ? parameterisedNameRefusal(c, scope, plain(call.arguments[0]) as Expression, source)
+      : operationNameRefusal(method, name.text);
     if (refused) return c.opaque(scope, call, "invalid-operation-name", refused, next);
     const built = buildState(c, scope, call, method, name);
     if (!built) return next;
@@ -285,4 +287,35 @@ function operationNameRefusal(method: Exclude<OperationMethod, "child">, name: s
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/**
+ * The step-identity rule (core's step-identity.ts) for a template name: a literal tail
+ * ending in `#` and digits (`` `pack-${sku}#2` ``) makes every name one the runtime
+ * refuses, so it is refused here too; a tail `#${value}` is one whenever the value is
+ * digits, so it gets a warning (the journal would read it as an occurrence).
+ */
+function parameterisedNameRefusal(
+  c: BodyCompiler,
+  scope: Scope,
+  argument: Expression,
+  source: string,
+): string | undefined {
+  const node = unwrap(argument);
+  if (node.type !== "TemplateLiteral") return undefined;
+  const tail = node.quasis.at(-1)?.value.cooked ?? "";
+  const problem = tail === "" ? undefined : reservedSuffixProblem(tail);
+  if (problem)
+    return `${source}(\`${c.text(scope, node).slice(1, -1)}\`, ...): every name it makes ${problem}. Put the value elsewhere in the name ("item-3").`;
+  const before = node.quasis.at(-2)?.value.cooked ?? "";
+  if (tail === "" && node.quasis.length >= 2 && before.endsWith("#")) {
+    c.report(
+      scope,
+      node,
+      "warning",
+      "reserved-name-suffix",
+      `${source}(${c.text(scope, node)}, ...) ends in "#" and a value: when the value is digits ("#2"), the name ends like an occurrence of a repeated name, which the runtime refuses (step-identity rule). Put a letter or "-" between, as \`item-\${n}\`.`,
+    );
+  }
+  return undefined;
 }

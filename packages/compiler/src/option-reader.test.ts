@@ -39,7 +39,7 @@ describe("step options built from constants", () => {
 
   it("reads timeouts computed from constants", () => {
     const { machine, diagnostics } = compileStep(
-      "{ timeout: MINUTES * 60_000, heartbeatTimeout: `${HEARTBEAT}s` }",
+      `{ timeout: MINUTES * 60_000, heartbeatTimeout: \`\${HEARTBEAT}s\` }`,
       "const MINUTES = 5;\nconst HEARTBEAT = 30;",
     );
     expect(diagnostics).toEqual([]);
@@ -116,7 +116,9 @@ describe("step options built from constants", () => {
     );
     expect(codes(diagnostics)).toEqual(["warning duration-rounded"]);
     expect(diagnostics[0]?.message).toContain('retry.initialInterval of step "s" is 200 ms');
-    const asl = toASL(machine).States.s as unknown as { Retry: { IntervalSeconds: number; MaxDelaySeconds: number }[] };
+    const asl = toASL(machine).States.s as unknown as {
+      Retry: { IntervalSeconds: number; MaxDelaySeconds: number }[];
+    };
     expect([asl.Retry[0]?.IntervalSeconds, asl.Retry[0]?.MaxDelaySeconds]).toEqual([1, 2]);
     const sleep = compileChecked(
       `import { workflow } from "@stepline/core";\nexport const w = workflow("w", async (ctx) => {\n  await ctx.sleep("nap", 200);\n  await ctx.sleep("none", 0);\n});\n`,
