@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileChecked } from "./__fixtures__/checked-compile.js";
 import type { ChoiceState, WorkflowMachine } from "./ir.js";
@@ -56,6 +57,22 @@ describe("compile", () => {
     expect(mermaid).toContain('state "parse Record#lt;string, boolean#gt;" as s2');
     expect(mermaid).toContain("s1 --> s2: input.n #lt; 2");
     expect(mermaid).not.toMatch(/Record</);
+  });
+
+  it("keeps every Mermaid label free of the characters Mermaid reads as syntax or HTML", () => {
+    const name = fc
+      .stringMatching(/^[a-z<>#";: ]{1,12}$/)
+      .filter((text) => text.trim() !== "" && !/#[0-9]+$/.test(text));
+    fc.assert(
+      fc.property(name, (text) => {
+        const machine = only(wrap(`await ctx.step(${JSON.stringify(text)}, () => 1);`));
+        const label = /state "(.*)" as s1/.exec(toMermaid(machine))?.[1];
+        expect(label, text).toBeDefined();
+        // Once the entity codes are taken out, none of the characters is left raw.
+        expect((label as string).replace(/#(35|quot|59|lt|gt);/g, ""), text).not.toMatch(/[<>";#]/);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("numbers repeated names by the step-identity rule", () => {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectValidAslDefinition } from "./__fixtures__/checked-compile.js";
 import { example, FIXTURES_DIR } from "./__fixtures__/fixture-catalog.js";
 import { type DiagramIO, runDiagramCommand } from "./diagram-command.js";
 
@@ -37,6 +38,7 @@ describe("stepline diagram", () => {
     const { io, out } = fakeIO();
     expect(await runDiagramCommand([example.file, "--format", format], io)).toBe(0);
     expect(out()).toMatch(pattern);
+    if (format === "asl") expectValidAslDefinition(JSON.parse(out()), "stepline diagram --format asl");
   });
 
   it("writes to -o and picks a workflow with --workflow", async () => {

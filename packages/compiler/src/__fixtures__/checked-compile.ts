@@ -44,8 +44,13 @@ const configured = new Proxy(
 
 /** Fails the test unless asl-validator accepts the machine's ASL. */
 export function expectValidAsl(machine: WorkflowMachine): void {
-  const result = validateAsl(toASL(machine));
-  expect(result.errorsText(), `ASL of workflow "${machine.workflow}"`).toBe("");
+  expectValidAslDefinition(toASL(machine), `ASL of workflow "${machine.workflow}"`);
+}
+
+/** Fails the test unless asl-validator accepts an ASL definition (as `stepline diagram --format asl` prints it). */
+export function expectValidAslDefinition(definition: unknown, label: string): void {
+  const result = validateAsl(definition);
+  expect(result.errorsText(), label).toBe("");
   expect(result.isValid).toBe(true);
 }
 
