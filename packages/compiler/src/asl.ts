@@ -76,7 +76,8 @@ function emitState(state: State, names: Map<string, string>): AslState {
         Parameters: { FunctionName: state.step.text, "Payload.$": "$" },
         ...(state.timeoutSeconds === undefined ? {} : { TimeoutSeconds: state.timeoutSeconds }),
         ...(state.heartbeatSeconds === undefined ? {} : { HeartbeatSeconds: state.heartbeatSeconds }),
-        Retry: retriers(state.retry),
+        // A policy the compiler could not follow is not drawn as the default one (issue 12).
+        ...(state.retry.known ? { Retry: retriers(state.retry) } : {}),
         ...catcher(state.catch),
         ...flow(state.next),
       };
@@ -212,6 +213,9 @@ function taskComments(state: TaskState): (string | undefined)[] {
     state.compensates
       ? `Undo step of ${state.compensates.saga}: runs only if its saga.add(...) ran${state.compensates.continueOnError ? "; a failure goes on to the next undo step (continueOnError)" : ""}`
       : undefined,
+    state.retry.known
+      ? undefined
+      : "Retry policy not known at compile time (built from values the compiler cannot follow): no Retry is drawn, and the step may be retried",
     // ASL has no limit across retries; Stepline fails the step once it is reached.
     state.totalTimeoutSeconds === undefined
       ? undefined

@@ -19,12 +19,32 @@ export class CompileSession {
     this.#resolveImport = resolveImport;
   }
 
+  /** Per workflow: what compiling it reported (a helper two workflows share reports to both). */
+  readonly byWorkflow = new Map<string, Diagnostic[]>();
+  #current: { diagnostics: Diagnostic[]; seen: Set<string> } | undefined;
+
   /** Records a diagnostic once (a helper inlined twice reports its problem once). */
   report(diagnostic: Diagnostic): void {
     const key = `${diagnostic.file}:${diagnostic.line}:${diagnostic.column}:${diagnostic.code}`;
+    if (this.#current && !this.#current.seen.has(key)) {
+      this.#current.seen.add(key);
+      this.#current.diagnostics.push(diagnostic);
+    }
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
     this.diagnostics.push(diagnostic);
+  }
+
+  /** Runs `compile` with what it reports also recorded as the diagnostics of `workflow`. */
+  forWorkflow<T>(workflow: string, compile: () => T): T {
+    const diagnostics = this.byWorkflow.get(workflow) ?? [];
+    this.byWorkflow.set(workflow, diagnostics);
+    this.#current = { diagnostics, seen: new Set() };
+    try {
+      return compile();
+    } finally {
+      this.#current = undefined;
+    }
   }
 
   /** The module a relative import names, parsed once; undefined if it cannot be read or parsed. */

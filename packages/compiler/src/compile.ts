@@ -22,6 +22,12 @@ export interface CompileResult {
   machines: WorkflowMachine[];
   /** What the compiler refused to guess, and why; errors mean an opaque state in a machine. */
   diagnostics: Diagnostic[];
+  /**
+   * The diagnostics of one workflow, by its name: what compiling its machine reported
+   * (a helper shared by two workflows reports to both). `stepline diagram --workflow X`
+   * shows these, so another workflow's problems neither print nor fail the command.
+   */
+  diagnosticsByWorkflow: ReadonlyMap<string, Diagnostic[]>;
 }
 
 /**
@@ -38,7 +44,8 @@ export interface CompileResult {
  */
 export function compile(sourceText: string, options: CompileOptions): CompileResult {
   const file = new SourceFile(options.fileName, sourceText);
-  if (file.errors.length > 0) return { machines: [], diagnostics: file.errors };
+  if (file.errors.length > 0)
+    return { machines: [], diagnostics: file.errors, diagnosticsByWorkflow: new Map() };
   const session = new CompileSession(options.resolveImport);
   const module = new ModuleIndex(file);
   const machines: WorkflowMachine[] = [];
@@ -63,10 +70,15 @@ export function compile(sourceText: string, options: CompileOptions): CompileRes
       });
       continue;
     }
-    machines.push(compileWorkflow(session, module, { ...site, name, fn }));
+    machines.push(session.forWorkflow(name, () => compileWorkflow(session, module, { ...site, name, fn })));
   }
-  const diagnostics = [...session.diagnostics].sort(
-    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+  const diagnostics = [...session.diagnostics].sort(byPlace);
+  const diagnosticsByWorkflow = new Map(
+    [...session.byWorkflow].map(([workflow, found]) => [workflow, [...found].sort(byPlace)]),
   );
-  return { machines, diagnostics };
+  return { machines, diagnostics, diagnosticsByWorkflow };
+}
+
+function byPlace(a: Diagnostic, b: Diagnostic): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
 }

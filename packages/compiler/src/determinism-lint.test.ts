@@ -425,3 +425,19 @@ describe("lintDeterminism over the examples and the compiler's fixtures", () => 
     },
   );
 });
+
+describe("the lint with a destructured context", () => {
+  it("knows step bodies through a destructured step, and still finds the clock outside them", () => {
+    const text = [
+      'import { workflow } from "@stepline/core";',
+      'export const order = workflow("order", async ({ step: run }) => {',
+      '  await run("stamp", async () => Date.now());',
+      "  return Date.now();",
+      "});",
+    ].join("\n");
+    const { findings } = lintDeterminism(text, { fileName: "order.ts" });
+    expect(findings.map((finding) => `${finding.code} ${finding.line}:${finding.column}`)).toEqual([
+      "clock-in-workflow 4:10",
+    ]);
+  });
+});

@@ -8,6 +8,7 @@ import {
   unwrap,
 } from "./ast.js";
 import type { ImportResolver } from "./compile-scope.js";
+import { contextParameter } from "./context-parameter.js";
 import { callHazard, type Hazard, importAliases, newHazard, readHazard } from "./determinism-rules.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { ModuleIndex } from "./module-index.js";
@@ -115,10 +116,11 @@ class DeterminismLinter {
   }
 
   lintWorkflow(module: ModuleIndex, workflow: string, fn: FunctionLike): void {
-    const [contextName] = parameterNames(fn);
+    // A destructured context (`{ step }`) is followed as the compiler follows it (context-parameter.ts).
+    const context = contextParameter(fn, 0);
     this.#lintFunction(fn, {
       ...this.#scopeBase(module),
-      contextNames: new Set(contextName ? [contextName] : []),
+      contextNames: new Set(context && "names" in context ? context.names : []),
       workflow,
       inlining: [fn],
       helperName: undefined,

@@ -26,6 +26,9 @@ export type DiagnosticCode =
   | "child-handle-not-resolved"
   | "child-not-resolved"
   | "workflow-not-found"
+  | "unreachable-state"
+  | "context-not-followed"
+  | "reserved-name-suffix"
   // The determinism lint (determinism-lint.ts): replay hazards outside steps.
   | "clock-in-workflow"
   | "random-in-workflow"

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectValidAslDefinition } from "./__fixtures__/checked-compile.js";
 import { example, FIXTURES_DIR } from "./__fixtures__/fixture-catalog.js";
 import { type DiagramIO, runDiagramCommand } from "./diagram-command.js";
 
@@ -37,6 +38,7 @@ describe("stepline diagram", () => {
     const { io, out } = fakeIO();
     expect(await runDiagramCommand([example.file, "--format", format], io)).toBe(0);
     expect(out()).toMatch(pattern);
+    if (format === "asl") expectValidAslDefinition(JSON.parse(out()), "stepline diagram --format asl");
   });
 
   it("writes to -o and picks a workflow with --workflow", async () => {
@@ -49,11 +51,45 @@ describe("stepline diagram", () => {
 
   it("asks for --workflow when a file defines several, and names them", async () => {
     const { io, err } = fakeIO();
-    expect(await runDiagramCommand([join(FIXTURES_DIR, "child", "workflow.ts")], io)).toBe(1);
+    // A usage error, as docs/diagrams.md promises: exit 2.
+    expect(await runDiagramCommand([join(FIXTURES_DIR, "child", "workflow.ts")], io)).toBe(2);
     expect(err()).toContain('defines "packOrder", "shipOrder"; pick one with --workflow NAME.');
     const unknown = fakeIO();
     expect(await runDiagramCommand([example.file, "-w", "nope"], unknown.io)).toBe(1);
     expect(unknown.err()).toContain('has no workflow "nope"; it defines "fulfillOrder"');
+  });
+
+  it("with --workflow, prints only that workflow's diagnostics and exits on them alone", async () => {
+    const text = [
+      'import { workflow } from "@stepline/core";',
+      'export const good = workflow("good", async (ctx) => {',
+      '  await ctx.step("charge", async () => 1, { timeout: 1500 });',
+      "});",
+      'export const bad = workflow("bad", async (ctx, input: { task: string }) => {',
+      "  const at = Date.now();",
+      "  await ctx.step(input.task, async () => at);",
+      "});",
+    ].join("\n");
+    const good = fakeIO();
+    good.io.readFile = async () => text;
+    expect(await runDiagramCommand(["src/two.ts", "--workflow", "good"], good.io)).toBe(0);
+    expect(good.err()).toBe(
+      'src/two.ts:3:54 warning duration-rounded: the timeout of step "charge" is 1500 ms; ASL counts whole seconds, so the diagram shows 2s (rounded up). The runtime keeps 1500 ms. Write a whole number of seconds to silence this.\n',
+    );
+    expect(good.out()).toContain('state "charge" as s1');
+    const bad = fakeIO();
+    bad.io.readFile = async () => text;
+    expect(await runDiagramCommand(["src/two.ts", "-w", "bad"], bad.io)).toBe(1);
+    expect(
+      bad
+        .err()
+        .split("\n")
+        .map((line) => line.split(" ").slice(0, 3).join(" ")),
+    ).toEqual([
+      "src/two.ts:6:14 warning clock-in-workflow:",
+      "src/two.ts:7:9 error dynamic-operation-name:",
+      "",
+    ]);
   });
 
   it("says a missing file in one line, with no stack trace", async () => {

@@ -57,9 +57,10 @@ export const fileSystemResolver: ImportResolver = (specifier, fromFile) => {
  * `stepline diagram`: compiles a workflow file and prints (or writes) its diagram.
  * Diagnostics go to stderr, one line each, with the determinism lint's findings as
  * warnings (they do not change the exit code; `stepline lint` is the command that
- * fails on them). Exit code 0 when drawn, 1 when the file
- * cannot be read or parsed, has no such workflow, or the compiler had to leave
- * opaque states; 2 for a usage error.
+ * fails on them); with `--workflow X`, only X's diagnostics and findings. Exit code 0
+ * when drawn, 1 when the file cannot be read or parsed, has no such workflow, or the
+ * compiler reported an error for the workflow drawn; 2 for a usage error (a file with
+ * several workflows and no `--workflow` included).
  *
  * @example
  * const code = await runDiagramCommand(["src/workflow.ts", "--format", "asl"], {
@@ -106,19 +107,31 @@ export async function runDiagramCommand(argv: readonly string[], io: DiagramIO):
     return 1;
   }
   const resolveImport = io.resolveImport ?? fileSystemResolver;
-  const { machines, diagnostics } = compile(text, { fileName: file, resolveImport });
+  const { machines, diagnostics, diagnosticsByWorkflow } = compile(text, { fileName: file, resolveImport });
   // The determinism lint's findings are warnings here: the diagram is drawn, the exit code is the compiler's.
   const { findings } = lintDeterminism(text, { fileName: file, resolveImport });
-  const shown = [...diagnostics, ...findings].sort(
+  const picked = pick(machines, values.workflow, file);
+  // With --workflow, only that workflow's diagnostics count: another's neither print nor fail the command.
+  const relevant =
+    values.workflow !== undefined && "machine" in picked
+      ? (diagnosticsByWorkflow.get(picked.machine.workflow) ?? [])
+      : diagnostics;
+  const lint =
+    values.workflow !== undefined
+      ? findings.filter((finding) => finding.workflow === values.workflow)
+      : findings;
+  const shown = [...relevant, ...lint].sort(
     (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
   );
   for (const diagnostic of shown) io.stderr(`${formatDiagnostic(diagnostic)}\n`);
-  const machine = pick(machines, values.workflow, file, io);
-  if (!machine) return 1;
-  const output = await render(machine, format);
+  if ("problem" in picked) {
+    io.stderr(picked.problem);
+    return picked.exitCode;
+  }
+  const output = await render(picked.machine, format);
   if (values.output) await io.writeFile(values.output, output);
   else io.stdout(output);
-  return diagnostics.some((d) => d.severity === "error") ? 1 : 0;
+  return relevant.some((d) => d.severity === "error") ? 1 : 0;
 }
 
 function parse(argv: readonly string[]) {
@@ -135,30 +148,33 @@ function parse(argv: readonly string[]) {
   });
 }
 
+/** The machine to draw, or why there is none and the exit code: 2 when the file has several and none was picked. */
 function pick(
   machines: WorkflowMachine[],
   wanted: string | undefined,
   file: string,
-  io: DiagramIO,
-): WorkflowMachine | undefined {
+): { machine: WorkflowMachine } | { problem: string; exitCode: number } {
   const names = machines.map((m) => m.workflow);
   if (wanted !== undefined) {
     const found = machines.find((m) => m.workflow === wanted);
-    if (!found) {
-      io.stderr(
-        `stepline diagram: ${file} has no workflow "${wanted}"; it defines ${names.length > 0 ? names.map((n) => `"${n}"`).join(", ") : "none"}.\n`,
-      );
-    }
-    return found;
+    if (found) return { machine: found };
+    return {
+      problem: `stepline diagram: ${file} has no workflow "${wanted}"; it defines ${names.length > 0 ? names.map((n) => `"${n}"`).join(", ") : "none"}.\n`,
+      exitCode: 1,
+    };
   }
-  if (machines.length === 1) return machines[0];
-  if (machines.length === 0)
-    io.stderr(`stepline diagram: ${file} defines no workflow("name", fn) the compiler could read.\n`);
-  else
-    io.stderr(
-      `stepline diagram: ${file} defines ${names.map((n) => `"${n}"`).join(", ")}; pick one with --workflow NAME.\n`,
-    );
-  return undefined;
+  if (machines.length === 1) return { machine: machines[0] as WorkflowMachine };
+  if (machines.length === 0) {
+    return {
+      problem: `stepline diagram: ${file} defines no workflow("name", fn) the compiler could read.\n`,
+      exitCode: 1,
+    };
+  }
+  // A usage error, as docs/diagrams.md says: the command cannot know which one was meant.
+  return {
+    problem: `stepline diagram: ${file} defines ${names.map((n) => `"${n}"`).join(", ")}; pick one with --workflow NAME.\n`,
+    exitCode: 2,
+  };
 }
 
 async function render(machine: WorkflowMachine, format: Format): Promise<string> {

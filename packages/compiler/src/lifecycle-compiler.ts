@@ -8,8 +8,9 @@ import type { LifecycleNames } from "./lifecycle-names.js";
 import type { Ref } from "./machine-builder.js";
 import { childWorkflowName } from "./operation-compiler.js";
 import { literalName, readOperationName } from "./operation-names.js";
-import { propertyOf } from "./retry-spec.js";
+import { readOptions } from "./option-reader.js";
 import { truncate } from "./statement-compiler.js";
+import type { StaticValue } from "./static-value.js";
 
 const plain = (argument: Argument | undefined): Expression | undefined =>
   argument && argument.type !== "SpreadElement" ? unwrap(argument) : undefined;
@@ -92,27 +93,31 @@ function compileContextMap(c: BodyCompiler, call: CallExpression, next: Ref, sco
       next,
     );
   }
-  const object = options?.type === "ObjectExpression" ? options : undefined;
-  const concurrencyNode = object && propertyOf(object, "concurrency");
-  const maxConcurrency = concurrencyNode ? positiveInteger(concurrencyNode, scope) : undefined;
+  const read = readOptions(c, scope, options);
+  const concurrencyNode = read.nodeOf("concurrency");
+  const concurrency = read.get("concurrency");
+  const maxConcurrency =
+    concurrency && "value" in concurrency ? positiveInteger(concurrency.value) : undefined;
   if (maxConcurrency === undefined) {
     c.report(
       scope,
-      concurrencyNode ?? options ?? call,
+      concurrencyNode ?? call,
       "warning",
       "concurrency-not-literal",
-      `ctx.map("${name.text}") has no concurrency the compiler can read (${concurrencyNode ? `\`${c.text(scope, concurrencyNode)}\`` : "none given"}); the Map state is drawn without MaxConcurrency. Write it as an integer literal or a top-level const.`,
+      `ctx.map("${name.text}") has no concurrency the compiler can read (${concurrency ? `\`${c.text(scope, concurrencyNode as Node)}\`` : "none given"}); the Map state is drawn without MaxConcurrency. Write it as an integer literal or a const.`,
     );
   }
-  const toleranceNode = object && propertyOf(object, "toleratedFailures");
-  const tolerance = toleranceNode ? readTolerance(toleranceNode, scope) : undefined;
+  const toleranceValue = read.get("toleratedFailures");
+  const toleranceNode = toleranceValue ? read.nodeOf("toleratedFailures") : undefined;
+  const tolerance =
+    toleranceValue && "value" in toleranceValue ? readTolerance(toleranceValue.value) : undefined;
   if (toleranceNode && !tolerance) {
     c.report(
       scope,
       toleranceNode,
       "warning",
       "option-not-literal",
-      `the toleratedFailures of ctx.map("${name.text}") is not a literal count or fraction; the diagram assumes any share of the items may fail. Write it as a literal to have it drawn.`,
+      `the toleratedFailures of ctx.map("${name.text}") is not a count or fraction known at compile time; the diagram assumes any share of the items may fail. Write it as a literal or a const to have it drawn.`,
     );
   }
   const [contextParameter, ...rest] = callback.params as Node[];
@@ -137,26 +142,12 @@ function compileContextMap(c: BodyCompiler, call: CallExpression, next: Ref, sco
   });
 }
 
-function positiveInteger(node: Expression, scope: Scope): number | undefined {
-  const inner = unwrap(node);
-  const value =
-    inner.type === "Literal"
-      ? inner.value
-      : inner.type === "Identifier"
-        ? scope.module.numbers.get(inner.name)
-        : undefined;
+function positiveInteger(value: StaticValue | undefined): number | undefined {
   return typeof value === "number" && Number.isInteger(value) && value >= 1 ? value : undefined;
 }
 
 /** A count (an integer >= 0) or a fraction (0 < x < 1, as a percentage) of tolerated failures. */
-function readTolerance(node: Expression, scope: Scope): MapState["toleratedFailures"] | undefined {
-  const inner = unwrap(node);
-  const value =
-    inner.type === "Literal"
-      ? inner.value
-      : inner.type === "Identifier"
-        ? scope.module.numbers.get(inner.name)
-        : undefined;
+function readTolerance(value: StaticValue | undefined): MapState["toleratedFailures"] | undefined {
   if (typeof value !== "number" || value < 0) return undefined;
   if (Number.isInteger(value)) return { count: value };
   // ASL's ToleratedFailurePercentage is 0-100; round to a thousandth of a percent against float noise.
@@ -171,16 +162,16 @@ function readTolerance(node: Expression, scope: Scope): MapState["toleratedFailu
 function compileStartChild(c: BodyCompiler, call: CallExpression, next: Ref, scope: Scope): Ref {
   const [definition, , options] = call.arguments.map(plain);
   const workflow = childWorkflowName(c, scope, definition, "ctx.startChild");
-  const object = options?.type === "ObjectExpression" ? options : undefined;
-  const policyNode = object && propertyOf(object, "parentClosePolicy");
-  const policy = policyNode ? unwrap(policyNode) : undefined;
+  const read = readOptions(c, scope, options);
+  const policy = read.get("parentClosePolicy");
+  const policyNode = read.nodeOf("parentClosePolicy");
   let parentClosePolicy = "cancel";
-  if (policy?.type === "Literal" && typeof policy.value === "string") parentClosePolicy = policy.value;
-  else if (policyNode) {
+  if (policy && "value" in policy && typeof policy.value === "string") parentClosePolicy = policy.value;
+  else if (policy) {
     parentClosePolicy = "not known";
     c.report(
       scope,
-      policyNode,
+      policyNode as Node,
       "warning",
       "option-not-literal",
       `the parentClosePolicy of ctx.startChild(${workflow}) is not a literal; the diagram says "not known". Write "terminate", "cancel" or "abandon".`,

@@ -1,3 +1,4 @@
+import { stepIdentity } from "@stepline/core";
 import type { Machine, SourceLocation, State, SucceedState } from "./ir.js";
 
 /**
@@ -83,6 +84,46 @@ export class MachineBuilder {
   /** Records that `owner[key]` is the id of whatever `ref` resolves to. */
   link(draft: MachineDraft, owner: object, key: string, ref: Ref, atEnd: AtEnd = "state"): void {
     this.#links.push({ owner, key, ref, machine: draft, atEnd });
+  }
+
+  /**
+   * Keeps a place in the order states are added in, for states compiled later (the
+   * copy of a `finally` after its `try`, compiled once the try shows it is reached):
+   * {@link placeSince} moves them there, so their names (`release` before `release#2`)
+   * are what they would be had they been compiled first.
+   */
+  reserveOrder(): { slot: number; since: () => number } {
+    const slot = this.#order++;
+    return { slot, since: () => this.#order };
+  }
+
+  /** Moves every state added since order `since` into the reserved `slot`, keeping their relative order. */
+  placeSince(slot: number, since: number): void {
+    const span = this.#order - since + 1;
+    for (const draft of this.#drafts) {
+      for (const placed of draft.placed) {
+        if (placed.order >= since) placed.order = slot + (placed.order - since + 1) / span;
+      }
+    }
+  }
+
+  /**
+   * True when some transition recorded so far, or `from`, leads to `ref` (through any
+   * chain of refs). A place nothing leads to gets no states: the code after a `try`
+   * whose every way out returns or throws (try-compiler.ts).
+   */
+  leadsTo(ref: Ref, from?: Ref): boolean {
+    const reaches = (start: Ref): boolean => {
+      let current: State | Ref | MachineDraft | undefined = start;
+      const seen = new Set<Ref>();
+      while (current instanceof Ref && !seen.has(current)) {
+        if (current === ref) return true;
+        seen.add(current);
+        current = current.target;
+      }
+      return false;
+    };
+    return (from !== undefined && reaches(from)) || this.#links.some((link) => reaches(link.ref));
   }
 
   /** Removes a state that was merged into another (an `else if` Choice into its parent). */
@@ -173,7 +214,7 @@ function uniqueName(name: string, used: Map<string, number>): string {
   // A user may have named a step "x#2" too: skip names already taken.
   do {
     count += 1;
-    candidate = `${base}#${count}`;
+    candidate = stepIdentity(base, count);
   } while (used.has(candidate));
   used.set(base, count);
   used.set(candidate, 1);

@@ -1,12 +1,22 @@
 import { edgesOf, type Machine, type State, type WorkflowMachine } from "./ir.js";
 import { stateLabel } from "./state-label.js";
 
-/** Makes text safe inside a Mermaid label: `#`, `"`, `;` and line ends become entity codes or spaces. */
+/**
+ * Makes text safe inside a Mermaid label: `#`, `"`, `;`, `<` and `>` become entity
+ * codes (Mermaid reads `<...>` as HTML and drops it: `Record<string, boolean>` showed
+ * as `Record`), line ends become spaces.
+ */
 function escapeLabel(text: string): string {
-  return text.replace(/[#";]|[\r\n]+/g, (match) => ENTITIES[match] ?? " ");
+  return text.replace(/[#";<>]|[\r\n]+/g, (match) => ENTITIES[match] ?? " ");
 }
 
-const ENTITIES: Record<string, string> = { "#": "#35;", '"': "#quot;", ";": "#59;" };
+const ENTITIES: Record<string, string> = {
+  "#": "#35;",
+  '"': "#quot;",
+  ";": "#59;",
+  "<": "#lt;",
+  ">": "#gt;",
+};
 
 /**
  * A Mermaid `stateDiagram-v2` of a machine. Choices are `<<choice>>` nodes with

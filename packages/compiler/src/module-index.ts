@@ -41,6 +41,8 @@ export class ModuleIndex {
   readonly constants = new Map<string, string>();
   /** `const NAME = 10` at the top level: what a ctx.map `concurrency` may name. */
   readonly numbers = new Map<string, number>();
+  /** `const NAME = <expression>` at the top level, for options built from constants (static-value.ts). */
+  readonly constExpressions = new Map<string, Expression>();
 
   constructor(file: SourceFile) {
     this.file = file;
@@ -118,6 +120,7 @@ export class ModuleIndex {
           const name = declarator.id.name;
           if (exported) this.exports.set(name, name);
           const init = unwrap(declarator.init as Expression);
+          if (statement.kind === "const") this.constExpressions.set(name, init);
           if (isFunctionLike(init)) this.functions.set(name, init);
           else if (init.type === "CallExpression") bindingOf.set(init, { binding: name, exported });
           else if (init.type === "Literal" && typeof init.value === "string" && statement.kind === "const") {

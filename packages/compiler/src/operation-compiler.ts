@@ -1,11 +1,13 @@
-import { assertOperationName } from "@stepline/core";
-import type { Argument, CallExpression, Expression, Node, ObjectExpression } from "oxc-parser";
+import { assertOperationName, reservedSuffixProblem } from "@stepline/core";
+import type { Argument, CallExpression, Expression, Node } from "oxc-parser";
 import { type OperationMethod, unwrap } from "./ast.js";
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
 import type { ChildState, EventState, OperationName, State, TaskState, WaitState } from "./ir.js";
 import type { Ref } from "./machine-builder.js";
 import { literalName, readOperationName } from "./operation-names.js";
-import { literalDurationMs, propertyOf, readRetrySpec, toSeconds } from "./retry-spec.js";
+import { type Options, readOptions, staticScope, warnUnknown, wholeSeconds } from "./option-reader.js";
+import { defaultRetrySpec, durationMs, readRetrySpec } from "./retry-spec.js";
+import { evaluateStatic } from "./static-value.js";
 
 const plain = (argument: Argument | undefined): Expression | undefined =>
   argument && argument.type !== "SpreadElement" ? argument : undefined;
@@ -70,7 +72,9 @@ export function compileOperation(
         next,
       );
     }
-    const refused = name.parameterised ? undefined : operationNameRefusal(method, name.text);
+    const refused = name.parameterised
+      ? parameterisedNameRefusal(c, scope, plain(call.arguments[0]) as Expression, source)
+      : operationNameRefusal(method, name.text);
     if (refused) return c.opaque(scope, call, "invalid-operation-name", refused, next);
     const built = buildState(c, scope, call, method, name);
     if (!built) return next;
@@ -112,7 +116,16 @@ function buildState(
     }
     case "sleep":
     case "sleepUntil": {
-      const ms = method === "sleep" ? literalDurationMs(second) : undefined;
+      const duration =
+        method === "sleep" && second ? evaluateStatic(second, staticScope(c, scope)) : undefined;
+      const ms = duration && "value" in duration ? durationMs(duration.value) : undefined;
+      // A Wait may be 0 s; a sub-second sleep is rounded up, with a warning.
+      const seconds =
+        ms === undefined
+          ? undefined
+          : ms === 0
+            ? 0
+            : wholeSeconds(c, scope, second as Node, `the duration of sleep "${name.text}"`, ms);
       return {
         id: "",
         kind: "wait",
@@ -120,38 +133,59 @@ function buildState(
         loc,
         timer: name,
         until: method === "sleepUntil",
-        ...(ms === undefined
-          ? { expression: second ? c.text(scope, second) : "" }
-          : { seconds: Math.ceil(ms / 1000) }),
+        ...(seconds === undefined ? { expression: second ? c.text(scope, second) : "" } : { seconds }),
       } satisfies WaitState;
     }
     case "waitForEvent": {
-      const options = second ? unwrap(second) : undefined;
-      const timeoutNode = options?.type === "ObjectExpression" ? propertyOf(options, "timeout") : undefined;
-      if (options && options.type !== "ObjectExpression") {
-        warnNotLiteral(c, scope, options, `the options of waitForEvent "${name.text}"`);
-      }
-      const timeoutMs = literalDurationMs(timeoutNode);
-      if (timeoutNode && timeoutMs === undefined) {
-        warnNotLiteral(c, scope, timeoutNode, `the timeout of waitForEvent "${name.text}"`);
-      }
+      const options = readOptions(c, scope, second);
+      const what = `the timeout of waitForEvent "${name.text}"`;
+      const timeoutSeconds = durationOption(
+        c,
+        scope,
+        options,
+        "timeout",
+        what,
+        "the wait is drawn without a timeout",
+      );
       return {
         id: "",
         kind: "event",
         name: name.text,
         loc,
         event: name,
-        ...(timeoutMs === undefined ? {} : { timeoutSeconds: toSeconds(timeoutMs) }),
+        ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
       } satisfies EventState;
     }
   }
 }
 
+/** A duration option in whole seconds; undefined when absent, or unknown (with a warning saying `shown`). */
+function durationOption(
+  c: BodyCompiler,
+  scope: Scope,
+  options: Options,
+  key: string,
+  what: string,
+  shown: string,
+): number | undefined {
+  const evaluated = options.get(key);
+  if (!evaluated) return undefined;
+  const node = options.nodeOf(key) as Node;
+  const ms = "value" in evaluated ? durationMs(evaluated.value) : undefined;
+  if (ms === undefined) {
+    warnUnknown(c, scope, node, what, shown);
+    return undefined;
+  }
+  return wholeSeconds(c, scope, node, what, ms);
+}
+
 /**
  * A step's options as Task fields: `retry`, and `timeout` (per attempt),
- * `heartbeatTimeout` and `totalTimeout` in whole seconds. ASL counts seconds, so a
- * value that is not a whole second is rounded up, with a warning (the runtime keeps
- * the exact value); a value that is not a literal is left out, with a warning.
+ * `heartbeatTimeout` and `totalTimeout` in whole seconds, each written in place or
+ * built from constants (option-reader.ts). ASL counts seconds, so a value that is not
+ * a whole second is rounded up, with a warning (the runtime keeps the exact value); a
+ * value the compiler cannot follow is left out, and a policy it cannot follow is
+ * marked unknown (no Retry drawn), each with a warning.
  */
 export function stepOptions(
   c: BodyCompiler,
@@ -159,40 +193,40 @@ export function stepOptions(
   name: OperationName,
   argument: Expression | undefined,
 ): Pick<TaskState, "retry" | "timeoutSeconds" | "heartbeatSeconds" | "totalTimeoutSeconds"> {
-  const options = argument ? unwrap(argument) : undefined;
-  if (options && options.type !== "ObjectExpression") {
-    warnNotLiteral(c, scope, options, `the options of step "${name.text}"`);
+  const options = readOptions(c, scope, argument);
+  const step = `step "${name.text}"`;
+  if (options.unknown) {
+    warnUnknown(
+      c,
+      scope,
+      argument as Node,
+      `the options of ${step}`,
+      "the machine says its retry policy is unknown (no Retry drawn) and draws no timeouts",
+    );
+    return { retry: defaultRetrySpec(false) };
   }
-  const object = options?.type === "ObjectExpression" ? options : undefined;
-  const retryNode = object && propertyOf(object, "retry");
-  const { spec, notLiteral } = readRetrySpec(retryNode);
-  if (notLiteral) warnNotLiteral(c, scope, retryNode as Node, `retry.${notLiteral} of step "${name.text}"`);
-  const seconds = (option: string): number | undefined => {
-    const node = object && propertyOf(object, option);
-    if (!node) return undefined;
-    const ms = literalDurationMs(node);
-    if (ms === undefined) {
-      warnNotLiteral(c, scope, node, `the ${option} of step "${name.text}"`);
-      return undefined;
-    }
-    if (ms % 1000 !== 0) {
-      c.report(
-        scope,
-        node,
-        "warning",
-        "duration-rounded",
-        `the ${option} of step "${name.text}" is ${ms} ms; ASL counts whole seconds, so the diagram shows ${toSeconds(ms)}s (rounded up). The runtime keeps ${ms} ms. Write a whole number of seconds to silence this.`,
-      );
-    }
-    return toSeconds(ms);
-  };
+  const retryValue = options.get("retry");
+  const { spec, unknown, rounded } = readRetrySpec(retryValue);
+  const retryNode = options.nodeOf("retry") as Node;
+  if (unknown) {
+    warnUnknown(
+      c,
+      scope,
+      retryNode,
+      unknown === "retry" ? `the retry policy of ${step}` : `retry.${unknown} of ${step}`,
+      "the machine says the policy is unknown and draws no Retry",
+    );
+  }
+  for (const { field, ms } of rounded) wholeSeconds(c, scope, retryNode, `retry.${field} of ${step}`, ms);
+  const seconds = (option: string): number | undefined =>
+    durationOption(c, scope, options, option, `the ${option} of ${step}`, `the Task is drawn without it`);
   const timeoutSeconds = seconds("timeout");
   let heartbeatSeconds = seconds("heartbeatTimeout");
   if (heartbeatSeconds !== undefined && timeoutSeconds !== undefined && heartbeatSeconds >= timeoutSeconds) {
     // ASL requires HeartbeatSeconds < TimeoutSeconds; a heartbeat limit the attempt's own limit overrides says nothing.
     c.report(
       scope,
-      propertyOf(object as ObjectExpression, "heartbeatTimeout") as Node,
+      options.nodeOf("heartbeatTimeout") as Node,
       "warning",
       "heartbeat-not-below-timeout",
       `the heartbeatTimeout of step "${name.text}" (${heartbeatSeconds}s) is not below its timeout (${timeoutSeconds}s), so the attempt's timeout always comes first; ASL requires HeartbeatSeconds below TimeoutSeconds, so the Task has no HeartbeatSeconds. Make heartbeatTimeout shorter than timeout.`,
@@ -206,16 +240,6 @@ export function stepOptions(
     ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
     ...(totalTimeoutSeconds === undefined ? {} : { totalTimeoutSeconds }),
   };
-}
-
-function warnNotLiteral(c: BodyCompiler, scope: Scope, node: Node, what: string): void {
-  c.report(
-    scope,
-    node,
-    "warning",
-    "option-not-literal",
-    `${what} is not a literal; the diagram shows the runtime defaults instead. Write it as a literal to have it drawn.`,
-  );
 }
 
 /**
@@ -263,4 +287,35 @@ function operationNameRefusal(method: Exclude<OperationMethod, "child">, name: s
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/**
+ * The step-identity rule (core's step-identity.ts) for a template name: a literal tail
+ * ending in `#` and digits (`` `pack-${sku}#2` ``) makes every name one the runtime
+ * refuses, so it is refused here too; a tail `#${value}` is one whenever the value is
+ * digits, so it gets a warning (the journal would read it as an occurrence).
+ */
+function parameterisedNameRefusal(
+  c: BodyCompiler,
+  scope: Scope,
+  argument: Expression,
+  source: string,
+): string | undefined {
+  const node = unwrap(argument);
+  if (node.type !== "TemplateLiteral") return undefined;
+  const tail = node.quasis.at(-1)?.value.cooked ?? "";
+  const problem = tail === "" ? undefined : reservedSuffixProblem(tail);
+  if (problem)
+    return `${source}(\`${c.text(scope, node).slice(1, -1)}\`, ...): every name it makes ${problem}. Put the value elsewhere in the name ("item-3").`;
+  const before = node.quasis.at(-2)?.value.cooked ?? "";
+  if (tail === "" && node.quasis.length >= 2 && before.endsWith("#")) {
+    c.report(
+      scope,
+      node,
+      "warning",
+      "reserved-name-suffix",
+      `${source}(${c.text(scope, node)}, ...) ends in "#" and a value: when the value is digits ("#2"), the name ends like an occurrence of a repeated name, which the runtime refuses (step-identity rule). Put a letter or "-" between, as \`item-\${n}\`.`,
+    );
+  }
+  return undefined;
 }

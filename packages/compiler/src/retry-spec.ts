@@ -2,6 +2,7 @@ import { DEFAULT_RETRY_POLICY, parseDuration } from "@stepline/core";
 import type { Expression, ObjectExpression } from "oxc-parser";
 import { unwrap } from "./ast.js";
 import type { RetrySpec } from "./ir.js";
+import { type Evaluated, isRecord, type StaticValue } from "./static-value.js";
 
 /** The runtime's default policy, as a spec: every step is retried by default. */
 export function defaultRetrySpec(known = true): RetrySpec {
@@ -53,53 +54,67 @@ export function propertyOf(object: ObjectExpression, key: string): Expression | 
   return undefined;
 }
 
+/** A retry field whose value is rounded up to whole seconds in ASL, for the warning. */
+export interface RoundedDuration {
+  field: "initialInterval" | "maxInterval";
+  ms: number;
+}
+
 /**
- * Reads `{ retry: { maxAttempts, initialInterval, backoffRate, maxInterval, jitter, nonRetryable } }`.
- * Returns the spec and, when some of it is not a literal, the name of the first such field.
+ * Reads a retry policy `{ maxAttempts, initialInterval, backoffRate, maxInterval, jitter,
+ * nonRetryable }` from its value at compile time (static-value.ts: literals, or
+ * constants the compiler follows). `unknown` names what is not known (the policy
+ * itself, or a field): the spec is then marked not known, and ASL draws no Retry
+ * rather than the default one (issue 12).
  */
-export function readRetrySpec(retry: Expression | undefined): { spec: RetrySpec; notLiteral?: string } {
+export function readRetrySpec(retry: Evaluated | undefined): {
+  spec: RetrySpec;
+  unknown?: string;
+  rounded: RoundedDuration[];
+} {
   const spec = defaultRetrySpec();
-  if (!retry) return { spec };
-  const node = unwrap(retry);
-  if (node.type !== "ObjectExpression") return { spec: defaultRetrySpec(false), notLiteral: "retry" };
-  for (const property of node.properties) {
-    if (property.type !== "Property" || property.computed || property.key.type !== "Identifier") {
-      return { spec: defaultRetrySpec(false), notLiteral: "retry" };
-    }
-    const field = property.key.name;
-    const value = unwrap(property.value as Expression);
-    const literal = value.type === "Literal" ? value.value : undefined;
+  const rounded: RoundedDuration[] = [];
+  if (!retry) return { spec, rounded };
+  if ("unknown" in retry || !isRecord(retry.value))
+    return { spec: defaultRetrySpec(false), unknown: "retry", rounded };
+  const unknown = (field: string) => ({ spec: { ...spec, known: false }, unknown: field, rounded });
+  for (const [field, value] of Object.entries(retry.value)) {
     switch (field) {
       case "maxAttempts":
       case "backoffRate":
-        if (typeof literal !== "number") return { spec: { ...spec, known: false }, notLiteral: field };
-        spec[field] = literal;
+        if (typeof value !== "number") return unknown(field);
+        spec[field] = value;
         break;
       case "initialInterval":
       case "maxInterval": {
-        const ms = literalDurationMs(value);
-        if (ms === undefined) return { spec: { ...spec, known: false }, notLiteral: field };
+        const ms = durationMs(value);
+        if (ms === undefined) return unknown(field);
+        if (ms % 1000 !== 0) rounded.push({ field, ms });
         if (field === "initialInterval") spec.intervalSeconds = toSeconds(ms);
         else spec.maxDelaySeconds = toSeconds(ms);
         break;
       }
       case "jitter":
-        if (literal !== "full" && literal !== "none")
-          return { spec: { ...spec, known: false }, notLiteral: field };
-        spec.jitter = literal;
+        if (value !== "full" && value !== "none") return unknown(field);
+        spec.jitter = value;
         break;
       case "nonRetryable":
-        if (
-          value.type !== "ArrayExpression" ||
-          !value.elements.every((e) => e?.type === "Literal" && typeof e.value === "string")
-        ) {
-          return { spec: { ...spec, known: false }, notLiteral: field };
-        }
-        spec.nonRetryable = value.elements.map((e) => String((e as { value: string }).value));
+        if (!Array.isArray(value) || !value.every((e) => typeof e === "string")) return unknown(field);
+        spec.nonRetryable = value as string[];
         break;
       default:
         break;
     }
   }
-  return { spec };
+  return { spec, rounded };
+}
+
+/** A Duration (milliseconds, or a string such as "250ms", "1s") as milliseconds, or undefined. */
+export function durationMs(value: StaticValue | undefined): number | undefined {
+  if (typeof value !== "number" && typeof value !== "string") return undefined;
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
+  }
 }

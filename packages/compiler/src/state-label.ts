@@ -30,11 +30,13 @@ export function stateLabel(state: State): string {
       // Every step is retried by default; only a policy that differs is worth a mention.
       const notes = [
         state.compensates ? "undo" : undefined,
-        state.retry.maxAttempts === DEFAULT_RETRY_POLICY.maxAttempts
-          ? undefined
-          : state.retry.maxAttempts === 1
-            ? "no retry"
-            : `${state.retry.maxAttempts} attempts`,
+        !state.retry.known
+          ? "retry unknown"
+          : state.retry.maxAttempts === DEFAULT_RETRY_POLICY.maxAttempts
+            ? undefined
+            : state.retry.maxAttempts === 1
+              ? "no retry"
+              : `${state.retry.maxAttempts} attempts`,
         state.heartbeatSeconds === undefined
           ? undefined
           : `heartbeat ${durationText(state.heartbeatSeconds)}`,

@@ -3,7 +3,7 @@ import { boundNames, type FunctionLike, isFunctionLike, jumpsOut, unwrap, usesOp
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
 import type { ChoiceRule, ChoiceState, FailState, SucceedState } from "./ir.js";
 import { compileLoop } from "./loop-compiler.js";
-import type { Ref } from "./machine-builder.js";
+import { Ref } from "./machine-builder.js";
 import { compileTry } from "./try-compiler.js";
 
 /** True when a statement issues operations or changes control flow the machine must show. */
@@ -43,11 +43,15 @@ export function compileStatements(
   const inner = local
     ? { ...scope, localFunctions: local, closureHelpers: closureHelpers(local, scope) }
     : scope;
+  // Code after a return, throw, break or continue of the same list never runs: it gets no states.
+  const jump = statements.findIndex((statement) => JUMPS.has(statement.type));
+  const live = jump < 0 ? statements.length : jump + 1;
   let entry = next;
-  for (let i = statements.length - 1; i >= 0; i--)
-    entry = c.statement(statements[i] as Statement, entry, inner);
+  for (let i = live - 1; i >= 0; i--) entry = c.statement(statements[i] as Statement, entry, inner);
   return entry;
 }
+
+const JUMPS = new Set(["ReturnStatement", "ThrowStatement", "BreakStatement", "ContinueStatement"]);
 
 /**
  * The local functions that issue operations through the context they close over
@@ -134,12 +138,17 @@ export function compileStatement(c: BodyCompiler, statement: Statement, next: Re
 
 /** Runs the `finally` blocks opened after `depth` (innermost first), then goes to `target`. */
 export function throughFinalizers(c: BodyCompiler, target: Ref, scope: Scope, depth: number): Ref {
-  let entry = target;
-  for (let i = depth; i < scope.finalizers.length; i++) {
-    const finalizer = scope.finalizers[i] as Scope["finalizers"][number];
-    entry = c.statement(finalizer.block, entry, finalizer.scope);
-  }
-  return entry;
+  // Innermost first; an outer one is compiled only if the inner ones can complete (one may throw).
+  const from = (index: number): Ref => {
+    if (index < depth) return target;
+    const finalizer = scope.finalizers[index] as Scope["finalizers"][number];
+    return ifReached(
+      c,
+      () => from(index - 1),
+      (place) => c.statement(finalizer.block, place, finalizer.scope),
+    );
+  };
+  return from(scope.finalizers.length - 1);
 }
 
 function compileReturn(
@@ -148,8 +157,8 @@ function compileReturn(
   node: Statement,
   scope: Scope,
 ): Ref {
-  let target: Ref;
-  if (scope.returnTarget === "succeed") {
+  const returnTarget = scope.returnTarget;
+  const succeed = (): Ref => {
     const state: SucceedState = {
       id: "",
       kind: "succeed",
@@ -157,12 +166,33 @@ function compileReturn(
       loc: c.locate(scope, node),
       ...(argument ? { output: c.text(scope, argument) } : {}),
     };
-    target = c.add(scope, state, node);
-  } else {
-    target = scope.returnTarget;
-  }
-  target = throughFinalizers(c, target, scope, 0);
+    return c.add(scope, state, node);
+  };
+  // A finally that throws makes the Succeed unreachable: it is added only if reached.
+  const target =
+    returnTarget === "succeed"
+      ? ifReached(c, succeed, (end) => throughFinalizers(c, end, scope, 0))
+      : throughFinalizers(c, returnTarget, scope, 0);
   return argument ? c.expression(argument, target, scope, true) : target;
+}
+
+/**
+ * Compiles `code` in front of a place made by `make` only if some transition of it
+ * leads there: a `finally` that throws never reaches the Succeed of the `return` it
+ * runs before, nor the rethrow after it, and ASL refuses a state nothing leads to.
+ */
+export function ifReached(c: BodyCompiler, make: () => Ref, code: (target: Ref) => Ref): Ref {
+  const place = new Ref();
+  // Made last, but ordered (and so named: `release` before `release#2`) as if made first.
+  const reserved = c.builder.reserveOrder();
+  const entry = code(place);
+  // Unlinked when unreached: nothing resolves it, and a bug that did would fail loudly.
+  if (c.builder.leadsTo(place, entry)) {
+    const since = reserved.since();
+    place.link(make());
+    c.builder.placeSince(reserved.slot, since);
+  }
+  return entry;
 }
 
 /** A Fail state for a `throw` that nothing catches. */

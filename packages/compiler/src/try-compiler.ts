@@ -1,7 +1,7 @@
 import type { TryStatement } from "oxc-parser";
 import type { BodyCompiler, Scope } from "./compile-scope.js";
 import type { Ref } from "./machine-builder.js";
-import { failState, matters } from "./statement-compiler.js";
+import { failState, ifReached, matters } from "./statement-compiler.js";
 
 /**
  * `try { A } catch { B } finally { F }`. Every state in A that can fail gets a
@@ -9,21 +9,37 @@ import { failState, matters } from "./statement-compiler.js";
  * compiled once per way out: after A or B completes, on an error that escapes B,
  * and before a `return` or `break` that leaves the try. A copy has the same step
  * names, so its states are named `name#2`, ...; the journal shows whichever ran.
+ * A way out that no transition takes gets no copy: when every path through A and B
+ * returns or throws, the copy "after the try" would be unreachable, and ASL refuses
+ * unreachable states (fixture try-catch-finally/all-paths-leave, try-shapes.test.ts).
  */
 export function compileTry(c: BodyCompiler, statement: TryStatement, next: Ref, scope: Scope): Ref {
   const finalizer = statement.finalizer;
-  const afterFinally = finalizer ? c.statement(finalizer, next, scope) : next;
+  if (!finalizer) return compileGuarded(c, statement, next, scope);
+  return ifReached(
+    c,
+    () => c.statement(finalizer, next, scope),
+    (afterFinally) => compileGuarded(c, statement, afterFinally, scope),
+  );
+}
 
+/** The try block and its handler, both going to `afterFinally` when they complete. */
+function compileGuarded(c: BodyCompiler, statement: TryStatement, afterFinally: Ref, scope: Scope): Ref {
+  const finalizer = statement.finalizer;
   // An error that leaves the try (thrown in A without a handler, or in B) runs F, then propagates.
   let escaping: Ref | undefined | null = null;
   const escapingError = (): Ref | undefined => {
     if (escaping !== null) return escaping;
-    const outer = scope.errorTarget();
     // A finally that runs no operation adds nothing to the error path.
     if (!finalizer || !matters(finalizer, scope)) {
-      escaping = outer;
+      escaping = scope.errorTarget();
     } else {
-      escaping = c.statement(finalizer, outer ?? failState(c, scope, finalizer), scope);
+      // The outer handler (or the rethrow) only if F can complete: a finally that returns ends the error.
+      escaping = ifReached(
+        c,
+        () => scope.errorTarget() ?? failState(c, scope, finalizer),
+        (propagate) => c.statement(finalizer, propagate, scope),
+      );
     }
     return escaping;
   };

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { compile } from "./compile.js";
+import { compileChecked } from "./__fixtures__/checked-compile.js";
 import type { WorkflowMachine } from "./ir.js";
 import { type TraceEvent, verifyTrace } from "./verify-trace.js";
 
 function machineOf(body: string): WorkflowMachine {
   const source = `import { workflow } from "@stepline/core";\nexport const w = workflow("w", async (ctx, input: any) => {\n${body}\n});\n`;
-  const { machines, diagnostics } = compile(source, { fileName: "w.ts" });
+  const { machines, diagnostics } = compileChecked(source, { fileName: "w.ts" });
   expect(diagnostics).toEqual([]);
   return machines[0] as WorkflowMachine;
 }

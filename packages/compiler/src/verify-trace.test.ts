@@ -1,12 +1,12 @@
 import { parseStepIdentity } from "@stepline/core";
 import { describe, expect, it } from "vitest";
-import { compile } from "./compile.js";
+import { compileChecked } from "./__fixtures__/checked-compile.js";
 import type { WorkflowMachine } from "./ir.js";
 import { type TraceEvent, verifyTrace } from "./verify-trace.js";
 
 function machineOf(body: string, name = "w"): WorkflowMachine {
   const source = `import { workflow } from "@stepline/core";\nimport { packOrder } from "./pack.js";\nexport const w = workflow("${name}", async (ctx, input: any) => {\n${body}\n});\n`;
-  const { machines, diagnostics } = compile(source, {
+  const { machines, diagnostics } = compileChecked(source, {
     fileName: "w.ts",
     resolveImport: () => ({
       fileName: "pack.ts",
