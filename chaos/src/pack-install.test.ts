@@ -60,7 +60,7 @@ describe("the packed packages in a fresh project outside the workspace", () => {
 
     const list = await run(join(project, "node_modules/.bin/stepline"), ["list"], { cwd: project });
     const row = list.stdout.split("\n").find((line) => line.startsWith("greet-1"));
-    expect(row).toMatch(/^greet-1\s+greet\s+succeeded\s/);
+    expect(row).toMatch(/^greet-1\s+greet\s+1\s+succeeded\s/);
     expect(list.stderr).toBe("");
     console.log(
       `pack and install: ${((installed - began) / 1000).toFixed(1)} s, workflow and list: ${((Date.now() - installed) / 1000).toFixed(1)} s`,

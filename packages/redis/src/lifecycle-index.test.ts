@@ -52,6 +52,87 @@ describe("the Redis store's count and finish-time indexes", () => {
     );
   });
 
+  it("agree with list when two processes change the same executions, steps appended under leases included", async () => {
+    // Each store skips the sync of a change that follows its own previous one with the
+    // status kept (lifecycle-index.ts); the other store's changes in between must break that chain.
+    type Steps = { kind: "steps"; i: number; n: number; status: "running" | "sleeping" | "succeeded" };
+    const stepsArb: fc.Arbitrary<Steps> = fc.record({
+      kind: fc.constant("steps" as const),
+      i: fc.nat(3),
+      n: fc.integer({ min: 1, max: 3 }),
+      status: fc.constantFrom("running" as const, "sleeping" as const, "succeeded" as const),
+    });
+    const stepArb = fc.record({ via: fc.nat(1), op: fc.oneof(opArb, stepsArb, stepsArb) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { maxLength: 30 }), async (ops) => {
+        const prefix = `count-two-${prefixes++}`;
+        const stores = [0, 1].map(() => redisStore({ url: redis.server.url, prefix }, { log: () => {} }));
+        try {
+          for (const [i, { via, op }] of ops.entries()) {
+            const store = stores[via]!;
+            const now = 1_000 + 3 * i;
+            if (op.kind !== "steps") {
+              await applyCountOperation(store, op, now);
+              continue;
+            }
+            const id = `e-${op.i}`;
+            const record = await store.executions.get(id);
+            if (!record) continue;
+            const [claim] = (
+              await store.queue.claim({
+                owner: `w${via}`,
+                workflows: [record.workflow],
+                limit: 10,
+                now,
+                leaseMs: 1,
+              })
+            ).filter((c) => c.record.id === id);
+            if (!claim) continue;
+            let seq = claim.record.journalLength;
+            for (let k = 0; k < op.n; k++) {
+              await store.journal.append(
+                claim.lease,
+                { expectedSeq: seq, events: [bytes(`step ${k}`)] },
+                now,
+              );
+              seq++;
+            }
+            const dueAt = op.status === "succeeded" ? null : now + (op.status === "sleeping" ? 10 : 0);
+            await store.queue.release(claim.lease, { status: op.status, dueAt }, now);
+          }
+          await expectIndexesMatchList(stores[0]!);
+          await expectIndexesMatchList(stores[1]!);
+        } finally {
+          for (const store of stores) await store.close();
+          await deleteKeys(redis.admin, new KeySpace(prefix));
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("sync a change whose status is this process's last one when another process changed it in between", async () => {
+    const prefix = "count-chain";
+    const [a, b] = [0, 1].map(() => redisStore({ url: redis.server.url, prefix }, { log: () => {} })) as [
+      ReturnType<typeof redisStore>,
+      ReturnType<typeof redisStore>,
+    ];
+    try {
+      await a.executions.create({ id: "e", workflow: "w", createdAt: 1_000, started: bytes("s") }); // a: running
+      const [claim] = await b.queue.claim({ owner: "b", workflows: ["w"], limit: 1, now: 1_001, leaseMs: 1 });
+      await b.queue.release(claim!.lease, { status: "sleeping", dueAt: 5_000 }, 1_001); // b: sleeping
+      await a.inbox.send("e", bytes("event"), 1_002); // a: running again, as its last change was
+      expect((await a.executions.get("e"))?.status).toBe("running");
+      expect(await a.executions.count({ status: "running" })).toBe(1);
+      expect(await a.executions.count({ status: "sleeping" })).toBe(0);
+      await expectIndexesMatchList(a);
+    } finally {
+      await a.close();
+      await b.close();
+      await deleteKeys(redis.admin, new KeySpace(prefix));
+    }
+  });
+
   it("are built from the records, once, for a store written before they existed", async () => {
     const prefix = "count-legacy";
     const keys = new KeySpace(prefix);
