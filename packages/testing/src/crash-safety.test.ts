@@ -21,7 +21,11 @@ describe("verifyCrashSafety", () => {
   it("crashes a correct workflow at every journal position and in every step, and each run ends the same", async () => {
     await using env = await createTestEnvironment({ workflows: [order] });
     const wall = Date.now();
-    const report = await env.verifyCrashSafety(order, { total: 1200 }, { events: [{ name: "approval", payload: true }] });
+    const report = await env.verifyCrashSafety(
+      order,
+      { total: 1200 },
+      { events: [{ name: "approval", payload: true }] },
+    );
     expect(Date.now() - wall).toBeLessThan(5_000);
     expect(report.output).toMatchObject({ hold: "hold-1200", approved: true, charge: "ch-1200" });
     expect(report.positions).toBe(report.journal.length - 1);
@@ -39,7 +43,11 @@ describe("verifyCrashSafety", () => {
     await using env = await createTestEnvironment({ workflows: [order] });
     charges.length = 0;
     env.mockStep("charge", () => "mocked-charge");
-    const report = await env.verifyCrashSafety(order, { total: 5 }, { events: [{ name: "approval", payload: false }] });
+    const report = await env.verifyCrashSafety(
+      order,
+      { total: 5 },
+      { events: [{ name: "approval", payload: false }] },
+    );
     expect(report.output).toMatchObject({ approved: false, charge: "mocked-charge" });
     expect(charges).toEqual([]);
   });
@@ -73,7 +81,9 @@ describe("verifyCrashSafety", () => {
     // The same value for the crash-free run and the first three crashes, then another one.
     const flaky = branching("crash-safety-replay-branch", () => (++calls >= 5 ? 0.1 : 0.9));
     await using env = await createTestEnvironment({ workflows: [flaky] });
-    const crash = (await env.verifyCrashSafety(flaky, undefined).catch((e: unknown) => e)) as CrashSafetyError;
+    const crash = (await env
+      .verifyCrashSafety(flaky, undefined)
+      .catch((e: unknown) => e)) as CrashSafetyError;
     expect(crash).toBeInstanceOf(CrashSafetyError);
     expect(crash.crash).toEqual({ kind: "crash", at: 4, after: "StepScheduled" });
     expect(crash.message).toMatch(
@@ -91,9 +101,13 @@ describe("verifyCrashSafety", () => {
       return seen.length;
     });
     await using env = await createTestEnvironment({ workflows: [leaky] });
-    const error = (await env.verifyCrashSafety(leaky, undefined).catch((e: unknown) => e)) as CrashSafetyError;
+    const error = (await env
+      .verifyCrashSafety(leaky, undefined)
+      .catch((e: unknown) => e)) as CrashSafetyError;
     expect(error).toBeInstanceOf(CrashSafetyError);
-    expect(error.message).toMatch(/^After a crash with 1 journal event\(s\) durable \(the last: ExecutionStarted\), the run ended differently: crash-free it returned 1, resumed it returned \d+\./);
+    expect(error.message).toMatch(
+      /^After a crash with 1 journal event\(s\) durable \(the last: ExecutionStarted\), the run ended differently: crash-free it returned 1, resumed it returned \d+\./,
+    );
     expect(error.expected).toBe(1);
   });
 });

@@ -144,25 +144,31 @@ export async function verifyCrashSafety(
       const started = reference.journal.slice(0, 1);
       const store = await storeHoldingPrefix(started, events, codec);
       const at = (started[0] as JournalEvent).at;
-      const resumed = await runOn(store, at, async () => {}, async (stepName, env) => {
-        if (stolen || stepName !== name) return;
-        stolen = true;
-        // Another worker takes the execution over while the body runs (its claim is dated
-        // past this runner's lease) and hands it back at once, due now: the store refuses
-        // this runner's writes from here on, and the environment's worker claims the
-        // execution again and finds the attempt unfinished. No virtual time passes, so
-        // the run must end exactly as the crash-free one did.
-        const leaseMs = setup.leaseMs ?? 5_000;
-        const [thief] = await env.store.queue.claim({
-          owner: "verifyCrashSafety-thief",
-          workflows: [workflow.name],
-          limit: 1,
-          now: env.now() + leaseMs + 1,
-          leaseMs: 1,
-        });
-        if (!thief) throw new Error(`verifyCrashSafety: could not take the lease away during step "${name}".`);
-        await env.store.queue.release(thief.lease, { status: "running", dueAt: env.now() }, env.now());
-      });
+      const resumed = await runOn(
+        store,
+        at,
+        async () => {},
+        async (stepName, env) => {
+          if (stolen || stepName !== name) return;
+          stolen = true;
+          // Another worker takes the execution over while the body runs (its claim is dated
+          // past this runner's lease) and hands it back at once, due now: the store refuses
+          // this runner's writes from here on, and the environment's worker claims the
+          // execution again and finds the attempt unfinished. No virtual time passes, so
+          // the run must end exactly as the crash-free one did.
+          const leaseMs = setup.leaseMs ?? 5_000;
+          const [thief] = await env.store.queue.claim({
+            owner: "verifyCrashSafety-thief",
+            workflows: [workflow.name],
+            limit: 1,
+            now: env.now() + leaseMs + 1,
+            leaseMs: 1,
+          });
+          if (!thief)
+            throw new Error(`verifyCrashSafety: could not take the lease away during step "${name}".`);
+          await env.store.queue.release(thief.lease, { status: "running", dueAt: env.now() }, env.now());
+        },
+      );
       compare(crash, reference, resumed, expected, new Set());
       crashes.push(crash);
     }
@@ -195,7 +201,10 @@ function compare(
   };
   if (reference.ok !== resumed.ok || JSON.stringify(reference.value) !== JSON.stringify(resumed.value)) {
     fail(
-      `the run ended differently: crash-free it ${show(reference)}, resumed it ${show(resumed)}`.replace(/\.?$/, "."),
+      `the run ended differently: crash-free it ${show(reference)}, resumed it ${show(resumed)}`.replace(
+        /\.?$/,
+        ".",
+      ),
       reference.value,
       resumed.value,
     );
@@ -223,7 +232,8 @@ function compare(
   }
   for (const [name, calls] of resumed.calls) {
     const allowed = (reference.calls.get(name) ?? 0) + 1;
-    if (calls > allowed) fail(`step "${name}" ran ${calls} times; crash-free it ran ${allowed - 1}.`, allowed - 1, calls);
+    if (calls > allowed)
+      fail(`step "${name}" ran ${calls} times; crash-free it ran ${allowed - 1}.`, allowed - 1, calls);
   }
 }
 
@@ -302,10 +312,20 @@ async function storeHoldingPrefix(
   for (const event of events) {
     await store.inbox.send(ID, codec.encode({ name: event.name, payload: event.payload, at }, "event"), at);
   }
-  const [claim] = await store.queue.claim({ owner: "crashed-worker", workflows: [started.workflow], limit: 1, now: at, leaseMs: 1 });
+  const [claim] = await store.queue.claim({
+    owner: "crashed-worker",
+    workflows: [started.workflow],
+    limit: 1,
+    now: at,
+    leaseMs: 1,
+  });
   if (!claim) throw new Error("the crashed worker's claim failed");
   if (prefix.length > 1) {
-    await store.journal.append(claim.lease, { expectedSeq: 1, events: prefix.slice(1).map((e) => codec.encode(e, "event")) }, at);
+    await store.journal.append(
+      claim.lease,
+      { expectedSeq: 1, events: prefix.slice(1).map((e) => codec.encode(e, "event")) },
+      at,
+    );
   }
   return store;
 }

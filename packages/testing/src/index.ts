@@ -7,9 +7,9 @@ export {
   expectIndexesMatchList,
 } from "./count-operations.js";
 export {
+  CrashSafetyError,
   type CrashSafetyOptions,
   type CrashSafetyReport,
-  CrashSafetyError,
   type SimulatedCrash,
 } from "./crash-safety.js";
 export { type FakeClock, fakeClock } from "./fake-clock.js";

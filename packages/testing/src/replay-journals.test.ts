@@ -40,7 +40,13 @@ describe("replayJournals", () => {
   it("replays every .json journal of a folder: exports and bare arrays", async () => {
     const ada = await record("ada");
     writeFileSync(join(dir, "ada.json"), JSON.stringify(ada));
-    const exported = { format: "stepline-journal", version: 2, execution: { id: "x" }, events: await record("bo"), inbox: [] };
+    const exported = {
+      format: "stepline-journal",
+      version: 2,
+      execution: { id: "x" },
+      events: await record("bo"),
+      inbox: [],
+    };
     writeFileSync(join(dir, "bo.json"), JSON.stringify(exported));
     writeFileSync(join(dir, "notes.txt"), "not a journal");
     const replayed = await replayJournals([greet], dir);
@@ -66,7 +72,9 @@ describe("replayJournals", () => {
         message: 'at op 0 the journal has step "compose", the code asked for step "look-up".',
       },
     ]);
-    expect(error.message).toContain(`1 of 1 journal(s) do not replay against the code:\n  ${join(dir, "ada.json")}: at op 0`);
+    expect(error.message).toContain(
+      `1 of 1 journal(s) do not replay against the code:\n  ${join(dir, "ada.json")}: at op 0`,
+    );
   });
 
   it("reports a different end, an unknown workflow and an unreadable file, and still replays the rest", async () => {
@@ -83,6 +91,8 @@ describe("replayJournals", () => {
     expect(error.failures[0]?.message).toBe(
       'the journal ends with {"type":"ExecutionSucceeded","output":"Hello, ada"}, the code ends with {"type":"succeeded","output":"HELLO, ADA"}.',
     );
-    expect(error.failures[1]?.message).toBe('the journal is of workflow "nobody", which is not among the workflows given (replay-greet).');
+    expect(error.failures[1]?.message).toBe(
+      'the journal is of workflow "nobody", which is not among the workflows given (replay-greet).',
+    );
   });
 });

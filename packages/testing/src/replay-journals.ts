@@ -137,7 +137,7 @@ async function replayFile(
       message: `the journal ends with ${journal}, the code ends with ${code}.`,
     };
   }
-  return { file, workflow, events: events.length, finished };
+  return { file, workflow: definition.name, events: events.length, finished };
 }
 
 /** The events of an export (format 1 or 2) or a bare array; `{ "$bytes": base64 }` back to bytes. */
@@ -157,7 +157,8 @@ async function readEvents(file: string): Promise<JournalEvent[]> {
     : exported?.format === "stepline-journal" && Array.isArray(exported.events)
       ? exported.events
       : undefined;
-  if (!events) throw new Error('not a Stepline journal: expected an array of events or a "stepline export" file.');
+  if (!events)
+    throw new Error('not a Stepline journal: expected an array of events or a "stepline export" file.');
   const inboxLength = Array.isArray(exported?.inbox) ? exported.inbox.length : undefined;
   const verdict = checkJournal(events, { inboxLength });
   if (!verdict.ok) throw new Error(`not a valid journal: ${verdict.message}`);

@@ -178,7 +178,8 @@ export class TestEnvironment {
       for (;;) {
         const { status } = await this.engine.client.describe(id);
         const seen = this.#activity.version;
-        if (TERMINAL_STATUSES.has(status) || status === "blocked") return await this.engine.client.result<O>(id);
+        if (TERMINAL_STATUSES.has(status) || status === "blocked")
+          return await this.engine.client.result<O>(id);
         if (this.#clock.now() >= deadline) {
           throw new TimeoutError(`Execution "${id}" did not finish in time; it is ${status}.`);
         }
@@ -293,7 +294,8 @@ export class TestEnvironment {
       get: (target, prop) => {
         const value = Reflect.get(target, prop, target);
         if (typeof value !== "function") return value;
-        if (prop === "result") return (id: string, options?: { timeout?: Duration }) => this.result(id, options);
+        if (prop === "result")
+          return (id: string, options?: { timeout?: Duration }) => this.result(id, options);
         if (prop === "handle") return (id: string) => wrapHandle(target.handle(id));
         if (prop === "start") {
           return async (...args: Parameters<Client["start"]>) => wrapHandle(await target.start(...args));
@@ -323,7 +325,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   return env;
 }
 
-async function openStore(choice: "memory" | "lmdb" | Store): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+async function openStore(
+  choice: "memory" | "lmdb" | Store,
+): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (choice === "memory") return { store: memoryStore(), cleanup: async () => {} };
   if (choice !== "lmdb") return { store: choice, cleanup: async () => {} };
   const [{ mkdtemp, rm }, { tmpdir }, { join }] = await Promise.all([

@@ -56,7 +56,8 @@ export class VirtualClock implements Clock {
   /** The earliest time a sleep ends, if any sleep is pending (Infinity ones never end). */
   nextAt(): number | undefined {
     let min: number | undefined;
-    for (const timer of this.#timers) if (Number.isFinite(timer.at) && (min === undefined || timer.at < min)) min = timer.at;
+    for (const timer of this.#timers)
+      if (Number.isFinite(timer.at) && (min === undefined || timer.at < min)) min = timer.at;
     return min;
   }
 
