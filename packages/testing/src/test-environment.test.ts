@@ -54,6 +54,24 @@ describe.each(["memory", "lmdb"] as const)("createTestEnvironment on %s", (store
     expect(env.now()).toBe(env.startedAt + DAY);
   });
 
+  it("advance stops at every due time on the way: a 50-hour sleep inside a 120-hour advance ends at hour 50", async () => {
+    const fifty = workflow("test-env-fifty", async (ctx) => {
+      await ctx.sleep("wait", "50h");
+      const wokeAt = await ctx.step("note-time", () => ctx.now());
+      await ctx.waitForEvent("never");
+      return wokeAt;
+    });
+    await using env = await createTestEnvironment({ workflows: [fifty], store });
+    const run = await env.client.start(fifty, undefined);
+    await env.advance("120h");
+    expect(env.now()).toBe(env.startedAt + parseDuration("120h"));
+    const history = await run.history();
+    const fired = history.find((e) => e.type === "TimerFired");
+    expect(fired?.at).toBe(env.startedAt + parseDuration("50h"));
+    const noted = history.find((e) => e.type === "StepSucceeded");
+    expect(noted && "result" in noted && noted.result).toBe(env.startedAt + parseDuration("50h"));
+  });
+
   it("skips through the backoff of a retried step: 1h, 2h, 4h", async () => {
     flakyCalls = 0;
     await using env = await createTestEnvironment({ workflows: [flaky], store });
@@ -61,6 +79,33 @@ describe.each(["memory", "lmdb"] as const)("createTestEnvironment on %s", (store
     expect(await run.result()).toBe("ok");
     expect(flakyCalls).toBe(4);
     expect(env.now()).toBe(env.startedAt + parseDuration("7h"));
+  });
+});
+
+describe("time and running step bodies", () => {
+  it("does not move time while a step body runs: a slow body within its 1 s timeout succeeds", async () => {
+    const slow = workflow("test-env-slow", async (ctx) => {
+      const body = await ctx.step(
+        "slow-call",
+        () => new Promise<string>((resolve) => setTimeout(() => resolve("done"), 50)),
+        { timeout: "1s" },
+      );
+      await ctx.sleep("after", "1h");
+      return body;
+    });
+    await using env = await createTestEnvironment({ workflows: [slow] });
+    const run = await env.client.start(slow, undefined);
+    expect(await run.result()).toBe("done");
+    expect(env.now()).toBe(env.startedAt + parseDuration("1h"));
+  });
+
+  it("moves time to a result() timeout when the execution waits for an event no one sends", async () => {
+    await using env = await createTestEnvironment({ workflows: [confirm] });
+    const run = await env.client.start(confirm, undefined, { id: "c-1" });
+    await expect(run.result({ timeout: "1h" })).rejects.toThrow(
+      'Execution "c-1" did not finish in time; it is waiting.',
+    );
+    expect(env.now()).toBe(env.startedAt + parseDuration("1h"));
   });
 });
 
