@@ -2,12 +2,15 @@ import type { Store } from "@stepline/core";
 
 /**
  * What the engine of a test environment is doing that the clock must wait for: store
- * calls in flight and step bodies running. `version` moves on every start and end, so
- * that a caller can tell "nothing happened for a while" from "things happened and
- * ended". Internal: not exported from the package.
+ * calls in flight and step bodies running. `version` moves on every start and end, and
+ * `sleeps` on every sleep begun, so that a caller can tell "nothing happened for a
+ * while" from "things happened and ended". Internal: not exported from the package.
  */
 export class Activity {
+  /** Moves when a store call or a step body starts or ends. */
   version = 0;
+  /** Moves when the engine starts a sleep: it is still turning, if only to wait. */
+  sleeps = 0;
   #inFlight = 0;
   #bodies = 0;
   #idle: (() => void)[] = [];
@@ -21,7 +24,7 @@ export class Activity {
   }
 
   touch(): void {
-    this.version++;
+    this.sleeps++;
   }
 
   /** Tracks `promise` as work in flight until it settles. */

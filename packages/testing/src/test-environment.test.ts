@@ -99,6 +99,30 @@ describe("time and running step bodies", () => {
     expect(env.now()).toBe(env.startedAt + parseDuration("1h"));
   });
 
+  it("keeps time exact while a runner replays a long journal: 60 steps, a nap, a retry held 2 x 100 ms", async () => {
+    let tries = 0;
+    const long = workflow("test-env-long", async (ctx) => {
+      for (let i = 0; i < 60; i++) await ctx.step(`step-${i}`, () => i);
+      await ctx.sleep("nap", "1h"); // woken, the runner replays 60 steps' completions first
+      await ctx.step(
+        "flaky",
+        () => {
+          if (++tries < 3) throw new Error(`try ${tries}`);
+          return tries;
+        },
+        { retry: { maxAttempts: 3, initialInterval: "100ms", backoffRate: 1 } },
+      );
+      return ctx.now();
+    });
+    await using env = await createTestEnvironment({ workflows: [long] });
+    const run = await env.client.start(long, undefined);
+    expect(await run.result()).toBe(env.startedAt + parseDuration("1h") + 200);
+    const retries = (await run.history()).flatMap((e) =>
+      e.type === "StepFailed" ? [e.at - env.startedAt] : [],
+    );
+    expect(retries).toEqual([parseDuration("1h"), parseDuration("1h") + 100]);
+  });
+
   it("moves time to a result() timeout when the execution waits for an event no one sends", async () => {
     await using env = await createTestEnvironment({ workflows: [confirm] });
     const run = await env.client.start(confirm, undefined, { id: "c-1" });

@@ -46,13 +46,12 @@ export interface TestEnvironmentOptions {
 /** Macrotask turns with nothing started or ended before the environment calls the engine idle. */
 const QUIET_TURNS = 20;
 /**
- * With an execution held by a runner and no body running, the runner waits on a short
- * hold (at most 1 s, execution-runner.ts HOLD_MS) or a lease renewal: a pending sleep
- * further away than this is not the runner's, so time does not jump to it yet.
+ * Quiet rounds to wait, while a runner holds an execution, for a sign that it sleeps,
+ * before time moves anyway. A runner replaying a journal does no store call for one
+ * macrotask per completion; the sign that it is done is a sleep begun after its last
+ * store call (the next due time is then that sleep's own, or an earlier one's).
  */
-const RUNNER_WINDOW_MS = 2_000;
-/** Rounds a runner may look busy with no sign of it before time moves anyway. */
-const PATIENCE_ROUNDS = 5;
+const PATIENCE_ROUNDS = 50;
 
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -82,6 +81,8 @@ export class TestEnvironment {
   readonly startedAt: number;
   readonly #clock: VirtualClock;
   readonly #activity: Activity;
+  /** The store without the activity tracking: for the environment's own reads, which must not count. */
+  readonly #rawStore: Store;
   /** @internal Shared with the environments verifyCrashSafety makes. */
   readonly mocks = new Map<string, StepMock>();
   readonly #workflows: readonly AnyWorkflow[];
@@ -106,7 +107,11 @@ export class TestEnvironment {
     this.startedAt = options.start ?? Date.UTC(2030, 0, 1);
     this.#clock = new VirtualClock(this.startedAt);
     this.#activity = new Activity();
-    this.#clock.onSleep = () => this.#activity.touch();
+    this.#clock.onSleep = () => {
+      this.#activity.touch();
+      return this.#activity.version;
+    };
+    this.#rawStore = store;
     this.store = watchStore(store, this.#activity);
     this.engine = createEngine({
       store: this.store,
@@ -176,10 +181,12 @@ export class TestEnvironment {
     this.#deadlines.set(key, deadline);
     try {
       for (;;) {
-        const { status } = await this.engine.client.describe(id);
+        const status = (await this.#rawStore.executions.get(id))?.status;
         const seen = this.#activity.version;
-        if (TERMINAL_STATUSES.has(status) || status === "blocked")
+        // Ended, blocked or unknown: client.result says which, with its own errors.
+        if (!status || TERMINAL_STATUSES.has(status) || status === "blocked") {
           return await this.engine.client.result<O>(id);
+        }
         if (this.#clock.now() >= deadline) {
           throw new TimeoutError(`Execution "${id}" did not finish in time; it is ${status}.`);
         }
@@ -219,7 +226,7 @@ export class TestEnvironment {
     // Pending sleeps of a stopping worker end when time reaches them: let it.
     const stopped = this.worker.stop();
     while (!(await Promise.race([stopped.then(() => true), immediate().then(() => false)]))) {
-      const next = this.#clock.nextAt();
+      const next = this.#clock.earliest()?.at;
       if (next !== undefined && !this.#activity.busy) await this.#clock.moveTo(next);
     }
     await this.engine.close();
@@ -247,9 +254,10 @@ export class TestEnvironment {
   async #settle(): Promise<void> {
     for (;;) {
       await this.#activity.idle();
-      const version = this.#activity.version;
+      const { version, sleeps } = this.#activity;
       for (let turn = 0; turn < QUIET_TURNS; turn++) await immediate();
-      if (!this.#activity.busy && this.#activity.version === version) return;
+      const quiet = this.#activity.version === version && this.#activity.sleeps === sleeps;
+      if (!this.#activity.busy && quiet) return;
     }
   }
 
@@ -263,9 +271,12 @@ export class TestEnvironment {
     for (let round = 0; ; round++) {
       await this.#settle();
       const now = this.#clock.now();
-      const next = this.#clock.nextAt();
+      const earliest = this.#clock.earliest();
+      const next = earliest?.at;
       if (this.worker.active > 0) {
-        if (next !== undefined && (next <= now + RUNNER_WINDOW_MS || round >= PATIENCE_ROUNDS))
+        // The earliest sleep began after the last store call: the runners are asleep.
+        const asleep = earliest !== undefined && earliest.stamp === this.#activity.version;
+        if (next !== undefined && (asleep || round >= PATIENCE_ROUNDS))
           return this.#clock.moveTo(Math.min(next, limit));
         if (next === undefined && round >= PATIENCE_ROUNDS) return this.#waitForActivity(limit, seen);
         continue;

@@ -2,6 +2,8 @@ import type { Clock } from "@stepline/core";
 
 interface Timer {
   at: number;
+  /** What `onSleep` returned when the sleep began: the activity it came after. */
+  stamp: number;
   resolve: () => void;
 }
 
@@ -16,8 +18,8 @@ const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class VirtualClock implements Clock {
   #now: number;
   #timers: Timer[] = [];
-  /** Called whenever a sleep starts: something in the engine is still at work. */
-  onSleep: () => void = () => {};
+  /** Called whenever a sleep starts (the engine is still turning); its result stamps the sleep. */
+  onSleep: () => number = () => 0;
 
   constructor(start: number) {
     this.#now = start;
@@ -28,7 +30,7 @@ export class VirtualClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    this.onSleep();
+    const stamp = this.onSleep();
     return new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
       if (!(ms > 0)) {
@@ -43,6 +45,7 @@ export class VirtualClock implements Clock {
       // signal (a worker's) must not pile listeners up on it.
       const timer: Timer = {
         at: this.#now + ms,
+        stamp,
         resolve: () => {
           signal?.removeEventListener("abort", aborted);
           resolve();
@@ -53,12 +56,13 @@ export class VirtualClock implements Clock {
     });
   }
 
-  /** The earliest time a sleep ends, if any sleep is pending (Infinity ones never end). */
-  nextAt(): number | undefined {
-    let min: number | undefined;
-    for (const timer of this.#timers)
-      if (Number.isFinite(timer.at) && (min === undefined || timer.at < min)) min = timer.at;
-    return min;
+  /** The pending sleep that ends first, if any (Infinity ones never end): when, and its stamp. */
+  earliest(): { at: number; stamp: number } | undefined {
+    let first: Timer | undefined;
+    for (const timer of this.#timers) {
+      if (Number.isFinite(timer.at) && (first === undefined || timer.at < first.at)) first = timer;
+    }
+    return first && { at: first.at, stamp: first.stamp };
   }
 
   /**
