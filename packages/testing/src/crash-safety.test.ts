@@ -4,9 +4,13 @@ import { CrashSafetyError } from "./crash-safety.js";
 import { createTestEnvironment } from "./test-environment.js";
 
 const charges: string[] = [];
+const reserves: number[] = [];
 
 const order = workflow("crash-safety-order", async (ctx, input: { total: number }) => {
-  const hold = await ctx.step("reserve", () => `hold-${input.total}`);
+  const hold = await ctx.step("reserve", (info) => {
+    reserves.push(info.attempt);
+    return `hold-${input.total}`;
+  });
   const [label, mail] = await Promise.all([ctx.step("label", () => "L-1"), ctx.step("email", () => "sent")]);
   await ctx.sleep("cool-off", "30d");
   const approved = await ctx.waitForEvent<boolean>("approval", { timeout: "2d" });
@@ -20,6 +24,7 @@ const order = workflow("crash-safety-order", async (ctx, input: { total: number 
 describe("verifyCrashSafety", () => {
   it("crashes a correct workflow at every journal position and in every step, and each run ends the same", async () => {
     await using env = await createTestEnvironment({ workflows: [order] });
+    reserves.length = 0;
     const wall = Date.now();
     const report = await env.verifyCrashSafety(
       order,
@@ -37,6 +42,10 @@ describe("verifyCrashSafety", () => {
       "charge",
     ]);
     expect(report.crashes[0]).toEqual({ kind: "crash", at: 1, after: "ExecutionStarted" });
+    // The crash-free run; the crashes before its result was journaled (after ExecutionStarted: attempt 1;
+    // after its StepScheduled: attempt 2, the interrupted one run again); its lost lease (attempts 1 and 2);
+    // the lost leases of the three other steps.
+    expect(reserves).toEqual([1, 1, 2, 1, 2, 1, 1, 1]);
   });
 
   it("uses the environment's step mocks in every run", async () => {

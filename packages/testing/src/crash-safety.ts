@@ -6,7 +6,7 @@ import {
   type Store,
   type WorkflowDefinition,
 } from "@stepline/core";
-import type { StepMock, TestEnvironment, TestEnvironmentOptions } from "./test-environment.js";
+import { type StepMock, TestEnvironment, type TestEnvironmentOptions } from "./test-environment.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output type are accepted.
 type AnyWorkflow = WorkflowDefinition<any, any>;
@@ -82,7 +82,6 @@ export async function verifyCrashSafety(
   input: unknown,
   options: CrashSafetyOptions,
 ): Promise<CrashSafetyReport> {
-  const { TestEnvironment } = await import("./test-environment.js");
   const events = options.events ?? [];
   const codec = new Codec();
 
