@@ -56,7 +56,12 @@ export interface EngineOptions {
   wrapStep?: StepWrapper;
 }
 
-/** See {@link EngineOptions.wrapStep}. */
+/**
+ * See {@link EngineOptions.wrapStep}.
+ *
+ * @example
+ * const engine = createEngine({ store, wrapStep: (name, body) => (name === "charge" ? () => "ch-test" : body) });
+ */
 export type StepWrapper = (name: string, body: (info: StepInfo) => unknown) => (info: StepInfo) => unknown;
 
 /** An engine: a client to start and inspect executions, and workers to run them. */
