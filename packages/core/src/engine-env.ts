@@ -6,7 +6,7 @@ import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from "./history-limits.js"
 import { type Clock, SETTLED } from "./scheduler.js";
 import type { Store } from "./store.js";
 import { EngineClosedError } from "./store-errors.js";
-import type { WorkflowDefinition } from "./workflow.js";
+import type { StepInfo, WorkflowDefinition } from "./workflow.js";
 import type { LogSink } from "./workflow-run.js";
 
 /**
@@ -27,6 +27,8 @@ export class EngineEnv {
   closed = false;
   /** `createEngine({ historyLimits })`, resolved (history-limits.ts). */
   historyLimits: HistoryLimits = { ...DEFAULT_HISTORY_LIMITS };
+  /** `createEngine({ wrapStep })`: the test seam around step bodies. */
+  wrapStep: ((name: string, body: (info: StepInfo) => unknown) => (info: StepInfo) => unknown) | undefined;
 
   constructor(
     readonly store: Store,

@@ -10,7 +10,7 @@ import { type Clock, systemClock } from "./scheduler.js";
 import { Schedules } from "./schedules/schedules.js";
 import type { Store } from "./store.js";
 import { Worker, type WorkerOptions } from "./worker.js";
-import type { WorkflowDefinition } from "./workflow.js";
+import type { StepInfo, WorkflowDefinition } from "./workflow.js";
 import type { LogSink } from "./workflow-run.js";
 
 export interface EngineOptions {
@@ -48,7 +48,21 @@ export interface EngineOptions {
    * (50 MiB of encoded journal). Any field left out keeps its default.
    */
   historyLimits?: Partial<HistoryLimits>;
+  /**
+   * A seam for test environments (`@stepline/testing`'s `createTestEnvironment` uses it
+   * for `mockStep` and to know when step bodies run): given a step's name and body,
+   * returns the body to run for this attempt. Not meant for production code.
+   */
+  wrapStep?: StepWrapper;
 }
+
+/**
+ * See {@link EngineOptions.wrapStep}.
+ *
+ * @example
+ * const engine = createEngine({ store, wrapStep: (name, body) => (name === "charge" ? () => "ch-test" : body) });
+ */
+export type StepWrapper = (name: string, body: (info: StepInfo) => unknown) => (info: StepInfo) => unknown;
 
 /** An engine: a client to start and inspect executions, and workers to run them. */
 export interface Engine {
@@ -93,6 +107,7 @@ export function createEngine(options: EngineOptions): Engine {
     options.pollInterval ?? 100,
   );
   env.historyLimits = historyLimits;
+  env.wrapStep = options.wrapStep;
   env.register(options.workflows ?? []);
   const retentionMs = checkRetention(options.retention);
   const retention = retentionMs === undefined ? undefined : new RetentionLoop(env, retentionMs);

@@ -318,7 +318,7 @@ export class ExecutionRunner {
   #start(step: Parameters<typeof runStepAttempt>[0]): void {
     this.#running.add(step.op);
     const env = this.#env;
-    void runStepAttempt(step, {
+    void runStepAttempt(env.wrapStep ? { ...step, fn: env.wrapStep(step.name, step.fn) } : step, {
       executionId: this.lease.executionId,
       clock: env.clock,
       errors: env.errors,

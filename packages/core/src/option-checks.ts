@@ -215,6 +215,8 @@ export function checkEngineOptions(options: unknown): void {
   }
   if (o.log !== undefined)
     checkFunction(o.log, "createEngine: log", "(level, message, fields) => void (or left out)");
+  if (o.wrapStep !== undefined)
+    checkFunction(o.wrapStep, "createEngine: wrapStep", "(name, body) => body (or left out)");
   if (o.pollInterval !== undefined) {
     checkNumber(o.pollInterval, "createEngine: pollInterval", {
       min: 0,
