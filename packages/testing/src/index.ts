@@ -27,3 +27,4 @@ export {
   TestEnvironment,
   type TestEnvironmentOptions,
 } from "./test-environment.js";
+export { describeTestEnvironmentSuite } from "./test-environment-suite.js";

@@ -28,11 +28,12 @@ export interface TestEnvironmentOptions {
   /** The workflows the environment's worker runs. */
   workflows: readonly AnyWorkflow[];
   /**
-   * `"memory"` (the default), `"lmdb"` (a fresh temporary directory, removed by
-   * `close()`; needs `@stepline/lmdb` installed), or a Store of your own whose times
-   * all come from the engine's clock (the `now` arguments), as memory and LMDB do.
+   * `"memory"` (the default); a function that opens a store in a directory, such as
+   * `lmdbStore` from `@stepline/lmdb` (given a fresh temporary directory, removed by
+   * `close()`); or a Store of your own. Its times must all come from the engine's
+   * clock (the `now` arguments), as memory and LMDB do.
    */
-  store?: "memory" | "lmdb" | Store;
+  store?: "memory" | Store | ((directory: string) => Store);
   /** Where virtual time starts, epoch ms. Default 2030-01-01T00:00:00Z. */
   start?: number;
   /** Error classes to rebuild from the journal by name (createEngine's `errors`). */
@@ -321,7 +322,7 @@ export class TestEnvironment {
  * Makes a {@link TestEnvironment} and starts its worker.
  *
  * @example
- * const env = await createTestEnvironment({ workflows: [signUp], store: "lmdb" });
+ * const env = await createTestEnvironment({ workflows: [signUp], store: lmdbStore }); // from @stepline/lmdb
  * try {
  *   const run = await env.client.start(signUp, { email: "a@example.com" });
  *   await run.result();
@@ -337,28 +338,15 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
 }
 
 async function openStore(
-  choice: "memory" | "lmdb" | Store,
+  choice: "memory" | Store | ((directory: string) => Store),
 ): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (choice === "memory") return { store: memoryStore(), cleanup: async () => {} };
-  if (choice !== "lmdb") return { store: choice, cleanup: async () => {} };
+  if (typeof choice !== "function") return { store: choice, cleanup: async () => {} };
   const [{ mkdtemp, rm }, { tmpdir }, { join }] = await Promise.all([
     import("node:fs/promises"),
     import("node:os"),
     import("node:path"),
   ]);
-  const lmdb = await importLmdb();
   const dir = await mkdtemp(join(tmpdir(), "stepline-test-"));
-  return { store: lmdb.lmdbStore(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-async function importLmdb(): Promise<{ lmdbStore(path: string): Store }> {
-  // A variable, so that builds of this package do not need @stepline/lmdb (an optional peer).
-  const name = "@stepline/lmdb";
-  try {
-    return (await import(name)) as { lmdbStore(path: string): Store };
-  } catch (error) {
-    throw new Error(
-      `createTestEnvironment({ store: "lmdb" }) needs @stepline/lmdb: install it next to @stepline/testing (${String(error)}).`,
-    );
-  }
+  return { store: choice(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
