@@ -25,7 +25,7 @@ import type { ExecutionRecord } from "./store.js";
 import { LeaseLostError } from "./store-errors.js";
 import type { ChildHandle, ChildOptions, WorkflowDefinition } from "./workflow.js";
 import { type ChildOp, extend, type OpBase, type RecordedOp } from "./workflow-ops.js";
-import type { PendingChild, WorkflowRun } from "./workflow-run.js";
+import type { WorkflowRun } from "./workflow-run.js";
 
 /**
  * The inbox event a finished child sends its parent. It only wakes the parent (a
