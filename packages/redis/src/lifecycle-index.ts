@@ -21,9 +21,6 @@ const STATUSES: readonly ExecutionStatus[] = [
 /** How many records a rebuild reads per page of the created index. */
 const REBUILD_PAGE = 500;
 
-/** How many executions' last change this process remembers (oldest forgotten first). */
-const SEEN_CAPACITY = 10_000;
-
 /** Another index kept from the records' fields (attribute-index.ts), rebuilt with these. */
 export interface IndexOfRecords {
   syncReply(flat: readonly unknown[], from: number): Promise<void>;
@@ -38,12 +35,6 @@ export interface IndexOfRecords {
  * with every record change, so of two syncs that arrive out of order the older is
  * ignored and the indexes end as the record is.
  *
- * A change that follows this process's own previous change of the record at once
- * (`rev` one more) and leaves status and workflow as they were needs no sync: the
- * indexes already hold them (every step's append under a lease is such a change), and
- * one round trip per step is saved. Any change in between, by anyone, breaks the chain
- * and the next change syncs (lifecycle-index.test.ts).
- *
  * A process that dies between a record script and its sync leaves that execution's
  * entry one change behind until its next change; `rebuild()` (run once for a store
  * written before the indexes existed, or after deleting the `indexed` key) makes
@@ -55,8 +46,6 @@ export class LifecycleIndex {
   readonly #keys: KeySpace;
   readonly #alsoRebuilt: IndexOfRecords | undefined;
   #built: Promise<void> | undefined;
-  /** The last change of each recent execution this process synced or found in sync. */
-  readonly #seen = new Map<string, { rev: number; status: string; workflow: string }>();
 
   /** `alsoRebuilt` (the attribute index) is brought to every record a rebuild reads, too. */
   constructor(client: Redis | Cluster, scripts: LuaScripts, keys: KeySpace, alsoRebuilt?: IndexOfRecords) {
@@ -82,13 +71,6 @@ export class LifecycleIndex {
   }
 
   async sync(record: ExecutionRecord, rev: number): Promise<void> {
-    const seen = this.#seen.get(record.id);
-    const unchanged = seen?.status === record.status && seen.workflow === record.workflow;
-    if (seen && unchanged && rev === seen.rev + 1) {
-      seen.rev = rev;
-      return;
-    }
-    this.#remember(record, rev);
     const k = this.#k;
     await this.#scripts.run(
       "index-execution",
@@ -97,18 +79,8 @@ export class LifecycleIndex {
     );
   }
 
-  #remember(record: ExecutionRecord, rev: number): void {
-    this.#seen.delete(record.id);
-    if (this.#seen.size >= SEEN_CAPACITY) {
-      const oldest = this.#seen.keys().next().value;
-      if (oldest !== undefined) this.#seen.delete(oldest);
-    }
-    this.#seen.set(record.id, { rev, status: record.status, workflow: record.workflow });
-  }
-
   /** After a delete: drops the execution from the counts, finish times and `created`. */
   async forget(id: string): Promise<void> {
-    this.#seen.delete(id);
     const k = this.#k;
     await this.#scripts.run("unindex-execution", [k.members, k.counts, k.finished, this.#keys.created], [id]);
   }
