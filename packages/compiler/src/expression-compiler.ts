@@ -7,6 +7,7 @@ import { compileAwaitChild, compileLifecycle } from "./lifecycle-compiler.js";
 import type { Saga } from "./lifecycle-names.js";
 import type { Ref } from "./machine-builder.js";
 import { compileOperation } from "./operation-compiler.js";
+import { compilePromiseChain } from "./promise-chain-compiler.js";
 import { compileSagaRun } from "./saga-compiler.js";
 import { choiceState, truncate } from "./statement-compiler.js";
 
@@ -118,14 +119,9 @@ function compileCall(c: BodyCompiler, call: CallExpression, next: Ref, scope: Sc
     if (object.type === "Identifier" && object.name === "Promise" && PROMISE_COMBINATORS.has(method)) {
       return compileConcurrent(c, call, method, next, scope, awaited);
     }
-    if (
-      method === "catch" &&
-      call.arguments.length === 1 &&
-      !issuesOperations(call.arguments[0] as Node, scope)
-    ) {
-      // `await ctx.step(...).catch(() => fallback)`: a failure is swallowed and the code goes on.
-      return c.expression(callee.object, next, { ...scope, errorTarget: () => next }, awaited);
-    }
+    // `await ctx.step(...).catch(() => fallback)`, `ctx.sleep(...).then(() => "timeout")`.
+    const chain = compilePromiseChain(c, call, next, scope, awaited);
+    if (chain) return chain;
   }
   if (isFunctionLike(callee) || callee.type === "Identifier" || callee.type === "MemberExpression") {
     const passesContext = call.arguments.some((argument) => {
