@@ -1,0 +1,119 @@
+import {
+  createEngine,
+  type ExecutionHandle,
+  type JournalEvent,
+  memoryStore,
+  TERMINAL_STATUSES,
+  type WorkflowDefinition,
+} from "@stepline/core";
+import { fakeClock } from "@stepline/testing";
+import { describe, expect, it } from "vitest";
+import { expectValidAsl } from "./__fixtures__/checked-compile.js";
+import { compileFixture, lifecycleFixtures } from "./__fixtures__/fixture-catalog.js";
+import type { FixtureInput } from "./__fixtures__/fixture-kit.js";
+import { dropEdgeMutations, swapMutations } from "./__fixtures__/machine-mutations.js";
+import { toASL } from "./asl.js";
+import type { WorkflowMachine } from "./ir.js";
+import { verifyTrace } from "./verify-trace.js";
+
+/**
+ * The patterns of issue 12 items 7-9 and a sleep's cancellation path, checked against
+ * journals of the real runtime: collected promises, undo closures, promise chains
+ * (their sampled journals are in trace.test.ts), and a catch reached only by cancelling
+ * a sleep (a live cancel, here).
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output type are accepted.
+type Definition = WorkflowDefinition<any, any>;
+type Engine = ReturnType<typeof createEngine>;
+type Clock = ReturnType<typeof fakeClock>;
+
+async function withEngine(workflows: Definition[], body: (engine: Engine, clock: Clock) => Promise<void>) {
+  const clock = fakeClock();
+  const engine = createEngine({ store: memoryStore(), clock, pollInterval: 3_600_000, log: () => {} });
+  const worker = engine.worker({ workflows, concurrency: 100 });
+  await worker.start();
+  try {
+    await body(engine, clock);
+  } finally {
+    const stopping = worker.stop();
+    await clock.advance("1m");
+    await stopping;
+    await engine.close();
+  }
+}
+
+async function settle(run: ExecutionHandle, clock: Clock): Promise<string> {
+  for (let day = 0; day < 60; day++) {
+    const { status } = await run.describe();
+    if (TERMINAL_STATUSES.has(status)) return status;
+    await clock.advance("1d");
+  }
+  throw new Error(`${run.id} did not end in 60 days`);
+}
+
+async function reach(run: ExecutionHandle, type: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if ((await run.history()).some((event) => event.type === type)) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`${run.id} never journaled ${type}`);
+}
+
+const stepNames = (journal: JournalEvent[]) =>
+  journal.flatMap((event) => (event.type === "StepScheduled" ? [event.name] : []));
+
+/** Asserts verifyTrace accepts the journal and that mutations it went through reject it; returns how many did. */
+function acceptedWithMutations(machine: WorkflowMachine, journal: JournalEvent[]): number {
+  const result = verifyTrace(machine, journal);
+  if (!result.ok) throw new Error(`${machine.workflow}: ${result.divergence.message}`);
+  const visited = new Set(result.operations.map((operation) => operation.state));
+  let rejected = 0;
+  for (const mutation of [...dropEdgeMutations(machine), ...swapMutations(machine)]) {
+    if (!mutation.usedStates.every((id) => visited.has(id))) continue;
+    expect(verifyTrace(mutation.machine, journal).ok, `${mutation.description} must reject it`).toBe(false);
+    rejected += 1;
+  }
+  return rejected;
+}
+
+describe("a catch reached only by cancelling a sleep", () => {
+  const fixture = lifecycleFixtures.find((candidate) => candidate.name === "sleep-cancel");
+  if (!fixture) throw new Error("no lifecycle fixture sleep-cancel");
+  const { machines, diagnostics } = compileFixture(fixture);
+  const machine = machines[0] as WorkflowMachine;
+
+  it("is drawn, not refused: the Wait is wrapped in a one-branch Parallel whose Catch is the handler", () => {
+    expect(diagnostics).toEqual([]);
+    expectValidAsl(machine);
+    const wrapper = toASL(machine).States["cool-off"] as Record<string, unknown>;
+    expect(wrapper.Type).toBe("Parallel");
+    expect(wrapper.Next).toBe("ship");
+    expect(wrapper.Catch).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "release-hold" }]);
+    expect(wrapper.Branches).toEqual([
+      { StartAt: "cool-off (timer)", States: { "cool-off (timer)": { Type: "Wait", Seconds: 3600, End: true } } },
+    ]);
+  });
+
+  it("verifies a live cancel during the sleep (the handler's step runs) and an uncancelled run", async () => {
+    const { coolOff } = (await import(fixture.file)) as { coolOff: Definition };
+    await withEngine([coolOff], async (engine, clock) => {
+      const cancelled = await engine.client.start(coolOff, {} satisfies FixtureInput);
+      await reach(cancelled, "TimerStarted");
+      await cancelled.cancel({ reason: "user" });
+      expect(await settle(cancelled, clock)).toBe("cancelled");
+      const cancelJournal = await cancelled.history();
+      expect(stepNames(cancelJournal)).toEqual(["place-hold", "release-hold"]);
+      const plain = await engine.client.start(coolOff, {} satisfies FixtureInput);
+      expect(await settle(plain, clock)).toBe("succeeded");
+      const plainJournal = await plain.history();
+      expect(stepNames(plainJournal)).toEqual(["place-hold", "ship"]);
+      // The cancel edge is one of the mutations: dropping it rejects the cancelled journal.
+      expect(acceptedWithMutations(machine, cancelJournal)).toBeGreaterThan(0);
+      expect(acceptedWithMutations(machine, plainJournal)).toBeGreaterThan(0);
+      const withoutCancel = dropEdgeMutations(machine).find((m) => m.description.includes("(catch)"));
+      expect(withoutCancel?.description).toBe("drop cool-off -> release-hold (catch)");
+      expect(verifyTrace(withoutCancel?.machine as WorkflowMachine, cancelJournal).ok).toBe(false);
+    });
+  });
+});
