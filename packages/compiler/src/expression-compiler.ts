@@ -4,7 +4,7 @@ import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope
 import { compileConcurrent, PROMISE_COMBINATORS } from "./concurrency-compiler.js";
 import { inlineHelper } from "./helper-inliner.js";
 import { compileAwaitChild, compileLifecycle } from "./lifecycle-compiler.js";
-import type { Saga } from "./lifecycle-names.js";
+import { type Saga, UNDO_RUNNERS } from "./lifecycle-names.js";
 import type { Ref } from "./machine-builder.js";
 import { compileOperation } from "./operation-compiler.js";
 import { compilePromiseChain } from "./promise-chain-compiler.js";
@@ -107,6 +107,18 @@ function compileCall(c: BodyCompiler, call: CallExpression, next: Ref, scope: Sc
       next,
       scope,
       awaited,
+    );
+  }
+  const closures = receiver && scope.lifecycle?.sagas.get(receiver.receiver)?.closures;
+  // `undo.push(() => ctx.step(...))` registers an undo step: drawn where the undo loop runs it.
+  if (closures && receiver.method === "push") return next;
+  if (closures && UNDO_RUNNERS.has(receiver.method)) {
+    return c.opaque(
+      scope,
+      call,
+      "dynamic-operation",
+      `${receiver.receiver}.${receiver.method}(...) runs undo closures in an order the compiler does not follow, so the diagram would show no undo step. Run them with \`for (const u of ${receiver.receiver}.reverse()) await u();\`, or use ctx.compensations().`,
+      next,
     );
   }
   if (receiver?.method === "result" && scope.lifecycle?.handles.has(receiver.receiver)) {
