@@ -1,5 +1,6 @@
 import {
   createEngine,
+  workflow,
   type ExecutionHandle,
   type JournalEvent,
   memoryStore,
@@ -7,13 +8,15 @@ import {
   type WorkflowDefinition,
 } from "@stepline/core";
 import { fakeClock } from "@stepline/testing";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { expectValidAsl } from "./__fixtures__/checked-compile.js";
-import { compileFixture, lifecycleFixtures } from "./__fixtures__/fixture-catalog.js";
-import type { FixtureInput } from "./__fixtures__/fixture-kit.js";
+import { compileChecked, expectValidAsl } from "./__fixtures__/checked-compile.js";
+import { compileFixture, fixtures, lifecycleFixtures } from "./__fixtures__/fixture-catalog.js";
+import { body, type FixtureInput } from "./__fixtures__/fixture-kit.js";
 import { dropEdgeMutations, swapMutations } from "./__fixtures__/machine-mutations.js";
+import { runJournals } from "./__fixtures__/trace-harness.js";
 import { toASL } from "./asl.js";
-import type { WorkflowMachine } from "./ir.js";
+import { allStates, type WorkflowMachine } from "./ir.js";
 import { verifyTrace } from "./verify-trace.js";
 
 /**
@@ -60,8 +63,10 @@ async function reach(run: ExecutionHandle, type: string): Promise<void> {
   throw new Error(`${run.id} never journaled ${type}`);
 }
 
-const stepNames = (journal: JournalEvent[]) =>
-  journal.flatMap((event) => (event.type === "StepScheduled" ? [event.name] : []));
+/** The steps a journal scheduled, each once (a retried attempt is scheduled again), in first-scheduled order. */
+const stepNames = (journal: JournalEvent[]) => [
+  ...new Set(journal.flatMap((event) => (event.type === "StepScheduled" ? [event.name] : []))),
+];
 
 /** Asserts verifyTrace accepts the journal and that mutations it went through reject it; returns how many did. */
 function acceptedWithMutations(machine: WorkflowMachine, journal: JournalEvent[]): number {
@@ -89,9 +94,14 @@ describe("a catch reached only by cancelling a sleep", () => {
     const wrapper = toASL(machine).States["cool-off"] as Record<string, unknown>;
     expect(wrapper.Type).toBe("Parallel");
     expect(wrapper.Next).toBe("ship");
-    expect(wrapper.Catch).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "release-hold" }]);
+    expect(wrapper.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "release-hold" },
+    ]);
     expect(wrapper.Branches).toEqual([
-      { StartAt: "cool-off (timer)", States: { "cool-off (timer)": { Type: "Wait", Seconds: 3600, End: true } } },
+      {
+        StartAt: "cool-off (timer)",
+        States: { "cool-off (timer)": { Type: "Wait", Seconds: 3600, End: true } },
+      },
     ]);
   });
 
@@ -115,5 +125,102 @@ describe("a catch reached only by cancelling a sleep", () => {
       expect(withoutCancel?.description).toBe("drop cool-off -> release-hold (catch)");
       expect(verifyTrace(withoutCancel?.machine as WorkflowMachine, cancelJournal).ok).toBe(false);
     });
+  });
+});
+
+describe("operation promises collected in a loop, then awaited together", () => {
+  const fixture = fixtures.find((candidate) => candidate.name === "collected-promises");
+  if (!fixture) throw new Error("no fixture collected-promises");
+  const { machines } = compileFixture(fixture);
+  const machine = machines.find((m) => m.workflow === "shardedBuild") as WorkflowMachine;
+
+  it("is one Map over the loop's items, every iteration at once", () => {
+    const map = [...allStates(machine)].find((state) => state.kind === "map");
+    expect(map).toMatchObject({ kind: "map", items: "(input.items ?? []).entries()", maxConcurrency: 0 });
+    expect(machine.states.map((state) => state.kind)).toEqual(["map", "task"]);
+  });
+
+  it("verifies journals of any shard count with any shards failing", async () => {
+    const { shardedBuild } = (await import(fixture.file)) as { shardedBuild: Definition };
+    const shards = ["a", "b", "c", "d", "e"];
+    const inputs = fc.sample(
+      fc.record({
+        items: fc.array(fc.constantFrom(...shards), { maxLength: 7 }),
+        fail: fc.subarray(shards.map((shard) => `shard-${shard}`)),
+        flaky: fc.subarray(shards.map((shard) => `shard-${shard}`)),
+      }),
+      { numRuns: 40, seed: 12 },
+    );
+    const journals = await runJournals(shardedBuild, inputs);
+    let failed = 0;
+    let rejected = 0;
+    journals.forEach((journal, index) => {
+      const input = inputs[index] as FixtureInput;
+      const items = input.items ?? [];
+      const fails = items.some((item) => input.fail?.includes(`shard-${item}`));
+      // Every shard is scheduled (they all start at once); merge runs only if none failed.
+      const names = stepNames(journal);
+      expect(names.filter((name) => name.startsWith("shard-")).sort()).toEqual(
+        items.map((item, i) => `shard-${item}-${i}`).sort(),
+      );
+      expect(names.includes("merge")).toBe(!fails);
+      expect(journal.at(-1)?.type).toBe(fails ? "ExecutionFailed" : "ExecutionSucceeded");
+      if (fails) failed += 1;
+      rejected += acceptedWithMutations(machine, journal);
+    });
+    expect(failed).toBeGreaterThan(5);
+    expect(failed).toBeLessThan(inputs.length);
+    expect(rejected).toBeGreaterThan(0);
+  });
+});
+
+/** A generated workflow: steps, an undo closure pushed after some, the undo loop in the catch. */
+function undoProgram(pushes: boolean[]): string {
+  const lines = pushes.flatMap((push, i) => [
+    `    await ctx.step("do-${i}", body(input, "do-${i}"));`,
+    ...(push ? [`    undo.push(() => ctx.step("undo-${i}", body(input, "undo-${i}")));`] : []),
+  ]);
+  return [
+    'import { workflow } from "@stepline/core";',
+    'export const generated = workflow("generated", async (ctx, input) => {',
+    "  const undo = [];",
+    "  try {",
+    ...lines,
+    "  } catch (error) {",
+    "    for (const u of undo.reverse()) await u();",
+    "    throw error;",
+    "  }",
+    "});",
+  ].join("\n");
+}
+
+describe("undo closures registered in any order, and a failing step", () => {
+  it("the journal's undo steps, newest first, are a path of the machine", async () => {
+    let rejected = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }),
+        fc.nat({ max: 5 }),
+        async (pushes, failAt) => {
+          const text = undoProgram(pushes);
+          const { machines, diagnostics } = compileChecked(text, { fileName: "generated.ts" });
+          expect(diagnostics).toEqual([]);
+          const machine = machines[0] as WorkflowMachine;
+          const source = text.split("\n").slice(1).join("\n").replace("export const generated = ", "return ");
+          const definition = new Function("workflow", "body", source)(workflow, body) as Definition;
+          const input: FixtureInput = { fail: [`do-${failAt}`] };
+          const [journal] = await runJournals(definition, [input]);
+          const ran = pushes.slice(0, Math.min(failAt + 1, pushes.length)).map((_, i) => `do-${i}`);
+          const undone =
+            failAt < pushes.length
+              ? pushes.flatMap((push, i) => (push && i < failAt ? [`undo-${i}`] : []))
+              : [];
+          expect(stepNames(journal as JournalEvent[])).toEqual([...ran, ...undone.reverse()]);
+          rejected += acceptedWithMutations(machine, journal as JournalEvent[]);
+        },
+      ),
+      { numRuns: 30, seed: 7 },
+    );
+    expect(rejected).toBeGreaterThan(30);
   });
 });

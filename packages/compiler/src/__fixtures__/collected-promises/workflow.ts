@@ -1,7 +1,9 @@
 import { workflow } from "@stepline/core";
 import { body, type FixtureInput, type Vocabulary } from "../fixture-kit.js";
 
-export const vocabulary: Vocabulary = { steps: ["shard", "merge", "check", "report", "retry-failed"] };
+export const vocabulary: Vocabulary = {
+  steps: ["shard-a", "shard-b", "shard-c", "merge", "check", "report", "retry-failed"],
+};
 
 /**
  * Operation promises pushed into an array in a loop, then awaited together: a Map
@@ -13,7 +15,7 @@ export const shardedBuild = workflow("shardedBuild", async (ctx, input: FixtureI
   const runs: Promise<string>[] = [];
   for (const [index, shard] of (input.items ?? []).entries()) {
     const label = `${shard}-${index}`;
-    runs.push(ctx.step(`shard-${shard}-${index}`, body(input, "shard")));
+    runs.push(ctx.step(`shard-${shard}-${index}`, body(input, `shard-${shard}`)));
     void label;
   }
   const started = runs.length;
