@@ -100,7 +100,8 @@ function pushLoop(loop: ForOfStatement, name: string, scope: Scope): CollectedPr
   if (call.type !== "CallExpression" || call.arguments.length !== 1) return undefined;
   const method = methodCallOf(call);
   const pushed = call.arguments[0] as Node;
-  if (method?.receiver !== name || method.method !== "push" || pushed.type === "SpreadElement") return undefined;
+  if (method?.receiver !== name || method.method !== "push" || pushed.type === "SpreadElement")
+    return undefined;
   const variables =
     loop.left.type === "VariableDeclaration" ? loop.left.declarations.map((d) => d.id) : [loop.left];
   return { node: loop, items: loop.right, body: pushed as Expression, variables };

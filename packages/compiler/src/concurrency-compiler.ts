@@ -135,7 +135,9 @@ export function compileConcurrent(
 }
 
 /** `items.map(async (item) => ...)` with operations in the callback: the callback. */
-export function mapCallback(expression: Expression): { body: Statement | Expression; params: Node[] } | undefined {
+export function mapCallback(
+  expression: Expression,
+): { body: Statement | Expression; params: Node[] } | undefined {
   if (expression.type !== "CallExpression") return undefined;
   const callee = unwrap(expression.callee);
   if (callee.type !== "MemberExpression" || callee.computed || callee.property.name !== "map")

@@ -1,11 +1,11 @@
 import {
   createEngine,
-  workflow,
   type ExecutionHandle,
   type JournalEvent,
   memoryStore,
   TERMINAL_STATUSES,
   type WorkflowDefinition,
+  workflow,
 } from "@stepline/core";
 import { fakeClock } from "@stepline/testing";
 import fc from "fast-check";

@@ -115,7 +115,9 @@ export function collectLifecycleNames(body: Node, contextNames: ReadonlySet<stri
           const step = undoClosureStep(current, contextNames);
           if (!step) notUndo.add(array.name);
           else {
-            const [nameNode, , options] = step.arguments.map((a) => (a.type === "SpreadElement" ? undefined : a));
+            const [nameNode, , options] = step.arguments.map((a) =>
+              a.type === "SpreadElement" ? undefined : a,
+            );
             array.adds.push({ call: current, nameNode, options, loopVariables, conditional, loop });
           }
         }
@@ -141,7 +143,10 @@ export function collectLifecycleNames(body: Node, contextNames: ReadonlySet<stri
  * `undo.push(() => ctx.step(name, fn, options))` (or an async closure whose body is
  * that one step, awaited or returned): the step call; anything else is not an undo closure.
  */
-function undoClosureStep(push: CallExpression, contextNames: ReadonlySet<string>): CallExpression | undefined {
+function undoClosureStep(
+  push: CallExpression,
+  contextNames: ReadonlySet<string>,
+): CallExpression | undefined {
   const argument = push.arguments.length === 1 ? push.arguments[0] : undefined;
   const closure = argument && argument.type !== "SpreadElement" ? unwrap(argument) : undefined;
   if (!closure || !isFunctionLike(closure) || !closure.body || closure.params.length > 0) return undefined;
@@ -214,7 +219,16 @@ export function undoLoopOf(
 }
 
 /** Array methods that take undo closures out of their array to run them. */
-export const UNDO_RUNNERS = new Set(["pop", "shift", "at", "forEach", "map", "reduce", "reduceRight", "splice"]);
+export const UNDO_RUNNERS = new Set([
+  "pop",
+  "shift",
+  "at",
+  "forEach",
+  "map",
+  "reduce",
+  "reduceRight",
+  "splice",
+]);
 
 /** True when the subtree runs a saga's undo steps or waits for a started child: `saga.run()`, `handle.result()`. */
 export function awaitsLifecycle(node: Node, names: LifecycleNames): boolean {

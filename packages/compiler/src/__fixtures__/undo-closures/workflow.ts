@@ -2,7 +2,18 @@ import { workflow } from "@stepline/core";
 import { body, type FixtureInput, type Vocabulary } from "../fixture-kit.js";
 
 export const vocabulary: Vocabulary = {
-  steps: ["reserve", "charge", "ship", "release", "refund", "create-user", "grant", "revoke", "delete-user", "welcome"],
+  steps: [
+    "reserve",
+    "charge",
+    "ship",
+    "release",
+    "refund",
+    "create-user",
+    "grant",
+    "revoke",
+    "delete-user",
+    "welcome",
+  ],
 };
 
 /**
