@@ -224,3 +224,63 @@ describe("undo closures registered in any order, and a failing step", () => {
     expect(rejected).toBeGreaterThan(30);
   });
 });
+
+describe("what the patterns draw, and where they stop", () => {
+  const compileBody = (body: string) =>
+    compileChecked(
+      `import { workflow } from "@stepline/core";\nexport const w = workflow("w", async (ctx, input: { items: string[] }) => {\n${body}\n});`,
+      { fileName: "w.ts" },
+    );
+  const byName = (machine: WorkflowMachine | undefined, name: string) =>
+    [...allStates(machine as WorkflowMachine)].find((state) => state.name === name) as
+      | (Record<string, unknown> & { id: string })
+      | undefined;
+
+  it("then's rejection callback catches the operation, not an error of the fulfilment callback", () => {
+    const { machines, diagnostics } = compileBody(`
+  try {
+    await ctx.step("a", () => 1).then(
+      () => ctx.step("b", () => 2),
+      () => ctx.step("c", () => 3),
+    );
+  } catch {
+    await ctx.step("h", () => 4);
+  }`);
+    expect(diagnostics).toEqual([]);
+    const [a, b, c, h] = ["a", "b", "c", "h"].map((name) => byName(machines[0], name));
+    expect(a).toMatchObject({ next: b?.id, catch: c?.id });
+    expect(b?.catch).toBe(h?.id);
+    expect(c?.catch).toBe(h?.id);
+  });
+
+  it("collected promises raced, or awaited after another operation, stay refused", () => {
+    const raced = compileBody(`
+  const runs = [];
+  for (const item of input.items) runs.push(ctx.step(\`run-\${item}\`, () => item));
+  await Promise.race(runs);`);
+    expect(raced.diagnostics.map((d) => `${d.code} ${d.line}`)).toEqual(["operation-not-awaited 5"]);
+    const late = compileBody(`
+  const runs = input.items.map((item) => ctx.step(\`run-\${item}\`, () => item));
+  await ctx.step("between", () => 0);
+  await Promise.all(runs);`);
+    expect(late.diagnostics.map((d) => d.code)).toEqual(["operation-in-callback"]);
+  });
+
+  it("an undo closure pushed in a branch is an optional undo step, with the saga's warning", () => {
+    const { machines, diagnostics } = compileBody(`
+  const undo = [];
+  try {
+    await ctx.step("charge", () => 1);
+    if (input.items.length > 0) undo.push(() => ctx.step("refund", () => 1));
+    await ctx.step("ship", () => 2);
+  } catch (error) {
+    for (const u of undo.reverse()) await u();
+    throw error;
+  }`);
+    expect(diagnostics.map((d) => `${d.severity} ${d.code} ${d.line}`)).toEqual([
+      "warning compensation-approximated 7",
+    ]);
+    expect(byName(machines[0], "refund")).toMatchObject({ kind: "task", compensates: { saga: "undo" } });
+    expect(byName(machines[0], "refund registered?")).toMatchObject({ kind: "choice" });
+  });
+});
