@@ -253,6 +253,16 @@ describe("what the patterns draw, and where they stop", () => {
     expect(c?.catch).toBe(h?.id);
   });
 
+  it("finally with plain code passes the operation's outcome on; with operations it is refused", () => {
+    const plain = compileBody(`  await ctx.step("a", () => 1).finally(() => console.log("done"));`);
+    expect(plain.diagnostics).toEqual([]);
+    expect([...allStates(plain.machines[0] as WorkflowMachine)].map((state) => state.name)).toEqual(["a"]);
+    const withOperation = compileBody(
+      `  await ctx.step("a", () => 1).finally(() => ctx.step("b", () => 2));`,
+    );
+    expect(withOperation.diagnostics.map((d) => d.code)).toContain("operation-in-callback");
+  });
+
   it("collected promises raced, or awaited after another operation, stay refused", () => {
     const raced = compileBody(`
   const runs = [];

@@ -4,10 +4,11 @@ import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope
 import type { Ref } from "./machine-builder.js";
 
 /** The promise methods that chain a callback onto an operation. */
-const CHAIN_METHODS = new Set(["then", "catch"]);
+const CHAIN_METHODS = new Set(["then", "catch", "finally"]);
 
 /**
- * `op.then(onFulfilled, onRejected?)` and `op.catch(onRejected)` on a promise that
+ * `op.then(onFulfilled, onRejected?)` and `op.catch(onRejected)` (and `op.finally(fn)`
+ * with no operation in `fn`) on a promise that
  * issues operations, where the chain itself is awaited (directly, or as an element of
  * `Promise.all` / `race`): the callbacks run when the operation settles, so they are
  * drawn after it. `onFulfilled` follows the operation; `onRejected` is where its
@@ -36,6 +37,12 @@ export function compilePromiseChain(
   if (callbacks.length > (method === "then" ? 2 : 1)) return undefined;
   // A callback passed by reference (`.then(helper)`) with operations: the caller refuses it.
   if (callbacks.some((cb) => !cb || (!isFunctionLike(cb) && issuesOperations(cb, scope)))) return undefined;
+  if (method === "finally") {
+    // `op.finally(() => cleanUp())`: plain code either way; the operation's outcome goes on.
+    // A finally callback with operations would run on both paths: not drawn, refused as before.
+    if (callbacks.some((cb) => cb && issuesOperations(cb, scope))) return undefined;
+    return c.expression(callee.object, next, scope, awaited);
+  }
   const [first, second] = callbacks;
   const onFulfilled = method === "then" ? first : undefined;
   const onRejected = method === "then" ? second : first;
