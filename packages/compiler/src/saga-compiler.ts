@@ -108,7 +108,7 @@ function compileUndoChain(
           add.call,
           "warning",
           "compensation-approximated",
-          `${saga.name}.add(...) ${add.loop ? "inside a loop or callback may run any number of times" : "inside a branch may not run"}, which the compiler cannot count: ${saga.name}.run() is drawn with this undo step ${add.loop ? "in a loop" : "optional"}. Register undo steps in straight-line code to have their order drawn exactly.`,
+          `${registration(saga)}(...) ${add.loop ? "inside a loop or callback may run any number of times" : "inside a branch may not run"}, which the compiler cannot count: ${saga.closures ? "the undo loop" : `${saga.name}.run()`} is drawn with this undo step ${add.loop ? "in a loop" : "optional"}. Register undo steps in straight-line code to have their order drawn exactly.`,
         );
       }
     }
@@ -136,7 +136,7 @@ function compileUndoChain(
   }
   if (entries.length === 0) return next;
   const rules = [...entries].reverse().map(({ ref, add }) => ({
-    condition: `registered through ${saga.name}.${saga.closures ? "push" : "add"}(${add.nameNode ? c.text(scope, add.nameNode) : ""})`,
+    condition: `registered through ${registration(saga)}(${add.nameNode ? c.text(scope, add.nameNode) : ""})`,
     next: ref,
   }));
   return choiceState(c, scope, call, `${truncate(saga.name, 30)}: registered so far?`, rules, {
@@ -179,7 +179,7 @@ function optionalUndo(
     scope,
     add.call,
     `${truncate(label, 40)} registered?`,
-    [{ condition: `${saga.name}.add(${label}) ran`, next: step }],
+    [{ condition: `${registration(saga)}(${label}) ran`, next: step }],
     { label: "not registered", next },
   ).ref;
 }
@@ -204,7 +204,7 @@ function undoStep(
       scope,
       add.call,
       "dynamic-operation-name",
-      `${saga.name}.add(...) cannot be drawn: ${name.problem}. An undo step's name is its step's name in the journal: use a string literal, or a template literal over loop variables only.`,
+      `${registration(saga)}(...) cannot be drawn: ${name.problem}. An undo step's name is its step's name in the journal: use a string literal, or a template literal over loop variables only.`,
       next,
     );
   }
@@ -222,4 +222,9 @@ function undoStep(
   const catchTarget = continueOnError ? next : scope.errorTarget();
   if (catchTarget) c.builder.link(scope.draft, state, "catch", catchTarget);
   return ref;
+}
+
+/** How an undo step is registered, as written: `saga.add` or `undo.push`. */
+function registration(saga: Saga): string {
+  return `${saga.name}.${saga.closures ? "push" : "add"}`;
 }
