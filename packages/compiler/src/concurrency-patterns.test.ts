@@ -263,6 +263,21 @@ describe("what the patterns draw, and where they stop", () => {
     expect(withOperation.diagnostics.map((d) => d.code)).toContain("operation-in-callback");
   });
 
+  it("a sleep guarded only by a finally: the cancel edge runs the finally's copy, then fails", () => {
+    const { machines, diagnostics } = compileBody(`
+  try {
+    await ctx.sleep("hold", "1h");
+  } finally {
+    await ctx.step("release", () => 1);
+  }`);
+    expect(diagnostics).toEqual([]);
+    const machine = machines[0] as WorkflowMachine;
+    const hold = byName(machine, "hold");
+    const copy = byName(machine, "release#2");
+    expect(hold).toMatchObject({ kind: "wait", next: byName(machine, "release")?.id, cancel: copy?.id });
+    expect([...allStates(machine)].find((state) => state.id === copy?.next)?.kind).toBe("fail");
+  });
+
   it("collected promises raced, or awaited after another operation, stay refused", () => {
     const raced = compileBody(`
   const runs = [];
