@@ -91,10 +91,19 @@ function emitState(state: State, names: Map<string, string>): AslState {
             : { SecondsPath: path };
       const notes = [
         state.seconds !== undefined ? undefined : `${state.until ? "until" : "for"} ${state.expression}`,
-        // ASL Wait states take no Catch; the cancellation path is recorded here (and in the IR).
-        state.cancel === undefined ? undefined : `a cancellation here goes to ${name(state.cancel)}`,
       ];
-      return { Type: "Wait", ...comment(notes), ...timing, ...flow(state.next) };
+      const wait = { Type: "Wait", ...comment(notes), ...timing };
+      if (state.cancel === undefined) return { ...wait, ...flow(state.next) };
+      // An ASL Wait takes no Catch: a sleep a `try` guards (a cancellation raises CancelledError
+      // there) is the Wait inside a one-branch Parallel, which does (fixture sleep-cancel).
+      const inner = `${state.name} (timer)`;
+      return {
+        Type: "Parallel",
+        Comment: `Sleeps; a cancellation here raises CancelledError, caught by ${name(state.cancel)}`,
+        Branches: [{ StartAt: inner, States: { [inner]: { ...wait, End: true } } }],
+        ...catcher(state.cancel),
+        ...flow(state.next),
+      };
     }
     case "event":
       return {

@@ -1,5 +1,6 @@
 import type { Node, Statement } from "oxc-parser";
 import { type FunctionLike, usesOperations } from "./ast.js";
+import { awaitsCollected, type CollectedPromises } from "./collected-promises.js";
 import type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from "./diagnostics.js";
 import type { SourceLocation, State } from "./ir.js";
 import { awaitsLifecycle, type LifecycleNames } from "./lifecycle-names.js";
@@ -43,6 +44,8 @@ export interface Scope {
   inputName: string | undefined;
   /** Sagas and child handles of the workflow function (lifecycle-names.ts). */
   lifecycle?: LifecycleNames;
+  /** Arrays of operation promises awaited together later, by variable (collected-promises.ts). */
+  collectedPromises?: ReadonlyMap<string, CollectedPromises>;
   /** Helpers being inlined, to refuse recursion. */
   inlining: readonly FunctionLike[];
 }
@@ -82,6 +85,7 @@ export interface BodyCompiler {
 export function issuesOperations(node: Node, scope: Scope): boolean {
   return (
     usesOperations(node, scope.contextNames, scope.closureHelpers) ||
-    (scope.lifecycle !== undefined && awaitsLifecycle(node, scope.lifecycle))
+    (scope.lifecycle !== undefined && awaitsLifecycle(node, scope.lifecycle)) ||
+    (scope.collectedPromises !== undefined && awaitsCollected(node, scope.collectedPromises))
   );
 }

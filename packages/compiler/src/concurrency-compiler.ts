@@ -68,6 +68,20 @@ export function compileConcurrent(
       scope,
     });
   }
+  const collected =
+    items?.type === "Identifier" && mode !== "race" ? scope.collectedPromises?.get(items.name) : undefined;
+  if (collected) {
+    // `runs.push(ctx.step(...))` in a loop, or `runs = items.map(...)`, awaited here (collected-promises.ts).
+    return compileMap(c, {
+      ...collected,
+      node: call,
+      maxConcurrency: 0,
+      toleratesFailures: mode === "allSettled",
+      name: `map ${truncate(c.text(scope, collected.items), 40)}`,
+      next,
+      scope,
+    });
+  }
   if (items?.type !== "ArrayExpression") {
     return c.opaque(
       scope,
@@ -121,7 +135,9 @@ export function compileConcurrent(
 }
 
 /** `items.map(async (item) => ...)` with operations in the callback: the callback. */
-function mapCallback(expression: Expression): { body: Statement | Expression; params: Node[] } | undefined {
+export function mapCallback(
+  expression: Expression,
+): { body: Statement | Expression; params: Node[] } | undefined {
   if (expression.type !== "CallExpression") return undefined;
   const callee = unwrap(expression.callee);
   if (callee.type !== "MemberExpression" || callee.computed || callee.property.name !== "map")

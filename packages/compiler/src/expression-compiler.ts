@@ -4,9 +4,10 @@ import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope
 import { compileConcurrent, PROMISE_COMBINATORS } from "./concurrency-compiler.js";
 import { inlineHelper } from "./helper-inliner.js";
 import { compileAwaitChild, compileLifecycle } from "./lifecycle-compiler.js";
-import type { Saga } from "./lifecycle-names.js";
+import { type Saga, UNDO_RUNNERS } from "./lifecycle-names.js";
 import type { Ref } from "./machine-builder.js";
 import { compileOperation } from "./operation-compiler.js";
+import { compilePromiseChain } from "./promise-chain-compiler.js";
 import { compileSagaRun } from "./saga-compiler.js";
 import { choiceState, truncate } from "./statement-compiler.js";
 
@@ -108,6 +109,18 @@ function compileCall(c: BodyCompiler, call: CallExpression, next: Ref, scope: Sc
       awaited,
     );
   }
+  const closures = receiver && scope.lifecycle?.sagas.get(receiver.receiver)?.closures;
+  // `undo.push(() => ctx.step(...))` registers an undo step: drawn where the undo loop runs it.
+  if (closures && receiver.method === "push") return next;
+  if (closures && UNDO_RUNNERS.has(receiver.method)) {
+    return c.opaque(
+      scope,
+      call,
+      "dynamic-operation",
+      `${receiver.receiver}.${receiver.method}(...) runs undo closures in an order the compiler does not follow, so the diagram would show no undo step. Run them with \`for (const u of ${receiver.receiver}.reverse()) await u();\`, or use ctx.compensations().`,
+      next,
+    );
+  }
   if (receiver?.method === "result" && scope.lifecycle?.handles.has(receiver.receiver)) {
     return compileAwaitChild(c, call, receiver.receiver, next, scope, awaited);
   }
@@ -118,14 +131,9 @@ function compileCall(c: BodyCompiler, call: CallExpression, next: Ref, scope: Sc
     if (object.type === "Identifier" && object.name === "Promise" && PROMISE_COMBINATORS.has(method)) {
       return compileConcurrent(c, call, method, next, scope, awaited);
     }
-    if (
-      method === "catch" &&
-      call.arguments.length === 1 &&
-      !issuesOperations(call.arguments[0] as Node, scope)
-    ) {
-      // `await ctx.step(...).catch(() => fallback)`: a failure is swallowed and the code goes on.
-      return c.expression(callee.object, next, { ...scope, errorTarget: () => next }, awaited);
-    }
+    // `await ctx.step(...).catch(() => fallback)`, `ctx.sleep(...).then(() => "timeout")`.
+    const chain = compilePromiseChain(c, call, next, scope, awaited);
+    if (chain) return chain;
   }
   if (isFunctionLike(callee) || callee.type === "Identifier" || callee.type === "MemberExpression") {
     const passesContext = call.arguments.some((argument) => {

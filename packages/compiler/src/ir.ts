@@ -88,8 +88,9 @@ export interface WaitState extends StateBase {
   until: boolean;
   /**
    * Where a cancellation raised at this wait goes: the enclosing `try`'s handler. A
-   * sleep cannot fail otherwise, so this is no Catch edge (ASL Wait states have none);
-   * verifyTrace follows it after a CancelRequested.
+   * sleep cannot fail otherwise, so only verifyTrace's CancelRequested handling follows
+   * it; it is a "cancel" edge, and in ASL the Wait is wrapped in a one-branch Parallel
+   * whose Catch goes there (ASL Wait states take no Catch).
    */
   cancel?: string;
   next?: string;
@@ -268,6 +269,10 @@ export function edgesOf(state: State): Edge[] {
   if ("next" in state && state.next !== undefined) edges.push({ to: state.next, kind: "next" });
   if ("catch" in state && state.catch !== undefined) {
     edges.push({ to: state.catch, kind: "catch", label: "catch" });
+  }
+  // A cancellation at a sleep a `try` guards: a Catch in ASL (the Wait wrapped in a Parallel).
+  if (state.kind === "wait" && state.cancel !== undefined) {
+    edges.push({ to: state.cancel, kind: "catch", label: "cancel" });
   }
   return edges;
 }

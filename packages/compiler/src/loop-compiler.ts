@@ -10,7 +10,9 @@ import type {
 import { isFunctionLike, isLoop, walk } from "./ast.js";
 import type { BodyCompiler, Scope } from "./compile-scope.js";
 import { compileMap } from "./concurrency-compiler.js";
+import { undoLoopOf } from "./lifecycle-names.js";
 import { Ref } from "./machine-builder.js";
+import { compileUndoLoop } from "./saga-compiler.js";
 import { choiceState, truncate, withLoopVariables } from "./statement-compiler.js";
 
 type Loop = WhileStatement | DoWhileStatement | ForStatement | ForOfStatement | ForInStatement;
@@ -21,6 +23,8 @@ type Loop = WhileStatement | DoWhileStatement | ForStatement | ForOfStatement | 
  * show; then, like `while` and `for`, it is a Choice with a back edge.
  */
 export function compileLoop(c: BodyCompiler, loop: Loop, next: Ref, scope: Scope): Ref {
+  const undo = scope.lifecycle && undoLoopOf(loop, scope.lifecycle);
+  if (undo) return compileUndoLoop(c, loop as ForOfStatement, undo, next, scope);
   if (loop.type === "ForOfStatement" && !leavesEarly(loop.body)) {
     const variables =
       loop.left.type === "VariableDeclaration" ? loop.left.declarations.map((d) => d.id) : [loop.left];

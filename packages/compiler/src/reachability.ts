@@ -8,8 +8,8 @@ import { edgesOf, type Machine, type State, subMachines } from "./ir.js";
  * with an error diagnostic, so the CLI exits non-zero instead of emitting a machine
  * that looks fine (issue 12; reachability.test.ts).
  *
- * Reachability is ASL's: `next`, Choice rules and `otherwise`, and Catch. A Wait's
- * `cancel` is not a transition in ASL (a Wait takes no Catch).
+ * Reachability is ASL's: `next`, Choice rules and `otherwise`, and Catch (a Wait's
+ * `cancel` is a Catch of the Parallel that wraps it in ASL).
  *
  * @example
  * const diagnostics = pruneUnreachable(machine); // [] for every machine the compiler builds today
@@ -31,20 +31,14 @@ function prune(machine: Machine, diagnostics: Diagnostic[]): void {
     for (const edge of edgesOf(byId.get(id) as State)) pending.push(edge.to);
   }
   const unreachable = machine.states.filter((state) => !reached.has(state.id));
-  for (const state of unreachable) diagnostics.push(diagnosticFor(state, machine));
+  for (const state of unreachable) diagnostics.push(diagnosticFor(state));
   machine.states = machine.states.filter((state) => reached.has(state.id));
-  for (const state of machine.states) {
-    if (state.kind === "wait" && state.cancel !== undefined && !reached.has(state.cancel))
-      delete state.cancel;
-  }
   for (const state of machine.states) for (const sub of subMachines(state)) prune(sub, diagnostics);
 }
 
-function diagnosticFor(state: State, machine: Machine): Diagnostic {
-  const viaCancel = machine.states.find((other) => other.kind === "wait" && other.cancel === state.id);
-  const why = viaCancel
-    ? `only a cancellation of "${viaCancel.name}" leads to it, and an ASL Wait takes no Catch`
-    : "no transition leads to it (a catch whose try runs no operation that can fail: an error thrown by plain code is not modelled)";
+function diagnosticFor(state: State): Diagnostic {
+  const why =
+    "no transition leads to it (a catch whose try runs no operation that can fail: an error thrown by plain code is not modelled)";
   return {
     ...state.loc,
     severity: "error",

@@ -17,6 +17,7 @@ const EXPECTED: Record<string, DiagnosticCode> = {
   "reserved-name": "invalid-operation-name",
   "step-body-operations": "operation-in-step-body",
   "then-callback": "operation-in-callback",
+  "undo-order": "dynamic-operation",
   "unresolved-helper": "unresolved-helper",
   "workflow-name": "workflow-name-not-literal",
 };

@@ -1,4 +1,4 @@
-import type { CallExpression, Node, Statement } from "oxc-parser";
+import type { CallExpression, ForOfStatement, Node, Statement } from "oxc-parser";
 import { unwrap } from "./ast.js";
 import type { BodyCompiler, Scope } from "./compile-scope.js";
 import type { TaskState } from "./ir.js";
@@ -39,7 +39,45 @@ export function compileSagaRun(
       next,
     );
   }
-  const continueOnError = readContinueOnError(call);
+  return compileUndoChain(c, call, saga, readContinueOnError(call), next, scope);
+}
+
+/**
+ * `for (const u of undo.reverse()) await u()` over an array of undo closures
+ * (`undo.push(() => ctx.step("refund", ...))`): the same reversed chain as
+ * `saga.run()`, the pushes being the adds (lifecycle-names.ts). A loop over the
+ * array in registration order, or one that does more than call each closure, is
+ * refused: it would be drawn wrong, and drawing nothing hides the undo path.
+ */
+export function compileUndoLoop(
+  c: BodyCompiler,
+  loop: ForOfStatement,
+  undo: { saga: Saga; reversed: boolean; runs: boolean },
+  next: Ref,
+  scope: Scope,
+): Ref {
+  const { saga } = undo;
+  if (!undo.reversed || !undo.runs) {
+    return c.opaque(
+      scope,
+      loop,
+      "dynamic-operation",
+      `This loop over the undo closures in \`${saga.name}\` ${undo.reversed ? "does more than await each closure" : "runs them in registration order, not newest first"}, which the compiler does not draw. Write \`for (const u of ${saga.name}.reverse()) await u();\`, or use ctx.compensations().`,
+      next,
+    );
+  }
+  return compileUndoChain(c, loop, saga, false, next, scope);
+}
+
+/** The undo steps of `saga`, newest first, entered at the last one registered so far. */
+function compileUndoChain(
+  c: BodyCompiler,
+  call: CallExpression | ForOfStatement,
+  saga: Saga,
+  continueOnError: boolean,
+  next: Ref,
+  scope: Scope,
+): Ref {
   let after = next;
   if (continueOnError && saga.adds.length > 0) {
     const failure = scope.errorTarget() ?? failState(c, scope, call as unknown as Statement);
@@ -70,7 +108,7 @@ export function compileSagaRun(
           add.call,
           "warning",
           "compensation-approximated",
-          `${saga.name}.add(...) ${add.loop ? "inside a loop or callback may run any number of times" : "inside a branch may not run"}, which the compiler cannot count: ${saga.name}.run() is drawn with this undo step ${add.loop ? "in a loop" : "optional"}. Register undo steps in straight-line code to have their order drawn exactly.`,
+          `${registration(saga)}(...) ${add.loop ? "inside a loop or callback may run any number of times" : "inside a branch may not run"}, which the compiler cannot count: ${saga.closures ? "the undo loop" : `${saga.name}.run()`} is drawn with this undo step ${add.loop ? "in a loop" : "optional"}. Register undo steps in straight-line code to have their order drawn exactly.`,
         );
       }
     }
@@ -98,7 +136,7 @@ export function compileSagaRun(
   }
   if (entries.length === 0) return next;
   const rules = [...entries].reverse().map(({ ref, add }) => ({
-    condition: `registered through ${saga.name}.add(${add.nameNode ? c.text(scope, add.nameNode) : ""})`,
+    condition: `registered through ${registration(saga)}(${add.nameNode ? c.text(scope, add.nameNode) : ""})`,
     next: ref,
   }));
   return choiceState(c, scope, call, `${truncate(saga.name, 30)}: registered so far?`, rules, {
@@ -141,7 +179,7 @@ function optionalUndo(
     scope,
     add.call,
     `${truncate(label, 40)} registered?`,
-    [{ condition: `${saga.name}.add(${label}) ran`, next: step }],
+    [{ condition: `${registration(saga)}(${label}) ran`, next: step }],
     { label: "not registered", next },
   ).ref;
 }
@@ -166,7 +204,7 @@ function undoStep(
       scope,
       add.call,
       "dynamic-operation-name",
-      `${saga.name}.add(...) cannot be drawn: ${name.problem}. An undo step's name is its step's name in the journal: use a string literal, or a template literal over loop variables only.`,
+      `${registration(saga)}(...) cannot be drawn: ${name.problem}. An undo step's name is its step's name in the journal: use a string literal, or a template literal over loop variables only.`,
       next,
     );
   }
@@ -184,4 +222,9 @@ function undoStep(
   const catchTarget = continueOnError ? next : scope.errorTarget();
   if (catchTarget) c.builder.link(scope.draft, state, "catch", catchTarget);
   return ref;
+}
+
+/** How an undo step is registered, as written: `saga.add` or `undo.push`. */
+function registration(saga: Saga): string {
+  return `${saga.name}.${saga.closures ? "push" : "add"}`;
 }

@@ -1,5 +1,6 @@
 import type { Expression, IfStatement, Statement, SwitchStatement } from "oxc-parser";
 import { boundNames, type FunctionLike, isFunctionLike, jumpsOut, unwrap, usesOperations } from "./ast.js";
+import { findCollectedPromises } from "./collected-promises.js";
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
 import type { ChoiceRule, ChoiceState, FailState, SucceedState } from "./ir.js";
 import { compileLoop } from "./loop-compiler.js";
@@ -40,14 +41,20 @@ export function compileStatements(
       }
     }
   }
-  const inner = local
+  const withLocals = local
     ? { ...scope, localFunctions: local, closureHelpers: closureHelpers(local, scope) }
     : scope;
+  // `runs.push(ctx.step(...))` in a loop, then `await Promise.all(runs)`: drawn at the await.
+  const collected = findCollectedPromises(statements, withLocals);
+  const inner = collected?.scope ?? withLocals;
   // Code after a return, throw, break or continue of the same list never runs: it gets no states.
   const jump = statements.findIndex((statement) => JUMPS.has(statement.type));
   const live = jump < 0 ? statements.length : jump + 1;
   let entry = next;
-  for (let i = live - 1; i >= 0; i--) entry = c.statement(statements[i] as Statement, entry, inner);
+  for (let i = live - 1; i >= 0; i--) {
+    const statement = statements[i] as Statement;
+    if (!collected?.consumed.has(statement)) entry = c.statement(statement, entry, inner);
+  }
   return entry;
 }
 

@@ -51,7 +51,8 @@ export function dropEdgeMutations(machine: Machine): Mutation[] {
         if (from.choices.length === 1) from.choices[0] = { ...from.otherwise, condition: "x" };
         else from.choices = from.choices.filter((rule) => rule.next !== edge.to);
       } else if (edge.kind === "catch") {
-        delete (from as { catch?: string }).catch;
+        if (from.kind === "wait") delete from.cancel;
+        else delete (from as { catch?: string }).catch;
       } else {
         delete (from as { next?: string }).next;
       }

@@ -1,6 +1,10 @@
 import { workflow } from "@stepline/core";
 
-/** Refused: an operation in a .then callback runs when the promise settles, out of the compiler's sight. */
+/**
+ * Refused: a .then callback passed by reference; the compiler draws callbacks written
+ * inline (fixture promise-chains), not a function value it would have to chase.
+ */
 export const thenCallback = workflow("thenCallback", async (ctx, _input: null) => {
-  await ctx.step("first", () => 1).then((n) => ctx.step("second", () => n + 1));
+  const follow = (n: number) => ctx.step("second", () => n + 1);
+  await ctx.step("first", () => 1).then(follow);
 });
