@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Client } from "@stepline/core";
+import { checkAccessToken, newAccessToken, sendTokenRedirect } from "./access-token.js";
 import { handleApi } from "./api-routes.js";
 import type { CompiledDiagrams } from "./compiled-diagrams.js";
 import { sendJson } from "./http-helpers.js";
@@ -18,12 +19,21 @@ export interface InspectorServerOptions {
   port?: number;
   /** Compiled workflows: executions of these show the whole state machine, coloured. */
   diagrams?: CompiledDiagrams;
+  /**
+   * The token every request must carry (access-token.ts). Required, and made up when
+   * not given, on any address but loopback; on loopback only checked when given.
+   */
+  token?: string;
 }
 
 /** A running inspector. */
 export interface InspectorServer {
   /** `http://127.0.0.1:4800/`. */
   readonly url: string;
+  /** The URL to open once, with the token as `?token=` (the same as `url` without a token). */
+  readonly openUrl: string;
+  /** The token requests must carry, if any. */
+  readonly token: string | undefined;
   readonly port: number;
   /** Ends the live streams and stops listening. */
   close(): Promise<void>;
@@ -37,7 +47,8 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
  * On a loopback address it answers only requests whose Host header names a loopback
  * address (no DNS rebinding), and every POST must carry a JSON content type and, if
  * it has an Origin, this server's own: another site open in the browser cannot send
- * events or cancel executions through it.
+ * events or cancel executions through it. On any other address every request must
+ * also carry the token (access-token.ts); a request without it is refused with 401.
  *
  * @example
  * const server = await startInspectorServer({ client: engine.client, storeLabel: "the store at .stepline", port: 0 });
@@ -55,6 +66,7 @@ export async function startInspectorServer(options: InspectorServerOptions): Pro
     ...(options.diagrams ? { diagrams: options.diagrams } : {}),
   };
   const loopbackOnly = LOOPBACK.has(host);
+  const token = options.token ?? (loopbackOnly ? undefined : newAccessToken());
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const hostHeader = request.headers.host ?? "";
@@ -64,6 +76,9 @@ export async function startInspectorServer(options: InspectorServerOptions): Pro
       return;
     }
     const url = new URL(request.url ?? "/", `http://${hostHeader || "localhost"}`);
+    const verdict = token === undefined ? { ok: true as const } : checkAccessToken(request, url, token);
+    if (verdict.ok === false) return sendJson(response, 401, { error: verdict.error });
+    if (verdict.ok === "redirect") return sendTokenRedirect(response, verdict.location, token as string);
     if (await handleApi(request, response, url, api)) return;
     const file = request.method === "GET" || request.method === "HEAD" ? files.get(url.pathname) : undefined;
     if (!file) {
@@ -86,8 +101,11 @@ export async function startInspectorServer(options: InspectorServerOptions): Pro
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}/`;
   return {
-    url: `http://${shownHost}:${port}/`,
+    url,
+    openUrl: token === undefined ? url : `${url}?token=${token}`,
+    token,
     port,
     close: () =>
       new Promise<void>((resolve) => {
