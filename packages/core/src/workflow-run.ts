@@ -145,6 +145,9 @@ export class WorkflowRun {
         this.#recorded.set(op, { kind, name: (event as { name: string }).name, event });
       }
     }
+    // The code up to its first completion runs now: live unless the journal has one
+    // (log-sink.test.ts: a new execution's first ctx.log line was swallowed).
+    this.#replaying = params.journal.some((e) => isCompletion(e) && !this.#redriven.has(e.seq));
     this.#start(started.input);
   }
 
