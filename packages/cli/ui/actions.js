@@ -1,4 +1,5 @@
-// Actions on a live execution: send an event, cancel.
+// Actions on an execution: send an event and cancel while it lives; redrive a failed
+// one; resume a blocked one.
 import { useState } from "preact/hooks";
 import { executionPath, postJson } from "./api.js";
 import { html } from "./html.js";
@@ -12,6 +13,27 @@ export function Actions({ report }) {
   const [payload, setPayload] = useState("");
   const [confirming, setConfirming] = useState(false);
   const [message, setMessage] = useState(null);
+  const act = (path, done) => async () => {
+    try {
+      await postJson(`${executionPath(execution.id)}/${path}`, {});
+      setMessage({ error: false, text: done });
+    } catch (error) {
+      setMessage({ error: true, text: error.message });
+    }
+  };
+  const note =
+    message &&
+    html`<p class=${message.error ? "error" : "ok"} data-testid="action-message">${message.text}</p>`;
+  if (execution.status === "failed") {
+    return html`
+      <section class="panel actions">
+        <button type="button" name="redrive" onClick=${act("redrive", "Redriven: its failed steps run again.")}>
+          Redrive from the failed steps
+        </button>
+        ${note}
+      </section>
+    `;
+  }
   if (TERMINAL.has(execution.status)) return null;
 
   const send = async (event) => {
@@ -47,6 +69,10 @@ export function Actions({ report }) {
         <label>Payload (JSON) <input name="event-payload" value=${payload} placeholder="true" onInput=${(e) => setPayload(e.currentTarget.value)} /></label>
         <button type="submit" name="send-event">Send event</button>
       </form>
+      ${
+        execution.status === "blocked" &&
+        html`<button type="button" name="resume" onClick=${act("resume", "Resumed: a worker runs it again.")}>Resume</button>`
+      }
       <div class="cancel">
         ${
           confirming
@@ -55,7 +81,7 @@ export function Actions({ report }) {
             : html`<button type="button" class="danger" name="cancel" onClick=${() => setConfirming(true)}>Cancel execution</button>`
         }
       </div>
-      ${message && html`<p class=${message.error ? "error" : "ok"} data-testid="action-message">${message.text}</p>`}
+      ${note}
     </section>
   `;
 }

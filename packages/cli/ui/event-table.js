@@ -2,7 +2,8 @@
 import { eventSummary, formatClock, short } from "./format.js";
 import { html } from "./html.js";
 
-export function EventTable({ events, selection, highlighted, onSelect }) {
+/** `upTo`: the seq the page views the execution as of; later events are drawn as not yet happened. */
+export function EventTable({ events, upTo, selection, highlighted, onSelect }) {
   const names = new Map();
   for (const event of events) {
     if (typeof event.op === "number" && typeof event.name === "string" && !names.has(event.op))
@@ -21,7 +22,7 @@ export function EventTable({ events, selection, highlighted, onSelect }) {
           return html`
             <tr
               data-seq=${event.seq} data-type=${event.type}
-              class=${`${selected ? "selected" : ""}${related ? " related" : ""}`}
+              class=${`${selected ? "selected" : ""}${related ? " related" : ""}${upTo !== undefined && event.seq > upTo ? " later" : ""}`}
               onClick=${() => onSelect({ kind: "event", seq: event.seq })}>
               <td>${event.seq}</td>
               <td>${formatClock(event.at)}</td>

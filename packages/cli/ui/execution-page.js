@@ -8,10 +8,17 @@ import { EventTable } from "./event-table.js";
 import { formatDuration, formatTimestamp } from "./format.js";
 import { html } from "./html.js";
 import { InboxTable } from "./inbox-table.js";
+import { TimeSlider, useArrowKeys, useReportAt } from "./time-slider.js";
 
 export function ExecutionPage({ id }) {
-  const { value: report, error } = useLive(`${executionPath(id)}/live`, "execution");
+  const { value: live, error: liveError } = useLive(`${executionPath(id)}/live`, "execution");
   const [selection, setSelection] = useState(null);
+  // null: live; else the seq of the event the page shows the execution as of.
+  const [position, setPosition] = useState(null);
+  const last = live ? Math.max(0, live.events.length - 1) : 0;
+  useArrowKeys(position, last, setPosition);
+  const { report, error: atError } = useReportAt(id, position, live);
+  const error = liveError ?? atError;
   if (!report) {
     return html`<p><a href="#/">← Executions</a></p>${error ? html`<p class="error" data-testid="page-error">${error}</p>` : html`<p class="muted">Loading...</p>`}`;
   }
@@ -50,10 +57,11 @@ export function ExecutionPage({ id }) {
       }
       ${error && html`<p class="error">${error}</p>`}
     </section>
-    <${Actions} report=${report} key=${execution.status} />
+    <${Actions} report=${live} key=${execution.status} />
+    <${TimeSlider} events=${live.events} last=${last} position=${position} onMove=${setPosition} />
     <div class="columns">
-      <section class="panel">
-        <h2>Diagram</h2>
+      <section class="panel" data-testid="diagram-panel" data-as-of=${report.asOf ? report.asOf.seq : "live"}>
+        <h2>Diagram${report.asOf ? html` <span class="muted">as of event ${report.asOf.seq}</span>` : ""}</h2>
         <${DiagramView} report=${report} selection=${selection} onSelect=${setSelection} />
       </section>
       <section class="panel detail" data-testid="detail">
@@ -66,7 +74,7 @@ export function ExecutionPage({ id }) {
     </section>
     <section class="panel">
       <h2>Event history</h2>
-      <${EventTable} events=${report.events} selection=${selection} highlighted=${highlighted} onSelect=${setSelection} />
+      <${EventTable} events=${live.events} upTo=${report.asOf?.seq} selection=${selection} highlighted=${highlighted} onSelect=${setSelection} />
     </section>
   `;
 }

@@ -29,10 +29,12 @@ export interface ApiContext {
  * | GET  /api/info                          | `{ store }`                                      |
  * | GET  /api/executions?status&workflow&where&limit | the list, as `stepline list --json`     |
  * | GET  /api/live?status&workflow&where&limit | the same, as Server-Sent Events on each change |
- * | GET  /api/executions/:id                | the report, as `stepline inspect --json`         |
+ * | GET  /api/executions/:id?at=SEQ         | the report, as `stepline inspect --json`; with `at`, as of that event |
  * | GET  /api/executions/:id/live           | the report, as Server-Sent Events on each change |
  * | POST /api/executions/:id/events         | `{ name, payload }`: sends an event              |
  * | POST /api/executions/:id/cancel         | `{ reason? }`: requests cancellation             |
+ * | POST /api/executions/:id/redrive        | `{}`: a failed execution goes on from its failed steps |
+ * | POST /api/executions/:id/resume         | `{}`: a blocked execution is retried by a worker |
  *
  * `where` is one `name=value` search attribute pair, repeatable (all must match), read as
  * `stepline list --where` reads it and answered with `client.list({ where })`.
@@ -62,7 +64,9 @@ export async function handleApi(
         stop: api.closing,
       });
     } else if (method === "GET" && noun === "executions" && id && parts.length === 3) {
-      sendJson(response, 200, toJsonValue(await loadReport(api, id)));
+      const at = url.searchParams.get("at");
+      const seq = at === null ? undefined : nonNegativeInteger(at);
+      sendJson(response, 200, toJsonValue(await loadReport(api, id, seq)));
     } else if (method === "GET" && noun === "executions" && id && action === "live" && parts.length === 4) {
       streamChanges(request, response, {
         event: "execution",
@@ -93,6 +97,25 @@ export async function handleApi(
       const reason = typeof body.reason === "string" && body.reason ? body.reason : undefined;
       await api.client.cancel(id, reason === undefined ? {} : { reason });
       sendJson(response, 200, { id, cancelRequested: true });
+    } else if (
+      method === "POST" &&
+      noun === "executions" &&
+      id &&
+      action === "redrive" &&
+      parts.length === 4
+    ) {
+      await readJsonBody(request);
+      await api.client.redrive(id, { reason: "redriven from the inspector" });
+      sendJson(response, 200, { id, redriven: true });
+    } else if (
+      method === "POST" &&
+      noun === "executions" &&
+      id &&
+      action === "resume" &&
+      parts.length === 4
+    ) {
+      await readJsonBody(request);
+      sendJson(response, 200, { id, resumed: await api.client.resume(id) });
     } else {
       throw new HttpError(404, `no API route ${method} ${url.pathname}`);
     }
@@ -123,8 +146,9 @@ async function listExecutions(client: Client, params: URLSearchParams): Promise<
  * The execution's report, stacks relative to the working directory, with its compiled
  * diagram when a `--workflows` file defines its workflow.
  */
-async function loadReport(api: ApiContext, id: string): Promise<ExecutionReport> {
-  const report = relativeStacks(await loadExecutionReport(api.client, id), process.cwd());
+async function loadReport(api: ApiContext, id: string, at?: number): Promise<ExecutionReport> {
+  const options = at === undefined ? {} : { at };
+  const report = relativeStacks(await loadExecutionReport(api.client, id, options), process.cwd());
   const diagram = await api.diagrams?.diagramFor(report.execution.workflow, report.events, report.states);
   return diagram ? { ...report, diagram } : report;
 }
@@ -142,4 +166,11 @@ function httpStatusOf(error: unknown): [number, string] {
   if (SteplineError.is(error) && error.code === "STEPLINE_INVALID_ARGUMENT") return [400, message];
   if ((error as { exitCode?: number }).exitCode === 2) return [400, message];
   return [500, message];
+}
+
+/** `?at=SEQ`: a non-negative integer, else a 400. */
+function nonNegativeInteger(text: string): number {
+  if (!/^\d+$/.test(text))
+    throw new HttpError(400, `at must be a journal seq (0, 1, 2, ...), not ${JSON.stringify(text)}`);
+  return Number(text);
 }

@@ -294,4 +294,52 @@ describe("the inspector page", () => {
       await worker.stop();
     }
   });
+
+  it("steps through the journal: the diagram as of each event, the arrow keys, and back to live", async () => {
+    const length = (await fixture.engine.client.history(FIXTURE_IDS.failed)).length;
+    await page.goto(`${server.url}#/executions/${FIXTURE_IDS.failed}`);
+    await page.locator('[data-state="charge"]').waitFor();
+    expect(await page.getByTestId("time-position").textContent()).toContain(`live: all ${length} events`);
+    await page.keyboard.press("Home");
+    await expect.poll(() => page.getByTestId("diagram-panel").getAttribute("data-as-of")).toBe("0");
+    expect(await page.getByTestId("time-position").textContent()).toContain("as of event 0 of");
+    // Only ExecutionStarted then: no state reached yet.
+    await expect.poll(() => page.locator('[data-state="charge"]').count()).toBe(0);
+    // One event at a time until charge appears: then it is not failed yet.
+    let charge: string | null = null;
+    for (let i = 0; i < length && charge === null; i++) {
+      await page.keyboard.press("ArrowRight");
+      // The diagram is drawn from the report fetched for that event (data-as-of says which).
+      await expect
+        .poll(() => page.getByTestId("diagram-panel").getAttribute("data-as-of"))
+        .toBe(String(i + 1));
+      if ((await page.locator('[data-state="charge"]').count()) > 0)
+        charge = await statusOf('[data-state="charge"]');
+    }
+    expect(charge).not.toBeNull();
+    expect(charge).not.toBe("failed");
+    // Later events are drawn as not yet happened.
+    expect(await page.locator("table.events tr.later").count()).toBeGreaterThan(0);
+    await page.keyboard.press("End");
+    await expect.poll(() => page.getByTestId("time-position").textContent()).toContain("live:");
+    await expect.poll(() => statusOf('[data-state="charge"]')).toBe("failed");
+    expect(await page.locator("table.events tr.later").count()).toBe(0);
+  });
+
+  it("answers ?at=SEQ with the report as of that event, and refuses a bad one", async () => {
+    const base = `${server.url}api/executions/${FIXTURE_IDS.failed}`;
+    const at = (await (await fetch(`${base}?at=1`)).json()) as { events: unknown[]; asOf: { seq: number } };
+    expect(at.events).toHaveLength(2);
+    expect(at.asOf.seq).toBe(1);
+    const bad = await fetch(`${base}?at=soon`);
+    expect(bad.status).toBe(400);
+  });
+
+  it("offers a failed execution its redrive (the last test: flaky-1 runs again)", async () => {
+    await page.goto(`${server.url}#/executions/${FIXTURE_IDS.failed}`);
+    await page.locator("button[name=redrive]").click();
+    await expect.poll(() => page.getByTestId("action-message").textContent()).toContain("Redriven");
+    const history = await fixture.engine.client.history(FIXTURE_IDS.failed);
+    expect(history.some((e) => e.type === "ExecutionRedriven")).toBe(true);
+  });
 });

@@ -61,6 +61,11 @@ export interface ExecutionReport {
   inbox: InboxRow[];
   /** The compiled diagram with its states coloured, on the inspector page when `--workflows` defines the workflow. */
   diagram?: CompiledDiagram;
+  /**
+   * Set for a report of the journal as it stood at one event (`{ at: seq }`): states,
+   * events and inbox consumption are those known then; the record fields are today's.
+   */
+  asOf?: { seq: number; at: string; type: string; of: number };
 }
 
 /**
@@ -72,9 +77,16 @@ export interface ExecutionReport {
  * report.execution.status; // "waiting"
  * report.pending.map((s) => s.name); // ["approval"]
  */
-export async function loadExecutionReport(client: Client, id: string): Promise<ExecutionReport> {
+export async function loadExecutionReport(
+  client: Client,
+  id: string,
+  options: { at?: number } = {},
+): Promise<ExecutionReport> {
   const description = await client.describe(id);
-  const events = await client.history(id);
+  const whole = await client.history(id);
+  // As of one event: the prefix up to it, as the execution stood then (inspector's time slider).
+  const cut = options.at === undefined ? whole.length : Math.min(options.at + 1, whole.length);
+  const events = cut === whole.length ? whole : whole.slice(0, cut);
   const inbox = await client.inbox(id);
   const fields = events.map(fieldsOf);
   const started = fields[0];
@@ -114,12 +126,21 @@ export async function loadExecutionReport(client: Client, id: string): Promise<E
       at: h.at.toISOString(),
     }));
   }
+  const asOfEvent = cut < whole.length ? events[events.length - 1] : undefined;
   return {
     execution,
     states,
     pending: states.filter((s) => s.current),
     events,
     inbox: inboxRows(inbox, fields),
+    ...(asOfEvent && {
+      asOf: {
+        seq: asOfEvent.seq,
+        at: new Date(asOfEvent.at).toISOString(),
+        type: asOfEvent.type,
+        of: whole.length,
+      },
+    }),
   };
 }
 
