@@ -15,6 +15,9 @@ const KIND_LABEL = {
   operation: "Operation",
 };
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+/** A chain longer than this is drawn with its middle elided (a journal of 50,000 events has 25,000 states). */
+const MAX_DRAWN = 200;
+const HEAD_DRAWN = 50;
 
 /**
  * @param {{ report: object, selection: object | null, onSelect: (selection: object) => void }} props
@@ -28,13 +31,19 @@ export function DiagramView({ report, selection, onSelect }) {
   const ended = TERMINAL.has(execution.status);
   const endName = ended ? execution.status[0].toUpperCase() + execution.status.slice(1) : "...";
   const isSelected = (kind, op) => selection?.kind === kind && (op === undefined || selection.op === op);
+  // The first states and the last (where a live execution stands); the history lists all.
+  const elided = states.length > MAX_DRAWN ? states.length - MAX_DRAWN : 0;
+  const drawn =
+    elided === 0 ? states : [...states.slice(0, HEAD_DRAWN), null, ...states.slice(HEAD_DRAWN + elided)];
   return html`
     <div class="diagram" role="list" aria-label="States visited">
       <${Node}
         name="Start" kind="start" status="succeeded" label="Execution started"
         selected=${isSelected("start")} onClick=${() => onSelect({ kind: "start" })} />
-      ${states.map(
-        (state) => html`
+      ${drawn.map((state) =>
+        state === null
+          ? html`<${Edge} /><div class="state-gap" role="listitem" data-testid="elided-states">… ${elided.toLocaleString("en-US")} more states: the event history lists them</div>`
+          : html`
           <${Edge} />
           <${Node}
             name=${state.name} op=${state.op} kind=${state.kind} status=${state.status} current=${state.current}

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { workflow } from "@stepline/core";
+import { createEngine, type JournalEvent, memoryStore, workflow } from "@stepline/core";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importJournal } from "../journal/import-journal.js";
 import { FIXTURE_IDS, type FixtureStore, startFixtureStore } from "../testing/fixture-store.js";
 import { CompiledDiagrams } from "./compiled-diagrams.js";
 import { type InspectorServer, startInspectorServer } from "./inspector-server.js";
@@ -342,4 +343,39 @@ describe("the inspector page", () => {
     const history = await fixture.engine.client.history(FIXTURE_IDS.failed);
     expect(history.some((e) => e.type === "ExecutionRedriven")).toBe(true);
   });
+
+  it("draws a journal of 50,000 events windowed: a few rows in the page, every one reachable by scrolling", async () => {
+    const at = Date.UTC(2026, 0, 1);
+    const events: JournalEvent[] = [
+      { seq: 0, at, type: "ExecutionStarted", workflow: "long", version: 1, input: null, seed: 1 },
+    ];
+    for (let op = 0; events.length < 49_999; op++) {
+      const name = `step-${op}`;
+      events.push({ seq: events.length, at: at + op, type: "StepScheduled", op, name, attempt: 1 });
+      events.push({ seq: events.length, at: at + op, type: "StepSucceeded", op, result: op, attempt: 1 });
+    }
+    events.push({ seq: events.length, at: at + 30_000, type: "ExecutionSucceeded", output: "done" });
+    const store = memoryStore();
+    await importJournal(store, events, [], { id: "long-1", source: "the test" });
+    const engine = createEngine({ store, log: () => {} });
+    const long = await startInspectorServer({ client: engine.client, storeLabel: "the long store", port: 0 });
+    try {
+      await page.goto(`${long.url}#/executions/long-1`);
+      const window = page.getByTestId("events-window");
+      await window.waitFor({ timeout: 30_000 });
+      expect(await window.getAttribute("data-rows")).toBe("50000");
+      const rendered = () => page.locator("table.events tr[data-seq]").count();
+      expect(await rendered()).toBeLessThan(200);
+      await window.evaluate((element) => {
+        element.scrollTop = element.scrollHeight;
+      });
+      await page.locator('tr[data-seq="49999"]').waitFor();
+      expect(await page.locator('tr[data-seq="49999"]').getAttribute("data-type")).toBe("ExecutionSucceeded");
+      expect(await rendered()).toBeLessThan(200);
+      expect(await page.getByTestId("elided-states").textContent()).toContain("24,799 more states");
+    } finally {
+      await long.close();
+      await engine.close();
+    }
+  }, 90_000);
 });
