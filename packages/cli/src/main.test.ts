@@ -49,6 +49,16 @@ describe("stepline list", () => {
     expect(greet[0].durationMs).toBeGreaterThan(0);
     const limited = JSON.parse((await inStore("list", "--limit", "1", "--json")).stdout);
     expect(limited.map((e: { id: string }) => e.id)).toEqual(["approval-1"]);
+    // The next pages: --after the last id listed.
+    const second = JSON.parse(
+      (await inStore("list", "--limit", "1", "--after", "approval-1", "--json")).stdout,
+    );
+    expect(second.map((e: { id: string }) => e.id)).toEqual(["flaky-1"]);
+    const rest = JSON.parse((await inStore("list", "--after", "flaky-1", "--json")).stdout);
+    expect(rest.map((e: { id: string }) => e.id)).toEqual(["greet-1"]);
+    const missing = await inStore("list", "--after", "nope");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no execution "nope"');
   });
 
   it("filters by workflow version with --version, and shows the version in --json", async () => {

@@ -14,15 +14,37 @@ export function wherePairs(text) {
   return text.match(/(?:[^\s,"]+|"[^"]*")+/g) ?? [];
 }
 
+/** Executions a page shows; the server pages (`after`), so 10,000 executions cost one page. */
+const PAGE = 200;
+
 export function ExecutionsList() {
   const [status, setStatus] = useState("");
   const [workflow, setWorkflow] = useState("");
   const [where, setWhere] = useState("");
-  const params = new URLSearchParams({ limit: "200" });
+  // The pages gone past: the last id of each (the newest page is live and has none).
+  const [cursors, setCursors] = useState([]);
+  const filter = (set) => (value) => {
+    setCursors([]);
+    set(value);
+  };
+  const params = new URLSearchParams({ limit: String(PAGE) });
   if (status) params.set("status", status);
   if (workflow.trim()) params.set("workflow", workflow.trim());
   for (const pair of wherePairs(where)) params.append("where", pair);
+  if (cursors.length > 0) params.set("after", cursors[cursors.length - 1]);
   const { value: executions, error } = useLive(`/api/live?${params}`, "executions");
+  const pager =
+    executions &&
+    (cursors.length > 0 || executions.length === PAGE) &&
+    html`
+    <p class="pager" data-testid="pager">
+      ${cursors.length > 0 && html`<button type="button" name="newer" onClick=${() => setCursors(cursors.slice(0, -1))}>← Newer</button>`}
+      <span class="muted" data-testid="page-number">page ${cursors.length + 1}</span>
+      ${
+        executions.length === PAGE &&
+        html`<button type="button" name="older" onClick=${() => setCursors([...cursors, executions[executions.length - 1].id])}>Older →</button>`
+      }
+    </p>`;
   return html`
     <section class="panel">
       <div class="panel-title">
@@ -31,15 +53,15 @@ export function ExecutionsList() {
       </div>
       <form class="filters" onSubmit=${(e) => e.preventDefault()}>
         <label>Status
-          <select name="status" value=${status} onChange=${(e) => setStatus(e.currentTarget.value)}>
+          <select name="status" value=${status} onChange=${(e) => filter(setStatus)(e.currentTarget.value)}>
             ${STATUSES.map((s) => html`<option value=${s}>${s || "any"}</option>`)}
           </select>
         </label>
         <label>Workflow
-          <input name="workflow" placeholder="any" value=${workflow} onInput=${(e) => setWorkflow(e.currentTarget.value)} />
+          <input name="workflow" placeholder="any" value=${workflow} onInput=${(e) => filter(setWorkflow)(e.currentTarget.value)} />
         </label>
         <label title="search attributes, all must match: customerId=c-42 tier=2">Attributes
-          <input name="where" placeholder="customerId=c-42 tier=2" value=${where} onInput=${(e) => setWhere(e.currentTarget.value)} />
+          <input name="where" placeholder="customerId=c-42 tier=2" value=${where} onInput=${(e) => filter(setWhere)(e.currentTarget.value)} />
         </label>
       </form>
       ${error && html`<p class="error">${error}</p>`}
@@ -50,6 +72,7 @@ export function ExecutionsList() {
             ? html`<p class="muted">No executions${status || workflow || where.trim() ? " match these filters" : " in this store yet"}.</p>`
             : html`<${ExecutionsTable} executions=${executions} />`
       }
+      ${pager}
     </section>
   `;
 }

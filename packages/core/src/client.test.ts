@@ -488,3 +488,23 @@ describe("workflow()", () => {
     expect(notAFunction.message).toContain('workflow("x", fn)');
   });
 });
+
+describe("client.list pages", () => {
+  it("pages with after: the last description of a page gives the next, every execution once", async () => {
+    const { engine } = newEngine();
+    const paged = workflow("pagedList", async () => "done");
+    for (let i = 0; i < 7; i++) await engine.client.start(paged, undefined, { id: `page-${i}` });
+    const all = (await engine.client.list({ workflow: "pagedList" })).map((e) => e.id);
+    const seen: string[] = [];
+    let page = await engine.client.list({ workflow: "pagedList", limit: 3 });
+    while (page.length > 0) {
+      seen.push(...page.map((e) => e.id));
+      page = await engine.client.list({ workflow: "pagedList", limit: 3, after: page.at(-1) });
+    }
+    expect(seen).toEqual(all);
+    expect(seen).toHaveLength(7);
+    const bad = await rejection(engine.client.list({ after: { id: "x" } as never }));
+    expect(InvalidArgumentError.is(bad)).toBe(true);
+    expect(bad.message).toContain("client.list: after must be the last execution of the previous page");
+  });
+});

@@ -73,6 +73,11 @@ export interface CancelOptions {
   reason?: string;
 }
 
+/** `client.list`'s filter: the store's, with `after` any `{ id, createdAt }` (a Date or epoch ms). */
+export type ClientListFilter = Omit<ListFilter, "after"> & {
+  after?: { id: string; createdAt: Date | number } | undefined;
+};
+
 /** The reason of `client.cancel(id, options)`; an InvalidArgumentError for anything but `{ reason?: string }`. */
 function checkCancelOptions(options: CancelOptions): string | undefined {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
@@ -512,11 +517,20 @@ export class Client {
     return entries.map((bytes, seq) => this.#env.codec.decodeInboxEntry(bytes, id, seq));
   }
 
-  /** Executions, newest first. */
-  async list(filter?: ListFilter): Promise<ExecutionDescription[]> {
+  /**
+   * Executions, newest first (at most `limit`, default 100). For the next page pass the
+   * last one of this page as `after` (any `{ id, createdAt }`: an ExecutionDescription).
+   *
+   * @example
+   * const page = await client.list({ status: "failed", limit: 50 });
+   * const next = await client.list({ status: "failed", limit: 50, after: page.at(-1) });
+   */
+  async list(filter?: ClientListFilter): Promise<ExecutionDescription[]> {
     this.#env.assertOpen("client.list");
+    const checked = withWhere(checkListFilter(filter), filter, "client.list") as ClientListFilter;
+    const { after, ...rest } = checked;
     const records = await this.#env.store.executions.list(
-      withWhere(checkListFilter(filter), filter, "client.list"),
+      after === undefined ? rest : { ...rest, after: { id: after.id, createdAt: Number(after.createdAt) } },
     );
     const presence = await workerPresence(this.#env.store, records, this.#env.clock.now());
     return records.map((record) => describeRecord(record, presence.get(record.id)));

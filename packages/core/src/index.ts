@@ -11,6 +11,7 @@ export {
 } from "./attributes.js";
 export type {
   CancelOptions,
+  ClientListFilter,
   ExecutionDescription,
   ExecutionHandle,
   HistoryOptions,
@@ -122,6 +123,7 @@ export type {
   InboxStore,
   JournalStore,
   Lease,
+  ListCursor,
   ListFilter,
   NewExecution,
   QueueStore,

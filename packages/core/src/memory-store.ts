@@ -11,6 +11,7 @@ import {
   type CountFilter,
   type ExecutionRecord,
   type Lease,
+  type ListCursor,
   type ListFilter,
   type NewExecution,
   type Release,
@@ -286,7 +287,7 @@ export const storeRules = {
     return accepted === undefined || accepted.includes(record.version ?? 1);
   },
   /** Newest first, by createdAt then id. */
-  compareNewestFirst(a: ExecutionRecord, b: ExecutionRecord): number {
+  compareNewestFirst(a: ListCursor, b: ListCursor): number {
     return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
   },
   matches(record: ExecutionRecord, filter: ListFilter | CountFilter): boolean {
@@ -295,7 +296,9 @@ export const storeRules = {
       (filter.workflow === undefined || record.workflow === filter.workflow) &&
       ((filter as ListFilter).version === undefined ||
         (record.version ?? 1) === (filter as ListFilter).version) &&
-      (filter.where === undefined || matchesWhere(record.attributes, filter.where))
+      (filter.where === undefined || matchesWhere(record.attributes, filter.where)) &&
+      ((filter as ListFilter).after === undefined ||
+        storeRules.compareNewestFirst((filter as ListFilter).after as ListCursor, record) < 0)
     );
   },
   /** True when the filter has a non-empty `where`: the store answers from its attribute index. */

@@ -113,7 +113,7 @@ export const MAX_LIST_LIMIT = 10_000;
 
 /** Checks `client.list(filter)`; returns the filter. */
 export function checkListFilter<
-  F extends { status?: unknown; workflow?: unknown; limit?: unknown; version?: unknown },
+  F extends { status?: unknown; workflow?: unknown; limit?: unknown; version?: unknown; after?: unknown },
 >(filter: F | undefined): F {
   const checked = checkOptionsObject(filter, "client.list(filter): filter");
   if (checked.status !== undefined) checkOneOf(checked.status, "client.list: status", EXECUTION_STATUSES);
@@ -122,6 +122,7 @@ export function checkListFilter<
   if (checked.limit !== undefined) checkInteger(checked.limit, "client.list: limit", 1, MAX_LIST_LIMIT);
   if (checked.version !== undefined)
     checkInteger(checked.version, "client.list: version (a workflow version)", 1, Number.MAX_SAFE_INTEGER);
+  if (checked.after !== undefined) checkListCursor(checked.after);
   return checked;
 }
 
@@ -289,4 +290,19 @@ export function checkMapOptions(
     );
   }
   return { concurrency, toleratedFailures: tolerated as number };
+}
+
+/** `client.list({ after })`: an `{ id, createdAt }` (the last execution of the previous page). */
+function checkListCursor(after: unknown): void {
+  const cursor = after as { id?: unknown; createdAt?: unknown } | null;
+  const createdAt = cursor?.createdAt instanceof Date ? cursor.createdAt.getTime() : cursor?.createdAt;
+  if (
+    typeof cursor !== "object" ||
+    cursor === null ||
+    typeof cursor.id !== "string" ||
+    typeof createdAt !== "number" ||
+    !Number.isFinite(createdAt)
+  ) {
+    refuse("client.list: after", "the last execution of the previous page ({ id, createdAt })", after);
+  }
 }

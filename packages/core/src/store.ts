@@ -188,6 +188,23 @@ export interface ListFilter {
   version?: number;
   /** At most this many, newest first. Default 100. */
   limit?: number;
+  /**
+   * Paging: only executions that come after this one, newest first (created earlier, or
+   * at the same time with an id before it): pass the last of the previous page.
+   */
+  after?: ListCursor;
+}
+
+/**
+ * Where a page of `list` ended: the last execution's `createdAt` and `id`.
+ *
+ * @example
+ * const page = await store.executions.list({ limit: 50 });
+ * const next = await store.executions.list({ limit: 50, after: page[page.length - 1] });
+ */
+export interface ListCursor {
+  createdAt: number;
+  id: string;
 }
 
 /**

@@ -513,7 +513,10 @@ function listNewestFirst(db: Databases, filter: ListFilter): ExecutionRecord[] {
     return recordsWhere(db, filter).sort(storeRules.compareNewestFirst).slice(0, limit);
   }
   const found: ExecutionRecord[] = [];
-  for (const [createdAt, id] of db.created.getKeys({ reverse: true })) {
+  // After a cursor the walk starts at its time (storeRules.matches drops the ones before it).
+  // ([t + 1] sorts after every [t, id]: the walk takes in all of the cursor's own time.)
+  const from = filter.after ? { start: [filter.after.createdAt + 1] } : {};
+  for (const [createdAt, id] of db.created.getKeys({ reverse: true, ...from })) {
     if (found.length >= limit && createdAt !== found[limit - 1]?.createdAt) break;
     const record = db.getRecord(id);
     if (record && storeRules.matches(record, filter)) found.push(record);

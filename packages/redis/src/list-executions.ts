@@ -4,8 +4,8 @@ import type { KeySpace } from "./keys.js";
 import { parseRecord } from "./record-codec.js";
 
 /**
- * `list` by a reverse walk of the created index, reading records page by page and
- * filtering as it goes. It reads on past the limit while createdAt stays the same,
+ * `list` by a reverse walk of the created index (from the cursor's time, for a page after
+ * one), reading records page by page and filtering as it goes. It reads on past the limit while createdAt stays the same,
  * then sorts with the shared rule: the index orders equal times by the ids' bytes,
  * the rule by UTF-16 units, and the two can differ.
  */
@@ -19,7 +19,10 @@ export async function listNewestFirst(
   const pageSize = Math.min(Math.max(limit, 100), 1_000);
   const found: { record: ExecutionRecord; createdAt: number }[] = [];
   for (let offset = 0; ; offset += pageSize) {
-    const page = await client.zrevrange(keys.created, offset, offset + pageSize - 1, "WITHSCORES");
+    // After a cursor the walk starts at its time (storeRules.matches drops the ones before it).
+    const page = filter.after
+      ? await client.zrevrangebyscore(keys.created, filter.after.createdAt, "-inf", "WITHSCORES", "LIMIT", offset, pageSize)
+      : await client.zrevrange(keys.created, offset, offset + pageSize - 1, "WITHSCORES");
     const ids = page.filter((_, i) => i % 2 === 0);
     const records = await Promise.all(
       ids.map(async (id) =>

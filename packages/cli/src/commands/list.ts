@@ -38,7 +38,7 @@ export const listCommand: Command = {
   name: "list",
   summary: "List executions, newest first",
   usage:
-    "stepline list [--status S] [--workflow W] [--version N] [--where NAME=VALUE]... [--limit N] [--json]",
+    "stepline list [--status S] [--workflow W] [--version N] [--where NAME=VALUE]... [--limit N] [--after ID] [--json]",
   details: `  --status S    only this status: running, sleeping, waiting, succeeded, failed, cancelled,
                 terminated, timed_out, blocked
   --workflow W  only executions of workflow W
@@ -48,13 +48,15 @@ export const listCommand: Command = {
                 only executions whose search attribute NAME is VALUE (repeatable: all
                 must match); VALUE is JSON if it parses as a number, boolean or string
                 (tier=2, vip=true, code='"42"'), else the text (region=eu)
-  --limit N     at most N (default 50)`,
+  --limit N     at most N (default 50)
+  --after ID    the next page: the executions after ID, the last one the previous page listed`,
   options: {
     status: { type: "string" },
     workflow: { type: "string" },
     version: { type: "string" },
     where: { type: "string", multiple: true },
     limit: { type: "string" },
+    after: { type: "string" },
   },
   positionals: [],
   async run(context) {
@@ -63,9 +65,11 @@ export const listCommand: Command = {
     const limit = positiveIntegerOption("--limit", stringOption(context.values, "limit")) ?? 50;
     const version = positiveIntegerOption("--version", stringOption(context.values, "version"));
     const where = whereOption(context.values.where as string[] | undefined);
+    const afterId = stringOption(context.values, "after");
     const executions = await context.withStore(
-      ({ client }) =>
+      async ({ client }) =>
         client.list({
+          ...(afterId === undefined ? {} : { after: await client.describe(afterId) }),
           limit,
           ...(status ? { status } : {}),
           ...(workflow ? { workflow } : {}),

@@ -28,7 +28,7 @@ export interface ApiContext {
  * |-----------------------------------------|--------------------------------------------------|
  * | GET  /api/info                          | `{ store }`                                      |
  * | GET  /api/executions?status&workflow&where&limit | the list, as `stepline list --json`     |
- * | GET  /api/live?status&workflow&where&limit | the same, as Server-Sent Events on each change |
+ * | GET  /api/live?status&workflow&where&limit&after | the same, as Server-Sent Events on each change |
  * | GET  /api/executions/:id?at=SEQ         | the report, as `stepline inspect --json`; with `at`, as of that event |
  * | GET  /api/executions/:id/live           | the report, as Server-Sent Events on each change |
  * | POST /api/executions/:id/events         | `{ name, payload }`: sends an event              |
@@ -132,7 +132,11 @@ async function listExecutions(client: Client, params: URLSearchParams): Promise<
   const limit = positiveIntegerOption("limit", params.get("limit") || undefined) ?? 100;
   // `where=name=value`, repeatable, read as `stepline list --where` reads it (a bad one is a 400).
   const where = whereOption(params.getAll("where").filter((pair) => pair !== ""));
+  // `after=ID`: the page after that execution (the last of the page before), newest first.
+  const afterId = params.get("after") || undefined;
+  const after = afterId === undefined ? undefined : await client.describe(afterId);
   const list = await client.list({
+    ...(after ? { after } : {}),
     limit,
     ...(status ? { status } : {}),
     ...(workflow ? { workflow } : {}),

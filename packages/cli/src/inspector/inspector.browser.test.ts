@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createEngine, type JournalEvent, memoryStore, workflow } from "@stepline/core";
+import { Codec, createEngine, type JournalEvent, memoryStore, workflow } from "@stepline/core";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importJournal } from "../journal/import-journal.js";
@@ -375,6 +375,54 @@ describe("the inspector page", () => {
       expect(await page.getByTestId("elided-states").textContent()).toContain("24,799 more states");
     } finally {
       await long.close();
+      await engine.close();
+    }
+  }, 90_000);
+
+  it("pages 10,000 executions on the server: 200 rows a page, older and newer, filters answered by the store", async () => {
+    const store = memoryStore();
+    const codec = new Codec();
+    const at = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < 10_000; i++) {
+      const id = `many-${String(i).padStart(5, "0")}`;
+      const workflowName = i % 2 ? "odd" : "even";
+      const started = codec.encode(
+        {
+          seq: 0,
+          at: at + i,
+          type: "ExecutionStarted",
+          workflow: workflowName,
+          version: 1,
+          input: i,
+          seed: 1,
+        },
+        "start",
+      );
+      await store.executions.create({ id, workflow: workflowName, createdAt: at + i, started });
+    }
+    const engine = createEngine({ store, log: () => {} });
+    const many = await startInspectorServer({ client: engine.client, storeLabel: "the big store", port: 0 });
+    const ids = () =>
+      page.locator("tr[data-id]").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-id")));
+    try {
+      await page.goto(many.url);
+      await page.locator('tr[data-id="many-09999"]').waitFor();
+      expect(await ids()).toHaveLength(200);
+      expect((await ids())[199]).toBe("many-09800");
+      await page.locator("button[name=older]").click();
+      await expect.poll(async () => (await ids())[0]).toBe("many-09799");
+      expect(await page.getByTestId("page-number").textContent()).toBe("page 2");
+      await page.locator("button[name=older]").click();
+      await expect.poll(async () => (await ids())[0]).toBe("many-09599");
+      await page.locator("button[name=newer]").click();
+      await expect.poll(async () => (await ids())[0]).toBe("many-09799");
+      // A filter starts again from the newest page, answered by the store.
+      await page.fill("input[name=workflow]", "odd");
+      await expect.poll(async () => (await ids())[0]).toBe("many-09999");
+      expect((await ids())[199]).toBe("many-09601");
+      expect(await page.getByTestId("page-number").textContent()).toBe("page 1");
+    } finally {
+      await many.close();
       await engine.close();
     }
   }, 90_000);

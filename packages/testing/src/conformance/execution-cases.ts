@@ -157,4 +157,40 @@ export const executionCases: readonly ConformanceCase[] = [
       expect(await store.executions.list({ limit: 101 })).toHaveLength(101);
     },
   },
+  {
+    name: "executions.list pages with after: every execution once, in order, ties of createdAt across pages included",
+    async run(store) {
+      // 23 executions, several at the same millisecond, two workflows.
+      const ids: string[] = [];
+      for (let i = 0; i < 23; i++) {
+        const id = `p-${String.fromCharCode(97 + (i % 5))}${i}`;
+        ids.push(id);
+        await startExecution(store, id, {
+          createdAt: T0 + Math.floor(i / 3),
+          workflow: i % 2 ? "odd" : "even",
+        });
+      }
+      const all = idsOf(await store.executions.list({ limit: 100 }));
+      expect(all).toHaveLength(23);
+      for (const limit of [1, 4, 5, 22]) {
+        const paged: string[] = [];
+        let after: ExecutionRecord | undefined;
+        for (let page = 0; page < 30; page++) {
+          const records = await store.executions.list({ limit, ...(after ? { after } : {}) });
+          paged.push(...idsOf(records));
+          if (records.length < limit) break;
+          after = records[records.length - 1];
+        }
+        expect(paged).toEqual(all);
+      }
+      // With a filter: the pages of one workflow are the filtered list.
+      const odd = idsOf(await store.executions.list({ workflow: "odd" }));
+      const first = await store.executions.list({ workflow: "odd", limit: 3 });
+      const rest = await store.executions.list({ workflow: "odd", after: first[2] as ExecutionRecord });
+      expect([...idsOf(first), ...idsOf(rest)]).toEqual(odd);
+      // After the last one: nothing.
+      const last = (await store.executions.list({ limit: 100 }))[22] as ExecutionRecord;
+      expect(await store.executions.list({ after: last })).toEqual([]);
+    },
+  },
 ];
