@@ -21,7 +21,15 @@ export async function listNewestFirst(
   for (let offset = 0; ; offset += pageSize) {
     // After a cursor the walk starts at its time (storeRules.matches drops the ones before it).
     const page = filter.after
-      ? await client.zrevrangebyscore(keys.created, filter.after.createdAt, "-inf", "WITHSCORES", "LIMIT", offset, pageSize)
+      ? await client.zrevrangebyscore(
+          keys.created,
+          filter.after.createdAt,
+          "-inf",
+          "WITHSCORES",
+          "LIMIT",
+          offset,
+          pageSize,
+        )
       : await client.zrevrange(keys.created, offset, offset + pageSize - 1, "WITHSCORES");
     const ids = page.filter((_, i) => i % 2 === 0);
     const records = await Promise.all(
