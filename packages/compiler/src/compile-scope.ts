@@ -25,6 +25,12 @@ export interface Scope {
   contextNames: ReadonlySet<string>;
   /** Variables a parameterised operation name may use: loop variables and map callback parameters. */
   loopVariables: ReadonlySet<string>;
+  /**
+   * A helper's parameters whose argument at the call is a known string
+   * (`call(ctx, "charge")`: `name` is "charge"), for operation names; a parameter
+   * bound to anything else maps to undefined, so it hides a constant of that name.
+   */
+  boundStrings?: ReadonlyMap<string, string | undefined>;
   /** `return` at the workflow's top level makes a Succeed state; elsewhere it jumps to a ref. */
   returnTarget: Ref | "succeed";
   /** Where an error goes (a `catch` handler); undefined: it propagates out of the machine. */

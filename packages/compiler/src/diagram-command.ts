@@ -9,6 +9,7 @@ import { formatDiagnostic } from "./diagnostics.js";
 import { toDot } from "./dot.js";
 import type { WorkflowMachine } from "./ir.js";
 import { toMermaid } from "./mermaid.js";
+import { resolvePackageImport } from "./package-resolver.js";
 import { toSVG } from "./svg.js";
 
 /** Where the command reads and writes; the CLI passes the process's, tests pass fakes. */
@@ -34,14 +35,17 @@ Draws the state machine of the workflow defined in <file.ts>.
 `;
 
 /**
- * Reads relative imports from disk: `./helpers.js` is tried as written, then as
- * `.ts`, `.tsx`, `/index.ts`. Bare specifiers (packages) are not followed.
+ * Reads imports from disk: `./helpers.js` is tried as written, then as `.ts`, `.tsx`,
+ * `/index.ts`; a package (`@acme/flows`) through its `node_modules` entry
+ * (package-resolver.ts). `@stepline/*` packages are not read: they define no workflows.
  *
  * @example
  * compile(text, { fileName, resolveImport: fileSystemResolver });
  */
 export const fileSystemResolver: ImportResolver = (specifier, fromFile) => {
-  if (!specifier.startsWith(".")) return undefined;
+  if (!specifier.startsWith(".")) {
+    return specifier.startsWith("@stepline/") ? undefined : resolvePackageImport(specifier, fromFile);
+  }
   const base = resolve(dirname(fromFile), specifier);
   const stem = base.replace(/\.(m|c)?js$/, "");
   const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${base}.ts`, `${base}/index.ts`];

@@ -43,6 +43,10 @@ export class ModuleIndex {
   readonly numbers = new Map<string, number>();
   /** `const NAME = <expression>` at the top level, for options built from constants (static-value.ts). */
   readonly constExpressions = new Map<string, Expression>();
+  /** `export { x as y } from "./b.js"` and `export * as ns from "./c.js"`: exported name -> where it comes from. */
+  readonly reExports = new Map<string, ImportBinding>();
+  /** `export * from "./a.js"`: modules whose exports this one passes on, in source order. */
+  readonly starExports: string[] = [];
 
   constructor(file: SourceFile) {
     this.file = file;
@@ -86,14 +90,40 @@ export class ModuleIndex {
       case "ExportNamedDeclaration":
         if (statement.declaration)
           this.#indexStatement(statement.declaration, workflowCallees, bindingOf, true);
-        if (!statement.source) {
-          for (const specifier of statement.specifiers) {
-            const local = specifier.local.type === "Identifier" ? specifier.local.name : undefined;
-            const name =
-              specifier.exported.type === "Identifier"
-                ? specifier.exported.name
-                : String(specifier.exported.value);
-            if (local) this.exports.set(name, local);
+        for (const specifier of statement.specifiers) {
+          const local =
+            specifier.local.type === "Identifier" ? specifier.local.name : String(specifier.local.value);
+          const name =
+            specifier.exported.type === "Identifier"
+              ? specifier.exported.name
+              : String(specifier.exported.value);
+          if (statement.source)
+            this.reExports.set(name, { specifier: statement.source.value, imported: local });
+          else this.exports.set(name, local);
+        }
+        return;
+      case "ExportAllDeclaration":
+        if (statement.exported) {
+          const name =
+            statement.exported.type === "Identifier"
+              ? statement.exported.name
+              : String(statement.exported.value);
+          this.reExports.set(name, { specifier: statement.source.value, imported: "*" });
+        } else {
+          this.starExports.push(statement.source.value);
+        }
+        return;
+      case "ClassDeclaration":
+        // `class Flows { static order = workflow("order", ...) }`: the definition is `Flows.order`.
+        if (statement.id) {
+          const owner = statement.id.name;
+          if (exported) this.exports.set(owner, owner);
+          for (const member of statement.body.body) {
+            if (member.type !== "PropertyDefinition" || !member.static || !member.value) continue;
+            const key = propertyName(member);
+            const value = unwrap(member.value);
+            if (key && value.type === "CallExpression")
+              bindingOf.set(value, { binding: `${owner}.${key}`, exported });
           }
         }
         return;
@@ -123,6 +153,7 @@ export class ModuleIndex {
           if (statement.kind === "const") this.constExpressions.set(name, init);
           if (isFunctionLike(init)) this.functions.set(name, init);
           else if (init.type === "CallExpression") bindingOf.set(init, { binding: name, exported });
+          else if (init.type === "ObjectExpression") this.#indexObject(name, init, bindingOf, exported);
           else if (init.type === "Literal" && typeof init.value === "string" && statement.kind === "const") {
             this.constants.set(name, init.value);
           } else if (
@@ -136,6 +167,26 @@ export class ModuleIndex {
         return;
       default:
         return;
+    }
+  }
+
+  /**
+   * `const flows = { order: workflow("order", ...), charge: async (ctx) => ... }`: the
+   * definitions are `flows.order`, the helpers `flows.charge` (one level deep).
+   */
+  #indexObject(
+    owner: string,
+    object: Expression & { type: "ObjectExpression" },
+    bindingOf: Map<Node, { binding: string; exported: boolean }>,
+    exported: boolean,
+  ): void {
+    for (const property of object.properties) {
+      if (property.type !== "Property") continue;
+      const key = propertyName(property);
+      if (!key) continue;
+      const value = unwrap(property.value as Expression);
+      if (value.type === "CallExpression") bindingOf.set(value, { binding: `${owner}.${key}`, exported });
+      else if (isFunctionLike(value)) this.functions.set(`${owner}.${key}`, value);
     }
   }
 
@@ -164,4 +215,12 @@ export class ModuleIndex {
     this.workflows.push(site);
     if (name !== undefined && binding) this.workflowNames.set(binding.binding, name);
   }
+}
+
+/** The name of a non-computed property or class member (`order` of `{ order: ... }`), if it has one. */
+function propertyName(member: { key: Node; computed: boolean }): string | undefined {
+  if (member.computed) return undefined;
+  if (member.key.type === "Identifier") return member.key.name;
+  if (member.key.type === "Literal" && typeof member.key.value === "string") return member.key.value;
+  return undefined;
 }

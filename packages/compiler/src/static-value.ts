@@ -1,5 +1,6 @@
 import type { Expression, Node, Statement } from "oxc-parser";
 import { type FunctionLike, unwrap } from "./ast.js";
+import { resolveLocal } from "./module-graph.js";
 import type { ModuleIndex } from "./module-index.js";
 
 /** A value the compiler knows without running the code. */
@@ -124,14 +125,11 @@ function identifierValue(name: string, node: Node, scope: StaticScope, depth: nu
   if (name === "undefined") return { unknown: node };
   const local = scope.fn ? localConst(scope.fn, name) : undefined;
   if (local) return evaluateStatic(local, scope, depth + 1);
-  const constant = scope.module.constExpressions.get(name);
-  if (constant) return evaluateStatic(constant, { ...scope, fn: undefined }, depth + 1);
-  const imported = scope.module.imports.get(name);
-  if (imported && imported.imported !== "*" && imported.imported !== "default") {
-    const module = scope.importedModule(scope.module, imported.specifier);
-    const localName = module?.exports.get(imported.imported);
-    const exported = localName ? module?.constExpressions.get(localName) : undefined;
-    if (module && exported) return evaluateStatic(exported, { ...scope, module, fn: undefined }, depth + 1);
+  // Declared here, or imported (through re-exports, module-graph.ts).
+  const declaration = resolveLocal(scope.importedModule, scope.module, name);
+  const constant = declaration?.module.constExpressions.get(declaration.local);
+  if (declaration && constant) {
+    return evaluateStatic(constant, { ...scope, module: declaration.module, fn: undefined }, depth + 1);
   }
   return { unknown: node };
 }
