@@ -35,8 +35,8 @@ Draws the state machine of the workflow defined in <file.ts>.
 `;
 
 /**
- * Reads imports from disk: `./helpers.js` is tried as written, then as `.ts`, `.tsx`,
- * `/index.ts`; a package (`@acme/flows`) through its `node_modules` entry
+ * Reads imports from disk: `./helpers.js` is tried as `.ts`, `.tsx`, `/index.ts`, then
+ * as written (JavaScript); a package (`@acme/flows`) through its `node_modules` entry
  * (package-resolver.ts). `@stepline/*` packages are not read: they define no workflows.
  *
  * @example
@@ -48,11 +48,17 @@ export const fileSystemResolver: ImportResolver = (specifier, fromFile) => {
   }
   const base = resolve(dirname(fromFile), specifier);
   const stem = base.replace(/\.(m|c)?js$/, "");
-  const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${base}.ts`, `${base}/index.ts`];
+  // TypeScript first (a source file imports `./x.js` for `x.ts`), then JavaScript (a built package).
+  const candidates = [
+    `${stem}.ts`,
+    `${stem}.tsx`,
+    `${stem}.mts`,
+    `${base}.ts`,
+    `${base}/index.ts`,
+    ...(/\.(m|c)?js$/.test(base) ? [base] : [`${base}.js`, `${base}/index.js`]),
+  ];
   for (const candidate of candidates) {
-    if (candidate.endsWith(".ts") || candidate.endsWith(".tsx") || candidate.endsWith(".mts")) {
-      if (existsSync(candidate)) return { fileName: candidate, sourceText: readFileSync(candidate, "utf8") };
-    }
+    if (existsSync(candidate)) return { fileName: candidate, sourceText: readFileSync(candidate, "utf8") };
   }
   return undefined;
 };

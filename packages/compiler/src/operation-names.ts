@@ -34,13 +34,22 @@ export type KnownString = (node: Expression) => string | undefined;
  * readOperationName(argument, text, knownStrings(c, scope), scope.loopVariables);
  */
 export function knownStrings(c: BodyCompiler, scope: Scope): KnownString {
-  return (expression) => {
+  const known: KnownString = (expression) => {
     const node = unwrap(expression);
     if (node.type === "Identifier") {
       if (scope.loopVariables.has(node.name)) return undefined;
       const bound = scope.boundStrings?.get(node.name);
       if (bound !== undefined) return bound;
       if (scope.boundStrings?.has(node.name)) return undefined;
+    } else if (node.type === "TemplateLiteral") {
+      // `${label}-again` with `label` known: a known string too.
+      let text = node.quasis[0]?.value.cooked ?? "";
+      for (const [index, part] of node.expressions.entries()) {
+        const value = known(part);
+        if (value === undefined) return undefined;
+        text += value + (node.quasis[index + 1]?.value.cooked ?? "");
+      }
+      return text;
     } else if (node.type !== "MemberExpression" || node.computed) {
       return undefined;
     } else {
@@ -50,6 +59,7 @@ export function knownStrings(c: BodyCompiler, scope: Scope): KnownString {
     const evaluated = evaluateStatic(node, staticScope(c, scope));
     return "value" in evaluated && typeof evaluated.value === "string" ? evaluated.value : undefined;
   };
+  return known;
 }
 
 function rootIdentifier(node: Expression): string | undefined {
