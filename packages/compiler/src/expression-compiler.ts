@@ -7,6 +7,7 @@ import { compileAwaitChild, compileLifecycle } from "./lifecycle-compiler.js";
 import type { Saga } from "./lifecycle-names.js";
 import type { Ref } from "./machine-builder.js";
 import { compileOperation } from "./operation-compiler.js";
+import { calleeThrows, plainCode, throwPoint, throwScope } from "./plain-throws.js";
 import { compileSagaRun } from "./saga-compiler.js";
 import { choiceState, truncate } from "./statement-compiler.js";
 
@@ -23,7 +24,7 @@ export function compileExpression(
   scope: Scope,
   awaited: boolean,
 ): Ref {
-  if (!issuesOperations(expression, scope)) return next;
+  if (!issuesOperations(expression, scope)) return plainCode(c, expression, next, scope);
   const node = isExpressionWrapper(expression) ? unwrap(expression as Expression) : expression;
   switch (node.type) {
     case "AwaitExpression":
@@ -136,7 +137,9 @@ function compileCall(c: BodyCompiler, call: CallExpression, next: Ref, scope: Sc
     if (isFunctionLike(callee) || passesContext || closure)
       return inlineHelper(c, call, next, scope, awaited);
   }
-  return compileChildren(c, call, next, scope);
+  // `JSON.parse(await ctx.step(...))`: the call itself runs after its arguments, and may throw.
+  const after = calleeThrows(call.callee, throwScope(c, scope)) ? throwPoint(c, call, next, scope) : next;
+  return compileChildren(c, call, after, scope);
 }
 
 function compileConditional(

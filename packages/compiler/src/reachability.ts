@@ -44,7 +44,7 @@ function diagnosticFor(state: State, machine: Machine): Diagnostic {
   const viaCancel = machine.states.find((other) => other.kind === "wait" && other.cancel === state.id);
   const why = viaCancel
     ? `only a cancellation of "${viaCancel.name}" leads to it, and an ASL Wait takes no Catch`
-    : "no transition leads to it (a catch whose try runs no operation that can fail: an error thrown by plain code is not modelled)";
+    : "no transition leads to it (a catch whose try runs nothing that can fail: no operation, and no plain code that can throw, such as a call of a helper that throws or JSON.parse)";
   return {
     ...state.loc,
     severity: "error",
