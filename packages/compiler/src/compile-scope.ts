@@ -59,7 +59,7 @@ export interface ResolvedImport {
   sourceText: string;
 }
 
-/** Reads the module an import specifier names, relative to the importing file. */
+/** Reads the module an import specifier names (relative to the importing file, or a package); undefined if it cannot. */
 export type ImportResolver = (specifier: string, fromFile: string) => ResolvedImport | undefined;
 
 /** The statement and expression compilers, as each other sees them. */

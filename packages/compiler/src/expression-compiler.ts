@@ -138,7 +138,9 @@ function compileCall(c: BodyCompiler, call: CallExpression, next: Ref, scope: Sc
       return inlineHelper(c, call, next, scope, awaited);
   }
   // `JSON.parse(await ctx.step(...))`: the call itself runs after its arguments, and may throw.
-  const after = calleeThrows(call.callee, throwScope(c, scope)) ? throwPoint(c, call, next, scope) : next;
+  const after = calleeThrows(call.callee, throwScope(c, scope))
+    ? throwPoint(c, call, next, scope, `${truncate(c.text(scope, call.callee), 36)}(…)`)
+    : next;
   return compileChildren(c, call, after, scope);
 }
 

@@ -115,6 +115,7 @@ describe("imports and re-exports (module-graph.ts)", () => {
         'import { type WorkflowContext, workflow } from "@stepline/core";',
         'import { CHARGE } from "./names.js";',
         "async function call(ctx: WorkflowContext, name: string) { await ctx.step(name, () => 1); }",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: source text with a template literal in it.
         "async function twice(ctx: WorkflowContext, label: string) { await call(ctx, label); await call(ctx, `${label}-again`); }",
         'export const main = workflow("main", async (ctx) => {',
         '  await call(ctx, "reserve");',

@@ -286,10 +286,10 @@ function firstThrower(node: Node, scope: ThrowScope): Node | undefined {
 }
 
 /** A "may throw" Choice in front of `next` for code at `node` (see {@link plainCode}). */
-export function throwPoint(c: BodyCompiler, node: Node, next: Ref, scope: Scope): Ref {
+export function throwPoint(c: BodyCompiler, node: Node, next: Ref, scope: Scope, label?: string): Ref {
   const caught = scope.errorTarget();
   const target = caught ?? scope.draft;
-  const text = describe(c.text(scope, node));
+  const text = label ?? describe(c.text(scope, node));
   const existing = throwPoints.get(next);
   if (existing && existing.target === target) {
     name(existing.state, text);
