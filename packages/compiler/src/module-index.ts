@@ -119,10 +119,14 @@ export class ModuleIndex {
           const owner = statement.id.name;
           if (exported) this.exports.set(owner, owner);
           for (const member of statement.body.body) {
-            if (member.type !== "PropertyDefinition" || !member.static || !member.value) continue;
+            const isStatic = member.type === "PropertyDefinition" || member.type === "MethodDefinition";
+            if (!isStatic || !member.static || !member.value) continue;
             const key = propertyName(member);
-            const value = unwrap(member.value);
-            if (key && value.type === "CallExpression")
+            if (!key) continue;
+            const value = unwrap(member.value as Expression);
+            // `static async ship(ctx, input) { ... }`: a helper, or the function of `workflow("ship", Flows.ship)`.
+            if (isFunctionLike(value)) this.functions.set(`${owner}.${key}`, value);
+            else if (value.type === "CallExpression")
               bindingOf.set(value, { binding: `${owner}.${key}`, exported });
           }
         }
@@ -204,6 +208,11 @@ export class ModuleIndex {
       const fnNode = unwrap(fnArgument);
       if (isFunctionLike(fnNode)) fn = fnNode;
       else if (fnNode.type === "Identifier") fn = this.functions.get(fnNode.name);
+      else if (fnNode.type === "MemberExpression" && !fnNode.computed) {
+        // `workflow("ship", Flows.ship)`: a static method, or a member of an object literal.
+        const object = unwrap(fnNode.object);
+        if (object.type === "Identifier") fn = this.functions.get(`${object.name}.${fnNode.property.name}`);
+      }
     }
     const site: WorkflowSite = {
       call,

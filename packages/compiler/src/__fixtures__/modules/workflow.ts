@@ -1,4 +1,4 @@
-import { workflow } from "@stepline/core";
+import { type WorkflowContext, workflow } from "@stepline/core";
 import { body, type FixtureInput, flag, type Vocabulary } from "../fixture-kit.js";
 import { notifications, runStep, welcomeFlow } from "./index.js";
 import { RECEIPT, STEPS } from "./names.js";
@@ -24,7 +24,14 @@ export class Orders {
     if (flag(input, "welcome")) await ctx.child(welcomeFlow, input);
     await notifications.email(ctx, input);
   });
+
+  /** A workflow function written as a static method, given to workflow(...) below. */
+  static async ship(ctx: WorkflowContext, input: FixtureInput): Promise<string> {
+    return ctx.step(STEPS.ship, body(input, STEPS.ship));
+  }
 }
+
+export const shipOrder = workflow("orders.ship", Orders.ship);
 
 /** Workflows as members of an object literal; a child named through another member. */
 export const flows = {
