@@ -35,8 +35,8 @@ Draws the state machine of the workflow defined in <file.ts>.
 `;
 
 /**
- * Reads imports from disk: `./helpers.js` is tried as `.ts`, `.tsx`, `/index.ts`, then
- * as written (JavaScript); a package (`@acme/flows`) through its `node_modules` entry
+ * Reads imports from disk: `./helpers.js` is tried as `.ts`, `.tsx`, `/index.ts` (and as
+ * written, JavaScript, from a file inside `node_modules`); a package (`@acme/flows`) through its `node_modules` entry
  * (package-resolver.ts). `@stepline/*` packages are not read: they define no workflows.
  *
  * @example
@@ -48,20 +48,30 @@ export const fileSystemResolver: ImportResolver = (specifier, fromFile) => {
   }
   const base = resolve(dirname(fromFile), specifier);
   const stem = base.replace(/\.(m|c)?js$/, "");
-  // TypeScript first (a source file imports `./x.js` for `x.ts`), then JavaScript (a built package).
+  // TypeScript (a source file imports `./x.js` for `x.ts`); JavaScript only inside a
+  // built package: the package's own relative imports.
+  const javascript = inPackage(fromFile)
+    ? /\.(m|c)?js$/.test(base)
+      ? [base]
+      : [`${base}.js`, `${base}/index.js`]
+    : [];
+  const written = /\.(m)?tsx?$/.test(base) ? [base] : [];
   const candidates = [
+    ...written,
     `${stem}.ts`,
     `${stem}.tsx`,
     `${stem}.mts`,
     `${base}.ts`,
     `${base}/index.ts`,
-    ...(/\.(m|c)?js$/.test(base) ? [base] : [`${base}.js`, `${base}/index.js`]),
+    ...javascript,
   ];
   for (const candidate of candidates) {
     if (existsSync(candidate)) return { fileName: candidate, sourceText: readFileSync(candidate, "utf8") };
   }
   return undefined;
 };
+
+const inPackage = (file: string) => /[\\/]node_modules[\\/]/.test(file);
 
 /**
  * `stepline diagram`: compiles a workflow file and prints (or writes) its diagram.
