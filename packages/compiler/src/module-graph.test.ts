@@ -109,6 +109,24 @@ describe("imports and re-exports (module-graph.ts)", () => {
     expect([...allStates(machines[0] as WorkflowMachine)].map((s) => s.kind)).toEqual(["opaque"]);
   });
 
+  it("names a child imported as a default export, and one from a class static through an index", () => {
+    const { machines, diagnostics } = compileFiles({
+      "main.ts": [
+        'import { workflow } from "@stepline/core";',
+        'import welcome from "./welcome.js";',
+        'import { Flows } from "./index.js";',
+        'export const main = workflow("main", async (ctx) => { await ctx.child(welcome, null); await ctx.child(Flows.audit, null); });',
+      ].join("\n"),
+      "welcome.ts":
+        'import { workflow } from "@stepline/core";\nexport default workflow("welcome", async (ctx) => { await ctx.step("mail", () => 1); });',
+      "index.ts": 'export { Flows } from "./flows.js";',
+      "flows.ts":
+        'import { workflow } from "@stepline/core";\nexport class Flows { static audit = workflow("audit", async (ctx) => { await ctx.step("log", () => 1); }); }',
+    });
+    expect(diagnostics).toEqual([]);
+    expect(children(machines[0] as WorkflowMachine)).toEqual(["welcome", "audit"]);
+  });
+
   it("names a step after the argument a helper is called with, per call, through nested helpers", () => {
     const { machines, diagnostics } = compileFiles({
       "main.ts": [

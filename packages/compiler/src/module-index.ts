@@ -134,9 +134,11 @@ export class ModuleIndex {
       case "ExportDefaultDeclaration": {
         const declaration = statement.declaration;
         if (declaration.type === "Identifier") this.exports.set("default", declaration.name);
-        else if (declaration.type === "CallExpression")
+        else if (declaration.type === "CallExpression") {
+          // `export default workflow("welcome", ...)`: `import welcome from "./welcome.js"` names it.
           bindingOf.set(declaration, { binding: "default", exported: true });
-        else if (declaration.type === "FunctionDeclaration" && declaration.id) {
+          this.exports.set("default", "default");
+        } else if (declaration.type === "FunctionDeclaration" && declaration.id) {
           this.functions.set(declaration.id.name, declaration);
           this.exports.set("default", declaration.id.name);
         }
