@@ -1,4 +1,4 @@
-import type { Node, Statement } from "oxc-parser";
+import type { Expression, Node, Statement } from "oxc-parser";
 import { type FunctionLike, usesOperations } from "./ast.js";
 import type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from "./diagnostics.js";
 import type { SourceLocation, State } from "./ir.js";
@@ -31,6 +31,12 @@ export interface Scope {
    * bound to anything else maps to undefined, so it hides a constant of that name.
    */
   boundStrings?: ReadonlyMap<string, string | undefined>;
+  /**
+   * A helper's parameters given a template over loop variables at the call
+   * (`call(ctx, \`pack-${sku}\`)`), with the caller's scope: an operation named by the
+   * parameter is that template, one state with a parameterised name.
+   */
+  boundTemplates?: ReadonlyMap<string, { node: Expression; scope: Scope }>;
   /** `return` at the workflow's top level makes a Succeed state; elsewhere it jumps to a ref. */
   returnTarget: Ref | "succeed";
   /** Where an error goes (a `catch` handler); undefined: it propagates out of the machine. */

@@ -57,6 +57,7 @@ export function inlineHelper(
   const contextNames = new Set<string>(closure ? scope.contextNames : []);
   const loopVariables = new Set<string>(module === scope.module ? scope.loopVariables : []);
   const boundStrings = new Map<string, string | undefined>(closure ? (scope.boundStrings ?? []) : []);
+  const boundTemplates = new Map(closure ? (scope.boundTemplates ?? []) : []);
   const known = knownStrings(c, scope);
   const reassigned = fn.body ? assignedNames(fn.body) : new Set<string>();
   for (const [index, argument] of call.arguments.entries()) {
@@ -76,22 +77,30 @@ export function inlineHelper(
     } else if (param && argument.type !== "SpreadElement" && mentionsAny(argument, scope.loopVariables)) {
       loopVariables.add(param);
       boundStrings.set(param, undefined);
+      const passed = inner && !reassigned.has(param) ? templateArgument(inner, scope) : undefined;
+      if (passed) boundTemplates.set(param, passed);
     } else if (param) {
       loopVariables.delete(param);
       contextNames.delete(param);
       // `call(ctx, "charge")`: inside, `ctx.step(name, ...)` is the step "charge" (unless reassigned).
       const value = inner && !reassigned.has(param) ? stringValue(inner, known) : undefined;
       boundStrings.set(param, value);
+      boundTemplates.delete(param);
     }
   }
   // Parameters the call passes nothing for are undefined, not a constant of the same name.
-  for (const param of params.slice(call.arguments.length)) if (param) boundStrings.set(param, undefined);
+  for (const param of params.slice(call.arguments.length)) {
+    if (!param) continue;
+    boundStrings.set(param, undefined);
+    boundTemplates.delete(param);
+  }
   const helperScope: Scope = {
     ...scope,
     module,
     contextNames,
     loopVariables,
     boundStrings,
+    boundTemplates,
     returnTarget: next,
     breakTarget: undefined,
     continueTarget: undefined,
@@ -115,6 +124,12 @@ export function inlineHelper(
     entry = c.expression(argument, entry, scope, false);
   }
   return entry;
+}
+
+/** A template literal argument, or one the caller got as a template itself (passed on through helpers). */
+function templateArgument(node: Expression, scope: Scope): { node: Expression; scope: Scope } | undefined {
+  if (node.type === "TemplateLiteral") return { node, scope };
+  return node.type === "Identifier" ? scope.boundTemplates?.get(node.name) : undefined;
 }
 
 function stringValue(node: Expression, known: KnownString): string | undefined {

@@ -148,6 +148,26 @@ describe("imports and re-exports (module-graph.ts)", () => {
     expect(tasks(machines[0] as WorkflowMachine).sort()).toEqual(["charge", "reserve", "ship", "ship-again"]);
   });
 
+  it("names a step after a template over loop variables that a helper is given, through nested helpers", () => {
+    const { machines, diagnostics } = compileFiles({
+      "main.ts": [
+        'import { type WorkflowContext, workflow } from "@stepline/core";',
+        "async function call(ctx: WorkflowContext, name: string) { await ctx.step(name, () => 1); }",
+        "async function relay(ctx: WorkflowContext, label: string) { await call(ctx, label); }",
+        'export const main = workflow("main", async (ctx, input: { skus: string[] }) => {',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: source text with a template literal in it.
+        "  for (const sku of input.skus) await relay(ctx, `pack-${sku}`);",
+        "});",
+      ].join("\n"),
+    });
+    expect(diagnostics).toEqual([]);
+    const [task] = [...allStates(machines[0] as WorkflowMachine)].filter(
+      (s): s is TaskState => s.kind === "task",
+    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the state's name as the IR writes it.
+    expect(task?.step).toEqual({ text: "pack-${sku}", parameterised: true, pattern: "^pack-.*$" });
+  });
+
   it("refuses a step name from a helper parameter that is reassigned or given data", () => {
     const { diagnostics } = compileFiles({
       "main.ts": [

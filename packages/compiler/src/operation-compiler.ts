@@ -61,11 +61,15 @@ export function compileOperation(
       operation: literalName(workflow),
     } satisfies ChildState;
   } else {
+    // `call(ctx, \`pack-${sku}\`)` in a loop: inside, `ctx.step(name)` is that template, read where it was written.
+    const passed = scope.boundTemplates?.get(identifierName(plain(call.arguments[0])) ?? "");
+    const nameScope = passed?.scope ?? scope;
+    const nameNode = passed?.node ?? plain(call.arguments[0]);
     const name = readOperationName(
-      plain(call.arguments[0]),
-      (node) => c.text(scope, node),
-      knownStrings(c, scope),
-      scope.loopVariables,
+      nameNode,
+      (node) => c.text(nameScope, node),
+      knownStrings(c, nameScope),
+      nameScope.loopVariables,
     );
     if ("problem" in name) {
       return c.opaque(
@@ -77,7 +81,7 @@ export function compileOperation(
       );
     }
     const refused = name.parameterised
-      ? parameterisedNameRefusal(c, scope, plain(call.arguments[0]) as Expression, source)
+      ? parameterisedNameRefusal(c, nameScope, nameNode as Expression, source)
       : operationNameRefusal(method, name.text);
     if (refused) return c.opaque(scope, call, "invalid-operation-name", refused, next);
     const built = buildState(c, scope, call, method, name);
@@ -270,6 +274,11 @@ export function childWorkflowName(
   return {
     problem: `${call}(${text}, ...): the child's name is unknown: the compiler did not find the workflow("name", ...) that ${text} holds, and the journal names the child by that name. Pass the definition itself: defined in this file, or imported through a relative path or a package the compiler can read (re-exports are followed).`,
   };
+}
+
+function identifierName(node: Expression | undefined): string | undefined {
+  const inner = node && unwrap(node);
+  return inner?.type === "Identifier" ? inner.name : undefined;
 }
 
 /**

@@ -21,6 +21,8 @@ export class Orders {
     await ctx.step(STEPS.charge, body(input, STEPS.charge));
     await runStep(ctx, STEPS.ship, input);
     await runStep(ctx, RECEIPT, input);
+    // A template over the loop variable, passed to the helper: one state "pack-${item}".
+    for (const item of input.items ?? []) await runStep(ctx, `pack-${item}`, input);
     if (flag(input, "welcome")) await ctx.child(welcomeFlow, input);
     await notifications.email(ctx, input);
   });
