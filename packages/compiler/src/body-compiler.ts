@@ -47,9 +47,9 @@ export class CompileSession {
     }
   }
 
-  /** The module a relative import names, parsed once; undefined if it cannot be read or parsed. */
+  /** The module an import names (through the resolver: relative paths, packages), parsed once; undefined if it cannot be read or parsed. */
   importedModule(from: ModuleIndex, specifier: string): ModuleIndex | undefined {
-    if (!specifier.startsWith(".") || !this.#resolveImport) return undefined;
+    if (!this.#resolveImport) return undefined;
     const resolved = this.#resolveImport(specifier, from.file.fileName);
     if (!resolved) return undefined;
     if (!this.#modules.has(resolved.fileName)) {

@@ -1,4 +1,4 @@
-import type { Node, Statement } from "oxc-parser";
+import type { Expression, Node, Statement } from "oxc-parser";
 import { type FunctionLike, usesOperations } from "./ast.js";
 import { awaitsCollected, type CollectedPromises } from "./collected-promises.js";
 import type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from "./diagnostics.js";
@@ -26,6 +26,18 @@ export interface Scope {
   contextNames: ReadonlySet<string>;
   /** Variables a parameterised operation name may use: loop variables and map callback parameters. */
   loopVariables: ReadonlySet<string>;
+  /**
+   * A helper's parameters whose argument at the call is a known string
+   * (`call(ctx, "charge")`: `name` is "charge"), for operation names; a parameter
+   * bound to anything else maps to undefined, so it hides a constant of that name.
+   */
+  boundStrings?: ReadonlyMap<string, string | undefined>;
+  /**
+   * A helper's parameters given a template over loop variables at the call
+   * (`call(ctx, \`pack-${sku}\`)`), with the caller's scope: an operation named by the
+   * parameter is that template, one state with a parameterised name.
+   */
+  boundTemplates?: ReadonlyMap<string, { node: Expression; scope: Scope }>;
   /** `return` at the workflow's top level makes a Succeed state; elsewhere it jumps to a ref. */
   returnTarget: Ref | "succeed";
   /** Where an error goes (a `catch` handler); undefined: it propagates out of the machine. */
@@ -56,7 +68,7 @@ export interface ResolvedImport {
   sourceText: string;
 }
 
-/** Reads the module an import specifier names, relative to the importing file. */
+/** Reads the module an import specifier names (relative to the importing file, or a package); undefined if it cannot. */
 export type ImportResolver = (specifier: string, fromFile: string) => ResolvedImport | undefined;
 
 /** The statement and expression compilers, as each other sees them. */

@@ -10,9 +10,10 @@ export interface CompileOptions {
   /** The file's name, used in locations and diagnostics, and to resolve relative imports. */
   fileName: string;
   /**
-   * Reads a module a relative import names, so that helpers and child workflows
-   * defined in other files of the package can be followed. Without it, imports are
-   * not followed (and calls into them are opaque, with a diagnostic).
+   * Reads a module an import names (a relative path, or a package), so that helpers,
+   * child workflows and constants defined in other files can be followed, through
+   * re-exports. Without it, imports are not followed (and calls into them are opaque,
+   * with a diagnostic).
    */
   resolveImport?: ImportResolver;
 }

@@ -3,7 +3,7 @@ import { isFunctionLike, operationOf, unwrap, walk } from "./ast.js";
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
 import type { Machine, MapState, ParallelState } from "./ir.js";
 import type { MachineDraft, Ref } from "./machine-builder.js";
-import { readOperationName } from "./operation-names.js";
+import { knownStrings, readOperationName } from "./operation-names.js";
 import { truncate, withLoopVariables } from "./statement-compiler.js";
 
 /** The Promise combinators that run operations side by side, and their Parallel modes. */
@@ -159,7 +159,7 @@ function branchLabel(c: BodyCompiler, scope: Scope, element: Node): string {
       const name =
         operation === "child" || !first || first.type === "SpreadElement"
           ? undefined
-          : readOperationName(first, (n) => c.text(scope, n), scope.module.constants, scope.loopVariables);
+          : readOperationName(first, (n) => c.text(scope, n), knownStrings(c, scope), scope.loopVariables);
       label = name && !("problem" in name) ? name.text : c.text(scope, node.callee);
       return false;
     }

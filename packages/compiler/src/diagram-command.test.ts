@@ -41,6 +41,19 @@ describe("stepline diagram", () => {
     if (format === "asl") expectValidAslDefinition(JSON.parse(out()), "stepline diagram --format asl");
   });
 
+  it("exits 0 for workflows through re-exports and class statics; 1 for a child whose name is unknown", async () => {
+    const modules = join(FIXTURES_DIR, "modules", "workflow.ts");
+    const drawn = fakeIO();
+    expect(await runDiagramCommand([modules, "--workflow", "orders.place"], drawn.io)).toBe(0);
+    expect(drawn.out()).toContain('state "send-welcome (child workflow)"');
+    expect(drawn.err()).toBe("");
+    const unknown = fakeIO();
+    const refused = join(FIXTURES_DIR, "refused", "child-unknown", "workflow.ts");
+    expect(await runDiagramCommand([refused, "--workflow", "childUnknown"], unknown.io)).toBe(1);
+    expect(unknown.err()).toContain("error child-not-resolved");
+    expect(unknown.out()).not.toContain("child workflow)");
+  });
+
   it("writes to -o and picks a workflow with --workflow", async () => {
     const file = join(FIXTURES_DIR, "child", "workflow.ts");
     const { io, out, written } = fakeIO();

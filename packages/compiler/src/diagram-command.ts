@@ -9,6 +9,7 @@ import { formatDiagnostic } from "./diagnostics.js";
 import { toDot } from "./dot.js";
 import type { WorkflowMachine } from "./ir.js";
 import { toMermaid } from "./mermaid.js";
+import { resolvePackageImport } from "./package-resolver.js";
 import { toSVG } from "./svg.js";
 
 /** Where the command reads and writes; the CLI passes the process's, tests pass fakes. */
@@ -34,24 +35,43 @@ Draws the state machine of the workflow defined in <file.ts>.
 `;
 
 /**
- * Reads relative imports from disk: `./helpers.js` is tried as written, then as
- * `.ts`, `.tsx`, `/index.ts`. Bare specifiers (packages) are not followed.
+ * Reads imports from disk: `./helpers.js` is tried as `.ts`, `.tsx`, `/index.ts` (and as
+ * written, JavaScript, from a file inside `node_modules`); a package (`@acme/flows`) through its `node_modules` entry
+ * (package-resolver.ts). `@stepline/*` packages are not read: they define no workflows.
  *
  * @example
  * compile(text, { fileName, resolveImport: fileSystemResolver });
  */
 export const fileSystemResolver: ImportResolver = (specifier, fromFile) => {
-  if (!specifier.startsWith(".")) return undefined;
+  if (!specifier.startsWith(".")) {
+    return specifier.startsWith("@stepline/") ? undefined : resolvePackageImport(specifier, fromFile);
+  }
   const base = resolve(dirname(fromFile), specifier);
   const stem = base.replace(/\.(m|c)?js$/, "");
-  const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${base}.ts`, `${base}/index.ts`];
+  // TypeScript (a source file imports `./x.js` for `x.ts`); JavaScript only inside a
+  // built package: the package's own relative imports.
+  const javascript = inPackage(fromFile)
+    ? /\.(m|c)?js$/.test(base)
+      ? [base]
+      : [`${base}.js`, `${base}/index.js`]
+    : [];
+  const written = /\.(m)?tsx?$/.test(base) ? [base] : [];
+  const candidates = [
+    ...written,
+    `${stem}.ts`,
+    `${stem}.tsx`,
+    `${stem}.mts`,
+    `${base}.ts`,
+    `${base}/index.ts`,
+    ...javascript,
+  ];
   for (const candidate of candidates) {
-    if (candidate.endsWith(".ts") || candidate.endsWith(".tsx") || candidate.endsWith(".mts")) {
-      if (existsSync(candidate)) return { fileName: candidate, sourceText: readFileSync(candidate, "utf8") };
-    }
+    if (existsSync(candidate)) return { fileName: candidate, sourceText: readFileSync(candidate, "utf8") };
   }
   return undefined;
 };
+
+const inPackage = (file: string) => /[\\/]node_modules[\\/]/.test(file);
 
 /**
  * `stepline diagram`: compiles a workflow file and prints (or writes) its diagram.

@@ -7,6 +7,7 @@ import { compileAwaitChild, compileLifecycle } from "./lifecycle-compiler.js";
 import { type Saga, UNDO_RUNNERS } from "./lifecycle-names.js";
 import type { Ref } from "./machine-builder.js";
 import { compileOperation } from "./operation-compiler.js";
+import { calleeThrows, plainCode, throwPoint, throwScope } from "./plain-throws.js";
 import { compilePromiseChain } from "./promise-chain-compiler.js";
 import { compileSagaRun } from "./saga-compiler.js";
 import { choiceState, truncate } from "./statement-compiler.js";
@@ -24,7 +25,7 @@ export function compileExpression(
   scope: Scope,
   awaited: boolean,
 ): Ref {
-  if (!issuesOperations(expression, scope)) return next;
+  if (!issuesOperations(expression, scope)) return plainCode(c, expression, next, scope);
   const node = isExpressionWrapper(expression) ? unwrap(expression as Expression) : expression;
   switch (node.type) {
     case "AwaitExpression":
@@ -144,7 +145,11 @@ function compileCall(c: BodyCompiler, call: CallExpression, next: Ref, scope: Sc
     if (isFunctionLike(callee) || passesContext || closure)
       return inlineHelper(c, call, next, scope, awaited);
   }
-  return compileChildren(c, call, next, scope);
+  // `JSON.parse(await ctx.step(...))`: the call itself runs after its arguments, and may throw.
+  const after = calleeThrows(call.callee, throwScope(c, scope))
+    ? throwPoint(c, call, next, scope, `${truncate(c.text(scope, call.callee), 36)}(…)`)
+    : next;
+  return compileChildren(c, call, after, scope);
 }
 
 function compileConditional(

@@ -2,7 +2,9 @@ import type { CallExpression, Expression, Node } from "oxc-parser";
 import { type FunctionLike, isFunctionLike, parameterNames, unwrap, walk } from "./ast.js";
 import type { BodyCompiler, Scope } from "./compile-scope.js";
 import type { Ref } from "./machine-builder.js";
+import { resolveReference } from "./module-graph.js";
 import type { ModuleIndex } from "./module-index.js";
+import { type KnownString, knownStrings } from "./operation-names.js";
 
 /**
  * A call to a helper that takes the context (`await chargeAndShip(ctx, order)`),
@@ -24,7 +26,7 @@ export function inlineHelper(
       scope,
       call,
       "unresolved-helper",
-      `${calleeText}(...) is given the context, but the compiler cannot find its source. Declare the helper in this file or import it with a relative path, as a function or an arrow function assigned to a const.`,
+      `${calleeText}(...) is given the context, but the compiler cannot find its source. Declare the helper in this file or import it (a relative path, through re-exports, or a package the compiler can read), as a function, an arrow function assigned to a const, or a member of an object literal.`,
       next,
     );
   }
@@ -54,6 +56,10 @@ export function inlineHelper(
     isFunctionLike(callee) || (callee.type === "Identifier" && scope.localFunctions.get(callee.name) === fn);
   const contextNames = new Set<string>(closure ? scope.contextNames : []);
   const loopVariables = new Set<string>(module === scope.module ? scope.loopVariables : []);
+  const boundStrings = new Map<string, string | undefined>(closure ? (scope.boundStrings ?? []) : []);
+  const boundTemplates = new Map(closure ? (scope.boundTemplates ?? []) : []);
+  const known = knownStrings(c, scope);
+  const reassigned = fn.body ? assignedNames(fn.body) : new Set<string>();
   for (const [index, argument] of call.arguments.entries()) {
     const param = params[index];
     const inner = argument.type === "SpreadElement" ? undefined : unwrap(argument);
@@ -70,16 +76,31 @@ export function inlineHelper(
       contextNames.add(param);
     } else if (param && argument.type !== "SpreadElement" && mentionsAny(argument, scope.loopVariables)) {
       loopVariables.add(param);
+      boundStrings.set(param, undefined);
+      const passed = inner && !reassigned.has(param) ? templateArgument(inner, scope) : undefined;
+      if (passed) boundTemplates.set(param, passed);
     } else if (param) {
       loopVariables.delete(param);
       contextNames.delete(param);
+      // `call(ctx, "charge")`: inside, `ctx.step(name, ...)` is the step "charge" (unless reassigned).
+      const value = inner && !reassigned.has(param) ? stringValue(inner, known) : undefined;
+      boundStrings.set(param, value);
+      boundTemplates.delete(param);
     }
+  }
+  // Parameters the call passes nothing for are undefined, not a constant of the same name.
+  for (const param of params.slice(call.arguments.length)) {
+    if (!param) continue;
+    boundStrings.set(param, undefined);
+    boundTemplates.delete(param);
   }
   const helperScope: Scope = {
     ...scope,
     module,
     contextNames,
     loopVariables,
+    boundStrings,
+    boundTemplates,
     returnTarget: next,
     breakTarget: undefined,
     continueTarget: undefined,
@@ -105,6 +126,29 @@ export function inlineHelper(
   return entry;
 }
 
+/** A template literal argument, or one the caller got as a template itself (passed on through helpers). */
+function templateArgument(node: Expression, scope: Scope): { node: Expression; scope: Scope } | undefined {
+  if (node.type === "TemplateLiteral") return { node, scope };
+  return node.type === "Identifier" ? scope.boundTemplates?.get(node.name) : undefined;
+}
+
+function stringValue(node: Expression, known: KnownString): string | undefined {
+  if (node.type === "Literal" && typeof node.value === "string") return node.value;
+  return known(node);
+}
+
+/** Names assigned anywhere in a function body (`name = ...`, `name += ...`, `name++`). */
+function assignedNames(body: Node): Set<string> {
+  const names = new Set<string>();
+  walk(body, (node) => {
+    if (node.type === "AssignmentExpression" && node.left.type === "Identifier") names.add(node.left.name);
+    if (node.type === "UpdateExpression" && node.argument.type === "Identifier")
+      names.add(node.argument.name);
+    return undefined;
+  });
+  return names;
+}
+
 function mentionsAny(node: Node, names: ReadonlySet<string>): boolean {
   let found = false;
   walk(node, (current) => {
@@ -114,7 +158,11 @@ function mentionsAny(node: Node, names: ReadonlySet<string>): boolean {
   return found;
 }
 
-/** The helper a callee names, and the file it is in. */
+/**
+ * The helper a callee names, and the file it is in: a function of the workflow body or
+ * the file, a member of an object literal (`helpers.charge`), or one imported, through
+ * re-exports (`export * from`, `export { x } from`) and namespace imports (module-graph.ts).
+ */
 function findHelper(
   c: BodyCompiler,
   callee: Expression,
@@ -122,30 +170,14 @@ function findHelper(
 ): { fn: FunctionLike; module: ModuleIndex } | undefined {
   if (isFunctionLike(callee)) return { fn: callee, module: scope.module };
   if (callee.type === "Identifier") {
-    const local = scope.localFunctions.get(callee.name) ?? scope.module.functions.get(callee.name);
+    const local = scope.localFunctions.get(callee.name);
     if (local) return { fn: local, module: scope.module };
-    const imported = scope.module.imports.get(callee.name);
-    if (imported && imported.imported !== "*")
-      return exported(c, scope.module, imported.specifier, imported.imported);
-    return undefined;
   }
-  if (callee.type === "MemberExpression" && !callee.computed) {
-    const object = unwrap(callee.object);
-    const imported = object.type === "Identifier" ? scope.module.imports.get(object.name) : undefined;
-    if (imported?.imported === "*")
-      return exported(c, scope.module, imported.specifier, callee.property.name);
-  }
-  return undefined;
-}
-
-function exported(
-  c: BodyCompiler,
-  from: ModuleIndex,
-  specifier: string,
-  name: string,
-): { fn: FunctionLike; module: ModuleIndex } | undefined {
-  const module = c.importedModule(from, specifier);
-  const local = module?.exports.get(name);
-  const fn = local ? module?.functions.get(local) : undefined;
-  return module && fn ? { fn, module } : undefined;
+  const declaration = resolveReference(
+    (from, specifier) => c.importedModule(from, specifier),
+    scope.module,
+    callee,
+  );
+  const fn = declaration?.module.functions.get(declaration.local);
+  return declaration && fn ? { fn, module: declaration.module } : undefined;
 }

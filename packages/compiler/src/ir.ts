@@ -238,7 +238,7 @@ export interface Machine {
 /** The machine of one `workflow(name, fn)` in a file. */
 export interface WorkflowMachine extends Machine {
   workflow: string;
-  /** The exported binding that holds the definition, when there is one. */
+  /** The exported binding that holds the definition, when there is one; `Orders.place` for a member of an exported class or object. */
   exportName?: string;
   loc: SourceLocation;
 }

@@ -7,7 +7,7 @@ import type { AwaitChildState, ChildState, ContinueAsNewState, MapState, OpaqueS
 import type { LifecycleNames } from "./lifecycle-names.js";
 import type { Ref } from "./machine-builder.js";
 import { childWorkflowName } from "./operation-compiler.js";
-import { literalName, readOperationName } from "./operation-names.js";
+import { knownStrings, literalName, readOperationName } from "./operation-names.js";
 import { readOptions } from "./option-reader.js";
 import { truncate } from "./statement-compiler.js";
 import type { StaticValue } from "./static-value.js";
@@ -72,7 +72,7 @@ function compileContextMap(c: BodyCompiler, call: CallExpression, next: Ref, sco
   const name = readOperationName(
     nameArgument,
     (node) => c.text(scope, node),
-    scope.module.constants,
+    knownStrings(c, scope),
     scope.loopVariables,
   );
   if ("problem" in name) {
@@ -162,6 +162,8 @@ function readTolerance(value: StaticValue | undefined): MapState["toleratedFailu
 function compileStartChild(c: BodyCompiler, call: CallExpression, next: Ref, scope: Scope): Ref {
   const [definition, , options] = call.arguments.map(plain);
   const workflow = childWorkflowName(c, scope, definition, "ctx.startChild");
+  if (typeof workflow !== "string")
+    return c.opaque(scope, call, "child-not-resolved", workflow.problem, next);
   const read = readOptions(c, scope, options);
   const policy = read.get("parentClosePolicy");
   const policyNode = read.nodeOf("parentClosePolicy");

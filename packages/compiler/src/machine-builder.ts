@@ -126,6 +126,12 @@ export class MachineBuilder {
     return (from !== undefined && reaches(from)) || this.#links.some((link) => reaches(link.ref));
   }
 
+  /** Moves a state to an earlier place in the source: a "may throw" Choice that took in the code before it (plain-throws.ts). */
+  moveTo(draft: MachineDraft, state: State, offset: number): void {
+    const placed = draft.placed.find((entry) => entry.state === state);
+    if (placed) placed.offset = offset;
+  }
+
   /** Removes a state that was merged into another (an `else if` Choice into its parent). */
   remove(draft: MachineDraft, state: State): void {
     const index = draft.placed.findIndex((placed) => placed.state === state);

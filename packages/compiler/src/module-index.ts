@@ -43,6 +43,10 @@ export class ModuleIndex {
   readonly numbers = new Map<string, number>();
   /** `const NAME = <expression>` at the top level, for options built from constants (static-value.ts). */
   readonly constExpressions = new Map<string, Expression>();
+  /** `export { x as y } from "./b.js"` and `export * as ns from "./c.js"`: exported name -> where it comes from. */
+  readonly reExports = new Map<string, ImportBinding>();
+  /** `export * from "./a.js"`: modules whose exports this one passes on, in source order. */
+  readonly starExports: string[] = [];
 
   constructor(file: SourceFile) {
     this.file = file;
@@ -86,23 +90,55 @@ export class ModuleIndex {
       case "ExportNamedDeclaration":
         if (statement.declaration)
           this.#indexStatement(statement.declaration, workflowCallees, bindingOf, true);
-        if (!statement.source) {
-          for (const specifier of statement.specifiers) {
-            const local = specifier.local.type === "Identifier" ? specifier.local.name : undefined;
-            const name =
-              specifier.exported.type === "Identifier"
-                ? specifier.exported.name
-                : String(specifier.exported.value);
-            if (local) this.exports.set(name, local);
+        for (const specifier of statement.specifiers) {
+          const local =
+            specifier.local.type === "Identifier" ? specifier.local.name : String(specifier.local.value);
+          const name =
+            specifier.exported.type === "Identifier"
+              ? specifier.exported.name
+              : String(specifier.exported.value);
+          if (statement.source)
+            this.reExports.set(name, { specifier: statement.source.value, imported: local });
+          else this.exports.set(name, local);
+        }
+        return;
+      case "ExportAllDeclaration":
+        if (statement.exported) {
+          const name =
+            statement.exported.type === "Identifier"
+              ? statement.exported.name
+              : String(statement.exported.value);
+          this.reExports.set(name, { specifier: statement.source.value, imported: "*" });
+        } else {
+          this.starExports.push(statement.source.value);
+        }
+        return;
+      case "ClassDeclaration":
+        // `class Flows { static order = workflow("order", ...) }`: the definition is `Flows.order`.
+        if (statement.id) {
+          const owner = statement.id.name;
+          if (exported) this.exports.set(owner, owner);
+          for (const member of statement.body.body) {
+            const isStatic = member.type === "PropertyDefinition" || member.type === "MethodDefinition";
+            if (!isStatic || !member.static || !member.value) continue;
+            const key = propertyName(member);
+            if (!key) continue;
+            const value = unwrap(member.value as Expression);
+            // `static async ship(ctx, input) { ... }`: a helper, or the function of `workflow("ship", Flows.ship)`.
+            if (isFunctionLike(value)) this.functions.set(`${owner}.${key}`, value);
+            else if (value.type === "CallExpression")
+              bindingOf.set(value, { binding: `${owner}.${key}`, exported });
           }
         }
         return;
       case "ExportDefaultDeclaration": {
         const declaration = statement.declaration;
         if (declaration.type === "Identifier") this.exports.set("default", declaration.name);
-        else if (declaration.type === "CallExpression")
+        else if (declaration.type === "CallExpression") {
+          // `export default workflow("welcome", ...)`: `import welcome from "./welcome.js"` names it.
           bindingOf.set(declaration, { binding: "default", exported: true });
-        else if (declaration.type === "FunctionDeclaration" && declaration.id) {
+          this.exports.set("default", "default");
+        } else if (declaration.type === "FunctionDeclaration" && declaration.id) {
           this.functions.set(declaration.id.name, declaration);
           this.exports.set("default", declaration.id.name);
         }
@@ -123,6 +159,7 @@ export class ModuleIndex {
           if (statement.kind === "const") this.constExpressions.set(name, init);
           if (isFunctionLike(init)) this.functions.set(name, init);
           else if (init.type === "CallExpression") bindingOf.set(init, { binding: name, exported });
+          else if (init.type === "ObjectExpression") this.#indexObject(name, init, bindingOf, exported);
           else if (init.type === "Literal" && typeof init.value === "string" && statement.kind === "const") {
             this.constants.set(name, init.value);
           } else if (
@@ -136,6 +173,26 @@ export class ModuleIndex {
         return;
       default:
         return;
+    }
+  }
+
+  /**
+   * `const flows = { order: workflow("order", ...), charge: async (ctx) => ... }`: the
+   * definitions are `flows.order`, the helpers `flows.charge` (one level deep).
+   */
+  #indexObject(
+    owner: string,
+    object: Expression & { type: "ObjectExpression" },
+    bindingOf: Map<Node, { binding: string; exported: boolean }>,
+    exported: boolean,
+  ): void {
+    for (const property of object.properties) {
+      if (property.type !== "Property") continue;
+      const key = propertyName(property);
+      if (!key) continue;
+      const value = unwrap(property.value as Expression);
+      if (value.type === "CallExpression") bindingOf.set(value, { binding: `${owner}.${key}`, exported });
+      else if (isFunctionLike(value)) this.functions.set(`${owner}.${key}`, value);
     }
   }
 
@@ -153,6 +210,11 @@ export class ModuleIndex {
       const fnNode = unwrap(fnArgument);
       if (isFunctionLike(fnNode)) fn = fnNode;
       else if (fnNode.type === "Identifier") fn = this.functions.get(fnNode.name);
+      else if (fnNode.type === "MemberExpression" && !fnNode.computed) {
+        // `workflow("ship", Flows.ship)`: a static method, or a member of an object literal.
+        const object = unwrap(fnNode.object);
+        if (object.type === "Identifier") fn = this.functions.get(`${object.name}.${fnNode.property.name}`);
+      }
     }
     const site: WorkflowSite = {
       call,
@@ -164,4 +226,12 @@ export class ModuleIndex {
     this.workflows.push(site);
     if (name !== undefined && binding) this.workflowNames.set(binding.binding, name);
   }
+}
+
+/** The name of a non-computed property or class member (`order` of `{ order: ... }`), if it has one. */
+function propertyName(member: { key: Node; computed: boolean }): string | undefined {
+  if (member.computed) return undefined;
+  if (member.key.type === "Identifier") return member.key.name;
+  if (member.key.type === "Literal" && typeof member.key.value === "string") return member.key.value;
+  return undefined;
 }

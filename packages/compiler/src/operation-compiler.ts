@@ -4,7 +4,9 @@ import { type OperationMethod, unwrap } from "./ast.js";
 import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope.js";
 import type { ChildState, EventState, OperationName, State, TaskState, WaitState } from "./ir.js";
 import type { Ref } from "./machine-builder.js";
-import { literalName, readOperationName } from "./operation-names.js";
+import { resolveReference } from "./module-graph.js";
+import type { ModuleIndex } from "./module-index.js";
+import { knownStrings, literalName, readOperationName } from "./operation-names.js";
 import { type Options, readOptions, staticScope, warnUnknown, wholeSeconds } from "./option-reader.js";
 import { defaultRetrySpec, durationMs, readRetrySpec } from "./retry-spec.js";
 import { evaluateStatic } from "./static-value.js";
@@ -48,6 +50,8 @@ export function compileOperation(
   let state: State;
   if (method === "child") {
     const workflow = childWorkflowName(c, scope, plain(call.arguments[0]));
+    if (typeof workflow !== "string")
+      return c.opaque(scope, call, "child-not-resolved", workflow.problem, next);
     state = {
       id: "",
       kind: "child",
@@ -57,11 +61,15 @@ export function compileOperation(
       operation: literalName(workflow),
     } satisfies ChildState;
   } else {
+    // `call(ctx, \`pack-${sku}\`)` in a loop: inside, `ctx.step(name)` is that template, read where it was written.
+    const passed = scope.boundTemplates?.get(identifierName(plain(call.arguments[0])) ?? "");
+    const nameScope = passed?.scope ?? scope;
+    const nameNode = passed?.node ?? plain(call.arguments[0]);
     const name = readOperationName(
-      plain(call.arguments[0]),
-      (node) => c.text(scope, node),
-      scope.module.constants,
-      scope.loopVariables,
+      nameNode,
+      (node) => c.text(nameScope, node),
+      knownStrings(c, nameScope),
+      nameScope.loopVariables,
     );
     if ("problem" in name) {
       return c.opaque(
@@ -73,7 +81,7 @@ export function compileOperation(
       );
     }
     const refused = name.parameterised
-      ? parameterisedNameRefusal(c, scope, plain(call.arguments[0]) as Expression, source)
+      ? parameterisedNameRefusal(c, nameScope, nameNode as Expression, source)
       : operationNameRefusal(method, name.text);
     if (refused) return c.opaque(scope, call, "invalid-operation-name", refused, next);
     const built = buildState(c, scope, call, method, name);
@@ -243,37 +251,34 @@ export function stepOptions(
 }
 
 /**
- * The child workflow's name: from `workflow("name", ...)` bound to the identifier in
- * this file or in a module it imports; otherwise the identifier text, with a warning.
+ * The child workflow's name: the first argument of the `workflow("name", ...)` the
+ * definition holds, found in this file or through imports and re-exports
+ * (module-graph.ts: relative paths, and packages the import resolver can read). The
+ * journal names a child by its workflow's name, never by a variable, so when it is not
+ * found the result is a reason instead: the caller draws an opaque state (an error),
+ * not a state with a wrong name (issue 12).
  */
 export function childWorkflowName(
   c: BodyCompiler,
   scope: Scope,
   definition: Expression | undefined,
   call = "ctx.child",
-): string {
-  if (!definition) return "child";
+): string | { problem: string } {
+  if (!definition) return { problem: `${call}() has no definition argument. Pass the workflow definition.` };
   const node = unwrap(definition);
   const text = c.text(scope, node);
-  if (node.type === "Identifier") {
-    const local = scope.module.workflowNames.get(node.name);
-    if (local) return local;
-    const imported = scope.module.imports.get(node.name);
-    if (imported) {
-      const target = c.importedModule(scope.module, imported.specifier);
-      const localName = target?.exports.get(imported.imported);
-      const name = localName ? target?.workflowNames.get(localName) : undefined;
-      if (name) return name;
-    }
-  }
-  c.report(
-    scope,
-    node,
-    "warning",
-    "child-not-resolved",
-    `${call}(${text}, ...): the compiler did not find the workflow("name", ...) that ${text} holds, so the state is named "${text}". Define it in this file, or import it with a relative path.`,
-  );
-  return text;
+  const load = (from: ModuleIndex, specifier: string) => c.importedModule(from, specifier);
+  const declaration = resolveReference(load, scope.module, node);
+  const name = declaration?.module.workflowNames.get(declaration.local);
+  if (name !== undefined) return name;
+  return {
+    problem: `${call}(${text}, ...): the child's name is unknown: the compiler did not find the workflow("name", ...) that ${text} holds, and the journal names the child by that name. Pass the definition itself: defined in this file, or imported through a relative path or a package the compiler can read (re-exports are followed).`,
+  };
+}
+
+function identifierName(node: Expression | undefined): string | undefined {
+  const inner = node && unwrap(node);
+  return inner?.type === "Identifier" ? inner.name : undefined;
 }
 
 /**

@@ -38,7 +38,7 @@ function prune(machine: Machine, diagnostics: Diagnostic[]): void {
 
 function diagnosticFor(state: State): Diagnostic {
   const why =
-    "no transition leads to it (a catch whose try runs no operation that can fail: an error thrown by plain code is not modelled)";
+    "no transition leads to it (a catch whose try runs nothing that can fail: no operation, and no plain code that can throw, such as a call of a helper that throws or JSON.parse)";
   return {
     ...state.loc,
     severity: "error",

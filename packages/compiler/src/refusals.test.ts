@@ -7,6 +7,7 @@ import { allStates } from "./ir.js";
 /** Each refused program, and the diagnostic it must get (at least). */
 const EXPECTED: Record<string, DiagnosticCode> = {
   callback: "operation-in-callback",
+  "child-unknown": "child-not-resolved",
   "context-alias": "context-escapes",
   "dynamic-method": "dynamic-operation",
   "dynamic-name": "dynamic-operation-name",

@@ -5,7 +5,7 @@ import type { TaskState } from "./ir.js";
 import type { Saga, SagaAdd } from "./lifecycle-names.js";
 import { Ref } from "./machine-builder.js";
 import { stepOptions } from "./operation-compiler.js";
-import { readOperationName } from "./operation-names.js";
+import { knownStrings, readOperationName } from "./operation-names.js";
 import { propertyOf } from "./retry-spec.js";
 import { choiceState, failState, truncate } from "./statement-compiler.js";
 
@@ -170,7 +170,7 @@ function optionalUndo(
   const name = readOperationName(
     add.nameNode,
     (node) => c.text(scope, node),
-    scope.module.constants,
+    knownStrings(c, scope),
     add.loopVariables,
   );
   const label = "problem" in name ? (add.nameNode ? c.text(scope, add.nameNode) : "undo") : name.text;
@@ -196,7 +196,7 @@ function undoStep(
   const name = readOperationName(
     add.nameNode,
     (node) => c.text(scope, node),
-    scope.module.constants,
+    knownStrings(c, scope),
     add.loopVariables,
   );
   if ("problem" in name) {

@@ -5,6 +5,7 @@ import { type BodyCompiler, issuesOperations, type Scope } from "./compile-scope
 import type { ChoiceRule, ChoiceState, FailState, SucceedState } from "./ir.js";
 import { compileLoop } from "./loop-compiler.js";
 import { Ref } from "./machine-builder.js";
+import { plainCode } from "./plain-throws.js";
 import { compileTry } from "./try-compiler.js";
 
 /** True when a statement issues operations or changes control flow the machine must show. */
@@ -82,7 +83,8 @@ function closureHelpers(functions: ReadonlyMap<string, FunctionLike>, scope: Sco
 
 /** Compiles one statement in front of `next`; returns the ref of its first state (or `next`). */
 export function compileStatement(c: BodyCompiler, statement: Statement, next: Ref, scope: Scope): Ref {
-  if (!matters(statement, scope)) return next;
+  // Plain code runs no operation, but may throw: a "may throw" Choice per region (plain-throws.ts).
+  if (!matters(statement, scope)) return plainCode(c, statement, next, scope);
   switch (statement.type) {
     case "BlockStatement":
       return c.statements(statement.body, next, scope);
@@ -112,6 +114,8 @@ export function compileStatement(c: BodyCompiler, statement: Statement, next: Re
       return compileReturn(c, statement.argument ?? undefined, statement, scope);
     case "ThrowStatement": {
       const target = scope.errorTarget() ?? failState(c, scope, statement, statement.argument);
+      // `throw new AppError(...)`: if building the error throws, it goes where the throw goes.
+      if (!issuesOperations(statement.argument, scope)) return target;
       return c.expression(statement.argument, target, scope, false);
     }
     case "BreakStatement":

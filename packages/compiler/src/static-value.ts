@@ -1,5 +1,6 @@
 import type { Expression, Node, Statement } from "oxc-parser";
 import { type FunctionLike, unwrap } from "./ast.js";
+import { resolveLocal, resolveReference } from "./module-graph.js";
 import type { ModuleIndex } from "./module-index.js";
 
 /** A value the compiler knows without running the code. */
@@ -96,6 +97,8 @@ export function evaluateStatic(expression: Expression | Node, scope: StaticScope
     }
     case "MemberExpression": {
       if (node.computed) return { unknown: node };
+      const namespace = namespaceMember(node, scope);
+      if (namespace) return evaluateStatic(namespace.value, namespace.scope, depth + 1);
       const evaluated = next(node.object);
       if ("unknown" in evaluated) return evaluated;
       if (!isRecord(evaluated.value) || !Object.hasOwn(evaluated.value, node.property.name)) {
@@ -106,6 +109,21 @@ export function evaluateStatic(expression: Expression | Node, scope: StaticScope
     default:
       return { unknown: node };
   }
+}
+
+/** `ns.NAME` of `import * as ns from "./names.js"`: the constant it names, in its module. */
+function namespaceMember(
+  node: Expression & { type: "MemberExpression" },
+  scope: StaticScope,
+): { value: Expression; scope: StaticScope } | undefined {
+  const object = unwrap(node.object);
+  if (object.type !== "Identifier" || node.computed) return undefined;
+  if (scope.module.imports.get(object.name)?.imported !== "*") return undefined;
+  const declaration = resolveReference(scope.importedModule, scope.module, node);
+  const value = declaration?.module.constExpressions.get(declaration.local);
+  return declaration && value
+    ? { value, scope: { ...scope, module: declaration.module, fn: undefined } }
+    : undefined;
 }
 
 /** True for a plain object value (not an array, not null). */
@@ -124,14 +142,11 @@ function identifierValue(name: string, node: Node, scope: StaticScope, depth: nu
   if (name === "undefined") return { unknown: node };
   const local = scope.fn ? localConst(scope.fn, name) : undefined;
   if (local) return evaluateStatic(local, scope, depth + 1);
-  const constant = scope.module.constExpressions.get(name);
-  if (constant) return evaluateStatic(constant, { ...scope, fn: undefined }, depth + 1);
-  const imported = scope.module.imports.get(name);
-  if (imported && imported.imported !== "*" && imported.imported !== "default") {
-    const module = scope.importedModule(scope.module, imported.specifier);
-    const localName = module?.exports.get(imported.imported);
-    const exported = localName ? module?.constExpressions.get(localName) : undefined;
-    if (module && exported) return evaluateStatic(exported, { ...scope, module, fn: undefined }, depth + 1);
+  // Declared here, or imported (through re-exports, module-graph.ts).
+  const declaration = resolveLocal(scope.importedModule, scope.module, name);
+  const constant = declaration?.module.constExpressions.get(declaration.local);
+  if (declaration && constant) {
+    return evaluateStatic(constant, { ...scope, module: declaration.module, fn: undefined }, depth + 1);
   }
   return { unknown: node };
 }

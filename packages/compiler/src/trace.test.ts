@@ -43,12 +43,15 @@ describe.each(fixtures)("journals of fixture $name", (fixture) => {
   it("are paths of the machine, cover every operation state, and mutations reject them", async () => {
     const module = (await import(fixture.file)) as Record<string, unknown> & { vocabulary: Vocabulary };
     // Every workflow the fixture defines runs on the worker: some are children of others.
-    const definitions = Object.values(module).filter(isDefinition);
+    // Members of an exported class or object (`Orders.place`, `flows.audit`) included.
+    const definitions = Object.values(module)
+      .flatMap((value) => (isDefinition(value) ? [value] : membersOf(value)))
+      .filter(isDefinition);
     const { machines } = compileFixture(fixture);
     const inputs = sampleInputs(module.vocabulary, INPUTS_PER_FIXTURE);
     let rejected = 0;
     for (const machine of machines) {
-      const definition = module[machine.exportName as string] as WorkflowDefinition<unknown, unknown>;
+      const definition = exported(module, machine.exportName as string);
       expect(definition.name).toBe(machine.workflow);
       const traced = checkAll(machine, await runJournals(definition, inputs, definitions));
       const outcomes = new Set(traced.map(({ journal }) => journal.at(-1)?.type));
@@ -95,6 +98,20 @@ describe("journals of the order-fulfillment example", () => {
     expect(checkMutations(machine, traced)).toBeGreaterThan(0);
   });
 });
+
+/** The value an export name stands for: `fulfillOrder`, or a member such as `Orders.place`. */
+function exported(module: Record<string, unknown>, exportName: string): WorkflowDefinition<unknown, unknown> {
+  let value: unknown = module;
+  for (const key of exportName.split(".")) value = (value as Record<string, unknown>)[key];
+  if (!isDefinition(value)) throw new Error(`the fixture exports no workflow definition at ${exportName}`);
+  return value;
+}
+
+function membersOf(value: unknown): unknown[] {
+  return (typeof value === "object" && value !== null) || typeof value === "function"
+    ? Object.values(value as object)
+    : [];
+}
 
 function isDefinition(value: unknown): value is WorkflowDefinition<unknown, unknown> {
   const candidate = value as Partial<WorkflowDefinition<unknown, unknown>> | null;

@@ -5,8 +5,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CompileResult, compile } from "../compile.js";
+import type { CompileResult } from "../compile.js";
 import { fileSystemResolver } from "../diagram-command.js";
+import { compileChecked } from "./checked-compile.js";
 
 export const FIXTURES_DIR = dirname(fileURLToPath(import.meta.url));
 /** Where file names in snapshots are relative to: the repository root, as vitest runs. */
@@ -55,7 +56,7 @@ export const example: Fixture = {
 
 /** Compiles a fixture as the CLI would (imports followed on disk), with stable file names. */
 export function compileFixture(fixture: Fixture): CompileResult {
-  return compile(readFileSync(fixture.file, "utf8"), {
+  return compileChecked(readFileSync(fixture.file, "utf8"), {
     fileName: fixture.fileName,
     resolveImport: (specifier, from) => {
       const resolved = fileSystemResolver(specifier, join(ROOT, from));

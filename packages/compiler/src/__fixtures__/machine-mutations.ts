@@ -3,6 +3,7 @@
  * journals that relied on what was broken. Test support only: not part of the package.
  */
 import { allStates, edgesOf, type Machine, type State, subMachines } from "../ir.js";
+import { isThrowPoint } from "../plain-throws.js";
 
 /** A state a journal event names directly. */
 const observable = (state: State) =>
@@ -92,4 +93,15 @@ export function swapMutations(machine: Machine): Mutation[] {
     });
   }
   return mutations;
+}
+
+/**
+ * The machine with every "may throw" Choice's error edge removed (plain-throws.ts): as
+ * if plain code never threw. A journal in which plain code threw must not fit it.
+ */
+export function neverThrowsMutation(machine: Machine): Mutation {
+  const copy = structuredClone(machine);
+  const points = [...allStates(copy)].filter(isThrowPoint);
+  for (const point of points) point.choices = [{ condition: "never", next: point.otherwise.next }];
+  return { description: "plain code never throws", machine: copy, usedStates: points.map((p) => p.id) };
 }

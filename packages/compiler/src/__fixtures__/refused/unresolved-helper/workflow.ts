@@ -1,12 +1,14 @@
 import { type WorkflowContext, workflow } from "@stepline/core";
 
-const helpers = {
-  async charge(ctx: WorkflowContext) {
-    await ctx.step("charge", () => 1);
-  },
-};
+type Helper = (ctx: WorkflowContext) => Promise<void>;
 
-/** Refused: a method of an object is not a helper the compiler can find. */
-export const unresolvedHelper = workflow("unresolvedHelper", async (ctx, _input: null) => {
-  await helpers.charge(ctx);
+/** The helper is chosen at run time: the compiler cannot know which body runs. */
+function pickHelper(fast: boolean): Helper {
+  return fast ? async () => {} : async (c) => void (await c.step("charge", () => 1));
+}
+
+/** Refused: a helper held in a variable computed at run time is not one the compiler can find. */
+export const unresolvedHelper = workflow("unresolvedHelper", async (ctx, input: { fast: boolean }) => {
+  const charge = pickHelper(input.fast);
+  await charge(ctx);
 });
