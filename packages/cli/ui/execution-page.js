@@ -59,6 +59,14 @@ export function ExecutionPage({ id }) {
     </section>
     <${Actions} report=${live} key=${execution.status} />
     <${TimeSlider} events=${live.events} last=${last} position=${position} onMove=${setPosition} />
+    <form class="panel compare-with" onSubmit=${(e) => {
+      e.preventDefault();
+      const other = new FormData(e.currentTarget).get("other")?.toString().trim();
+      if (other) location.hash = `#/compare/${encodeURIComponent(id)}/${encodeURIComponent(other)}`;
+    }}>
+      <label>Compare with <input name="other" placeholder="another execution id" /></label>
+      <button type="submit" name="compare">Compare</button>
+    </form>
     <div class="columns">
       <section class="panel" data-testid="diagram-panel" data-as-of=${report.asOf ? report.asOf.seq : "live"}>
         <h2>Diagram${report.asOf ? html` <span class="muted">as of event ${report.asOf.seq}</span>` : ""}</h2>

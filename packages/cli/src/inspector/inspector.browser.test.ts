@@ -336,7 +336,7 @@ describe("the inspector page", () => {
     expect(bad.status).toBe(400);
   });
 
-  it("offers a failed execution its redrive (the last test: flaky-1 runs again)", async () => {
+  it("offers a failed execution its redrive (flaky-1 runs again: the tests after this one leave it alone)", async () => {
     await page.goto(`${server.url}#/executions/${FIXTURE_IDS.failed}`);
     await page.locator("button[name=redrive]").click();
     await expect.poll(() => page.getByTestId("action-message").textContent()).toContain("Redriven");
@@ -426,4 +426,36 @@ describe("the inspector page", () => {
       await engine.close();
     }
   }, 90_000);
+
+  it("compares two executions of one workflow side by side and names the op where their paths part", async () => {
+    const branchy = workflow("branchy", async (ctx, express: boolean) => {
+      await ctx.step("pack", () => "packed");
+      if (express) await ctx.step("courier", () => "sent");
+      else await ctx.step("post", () => "posted");
+      await ctx.step("notify", () => "told");
+    });
+    const worker = fixture.engine.worker({ workflows: [branchy], leaseMs: 5_000 });
+    await worker.start();
+    try {
+      await (await fixture.engine.client.start(branchy, true, { id: "branchy-1" })).result({
+        timeout: "10s",
+      });
+      await (await fixture.engine.client.start(branchy, false, { id: "branchy-2" })).result({
+        timeout: "10s",
+      });
+      await page.goto(`${server.url}#/executions/branchy-1`);
+      await page.fill("input[name=other]", "branchy-2");
+      await page.locator("button[name=compare]").click();
+      const divergence = page.getByTestId("divergence");
+      await divergence.waitFor();
+      expect(await divergence.getAttribute("data-op")).toBe("1");
+      expect(await divergence.textContent()).toBe(
+        "The paths part at op 1: branchy-1 ran courier, branchy-2 ran post.",
+      );
+      expect(await page.locator("table.compare tr.diverges td").nth(0).textContent()).toBe("1");
+      expect(await page.locator("table.compare tbody tr").count()).toBe(3);
+    } finally {
+      await worker.stop();
+    }
+  });
 });
