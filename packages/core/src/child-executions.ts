@@ -130,6 +130,8 @@ export interface ExecutionToCreate {
   fn?: Function | undefined;
   /** Signal-with-start: delivered with the create, in the same store write (signal-with-start.ts). */
   event?: StartEvent | undefined;
+  /** `client.start`'s caller: its trace context is journaled (`StartOptions.otelContext`, or the active one). */
+  traced?: { context?: unknown };
 }
 
 /**
@@ -142,6 +144,7 @@ export async function createExecution(
   execution: ExecutionToCreate,
 ): Promise<{ created: boolean; record: ExecutionRecord }> {
   const now = env.clock.now();
+  const traceContext = execution.traced && env.telemetry.traceContext(execution.traced.context);
   const started: JournalEvent = {
     type: "ExecutionStarted",
     seq: 0,
@@ -154,6 +157,7 @@ export async function createExecution(
     ...(execution.parentOp === undefined ? {} : { parentOp: execution.parentOp }),
     ...(execution.timeoutMs === undefined ? {} : { timeoutAt: now + execution.timeoutMs }),
     ...(execution.fn === undefined ? {} : { codeHash: codeFingerprint(execution.fn) }),
+    ...(traceContext && { traceContext }),
   };
   const bytes = env.codec.encode(started, `The input of workflow "${execution.workflow}"`);
   const { event } = execution;

@@ -1,0 +1,300 @@
+/**
+ * OpenTelemetry tracing and metrics (docs/observability.md, "Tracing" and "Metrics").
+ *
+ * Core stays runtime-neutral and free of a hard dependency: `@opentelemetry/api` is an
+ * optional peer, imported here for its types only. The user hands the API in
+ * (`createEngine({ telemetry: { api } })`) and this module calls only what it was given;
+ * contexts are passed explicitly (a span's parent is always given to `startSpan`), never
+ * read from an ambient store, so no AsyncLocalStorage is needed in core. The one
+ * ambient read is `api.context.active()` in `client.start`, the caller's context, which
+ * is the user's context manager's business (and `StartOptions.otelContext` overrides it).
+ *
+ * Without `telemetry`, every hook is {@link NO_TELEMETRY}'s no-op: no span, no metric,
+ * no allocation beyond one shared object per runner.
+ */
+import type {
+  Attributes,
+  Context,
+  ContextAPI,
+  Counter,
+  Histogram,
+  Meter,
+  MetricsAPI,
+  PropagationAPI,
+  Span,
+  SpanStatusCode,
+  TraceAPI,
+  Tracer,
+} from "@opentelemetry/api";
+import { NonDeterminismError } from "./errors.js";
+import type { ExecutionStarted, NewEvent } from "./events.js";
+import type { Clock } from "./scheduler.js";
+import type { Claim } from "./store.js";
+import type { RunnableStep } from "./workflow-ops.js";
+
+/**
+ * The part of `@opentelemetry/api` Stepline calls: pass the module itself
+ * (`import * as api from "@opentelemetry/api"`).
+ *
+ * @example
+ * import * as api from "@opentelemetry/api";
+ * const telemetry: TelemetryOptions = { api };
+ */
+export interface TelemetryApi {
+  trace: Pick<TraceAPI, "getTracer" | "setSpan">;
+  metrics: Pick<MetricsAPI, "getMeter">;
+  context: Pick<ContextAPI, "active" | "with">;
+  propagation: Pick<PropagationAPI, "inject" | "extract">;
+  ROOT_CONTEXT: Context;
+}
+
+/**
+ * `createEngine({ telemetry })`: spans and metrics through the OpenTelemetry API the
+ * application set up (a NodeSDK, or providers it registered).
+ *
+ * @example
+ * import * as api from "@opentelemetry/api";
+ * const engine = createEngine({ store, telemetry: { api } });
+ * // or with providers of its own, not the global ones:
+ * createEngine({ store, telemetry: { api, tracer: provider.getTracer("stepline"), meter } });
+ */
+export interface TelemetryOptions {
+  api: TelemetryApi;
+  /** Where spans go. Default: `api.trace.getTracer("@stepline/core")` (the global provider). */
+  tracer?: Tracer;
+  /** Where metrics go. Default: `api.metrics.getMeter("@stepline/core")` (the global provider). */
+  meter?: Meter;
+}
+
+/** The names of everything emitted, as docs/observability.md lists them. */
+export const TELEMETRY_NAMES = {
+  attemptSpan: "stepline.execution",
+  stepSpan: "stepline.step",
+  stepsStarted: "stepline.step.started",
+  stepsSucceeded: "stepline.step.succeeded",
+  stepsFailed: "stepline.step.failed",
+  stepDuration: "stepline.step.duration",
+  claimToStart: "stepline.execution.claim_to_start",
+  executionsEnded: "stepline.execution.ended",
+  nonDeterminism: "stepline.non_determinism_errors",
+} as const;
+
+/** Span status ERROR (`SpanStatusCode.ERROR`); the enum is a value, and core imports only types. */
+const STATUS_ERROR = 2 as SpanStatusCode;
+
+/** The release statuses that end an execution (or its run), counted by `stepline.execution.ended`. */
+const ENDS = new Set(["succeeded", "failed", "cancelled", "timed_out", "continued_as_new"]);
+
+/** One live step attempt as the runner sees it: the body to run, and its end to report. */
+export interface StepTrace {
+  step: RunnableStep;
+  end(completion: NewEvent): void;
+}
+
+/**
+ * The hooks of one execution attempt (one claim, from the claim to the release), called
+ * by the execution runner: {@link begin} once the journal is read, {@link step} for each
+ * live step attempt (replayed operations never reach it), {@link ended} with the
+ * outcome (the first one counts), {@link close} when the runner lets the execution go.
+ */
+export interface AttemptTrace {
+  begin(started: ExecutionStarted): void;
+  step(step: RunnableStep): StepTrace;
+  ended(outcome: string, error?: unknown): void;
+  close(): void;
+}
+
+/** The engine's telemetry: no-op unless `createEngine({ telemetry })` was given. */
+export interface EngineTelemetry {
+  /** The caller's trace context as W3C headers, for ExecutionStarted `traceContext`; undefined when there is none. */
+  traceContext(context?: unknown): Record<string, string> | undefined;
+  attempt(claim: Claim): AttemptTrace;
+}
+
+const NO_ATTEMPT: AttemptTrace = {
+  begin() {},
+  step: (step) => ({ step, end() {} }),
+  ended() {},
+  close() {},
+};
+
+/** Telemetry off: every hook does nothing. */
+export const NO_TELEMETRY: EngineTelemetry = {
+  traceContext: () => undefined,
+  attempt: () => NO_ATTEMPT,
+};
+
+interface Instruments {
+  stepsStarted: Counter;
+  stepsSucceeded: Counter;
+  stepsFailed: Counter;
+  stepDuration: Histogram;
+  claimToStart: Histogram;
+  executionsEnded: Counter;
+  nonDeterminism: Counter;
+}
+
+/** Builds the engine's telemetry from `createEngine({ telemetry })` (undefined: {@link NO_TELEMETRY}). */
+export function engineTelemetry(options: TelemetryOptions | undefined, clock: Clock): EngineTelemetry {
+  if (!options) return NO_TELEMETRY;
+  const { api } = options;
+  const tracer = options.tracer ?? api.trace.getTracer("@stepline/core");
+  const meter = options.meter ?? api.metrics.getMeter("@stepline/core");
+  const n = TELEMETRY_NAMES;
+  const seconds = { unit: "s" };
+  const instruments: Instruments = {
+    stepsStarted: meter.createCounter(n.stepsStarted, {
+      description: "Step attempts started (live, not replayed)",
+    }),
+    stepsSucceeded: meter.createCounter(n.stepsSucceeded, { description: "Step attempts that succeeded" }),
+    stepsFailed: meter.createCounter(n.stepsFailed, {
+      description: "Step attempts that failed (retried or not)",
+    }),
+    stepDuration: meter.createHistogram(n.stepDuration, { ...seconds, description: "Step attempt duration" }),
+    claimToStart: meter.createHistogram(n.claimToStart, {
+      ...seconds,
+      description: "From when an execution became due to when a worker's runner started it",
+    }),
+    executionsEnded: meter.createCounter(n.executionsEnded, {
+      description: "Executions (or runs) ended, by status",
+    }),
+    nonDeterminism: meter.createCounter(n.nonDeterminism, {
+      description: "Executions blocked because their code no longer replays their journal",
+    }),
+  };
+  return {
+    traceContext(context) {
+      const carrier: Record<string, string> = {};
+      api.propagation.inject((context as Context | undefined) ?? api.context.active(), carrier);
+      return Object.keys(carrier).length > 0 ? carrier : undefined;
+    },
+    attempt: (claim) => new LiveAttempt(api, tracer, instruments, clock, claim),
+  };
+}
+
+class LiveAttempt implements AttemptTrace {
+  readonly #startedAt: number;
+  readonly #base: Attributes;
+  #span: Span | undefined;
+  #context: Context | undefined;
+  #outcome: string | undefined;
+  #error: unknown;
+
+  constructor(
+    readonly api: TelemetryApi,
+    readonly tracer: Tracer,
+    readonly instruments: Instruments,
+    readonly clock: Clock,
+    readonly claim: Claim,
+  ) {
+    this.#startedAt = clock.now();
+    const { record } = claim;
+    this.#base = { "stepline.workflow": record.workflow };
+    // The due time the claim took it at (stores that say; Claim.dueAt).
+    if (claim.dueAt !== undefined) {
+      instruments.claimToStart.record(Math.max(0, this.#startedAt - claim.dueAt) / 1000, this.#base);
+    }
+  }
+
+  begin(started: ExecutionStarted): void {
+    if (this.#span) return;
+    const { api, claim } = this;
+    // The caller's trace (client.start, possibly in another process): its W3C headers were journaled.
+    const parent = started.traceContext
+      ? api.propagation.extract(api.ROOT_CONTEXT, started.traceContext)
+      : api.ROOT_CONTEXT;
+    this.#span = this.tracer.startSpan(
+      TELEMETRY_NAMES.attemptSpan,
+      {
+        startTime: this.#startedAt,
+        attributes: {
+          ...this.#base,
+          "stepline.execution.id": claim.lease.executionId,
+          "stepline.run": started.run ?? 1,
+          "stepline.recovered": claim.recovered,
+        },
+      },
+      parent,
+    );
+    this.#context = api.trace.setSpan(parent, this.#span);
+  }
+
+  step(step: RunnableStep): StepTrace {
+    const { api, instruments, clock } = this;
+    const attributes: Attributes = { ...this.#base, "stepline.step.name": step.name };
+    const start = clock.now();
+    const parent = this.#context ?? api.ROOT_CONTEXT;
+    const span = this.tracer.startSpan(
+      TELEMETRY_NAMES.stepSpan,
+      {
+        startTime: start,
+        attributes: {
+          ...attributes,
+          "stepline.execution.id": this.claim.lease.executionId,
+          "stepline.step.op": step.op,
+          "stepline.step.attempt": step.attempt,
+        },
+      },
+      parent,
+    );
+    instruments.stepsStarted.add(1, attributes);
+    const inSpan = api.trace.setSpan(parent, span);
+    const fn = step.fn;
+    return {
+      // The body runs with the step span active, so spans it makes (an HTTP client's) nest under it.
+      step: { ...step, fn: (info) => api.context.with(inSpan, () => fn(info)) },
+      end(completion) {
+        const end = clock.now();
+        const outcome =
+          completion.type === "StepSucceeded"
+            ? "succeeded"
+            : completion.type === "StepFailed" && completion.retryAt !== undefined
+              ? "retrying"
+              : "failed";
+        span.setAttribute("stepline.step.outcome", outcome);
+        if (completion.type === "StepFailed") {
+          const { name, message } = completion.error;
+          span.setAttribute("error.type", name);
+          span.recordException(
+            { name, message, ...(completion.error.stack && { stack: completion.error.stack }) },
+            end,
+          );
+          span.setStatus({ code: STATUS_ERROR, message: `${name}: ${message}` });
+          instruments.stepsFailed.add(1, { ...attributes, "stepline.step.outcome": outcome });
+        } else {
+          instruments.stepsSucceeded.add(1, attributes);
+        }
+        instruments.stepDuration.record(Math.max(0, end - start) / 1000, {
+          ...attributes,
+          "stepline.step.outcome": outcome,
+        });
+        span.end(end);
+      },
+    };
+  }
+
+  ended(outcome: string, error?: unknown): void {
+    if (this.#outcome !== undefined) return;
+    this.#outcome = outcome;
+    this.#error = error;
+    if (ENDS.has(outcome))
+      this.instruments.executionsEnded.add(1, { ...this.#base, "stepline.status": outcome });
+    if (NonDeterminismError.is(error)) this.instruments.nonDeterminism.add(1, this.#base);
+  }
+
+  close(): void {
+    // Never read its journal (parked before that): the span still tells of the claim.
+    if (!this.#span) this.begin({ run: this.claim.record.run } as ExecutionStarted);
+    const span = this.#span as Span;
+    // No outcome: the lease was lost, the runner failed, or the execution was terminated.
+    const outcome = this.#outcome ?? "abandoned";
+    span.setAttribute("stepline.outcome", outcome);
+    const error = this.#error;
+    if (outcome === "failed" || outcome === "blocked" || error !== undefined) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : outcome;
+      span.setStatus({ code: STATUS_ERROR, message });
+      if (error instanceof Error) span.setAttribute("error.type", error.name);
+    }
+    span.end(this.clock.now());
+  }
+}
