@@ -16,7 +16,15 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";
 import type { JournalEvent } from "./events.js";
-import { createEngine, type Engine, memoryStore, type Store, TELEMETRY_NAMES, workflow } from "./index.js";
+import {
+  createEngine,
+  type Engine,
+  memoryStore,
+  type Store,
+  TELEMETRY_NAMES,
+  type TelemetryOptions,
+  workflow,
+} from "./index.js";
 import { storeHoldingPrefix } from "./testing/crashed-store.js";
 
 /** A metric reader the test collects from when it likes. */
@@ -240,6 +248,25 @@ describe("telemetry: spans", () => {
     );
   });
 
+  it("runs a step body with its step span active, so spans the body makes nest under it", async () => {
+    const t = newTelemetry();
+    const calling = workflow("otel-calling", async (ctx) =>
+      ctx.step("call-api", () => {
+        t.tracer.startSpan("GET /rates").end();
+        return "rates";
+      }),
+    );
+    const engine = engineOn(memoryStore(), t.telemetry);
+    const worker = await runWorker(engine, [calling]);
+    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    await (await engine.client.start(calling, undefined, { id: "calling-1" })).result();
+    await worker.stop();
+    const [step] = spansNamed(t.exporter, TELEMETRY_NAMES.stepSpan);
+    const [inner] = spansNamed(t.exporter, "GET /rates");
+    expect(inner?.parentSpanContext?.spanId).toBe(step?.spanContext().spanId);
+    expect(inner?.spanContext().traceId).toBe(step?.spanContext().traceId);
+  });
+
   it("journals the context given as otelContext, with no context manager", async () => {
     const t = newTelemetry();
     const engine = engineOn(memoryStore(), t.telemetry);
@@ -256,8 +283,10 @@ describe("telemetry: spans", () => {
     const plain = createEngine({ store: memoryStore(), log: () => {} });
     engines.push(plain);
     await plain.client.start(threeSteps, 1, { id: "plain-1" });
-    const t = newTelemetry();
-    const traced = engineOn(memoryStore(), t.telemetry);
+    // The API module as it is, with its global (no-op) propagator and providers.
+    const telemetry: TelemetryOptions = { api };
+    const traced = createEngine({ store: memoryStore(), log: () => {}, telemetry });
+    engines.push(traced);
     await traced.client.start(threeSteps, 1, { id: "untraced-1" });
     for (const [engine, id] of [
       [plain, "plain-1"],

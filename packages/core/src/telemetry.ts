@@ -12,20 +12,6 @@
  * Without `telemetry`, every hook is {@link NO_TELEMETRY}'s no-op: no span, no metric,
  * no allocation beyond one shared object per runner.
  */
-import type {
-  Attributes,
-  Context,
-  ContextAPI,
-  Counter,
-  Histogram,
-  Meter,
-  MetricsAPI,
-  PropagationAPI,
-  Span,
-  SpanStatusCode,
-  TraceAPI,
-  Tracer,
-} from "@opentelemetry/api";
 import { NonDeterminismError } from "./errors.js";
 import type { ExecutionStarted, NewEvent } from "./events.js";
 import type { Clock } from "./scheduler.js";
@@ -34,18 +20,64 @@ import type { RunnableStep } from "./workflow-ops.js";
 
 /**
  * The part of `@opentelemetry/api` Stepline calls: pass the module itself
- * (`import * as api from "@opentelemetry/api"`).
+ * (`import * as api from "@opentelemetry/api"`). Typed here, structurally, so that
+ * the package's types do not need `@opentelemetry/api` installed.
  *
  * @example
  * import * as api from "@opentelemetry/api";
  * const telemetry: TelemetryOptions = { api };
  */
 export interface TelemetryApi {
-  trace: Pick<TraceAPI, "getTracer" | "setSpan">;
-  metrics: Pick<MetricsAPI, "getMeter">;
-  context: Pick<ContextAPI, "active" | "with">;
-  propagation: Pick<PropagationAPI, "inject" | "extract">;
-  ROOT_CONTEXT: Context;
+  trace: {
+    getTracer(name: string, version?: string): OtelTracer;
+    setSpan(context: OtelContext, span: OtelSpan): OtelContext;
+  };
+  metrics: { getMeter(name: string, version?: string): OtelMeter };
+  context: { active(): OtelContext; with<R>(context: OtelContext, fn: () => R): R };
+  propagation: {
+    inject(context: OtelContext, carrier: Record<string, string>): void;
+    extract(context: OtelContext, carrier: Record<string, string>): OtelContext;
+  };
+  ROOT_CONTEXT: OtelContext;
+}
+
+/** An OpenTelemetry `Context`: opaque to Stepline, handed back to the API it came from. */
+export interface OtelContext {
+  getValue(key: symbol): unknown;
+}
+
+/** Span and metric attributes, as Stepline sets them. */
+export type OtelAttributes = Record<string, string | number | boolean>;
+
+/** The calls Stepline makes on an OpenTelemetry `Span`. */
+export interface OtelSpan {
+  setAttribute(key: string, value: string | number | boolean): unknown;
+  setStatus(status: { code: number; message?: string }): unknown;
+  recordException(exception: { name: string; message: string; stack?: string }, time?: number): void;
+  end(endTime?: number): void;
+}
+
+/** The calls Stepline makes on an OpenTelemetry `Tracer` (`provider.getTracer(name)`). */
+export interface OtelTracer {
+  startSpan(
+    name: string,
+    options?: { startTime?: number; attributes?: OtelAttributes },
+    context?: OtelContext,
+  ): OtelSpan;
+}
+
+/** The calls Stepline makes on an OpenTelemetry `Meter` (`provider.getMeter(name)`). */
+export interface OtelMeter {
+  createCounter(name: string, options?: { description?: string; unit?: string }): OtelCounter;
+  createHistogram(name: string, options?: { description?: string; unit?: string }): OtelHistogram;
+}
+
+export interface OtelCounter {
+  add(value: number, attributes?: OtelAttributes): void;
+}
+
+export interface OtelHistogram {
+  record(value: number, attributes?: OtelAttributes): void;
 }
 
 /**
@@ -61,9 +93,9 @@ export interface TelemetryApi {
 export interface TelemetryOptions {
   api: TelemetryApi;
   /** Where spans go. Default: `api.trace.getTracer("@stepline/core")` (the global provider). */
-  tracer?: Tracer;
+  tracer?: OtelTracer;
   /** Where metrics go. Default: `api.metrics.getMeter("@stepline/core")` (the global provider). */
-  meter?: Meter;
+  meter?: OtelMeter;
 }
 
 /** The names of everything emitted, as docs/observability.md lists them. */
@@ -79,8 +111,8 @@ export const TELEMETRY_NAMES = {
   nonDeterminism: "stepline.non_determinism_errors",
 } as const;
 
-/** Span status ERROR (`SpanStatusCode.ERROR`); the enum is a value, and core imports only types. */
-const STATUS_ERROR = 2 as SpanStatusCode;
+/** Span status ERROR (`SpanStatusCode.ERROR` of @opentelemetry/api, a stable value of the API). */
+const STATUS_ERROR = 2;
 
 /** The release statuses that end an execution (or its run), counted by `stepline.execution.ended`. */
 const ENDS = new Set(["succeeded", "failed", "cancelled", "timed_out", "continued_as_new"]);
@@ -125,13 +157,13 @@ export const NO_TELEMETRY: EngineTelemetry = {
 };
 
 interface Instruments {
-  stepsStarted: Counter;
-  stepsSucceeded: Counter;
-  stepsFailed: Counter;
-  stepDuration: Histogram;
-  claimToStart: Histogram;
-  executionsEnded: Counter;
-  nonDeterminism: Counter;
+  stepsStarted: OtelCounter;
+  stepsSucceeded: OtelCounter;
+  stepsFailed: OtelCounter;
+  stepDuration: OtelHistogram;
+  claimToStart: OtelHistogram;
+  executionsEnded: OtelCounter;
+  nonDeterminism: OtelCounter;
 }
 
 /** Builds the engine's telemetry from `createEngine({ telemetry })` (undefined: {@link NO_TELEMETRY}). */
@@ -165,7 +197,7 @@ export function engineTelemetry(options: TelemetryOptions | undefined, clock: Cl
   return {
     traceContext(context) {
       const carrier: Record<string, string> = {};
-      api.propagation.inject((context as Context | undefined) ?? api.context.active(), carrier);
+      api.propagation.inject((context as OtelContext | undefined) ?? api.context.active(), carrier);
       return Object.keys(carrier).length > 0 ? carrier : undefined;
     },
     attempt: (claim) => new LiveAttempt(api, tracer, instruments, clock, claim),
@@ -174,15 +206,15 @@ export function engineTelemetry(options: TelemetryOptions | undefined, clock: Cl
 
 class LiveAttempt implements AttemptTrace {
   readonly #startedAt: number;
-  readonly #base: Attributes;
-  #span: Span | undefined;
-  #context: Context | undefined;
+  readonly #base: OtelAttributes;
+  #span: OtelSpan | undefined;
+  #context: OtelContext | undefined;
   #outcome: string | undefined;
   #error: unknown;
 
   constructor(
     readonly api: TelemetryApi,
-    readonly tracer: Tracer,
+    readonly tracer: OtelTracer,
     readonly instruments: Instruments,
     readonly clock: Clock,
     readonly claim: Claim,
@@ -221,7 +253,7 @@ class LiveAttempt implements AttemptTrace {
 
   step(step: RunnableStep): StepTrace {
     const { api, instruments, clock } = this;
-    const attributes: Attributes = { ...this.#base, "stepline.step.name": step.name };
+    const attributes: OtelAttributes = { ...this.#base, "stepline.step.name": step.name };
     const start = clock.now();
     const parent = this.#context ?? api.ROOT_CONTEXT;
     const span = this.tracer.startSpan(
@@ -285,7 +317,7 @@ class LiveAttempt implements AttemptTrace {
   close(): void {
     // Never read its journal (parked before that): the span still tells of the claim.
     if (!this.#span) this.begin({ run: this.claim.record.run } as ExecutionStarted);
-    const span = this.#span as Span;
+    const span = this.#span as OtelSpan;
     // No outcome: the lease was lost, the runner failed, or the execution was terminated.
     const outcome = this.#outcome ?? "abandoned";
     span.setAttribute("stepline.outcome", outcome);
