@@ -62,7 +62,8 @@ export interface StartOptions extends StartEventOption {
   /**
    * With `createEngine({ telemetry })`: the OpenTelemetry `Context` whose trace the
    * execution joins (journaled as W3C headers). Default: `api.context.active()`, which
-   * needs a context manager (NodeSDK registers one); pass it where there is none.
+   * needs a context manager (NodeSDK registers one); pass it where there is none, or
+   * `null` to journal none (the schedules' own executions, which outlive any caller).
    *
    * @example
    * await client.start(fulfillOrder, order, { otelContext: api.trace.setSpan(api.context.active(), span) });
@@ -236,7 +237,7 @@ export class Client {
       timeoutMs,
       fn: definition?.fn,
       event,
-      traced: { context: options.otelContext },
+      ...(options.otelContext !== null && { traced: { context: options.otelContext } }),
     });
     if (created) return this.handle<O>(id);
     if (event) checkEventDelivered(record, name, event);

@@ -279,6 +279,26 @@ describe("telemetry: spans", () => {
     expect(attempt?.spanContext().traceId).toBe(request.spanContext().traceId);
   });
 
+  it("journals no trace context for otelContext null, nor for a schedule created inside a trace", async () => {
+    const t = newTelemetry();
+    const engine = engineOn(memoryStore(), t.telemetry);
+    const span = t.tracer.startSpan("admin request");
+    const otelContext = api.trace.setSpan(api.ROOT_CONTEXT, span);
+    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    await api.context.with(otelContext, async () => {
+      await engine.client.start(threeSteps, 1, { id: "null-1", otelContext: null });
+      await engine.schedules.create("nightly", { workflow: threeSteps, input: 1, every: "1d" });
+      await engine.client.start(threeSteps, 1, { id: "active-1" });
+    });
+    const startedOf = async (id: string) => (await engine.client.history(id))[0] as Record<string, unknown>;
+    expect((await startedOf("null-1")).traceContext).toBeUndefined();
+    expect((await startedOf("schedule:nightly")).traceContext).toBeUndefined();
+    // The control: the same active context is journaled when nothing says otherwise.
+    expect((await startedOf("active-1")).traceContext).toEqual({
+      traceparent: `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`,
+    });
+  });
+
   it("journals no trace context without telemetry, nor when no trace is active", async () => {
     const plain = createEngine({ store: memoryStore(), log: () => {} });
     engines.push(plain);
