@@ -323,8 +323,7 @@ export class ExecutionRunner {
   #start(step: Parameters<typeof runStepAttempt>[0]): void {
     this.#running.add(step.op);
     const env = this.#env;
-    const traced = this.#trace.step(env.wrapStep ? { ...step, fn: env.wrapStep(step.name, step.fn) } : step);
-    void runStepAttempt(traced.step, {
+    void runStepAttempt(this.#trace.step(step, env.wrapStep), {
       executionId: this.lease.executionId,
       clock: env.clock,
       errors: env.errors,
@@ -338,7 +337,7 @@ export class ExecutionRunner {
         return { type: "StepFailed", op: step.op, attempt: step.attempt, error: serialized };
       })
       .then((completion) => {
-        traced.end(completion);
+        this.#trace.stepEnded(step.op, completion);
         const beats = this.#heartbeats.end(step.op);
         // Cancelled while it ran: the op already rejected with CancelledError; its end is discarded.
         if (!this.#running.delete(step.op)) return;

@@ -12,6 +12,7 @@
  * Without `telemetry`, every hook is {@link NO_TELEMETRY}'s no-op: no span, no metric,
  * no allocation beyond one shared object per runner.
  */
+import type { StepWrapper } from "./engine.js";
 import { NonDeterminismError } from "./errors.js";
 import type { ExecutionStarted, NewEvent } from "./events.js";
 import type { Clock } from "./scheduler.js";
@@ -117,24 +118,24 @@ const STATUS_ERROR = 2;
 /** The release statuses that end an execution (or its run), counted by `stepline.execution.ended`. */
 const ENDS = new Set(["succeeded", "failed", "cancelled", "timed_out", "continued_as_new"]);
 
-/** One live step attempt as the runner sees it: the body to run, and its end to report. */
-export interface StepTrace {
-  step: RunnableStep;
-  end(completion: NewEvent): void;
-}
-
 /**
  * The hooks of one execution attempt (one claim, from the claim to the release), called
- * by the execution runner: {@link begin} once the journal is read, {@link step} for each
- * live step attempt (replayed operations never reach it), {@link ended} with the
- * outcome (the first one counts), {@link close} when the runner lets the execution go.
+ * by the execution runner: {@link begin} once the journal is read; {@link step} as each
+ * live step attempt starts (replayed operations never reach it), giving the step to run,
+ * and {@link stepEnded} with its completion; {@link ended} with the attempt's outcome
+ * (the first one counts); {@link close} when the runner lets the execution go.
  */
 export interface AttemptTrace {
   begin(started: ExecutionStarted): void;
-  step(step: RunnableStep): StepTrace;
+  step(step: RunnableStep, wrap: StepWrapper | undefined): RunnableStep;
+  stepEnded(op: number, completion: NewEvent): void;
   ended(outcome: string, error?: unknown): void;
   close(): void;
 }
+
+/** The step as given, its body wrapped by `createEngine({ wrapStep })` if there is one. */
+const wrapped = (step: RunnableStep, wrap: StepWrapper | undefined): RunnableStep =>
+  wrap ? { ...step, fn: wrap(step.name, step.fn) } : step;
 
 /** The engine's telemetry: no-op unless `createEngine({ telemetry })` was given. */
 export interface EngineTelemetry {
@@ -145,7 +146,8 @@ export interface EngineTelemetry {
 
 const NO_ATTEMPT: AttemptTrace = {
   begin() {},
-  step: (step) => ({ step, end() {} }),
+  step: wrapped,
+  stepEnded() {},
   ended() {},
   close() {},
 };
@@ -211,6 +213,8 @@ class LiveAttempt implements AttemptTrace {
   #context: OtelContext | undefined;
   #outcome: string | undefined;
   #error: unknown;
+  /** The step attempts running now, by op: one attempt of an op runs at a time. */
+  readonly #steps = new Map<number, { span: OtelSpan; start: number; attributes: OtelAttributes }>();
 
   constructor(
     readonly api: TelemetryApi,
@@ -251,10 +255,10 @@ class LiveAttempt implements AttemptTrace {
     this.#context = api.trace.setSpan(parent, this.#span);
   }
 
-  step(step: RunnableStep): StepTrace {
-    const { api, instruments, clock } = this;
+  step(step: RunnableStep, wrap: StepWrapper | undefined): RunnableStep {
+    const { api } = this;
     const attributes: OtelAttributes = { ...this.#base, "stepline.step.name": step.name };
-    const start = clock.now();
+    const start = this.clock.now();
     const parent = this.#context ?? api.ROOT_CONTEXT;
     const span = this.tracer.startSpan(
       TELEMETRY_NAMES.stepSpan,
@@ -269,40 +273,40 @@ class LiveAttempt implements AttemptTrace {
       },
       parent,
     );
-    instruments.stepsStarted.add(1, attributes);
+    this.instruments.stepsStarted.add(1, attributes);
+    this.#steps.set(step.op, { span, start, attributes });
     const inSpan = api.trace.setSpan(parent, span);
-    const fn = step.fn;
-    return {
-      // The body runs with the step span active, so spans it makes (an HTTP client's) nest under it.
-      step: { ...step, fn: (info) => api.context.with(inSpan, () => fn(info)) },
-      end(completion) {
-        const end = clock.now();
-        const outcome =
-          completion.type === "StepSucceeded"
-            ? "succeeded"
-            : completion.type === "StepFailed" && completion.retryAt !== undefined
-              ? "retrying"
-              : "failed";
-        span.setAttribute("stepline.step.outcome", outcome);
-        if (completion.type === "StepFailed") {
-          const { name, message } = completion.error;
-          span.setAttribute("error.type", name);
-          span.recordException(
-            { name, message, ...(completion.error.stack && { stack: completion.error.stack }) },
-            end,
-          );
-          span.setStatus({ code: STATUS_ERROR, message: `${name}: ${message}` });
-          instruments.stepsFailed.add(1, { ...attributes, "stepline.step.outcome": outcome });
-        } else {
-          instruments.stepsSucceeded.add(1, attributes);
-        }
-        instruments.stepDuration.record(Math.max(0, end - start) / 1000, {
-          ...attributes,
-          "stepline.step.outcome": outcome,
-        });
-        span.end(end);
-      },
-    };
+    const { fn } = wrapped(step, wrap);
+    // The body runs with the step span active, so spans it makes (an HTTP client's) nest under it.
+    return { ...step, fn: (info) => api.context.with(inSpan, () => fn(info)) };
+  }
+
+  stepEnded(op: number, completion: NewEvent): void {
+    const running = this.#steps.get(op);
+    if (!running) return;
+    this.#steps.delete(op);
+    const { span, start, attributes } = running;
+    const { instruments } = this;
+    const end = this.clock.now();
+    const outcome =
+      completion.type === "StepSucceeded"
+        ? "succeeded"
+        : completion.type === "StepFailed" && completion.retryAt !== undefined
+          ? "retrying"
+          : "failed";
+    span.setAttribute("stepline.step.outcome", outcome);
+    if (completion.type === "StepFailed") {
+      const { name, message, stack } = completion.error;
+      span.setAttribute("error.type", name);
+      span.recordException({ name, message, ...(stack && { stack }) }, end);
+      span.setStatus({ code: STATUS_ERROR, message: `${name}: ${message}` });
+      instruments.stepsFailed.add(1, { ...attributes, "stepline.step.outcome": outcome });
+    } else {
+      instruments.stepsSucceeded.add(1, attributes);
+    }
+    const withOutcome = { ...attributes, "stepline.step.outcome": outcome };
+    instruments.stepDuration.record(Math.max(0, end - start) / 1000, withOutcome);
+    span.end(end);
   }
 
   ended(outcome: string, error?: unknown): void {
