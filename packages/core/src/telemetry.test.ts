@@ -267,6 +267,36 @@ describe("telemetry: spans", () => {
     expect(inner?.spanContext().traceId).toBe(step?.spanContext().traceId);
   });
 
+  it("carries the trace context to the next run of continue-as-new: both runs' spans are in the caller's trace", async () => {
+    const looping = workflow("otel-looping", async (ctx, n: number) => {
+      await ctx.step("tick", () => n);
+      return n < 2 ? ctx.continueAsNew(n + 1) : n;
+    });
+    const t = newTelemetry();
+    const engine = engineOn(memoryStore(), t.telemetry);
+    const worker = await runWorker(engine, [looping]);
+    const request = t.tracer.startSpan("job");
+    const otelContext = api.trace.setSpan(api.ROOT_CONTEXT, request);
+    const run = await engine.client.start(looping, 1, { id: "looping-1", otelContext });
+    expect(await run.result()).toBe(2);
+    await worker.stop();
+    const [second] = await run.history({ run: 2 });
+    expect(second?.type === "ExecutionStarted" && second.traceContext?.traceparent).toContain(
+      request.spanContext().traceId,
+    );
+    const attempts = spansNamed(t.exporter, TELEMETRY_NAMES.attemptSpan);
+    expect(attempts.map((a) => [a.attributes["stepline.run"], a.attributes["stepline.outcome"]])).toEqual([
+      [1, "continued_as_new"],
+      [2, "succeeded"],
+    ]);
+    for (const attempt of attempts)
+      expect(attempt.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+    const collected = await t.reader.collect();
+    expect(total(collected, TELEMETRY_NAMES.executionsEnded, { "stepline.status": "continued_as_new" })).toBe(
+      1,
+    );
+  });
+
   it("journals the context given as otelContext, with no context manager", async () => {
     const t = newTelemetry();
     const engine = engineOn(memoryStore(), t.telemetry);
