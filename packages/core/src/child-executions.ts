@@ -23,6 +23,7 @@ import {
 import type { StartEvent } from "./signal-with-start.js";
 import type { ExecutionRecord } from "./store.js";
 import { LeaseLostError } from "./store-errors.js";
+import { type AttemptTrace, NO_ATTEMPT } from "./telemetry.js";
 import type { ChildHandle, ChildOptions, WorkflowDefinition } from "./workflow.js";
 import { type ChildOp, extend, type OpBase, type RecordedOp } from "./workflow-ops.js";
 import type { WorkflowRun } from "./workflow-run.js";
@@ -130,7 +131,10 @@ export interface ExecutionToCreate {
   fn?: Function | undefined;
   /** Signal-with-start: delivered with the create, in the same store write (signal-with-start.ts). */
   event?: StartEvent | undefined;
-  /** `client.start`'s caller: its trace context is journaled (`StartOptions.otelContext`, or the active one). */
+  /**
+   * The trace the execution joins, its context journaled as ExecutionStarted `traceContext`:
+   * `client.start`'s `otelContext` (undefined: the caller's active one), or a parent attempt's span.
+   */
   traced?: { context?: unknown };
 }
 
@@ -247,7 +251,12 @@ export class ChildTracker {
   #nextPoll = 0;
   #idleSince: number | undefined;
 
-  constructor(env: EngineEnv, wake: () => void) {
+  constructor(
+    env: EngineEnv,
+    wake: () => void,
+    /** The parent attempt's telemetry: its children join its trace (telemetry.ts). */
+    readonly trace: Pick<AttemptTrace, "context"> = NO_ATTEMPT,
+  ) {
     this.#env = env;
     this.#wake = wake;
   }
@@ -277,6 +286,7 @@ export class ChildTracker {
           parentOp: event.op,
           ...(child.timeoutMs === undefined ? {} : { timeoutMs: child.timeoutMs }),
           fn: this.#env.workflows.get(child.workflow)?.fn,
+          ...(this.trace.context() !== undefined && { traced: { context: this.trace.context() } }),
         });
         if (!created) await this.#checkOwnChild(record, run.executionId, event.op, child.workflow);
       } catch (error) {

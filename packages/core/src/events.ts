@@ -44,7 +44,8 @@ export type ExecutionStarted = {
   codeHash?: string;
   /**
    * The W3C trace context (`traceparent`, `tracestate`) of the `client.start` caller, when
-   * telemetry is on and a trace was active: the execution's spans join that trace
+   * telemetry is on and a trace was active (for a child: of the parent attempt that
+   * started it): the execution's spans join that trace
    * (telemetry.ts, docs/observability.md "Tracing"). Carried over to later runs.
    */
   traceContext?: Record<string, string>;

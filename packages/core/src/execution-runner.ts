@@ -81,9 +81,9 @@ export class ExecutionRunner {
     this.#wake = new LoopWake(env.clock);
     this.#inboxReads = new InboxReads(env.clock.now(), env.pollInterval);
     this.#cancel = new CancelRequest(claim.record.cancelRequested, this.#abort.signal);
-    this.#children = new ChildTracker(env, () => this.#wakeLoop());
-    this.#heartbeats = new RunnerHeartbeats({ ...env, wake: () => this.#wakeLoop() });
     this.#trace = env.telemetry.attempt(claim);
+    this.#children = new ChildTracker(env, () => this.#wakeLoop(), this.#trace);
+    this.#heartbeats = new RunnerHeartbeats({ ...env, wake: () => this.#wakeLoop() });
   }
 
   /** The lease was lost (taken over, or the execution terminated): stop at once and write nothing more. */

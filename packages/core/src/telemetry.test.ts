@@ -297,6 +297,25 @@ describe("telemetry: spans", () => {
     );
   });
 
+  it("starts a child in its parent's trace: the child's attempt span is a child of the parent's", async () => {
+    const charge = workflow("otel-charge", async (ctx, amount: number) => ctx.step("capture", () => amount));
+    const order = workflow("otel-order", async (ctx, amount: number) => ctx.child(charge, amount));
+    const t = newTelemetry();
+    const engine = engineOn(memoryStore(), t.telemetry);
+    const worker = await runWorker(engine, [order, charge]);
+    expect(await (await engine.client.start(order, 9, { id: "order-9" })).result()).toBe(9);
+    await worker.stop();
+    const attempts = spansNamed(t.exporter, TELEMETRY_NAMES.attemptSpan);
+    const parentAttempts = attempts.filter((a) => a.attributes["stepline.workflow"] === "otel-order");
+    const [childAttempt] = attempts.filter((a) => a.attributes["stepline.workflow"] === "otel-charge");
+    // The parent waits for the child: at least one attempt starts it; the first one does.
+    const starter = parentAttempts[0] as ReadableSpan;
+    expect(childAttempt?.parentSpanContext?.spanId).toBe(starter.spanContext().spanId);
+    expect(childAttempt?.spanContext().traceId).toBe(starter.spanContext().traceId);
+    const [capture] = spansNamed(t.exporter, TELEMETRY_NAMES.stepSpan);
+    expect(capture?.spanContext().traceId).toBe(starter.spanContext().traceId);
+  });
+
   it("journals the context given as otelContext, with no context manager", async () => {
     const t = newTelemetry();
     const engine = engineOn(memoryStore(), t.telemetry);

@@ -131,6 +131,8 @@ export interface AttemptTrace {
   stepEnded(op: number, completion: NewEvent): void;
   ended(outcome: string, error?: unknown): void;
   close(): void;
+  /** The attempt span's context (undefined without telemetry): the children this attempt starts join its trace. */
+  context(): unknown;
 }
 
 /** The step as given, its body wrapped by `createEngine({ wrapStep })` if there is one. */
@@ -144,12 +146,14 @@ export interface EngineTelemetry {
   attempt(claim: Claim): AttemptTrace;
 }
 
-const NO_ATTEMPT: AttemptTrace = {
+/** Telemetry off: the hooks of an attempt do nothing (and `step` returns the step itself). */
+export const NO_ATTEMPT: AttemptTrace = {
   begin() {},
   step: wrapped,
   stepEnded() {},
   ended() {},
   close() {},
+  context: () => undefined,
 };
 
 /** Telemetry off: every hook does nothing. */
@@ -316,6 +320,10 @@ class LiveAttempt implements AttemptTrace {
     if (ENDS.has(outcome))
       this.instruments.executionsEnded.add(1, { ...this.#base, "stepline.status": outcome });
     if (NonDeterminismError.is(error)) this.instruments.nonDeterminism.add(1, this.#base);
+  }
+
+  context(): unknown {
+    return this.#context;
   }
 
   close(): void {
