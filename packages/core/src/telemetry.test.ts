@@ -15,6 +15,7 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";
+import { InvalidArgumentError } from "./errors.js";
 import type { JournalEvent } from "./events.js";
 import {
   createEngine,
@@ -424,5 +425,47 @@ describe("telemetry: metrics", () => {
     expect(attempt?.status.code).toBe(api.SpanStatusCode.ERROR);
     expect(attempt?.attributes["error.type"]).toBe("NonDeterminismError");
     expect(spansNamed(t.exporter, TELEMETRY_NAMES.stepSpan)).toHaveLength(0);
+  });
+});
+
+describe("telemetry: bad options", () => {
+  const engineWith = (telemetry: unknown) =>
+    createEngine({ store: memoryStore(), log: () => {}, telemetry: telemetry as TelemetryOptions });
+
+  it("refuses a telemetry option without the API module, naming what is missing", () => {
+    for (const [telemetry, missing] of [
+      [{}, "(no trace.getTracer)"],
+      [{ api: { ...api, propagation: {} } }, "(no propagation.inject)"],
+      [api, "(no trace.getTracer)"],
+    ] as const) {
+      const error = (() => {
+        try {
+          engineWith(telemetry);
+        } catch (thrown) {
+          return thrown as Error;
+        }
+        throw new Error("expected createEngine to throw");
+      })();
+      expect(InvalidArgumentError.is(error)).toBe(true);
+      expect(error.message).toMatch(
+        /^createEngine: telemetry must be \{ api \} with the @opentelemetry\/api module/,
+      );
+      expect(error.message).toContain(missing);
+    }
+    expect(() => engineWith({ api, tracer: {} })).toThrow(/^createEngine: telemetry.tracer must be a Tracer/);
+    expect(() => engineWith({ api, meter: { createCounter: () => ({}) } })).toThrow(
+      /^createEngine: telemetry.meter must be a Meter/,
+    );
+  });
+
+  it("refuses an otelContext that is not a Context, writing nothing", async () => {
+    const t = newTelemetry();
+    const engine = engineOn(memoryStore(), t.telemetry);
+    const start = engine.client.start(threeSteps, 1, { id: "bad-context", otelContext: "00-abc" });
+    await expect(start).rejects.toThrow(InvalidArgumentError);
+    await expect(start).rejects.toThrow(
+      /^client.start: otelContext must be an OpenTelemetry Context .*; got "00-abc"/,
+    );
+    expect(await engine.client.list()).toEqual([]);
   });
 });

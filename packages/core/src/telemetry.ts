@@ -13,9 +13,10 @@
  * no allocation beyond one shared object per runner.
  */
 import type { StepWrapper } from "./engine.js";
-import { NonDeterminismError } from "./errors.js";
+import { InvalidArgumentError, NonDeterminismError } from "./errors.js";
 import type { ExecutionStarted, NewEvent } from "./events.js";
 import type { Clock } from "./scheduler.js";
+import { showValue } from "./show-value.js";
 import type { Claim } from "./store.js";
 import type { RunnableStep } from "./workflow-ops.js";
 
@@ -175,6 +176,7 @@ interface Instruments {
 /** Builds the engine's telemetry from `createEngine({ telemetry })` (undefined: {@link NO_TELEMETRY}). */
 export function engineTelemetry(options: TelemetryOptions | undefined, clock: Clock): EngineTelemetry {
   if (!options) return NO_TELEMETRY;
+  checkTelemetryOptions(options);
   const { api } = options;
   const tracer = options.tracer ?? api.trace.getTracer("@stepline/core");
   const meter = options.meter ?? api.metrics.getMeter("@stepline/core");
@@ -202,12 +204,55 @@ export function engineTelemetry(options: TelemetryOptions | undefined, clock: Cl
   };
   return {
     traceContext(context) {
+      if (context !== undefined && typeof (context as Partial<OtelContext> | null)?.getValue !== "function") {
+        throw new InvalidArgumentError(
+          `client.start: otelContext must be an OpenTelemetry Context (api.context.active(), ` +
+            `api.trace.setSpan(context, span)), or null for none; got ${showValue(context)}.`,
+        );
+      }
       const carrier: Record<string, string> = {};
       api.propagation.inject((context as OtelContext | undefined) ?? api.context.active(), carrier);
       return Object.keys(carrier).length > 0 ? carrier : undefined;
     },
     attempt: (claim) => new LiveAttempt(api, tracer, instruments, clock, claim),
   };
+}
+
+/** `createEngine({ telemetry })`: the API module, and a tracer and a meter if given, have the calls made on them. */
+function checkTelemetryOptions(options: TelemetryOptions): void {
+  const o = options as Partial<TelemetryOptions> | null;
+  const api = o?.api as Partial<Record<keyof TelemetryApi, Record<string, unknown>>> | undefined;
+  const calls: [unknown, string][] = [
+    [api?.trace?.getTracer, "trace.getTracer"],
+    [api?.trace?.setSpan, "trace.setSpan"],
+    [api?.metrics?.getMeter, "metrics.getMeter"],
+    [api?.context?.active, "context.active"],
+    [api?.context?.with, "context.with"],
+    [api?.propagation?.inject, "propagation.inject"],
+    [api?.propagation?.extract, "propagation.extract"],
+  ];
+  const missing = calls.find(([fn]) => typeof fn !== "function");
+  if (typeof o !== "object" || o === null || missing || api?.ROOT_CONTEXT === undefined) {
+    throw new InvalidArgumentError(
+      "createEngine: telemetry must be { api } with the @opentelemetry/api module " +
+        '(import * as api from "@opentelemetry/api"), and optionally a tracer and a meter; ' +
+        `got ${showValue(o?.api ?? o)}${missing ? ` (no ${missing[1]})` : ""}. See docs/observability.md.`,
+    );
+  }
+  if (o.tracer !== undefined && typeof o.tracer?.startSpan !== "function") {
+    throw new InvalidArgumentError(
+      `createEngine: telemetry.tracer must be a Tracer (provider.getTracer(name)); got ${showValue(o.tracer)}.`,
+    );
+  }
+  const meter = o.meter as Partial<OtelMeter> | undefined;
+  if (
+    meter !== undefined &&
+    (typeof meter?.createCounter !== "function" || typeof meter.createHistogram !== "function")
+  ) {
+    throw new InvalidArgumentError(
+      `createEngine: telemetry.meter must be a Meter (provider.getMeter(name)); got ${showValue(meter)}.`,
+    );
+  }
 }
 
 class LiveAttempt implements AttemptTrace {
