@@ -2,15 +2,16 @@
  * OpenTelemetry tracing and metrics (docs/observability.md, "Tracing" and "Metrics").
  *
  * Core stays runtime-neutral and free of a hard dependency: `@opentelemetry/api` is an
- * optional peer, imported here for its types only. The user hands the API in
- * (`createEngine({ telemetry: { api } })`) and this module calls only what it was given;
- * contexts are passed explicitly (a span's parent is always given to `startSpan`), never
- * read from an ambient store, so no AsyncLocalStorage is needed in core. The one
- * ambient read is `api.context.active()` in `client.start`, the caller's context, which
- * is the user's context manager's business (and `StartOptions.otelContext` overrides it).
+ * optional peer that core never imports, not even for types (the few calls made are
+ * typed here, structurally). The user hands the API in (`createEngine({ telemetry:
+ * { api } })`) and this module calls only what it was given. Contexts are passed
+ * explicitly (every span's parent is given to `startSpan`), never read from an ambient
+ * store, so core needs no AsyncLocalStorage. The one ambient read is
+ * `api.context.active()` in `client.start`, the caller's context, which is the user's
+ * context manager's business (`StartOptions.otelContext` passes it instead).
  *
- * Without `telemetry`, every hook is {@link NO_TELEMETRY}'s no-op: no span, no metric,
- * no allocation beyond one shared object per runner.
+ * Without `telemetry`, every hook is a no-op of {@link NO_TELEMETRY}: no span, no
+ * metric, no allocation (a runner shares {@link NO_ATTEMPT}; `step` returns the step).
  */
 import type { StepWrapper } from "./engine.js";
 import { InvalidArgumentError, NonDeterminismError } from "./errors.js";
