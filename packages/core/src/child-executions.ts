@@ -23,6 +23,7 @@ import {
 import type { StartEvent } from "./signal-with-start.js";
 import type { ExecutionRecord } from "./store.js";
 import { LeaseLostError } from "./store-errors.js";
+import { type AttemptTrace, NO_ATTEMPT } from "./telemetry.js";
 import type { ChildHandle, ChildOptions, WorkflowDefinition } from "./workflow.js";
 import { type ChildOp, extend, type OpBase, type RecordedOp } from "./workflow-ops.js";
 import type { WorkflowRun } from "./workflow-run.js";
@@ -130,6 +131,11 @@ export interface ExecutionToCreate {
   fn?: Function | undefined;
   /** Signal-with-start: delivered with the create, in the same store write (signal-with-start.ts). */
   event?: StartEvent | undefined;
+  /**
+   * The trace the execution joins, its context journaled as ExecutionStarted `traceContext`:
+   * `client.start`'s `otelContext` (undefined: the caller's active one), or a parent attempt's span.
+   */
+  traced?: { context?: unknown };
 }
 
 /**
@@ -142,6 +148,7 @@ export async function createExecution(
   execution: ExecutionToCreate,
 ): Promise<{ created: boolean; record: ExecutionRecord }> {
   const now = env.clock.now();
+  const traceContext = execution.traced && env.telemetry.traceContext(execution.traced.context);
   const started: JournalEvent = {
     type: "ExecutionStarted",
     seq: 0,
@@ -154,6 +161,7 @@ export async function createExecution(
     ...(execution.parentOp === undefined ? {} : { parentOp: execution.parentOp }),
     ...(execution.timeoutMs === undefined ? {} : { timeoutAt: now + execution.timeoutMs }),
     ...(execution.fn === undefined ? {} : { codeHash: codeFingerprint(execution.fn) }),
+    ...(traceContext && { traceContext }),
   };
   const bytes = env.codec.encode(started, `The input of workflow "${execution.workflow}"`);
   const { event } = execution;
@@ -243,7 +251,12 @@ export class ChildTracker {
   #nextPoll = 0;
   #idleSince: number | undefined;
 
-  constructor(env: EngineEnv, wake: () => void) {
+  constructor(
+    env: EngineEnv,
+    wake: () => void,
+    /** The parent attempt's telemetry: its children join its trace (telemetry.ts). */
+    readonly trace: Pick<AttemptTrace, "context"> = NO_ATTEMPT,
+  ) {
     this.#env = env;
     this.#wake = wake;
   }
@@ -273,6 +286,7 @@ export class ChildTracker {
           parentOp: event.op,
           ...(child.timeoutMs === undefined ? {} : { timeoutMs: child.timeoutMs }),
           fn: this.#env.workflows.get(child.workflow)?.fn,
+          ...(this.trace.context() !== undefined && { traced: { context: this.trace.context() } }),
         });
         if (!created) await this.#checkOwnChild(record, run.executionId, event.op, child.workflow);
       } catch (error) {

@@ -59,6 +59,16 @@ export interface StartOptions extends StartEventOption {
    * await client.start(fulfillOrder, order, { id: `order-${order.id}`, executionTimeout: "1h" });
    */
   executionTimeout?: Duration;
+  /**
+   * With `createEngine({ telemetry })`: the OpenTelemetry `Context` whose trace the
+   * execution joins (journaled as W3C headers). Default: `api.context.active()`, which
+   * needs a context manager (NodeSDK registers one); pass it where there is none, or
+   * `null` to journal none (the schedules' own executions, which outlive any caller).
+   *
+   * @example
+   * await client.start(fulfillOrder, order, { otelContext: api.trace.setSpan(api.context.active(), span) });
+   */
+  otelContext?: unknown;
 }
 
 /**
@@ -232,6 +242,7 @@ export class Client {
       timeoutMs,
       fn: definition?.fn,
       event,
+      ...(options.otelContext !== null && { traced: { context: options.otelContext } }),
     });
     if (created) return this.handle<O>(id);
     if (event) checkEventDelivered(record, name, event);

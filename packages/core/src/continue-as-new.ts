@@ -117,6 +117,7 @@ export function nextRunStarted(
     ...(started.parentOp === undefined ? {} : { parentOp: started.parentOp }),
     run: closing.nextRun,
     ...(started.timeoutAt === undefined ? {} : { timeoutAt: started.timeoutAt }),
+    ...(started.traceContext === undefined ? {} : { traceContext: started.traceContext }),
     ...inbox,
   };
 }

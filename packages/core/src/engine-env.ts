@@ -6,6 +6,7 @@ import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from "./history-limits.js"
 import { type Clock, SETTLED } from "./scheduler.js";
 import type { Store } from "./store.js";
 import { EngineClosedError } from "./store-errors.js";
+import { type EngineTelemetry, NO_TELEMETRY } from "./telemetry.js";
 import type { StepInfo, WorkflowDefinition } from "./workflow.js";
 import type { LogSink } from "./workflow-run.js";
 
@@ -29,6 +30,8 @@ export class EngineEnv {
   historyLimits: HistoryLimits = { ...DEFAULT_HISTORY_LIMITS };
   /** `createEngine({ wrapStep })`: the test seam around step bodies. */
   wrapStep: ((name: string, body: (info: StepInfo) => unknown) => (info: StepInfo) => unknown) | undefined;
+  /** `createEngine({ telemetry })`: spans and metrics (telemetry.ts); no-op without it. */
+  telemetry: EngineTelemetry = NO_TELEMETRY;
 
   constructor(
     readonly store: Store,

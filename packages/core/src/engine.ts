@@ -9,6 +9,7 @@ import { checkRetention, type Retention, RetentionLoop } from "./retention.js";
 import { type Clock, systemClock } from "./scheduler.js";
 import { Schedules } from "./schedules/schedules.js";
 import type { Store } from "./store.js";
+import { engineTelemetry, type TelemetryOptions } from "./telemetry.js";
 import { Worker, type WorkerOptions } from "./worker.js";
 import type { StepInfo, WorkflowDefinition } from "./workflow.js";
 import type { LogSink } from "./workflow-run.js";
@@ -54,6 +55,16 @@ export interface EngineOptions {
    * returns the body to run for this attempt. Not meant for production code.
    */
   wrapStep?: StepWrapper;
+  /**
+   * OpenTelemetry spans and metrics (docs/observability.md, "Tracing" and "Metrics"):
+   * pass `@opentelemetry/api` (an optional peer dependency), and optionally a tracer and
+   * a meter of your own providers. Default: none, at no cost.
+   *
+   * @example
+   * import * as api from "@opentelemetry/api";
+   * const engine = createEngine({ store, telemetry: { api } });
+   */
+  telemetry?: TelemetryOptions;
 }
 
 /**
@@ -108,6 +119,7 @@ export function createEngine(options: EngineOptions): Engine {
   );
   env.historyLimits = historyLimits;
   env.wrapStep = options.wrapStep;
+  env.telemetry = engineTelemetry(options.telemetry, env.clock);
   env.register(options.workflows ?? []);
   const retentionMs = checkRetention(options.retention);
   const retention = retentionMs === undefined ? undefined : new RetentionLoop(env, retentionMs);

@@ -42,6 +42,13 @@ export type ExecutionStarted = {
    * read only to word a NonDeterminismError. Absent when that process had only the name.
    */
   codeHash?: string;
+  /**
+   * The W3C trace context (`traceparent`, `tracestate`) of the `client.start` caller, when
+   * telemetry is on and a trace was active (for a child: of the parent attempt that
+   * started it): the execution's spans join that trace
+   * (telemetry.ts, docs/observability.md "Tracing"). Carried over to later runs.
+   */
+  traceContext?: Record<string, string>;
 };
 export type StepScheduled = { type: "StepScheduled"; op: number; name: string; attempt: number };
 /**

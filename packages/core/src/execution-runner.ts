@@ -22,6 +22,7 @@ import { SETTLED } from "./scheduler.js";
 import { isInterruptedForGood, runStepAttempt } from "./step-attempt.js";
 import type { Claim, Lease, Release } from "./store.js";
 import { CorruptJournalError, LeaseLostError } from "./store-errors.js";
+import type { AttemptTrace } from "./telemetry.js";
 import { isCompletion } from "./workflow-ops.js";
 import { type PendingChild, type RunnableStep, WorkflowRun } from "./workflow-run.js";
 
@@ -71,6 +72,7 @@ export class ExecutionRunner {
   #failedAtLimit = false;
   readonly #heartbeats: RunnerHeartbeats;
   #timeout: ExecutionTimeout | undefined;
+  readonly #trace: AttemptTrace;
 
   constructor(env: EngineEnv, claim: Claim) {
     this.#env = env;
@@ -79,7 +81,8 @@ export class ExecutionRunner {
     this.#wake = new LoopWake(env.clock);
     this.#inboxReads = new InboxReads(env.clock.now(), env.pollInterval);
     this.#cancel = new CancelRequest(claim.record.cancelRequested, this.#abort.signal);
-    this.#children = new ChildTracker(env, () => this.#wakeLoop());
+    this.#trace = env.telemetry.attempt(claim);
+    this.#children = new ChildTracker(env, () => this.#wakeLoop(), this.#trace);
     this.#heartbeats = new RunnerHeartbeats({ ...env, wake: () => this.#wakeLoop() });
   }
 
@@ -122,6 +125,7 @@ export class ExecutionRunner {
       }
       return;
     } finally {
+      this.#trace.close();
       this.#abort.abort(SETTLED);
       this.#children.dispose();
       this.#heartbeats.dispose();
@@ -156,6 +160,7 @@ export class ExecutionRunner {
       );
     }
     this.#parent = started.parent;
+    this.#trace.begin(started);
     const cancel = this.#cancel;
     cancel.readJournal(journal);
     const timeout = new ExecutionTimeout(started);
@@ -172,7 +177,7 @@ export class ExecutionRunner {
     await run.replay();
 
     while (!this.#abort.signal.aborted) {
-      if (run.blocked) return this.#park(run.blocked.message);
+      if (run.blocked) return this.#park(run.blocked.message, run.blocked);
       const idle = this.#running.size === 0 && this.#finished.length === 0;
       if (this.#stopping && idle && !run.outcome && !cancel.due(run)) {
         return this.#release({ status: "running", dueAt: env.clock.now() });
@@ -318,7 +323,7 @@ export class ExecutionRunner {
   #start(step: Parameters<typeof runStepAttempt>[0]): void {
     this.#running.add(step.op);
     const env = this.#env;
-    void runStepAttempt(env.wrapStep ? { ...step, fn: env.wrapStep(step.name, step.fn) } : step, {
+    void runStepAttempt(this.#trace.step(step, env.wrapStep), {
       executionId: this.lease.executionId,
       clock: env.clock,
       errors: env.errors,
@@ -332,6 +337,7 @@ export class ExecutionRunner {
         return { type: "StepFailed", op: step.op, attempt: step.attempt, error: serialized };
       })
       .then((completion) => {
+        this.#trace.stepEnded(step.op, completion);
         const beats = this.#heartbeats.end(step.op);
         // Cancelled while it ran: the op already rejected with CancelledError; its end is discarded.
         if (!this.#running.delete(step.op)) return;
@@ -426,10 +432,12 @@ export class ExecutionRunner {
       if (!SteplineError.is(error) || LeaseLostError.is(error)) throw error;
       await this.#failWith(error);
     }
+    this.#trace.ended("continued_as_new");
   }
 
   async #finish(events: TimedEvent[], status: (typeof END_STATUS)[keyof typeof END_STATUS] | "timed_out") {
     await this.#append(events, { release: { status, dueAt: null } });
+    this.#trace.ended(status);
     if (this.#failedAtLimit) return; // #failAtHistoryLimit ended it and told the parent
     this.#env.notifyFinished(this.lease.executionId);
     if (this.#parent !== undefined) await notifyParent(this.#env, this.#parent, this.lease.executionId);
@@ -447,7 +455,7 @@ export class ExecutionRunner {
     this.#abort.abort(timeout.error(this.lease.executionId));
   }
 
-  async #park(reason: string) {
+  async #park(reason: string, error?: Error) {
     // Its code cannot run (blocked, or awaiting something that is not an operation):
     // a cancellation ends it at once, as before docs/cancellation.md's delivery.
     const cancel = this.#cancel.requested;
@@ -463,6 +471,7 @@ export class ExecutionRunner {
       { status: "blocked", dueAt: null, blockedReason: reason },
       this.#env.clock.now(),
     );
+    this.#trace.ended("blocked", error);
     this.#env.log("warn", "execution blocked", { executionId: this.lease.executionId, reason });
     this.#env.notifyFinished(this.lease.executionId);
   }
@@ -473,5 +482,6 @@ export class ExecutionRunner {
       { ...release, inboxSeen: this.#inbox.length, ...this.#cancel.releaseFields },
       this.#env.clock.now(),
     );
+    this.#trace.ended(release.status);
   }
 }

@@ -146,6 +146,18 @@ export {
   StoreOpenError,
   StoreReadOnlyError,
 } from "./store-errors.js";
+export type {
+  OtelAttributes,
+  OtelContext,
+  OtelCounter,
+  OtelHistogram,
+  OtelMeter,
+  OtelSpan,
+  OtelTracer,
+  TelemetryApi,
+  TelemetryOptions,
+} from "./telemetry.js";
+export { TELEMETRY_NAMES } from "./telemetry.js";
 export type { TerminateOptions } from "./terminate.js";
 export { ERROR_LIMITS, MAX_SERIALIZED_ERROR_BYTES } from "./thrown-value.js";
 export {

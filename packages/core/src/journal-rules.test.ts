@@ -169,6 +169,20 @@ describe("checkJournal", () => {
     expect(checkJournal([])).toMatchObject({ ok: false, seq: 0 });
   });
 
+  it("accepts ExecutionStarted traceContext as string headers and refuses any other shape", () => {
+    const traced = clone(journals[0] as JournalEvent[]);
+    const started = traced[0] as Record<string, unknown>;
+    started.traceContext = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
+    expect(checkJournal(traced)).toEqual({ ok: true });
+    started.traceContext = { traceparent: 7 };
+    expect(checkJournal(traced)).toMatchObject({
+      seq: 0,
+      problem: 'has "traceContext" an object; expected an object of string values (trace headers)',
+    });
+    started.traceContext = "00-abc";
+    expect((checkJournal(traced) as { problem: string }).problem).toMatch(/^has "traceContext" /);
+  });
+
   it("refuses a step's attempts going backwards", () => {
     const events = clone(journals[0] as JournalEvent[]);
     const second = events.findIndex((e) => e.type === "StepScheduled" && e.attempt === 2);

@@ -161,6 +161,7 @@ const RULES: { [T in EventType]: Rule<T> } = {
     (e.parent === undefined ? undefined : nonEmptyString("parent", e.parent)) ??
     (e.timeoutAt === undefined ? undefined : time("timeoutAt", e.timeoutAt)) ??
     (e.codeHash === undefined ? undefined : nonEmptyString("codeHash", e.codeHash)) ??
+    (e.traceContext === undefined ? undefined : stringRecord("traceContext", e.traceContext)) ??
     runFields(e, s),
   StepScheduled: (e, s) => {
     const shape = opIndex(e.op) ?? nonEmptyString("name", e.name) ?? positiveInteger("attempt", e.attempt);
@@ -509,6 +510,16 @@ function nonEmptyString(name: string, value: unknown): string | undefined {
     : `has ${field(name, value)}; expected a non-empty string`;
 }
 
+/** An object of string values: ExecutionStarted `traceContext` (W3C trace headers). */
+function stringRecord(name: string, value: unknown): string | undefined {
+  const ok =
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === "string");
+  return ok ? undefined : `has ${field(name, value)}; expected an object of string values (trace headers)`;
+}
+
 function serializedError(name: string, value: unknown, depth = 0): string | undefined {
   const error = value as Record<string, unknown> | null;
   if (error === null || typeof error !== "object" || Array.isArray(error)) {
@@ -543,6 +554,8 @@ function describe(value: unknown): string {
       return `${String(value)} (a ${typeof value})`;
     case "undefined":
       return "undefined";
+    case "object":
+      return "an object";
     default:
       return `a ${typeof value}`;
   }

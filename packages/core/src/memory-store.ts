@@ -97,6 +97,7 @@ export const storeRules = {
       record: claimed,
       lease: { executionId: record.id, token: claimed.token, owner },
       recovered: record.leaseOwner !== null,
+      dueAt: record.dueAt ?? now,
     };
   },
   /**

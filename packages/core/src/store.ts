@@ -104,6 +104,12 @@ export interface Claim {
    * them in the same round trip (Redis); the worker then does not read them again.
    */
   prefetched?: { journal: Uint8Array[]; inbox: Uint8Array[] };
+  /**
+   * The record's `dueAt` when it was claimed: when the execution became due (a timer,
+   * a retry, a start, an expired lease). Telemetry's claim-to-start latency; a store
+   * that leaves it out gets no such metric.
+   */
+  dueAt?: number;
 }
 
 /** How a worker hands an execution back. */

@@ -13,7 +13,8 @@
   ARGV[4] lease expiry: now + leaseMs, the claimed record's dueAt
   ARGV[5] version whose due index it was picked from (a record without one is version 1)
 
-  Returns {"claimed", "1" if the previous lease ran out (recovered) else "0", journal,
+  Returns {"claimed", "<r>:<dueAt>" (r "1" if the previous lease ran out, recovered,
+         else "0"; dueAt the record's before the claim: when it became due), journal,
          inbox, record...} with the journal's and the inbox's entries, read in the same
          step so that the worker needs no further round trip before it replays,
        or {"not_due", "", {}, {}, record...} (no record fields when it does not exist)
@@ -32,7 +33,7 @@ local recovered = "0"
 if record.leaseOwner then recovered = "1" end
 redis.call("HINCRBY", KEYS[1], "token", 1)
 save_changes(KEYS[1], { leaseOwner = ARGV[2], dueAt = ARGV[4], status = "running", updatedAt = ARGV[3] })
-local out = reply("claimed", recovered, KEYS[1])
+local out = reply("claimed", recovered .. ":" .. record.dueAt, KEYS[1])
 table.insert(out, 3, redis.call("LRANGE", KEYS[2], 0, -1))
 table.insert(out, 4, redis.call("LRANGE", KEYS[3], 0, -1))
 return out

@@ -52,7 +52,9 @@ export async function claimDue(request: ClaimRequest, deps: ClaimDeps): Promise<
         if (reply.code === "claimed" && record) {
           const lease = { executionId: record.id, token: record.token, owner };
           const prefetched = { journal: reply.journal, inbox: reply.inbox };
-          return { claim: { record, lease, recovered: reply.detail === "1", prefetched }, score: pick.score };
+          const [recovered, dueAt] = reply.detail.split(":");
+          const claim = { record, lease, recovered: recovered === "1", prefetched, dueAt: Number(dueAt) };
+          return { claim, score: pick.score };
         }
         const dueHere = record && sameLane(laneOfRecord(record), pick.ref.lane) ? record.dueAt : null;
         await index.sync(pick.ref.lane, pick.id, dueHere, pick.ref, now);

@@ -168,7 +168,8 @@ export class Schedules {
       skippedCatchup: 0,
     };
     try {
-      await this.#client.start(this.definition, state, { id: scheduleExecutionId(id) });
+      // otelContext null: a schedule runs for months; its ticks must not all join its creator's trace.
+      await this.#client.start(this.definition, state, { id: scheduleExecutionId(id), otelContext: null });
     } catch (error) {
       if (ExecutionAlreadyExistsError.is(error)) throw new ScheduleAlreadyExistsError(id);
       throw error;

@@ -43,6 +43,7 @@ export const leaseCases: readonly ConformanceCase[] = [
           },
           lease: { executionId: order.id, token: 1, owner: "worker-7" },
           recovered: false,
+          dueAt: created.dueAt,
         },
       ]);
       expect(await store.executions.get(order.id)).toEqual(claims[0]!.record);

@@ -45,6 +45,33 @@ export const queueCases: readonly ConformanceCase[] = [
     },
   },
   {
+    name: "queue.claim says when each execution became due (Claim.dueAt): its start, its timer, its lost lease",
+    async run(store) {
+      await startExecution(store, "new", { workflow: "orders", createdAt: T0 });
+      const [first] = await store.queue.claim({
+        owner: "worker-1",
+        workflows: ["orders"],
+        limit: 1,
+        now: T0 + 40,
+        leaseMs: LEASE_MS,
+      });
+      expect(first).toMatchObject({ record: { id: "new" }, dueAt: T0, recovered: false });
+      // Released sleeping until T0 + HOUR, claimed 250 ms late: due at its timer.
+      await store.queue.release(
+        first!.lease,
+        { status: "sleeping", dueAt: T0 + HOUR, inboxSeen: 0 },
+        T0 + 50,
+      );
+      const claimLate = (now: number) =>
+        store.queue.claim({ owner: "worker-2", workflows: ["orders"], limit: 1, now, leaseMs: LEASE_MS });
+      const [woken] = await claimLate(T0 + HOUR + 250);
+      expect(woken).toMatchObject({ dueAt: T0 + HOUR, recovered: false });
+      // Never released: due again when its lease ran out.
+      const [taken] = await claimLate(T0 + HOUR + 250 + LEASE_MS + 5);
+      expect(taken).toMatchObject({ dueAt: T0 + HOUR + 250 + LEASE_MS, recovered: true });
+    },
+  },
+  {
     name: "queue.release sets status and dueAt and ends the lease",
     async run(store) {
       await startExecution(store, order.id);
