@@ -14,8 +14,8 @@ import { identifierProblem, MAX_EXECUTION_ID_BYTES } from "./identifiers.js";
 import { endsUpdate, InboxReads, nextInboxDelivery, readNewInbox } from "./inbox-delivery.js";
 import { encodeJournalEntry } from "./journal-entry.js";
 import { LoopWake } from "./loop-wake.js";
-import { applyParentClosePolicies } from "./parent-close-policy.js";
-import { badIdReason, STALLED_REASON } from "./park-reasons.js";
+import { applyParentClosePolicies, closeChildrenOfParked } from "./parent-close-policy.js";
+import { badIdReason, releaseBlocked, STALLED_REASON } from "./park-reasons.js";
 import { dueCompletions, lookAgainAt } from "./runner-due.js";
 import { earliest, ScheduleHoldback, type TimedEvent } from "./scheduled-holdback.js";
 import { SETTLED } from "./scheduler.js";
@@ -460,20 +460,11 @@ export class ExecutionRunner {
     // a cancellation ends it at once, as before docs/cancellation.md's delivery.
     const cancel = this.#cancel.requested;
     if (cancel) {
-      const id = this.lease.executionId;
-      // Its children's policies come from the journal (none when it cannot be read).
-      const journal = await this.#env.readJournal(id).catch(() => []);
-      await applyParentClosePolicies(this.#env, journal, { parentId: id, ended: "cancelled", ...cancel });
+      await closeChildrenOfParked(this.#env, this.lease.executionId, cancel);
       return this.#finish([cancelledEvent(cancel.reason)], "cancelled");
     }
-    await this.#env.store.queue.release(
-      this.lease,
-      { status: "blocked", dueAt: null, blockedReason: reason },
-      this.#env.clock.now(),
-    );
+    await releaseBlocked(this.#env, this.lease, reason);
     this.#trace.ended("blocked", error);
-    this.#env.log("warn", "execution blocked", { executionId: this.lease.executionId, reason });
-    this.#env.notifyFinished(this.lease.executionId);
   }
 
   async #release(release: Release) {

@@ -121,6 +121,19 @@ export async function applyParentClosePolicies(
   );
 }
 
+/**
+ * A cancelled execution whose code cannot run (blocked, stalled): its children's
+ * policies come from its journal, none when the journal cannot be read.
+ */
+export async function closeChildrenOfParked(
+  env: PolicyEnv,
+  parentId: string,
+  cancel: { reason?: string },
+): Promise<void> {
+  const journal = await env.readJournal(parentId).catch(() => []);
+  await applyParentClosePolicies(env, journal, { parentId, ended: "cancelled", ...cancel });
+}
+
 function isJournal(
   children: readonly ChildToClose[] | readonly JournalEvent[],
 ): children is readonly JournalEvent[] {

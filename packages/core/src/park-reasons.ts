@@ -1,7 +1,9 @@
 /**
- * Why a runner parks an execution instead of running it: the reasons `stepline inspect`
- * and `describe()` show (execution-runner.ts).
+ * Why a runner parks an execution instead of running it (the reasons `stepline inspect`
+ * and `describe()` show), and the release that parks it (execution-runner.ts).
  */
+import type { EngineEnv } from "./engine-env.js";
+import type { Lease } from "./store.js";
 
 /** The code awaits something that is not an operation, so replay could never reproduce it. */
 export const STALLED_REASON =
@@ -16,4 +18,15 @@ export function badIdReason(id: string, problem: string): string {
     "by another tool. Stepline does not run it: start the work again under a valid id (docs/getting-started.md, " +
     '"Identifiers and names").'
   );
+}
+
+/** Parks the execution as `blocked` with `reason`, says so in the log, and tells local result() callers. */
+export async function releaseBlocked(env: EngineEnv, lease: Lease, reason: string): Promise<void> {
+  await env.store.queue.release(
+    lease,
+    { status: "blocked", dueAt: null, blockedReason: reason },
+    env.clock.now(),
+  );
+  env.log("warn", "execution blocked", { executionId: lease.executionId, reason });
+  env.notifyFinished(lease.executionId);
 }
