@@ -28,6 +28,8 @@ export interface Thread {
   won?: boolean;
   /** A joining ctx.map with toleratedFailures: how many of its items failed so far. */
   failedItems?: number;
+  /** A thread of an update handler: the update id of the UpdateAccepted that started it. */
+  update?: string;
   /**
    * A CancelRequested found this thread at an operation: it may raise CancelledError
    * there (to the Catch, or a wait's `cancel`), or the operation may still complete.
@@ -62,7 +64,10 @@ export class MachineIndex {
   readonly states = new Map<string, State>();
   readonly #owner = new Map<string, Machine>();
 
-  constructor(root: Machine) {
+  /** The update handler machines by update name (WorkflowMachine.updates). */
+  readonly handlers = new Map<string, Machine>();
+
+  constructor(root: Machine & { updates?: (Machine & { update: string })[] }) {
     const visit = (machine: Machine) => {
       for (const state of machine.states) {
         this.states.set(state.id, state);
@@ -71,6 +76,10 @@ export class MachineIndex {
       }
     };
     visit(root);
+    for (const handler of root.updates ?? []) {
+      this.handlers.set(handler.update, handler);
+      visit(handler);
+    }
   }
 
   #issues: Map<string, boolean> | undefined;
@@ -219,7 +228,13 @@ const MAX_PENDING_ORPHANS = 4;
 function tooManyPending(configuration: Configuration): boolean {
   let pending = 0;
   for (const thread of configuration.threads) {
-    if (thread.id !== 0 && thread.parent === undefined && thread.status === "ready") pending += 1;
+    if (
+      thread.id !== 0 &&
+      thread.parent === undefined &&
+      thread.update === undefined &&
+      thread.status === "ready"
+    )
+      pending += 1;
   }
   return pending > MAX_PENDING_ORPHANS;
 }
@@ -363,7 +378,8 @@ export function prune(configuration: Configuration, index: MachineIndex): Config
   const byId = new Map(configuration.threads.map((thread) => [thread.id, thread]));
   configuration.threads = configuration.threads.filter((thread) => {
     if (thread.id === 0) return true;
-    // A race loser that can issue no more operations changes nothing the journal shows.
+    // A race loser (or an update handler) that can issue no more operations changes
+    // nothing the journal shows: it has ended, as far as the journal can tell.
     if (thread.parent === undefined && thread.status === "ready" && !index.mayIssue(thread.at)) return false;
     if (thread.status !== "done" && thread.status !== "failed") return true;
     if (thread.parent === undefined) return false;
