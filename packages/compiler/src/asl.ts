@@ -47,11 +47,34 @@ export function toASL(machine: WorkflowMachine | Machine): AslMachine {
   const root = emitMachine(machine, names);
   if ("workflow" in machine) {
     return {
-      Comment: `Stepline workflow "${machine.workflow}" (${machine.loc.file}:${machine.loc.line})`,
+      Comment: `Stepline workflow "${machine.workflow}" (${machine.loc.file}:${machine.loc.line})${machine.updates?.length ? `; update handlers, each a state machine of its own (updatesToASL): ${machine.updates.map((handler) => handler.update).join(", ")}` : ""}`,
       ...root,
     };
   }
   return root;
+}
+
+/**
+ * The `ctx.onUpdate` handlers of a workflow as ASL: one state machine each, beside
+ * the workflow's own (ASL has no way to run a machine inside another on a request, so
+ * `toASL` leaves them out and this gives them;
+ * the main machine's Comment names them). Each is valid ASL on its own.
+ *
+ * @example
+ * updatesToASL(machine); // [{ update: "addItem", definition: { Comment: "...", StartAt: "reserve", States: {...} } }]
+ */
+export function updatesToASL(machine: WorkflowMachine): { update: string; definition: AslMachine }[] {
+  return (machine.updates ?? []).map((handler) => {
+    const names = new Map<string, string>();
+    for (const state of allStates(handler)) names.set(state.id, state.name);
+    return {
+      update: handler.update,
+      definition: {
+        Comment: `Stepline update handler "${handler.update}" of workflow "${machine.workflow}"${handler.loc ? ` (${handler.loc.file}:${handler.loc.line})` : ""}`,
+        ...emitMachine(handler, names),
+      },
+    };
+  });
 }
 
 function emitMachine(machine: Machine, names: Map<string, string>): AslMachine {

@@ -92,7 +92,8 @@ export function compileConcurrent(
     );
   }
   const elements = items.elements.filter(
-    (element): element is NonNullable<typeof element> => !!element && issuesOperations(element, scope),
+    (element): element is NonNullable<typeof element> =>
+      !!element && (issuesOperations(element, scope) || blockThrows(element)),
   );
   if (elements.length === 0) return next;
   if (elements.length === 1 && mode !== "race") {
@@ -112,6 +113,10 @@ export function compileConcurrent(
         inner,
         true,
       );
+    } else if (!issuesOperations(element, scope)) {
+      // A throwing async block with no operation (blockThrows): its statements, not a call of plain code.
+      const block = (unwrap((element as CallExpression).callee) as { body: { body: Statement[] } }).body;
+      entry = c.statements(block.body, draft.end, inner);
     } else {
       entry = c.expression(element, draft.end, inner, true);
     }
@@ -132,6 +137,25 @@ export function compileConcurrent(
   const catchTarget = scope.errorTarget();
   if (catchTarget) c.builder.link(scope.draft, state, "catch", catchTarget);
   return ref;
+}
+
+/**
+ * An async block (`(async () => { ... })()`) with a `throw` in its own body: it is a
+ * branch even with no operation, since its error rejects the Promise.all or race
+ * (found by the generated-program test: such a branch was dropped, and a journal
+ * that failed there before the other branches scheduled anything was rejected).
+ */
+function blockThrows(element: Node): boolean {
+  if (element.type !== "CallExpression") return false;
+  const callee = unwrap(element.callee);
+  if (!isFunctionLike(callee) || callee.body?.type !== "BlockStatement") return false;
+  let found = false;
+  walk(callee.body as Node, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    if (node.type === "ThrowStatement") found = true;
+    return !found;
+  });
+  return found;
 }
 
 /** `items.map(async (item) => ...)` with operations in the callback: the callback. */

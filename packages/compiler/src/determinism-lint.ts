@@ -50,7 +50,8 @@ export interface LintResult {
  * imported from Node's I/O modules (`node:fs`, `node:http`, `node:child_process`, ...).
  * Step callbacks (`ctx.step(name, fn)`, `saga.add(name, fn)`) and query handlers
  * (`ctx.onQuery(name, fn)`: their answers are not journaled) may do all of it; map
- * callbacks are workflow code, as are helpers given `ctx` (followed as the compiler
+ * callbacks and update handlers (`ctx.onUpdate(name, fn)`: they run interleaved with the
+ * body and replay) are workflow code, as are helpers given `ctx` (followed as the compiler
  * inlines them, also into other files, and flagged at the helper's line). Never throws
  * on user code.
  *

@@ -39,6 +39,19 @@ export function toDot(machine: WorkflowMachine | Machine): string {
   // Edges go after every cluster: a node an edge names inside a cluster would join it.
   const edges: string[] = [];
   emitMachine(machine, "end", "  ", lines, edges);
+  // Update handlers: a cluster each, with a start and an end of their own (docs/diagrams.md#updates).
+  for (const [i, handler] of ("updates" in machine ? (machine.updates ?? []) : []).entries()) {
+    const id = `update${i + 1}`;
+    lines.push(`  subgraph cluster_${id} {`);
+    lines.push(`    style="rounded"; color="#2c7be5"; label=${quote(`update: ${handler.update}`)};`);
+    lines.push(`    ${id}_start [shape=circle, label="", width=0.18, style=filled, fillcolor="#2c7be5"];`);
+    lines.push(
+      `    ${id}_end [shape=doublecircle, label="", width=0.14, style=filled, fillcolor="#2c7be5"];`,
+    );
+    emitMachine(handler, `${id}_end`, "    ", lines, edges);
+    lines.push("  }");
+    edges.push(`  ${id}_start -> ${handler.startAt};`);
+  }
   lines.push(...edges, "}");
   return `${lines.join("\n")}\n`;
 }

@@ -11,6 +11,7 @@ import { calleeThrows, plainCode, throwPoint, throwScope } from "./plain-throws.
 import { compilePromiseChain } from "./promise-chain-compiler.js";
 import { compileSagaRun } from "./saga-compiler.js";
 import { choiceState, truncate } from "./statement-compiler.js";
+import { updateRegistration } from "./update-handlers.js";
 
 /**
  * Compiles an expression in front of `next`, its parts in evaluation order.
@@ -97,6 +98,8 @@ function compileChildren(c: BodyCompiler, node: Node, next: Ref, scope: Scope): 
 function compileCall(c: BodyCompiler, call: CallExpression, next: Ref, scope: Scope, awaited: boolean): Ref {
   const operation = operationOf(call, scope.contextNames);
   if (operation) return compileOperation(c, call, operation, next, scope, awaited);
+  // ctx.onUpdate: no state here; its handler is a machine of its own (update-handlers.ts).
+  if (updateRegistration(call, scope.contextNames)) return next;
   const lifecycle = lifecycleMethodOf(call, scope.contextNames);
   if (lifecycle) return compileLifecycle(c, call, lifecycle, next, scope, awaited);
   const receiver = scope.lifecycle ? methodCallOf(call) : undefined;

@@ -1,4 +1,4 @@
-export { ASL_RESOURCES, type AslMachine, type AslState, toASL } from "./asl.js";
+export { ASL_RESOURCES, type AslMachine, type AslState, toASL, updatesToASL } from "./asl.js";
 export { type CompileOptions, type CompileResult, compile } from "./compile.js";
 export type { ImportResolver, ResolvedImport } from "./compile-scope.js";
 export {

@@ -241,6 +241,19 @@ export interface WorkflowMachine extends Machine {
   /** The exported binding that holds the definition, when there is one; `Orders.place` for a member of an exported class or object. */
   exportName?: string;
   loc: SourceLocation;
+  /** The `ctx.onUpdate(name, handler)` handlers, each its own machine beside the main flow. */
+  updates?: UpdateHandlerMachine[];
+}
+
+/**
+ * A `ctx.onUpdate(name, async (args) => ...)` handler's body as a machine: verifyTrace
+ * starts a thread at its start at each `UpdateAccepted { name }`, interleaved with the
+ * body's, and `UpdateCompleted` needs that thread to have ended.
+ */
+export interface UpdateHandlerMachine extends Machine {
+  /** The update's name, as `client.update(id, name, args)` gives it. */
+  update: string;
+  loc?: SourceLocation;
 }
 
 /** One transition, for drawing and for walking the graph. */

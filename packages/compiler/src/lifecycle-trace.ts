@@ -35,6 +35,10 @@ const LATE_COMPLETIONS: ReadonlySet<string> = new Set([
  * - PatchApplied is no state and fits anywhere (a patch is the Choice of its `if`);
  *   AttributesSet (ctx.setAttributes) neither.
  * - ContinuedAsNew is taken at a continue-as-new state, and the run must end there.
+ * - UpdateAccepted { name } starts a thread at the start of that update's handler
+ *   machine (WorkflowMachine.updates), interleaved with the others; UpdateCompleted
+ *   needs it to have ended (returned or thrown); UpdateRejected ran no code and fits
+ *   anywhere.
  * - ChildStarted at a ctx.startChild state moves on at once; its ChildSucceeded or
  *   ChildFailed completes a `handle.result()` waiting for it, or is recorded for one
  *   that comes later (or never).
@@ -95,6 +99,25 @@ export function consumeLifecycle(
       });
       // The run ends with this event: only paths that reach the end from here fit.
       return closure(moved, index, limit).filter((candidate) => rootOf(candidate).status === "done");
+    }
+    case "UpdateRejected": // no handler code ran: fits anywhere
+      return [configuration];
+    case "UpdateAccepted": {
+      const handler = index.handlers.get(event.name);
+      if (!handler) return [];
+      const copy = cloneConfiguration(configuration);
+      copy.threads.push({
+        id: copy.nextThread++,
+        at: handler.startAt,
+        status: "ready",
+        update: event.updateId,
+      });
+      return [copy];
+    }
+    case "UpdateCompleted": {
+      // The handler's thread has ended (finished threads without a parent are pruned).
+      const running = configuration.threads.some((thread) => thread.update === event.updateId);
+      return running ? [] : [configuration];
     }
     case "ChildStarted":
       return schedule(configuration, event.op, event.name, "child", index).map((started) => {

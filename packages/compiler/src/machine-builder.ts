@@ -57,6 +57,12 @@ export class MachineBuilder {
   readonly #drafts: MachineDraft[] = [this.root];
   readonly #subMachines = new Map<MachineDraft, Machine>();
   #order = 0;
+  readonly #idPrefix: string;
+
+  /** `idPrefix` starts every state id: an update handler's machine has ids of its own (`u1s1`). */
+  constructor(idPrefix = "s") {
+    this.#idPrefix = idPrefix;
+  }
 
   /** A new sub-machine (a Parallel branch, a Map iterator). */
   subMachine(): MachineDraft {
@@ -166,7 +172,7 @@ export class MachineBuilder {
     everything.sort((a, b) => a.offset - b.offset || a.order - b.order);
     const used = new Map<string, number>();
     everything.forEach((placed, index) => {
-      placed.state.id = `s${index + 1}`;
+      placed.state.id = `${this.#idPrefix}${index + 1}`;
       placed.state.name = uniqueName(placed.state.name, used);
     });
     for (const { link, target } of resolved) {

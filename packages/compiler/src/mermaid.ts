@@ -34,6 +34,13 @@ export function toMermaid(machine: WorkflowMachine | Machine): string {
   const lines = ["stateDiagram-v2"];
   const styled: { fail: string[]; opaque: string[] } = { fail: [], opaque: [] };
   emitMachine(machine, "  ", lines, styled);
+  // Update handlers run beside the main flow, whenever an update is accepted: a
+  // composite state of their own, reached by no edge (docs/diagrams.md#updates).
+  for (const [i, handler] of ("updates" in machine ? (machine.updates ?? []) : []).entries()) {
+    lines.push(`  state "${escapeLabel(`update: ${handler.update}`)}" as update${i + 1} {`);
+    emitMachine(handler, "    ", lines, styled);
+    lines.push("  }");
+  }
   if (styled.fail.length > 0) {
     lines.push("  classDef failure fill:#fde2e1,stroke:#c0392b,color:#7b241c");
     lines.push(`  class ${styled.fail.join(",")} failure`);

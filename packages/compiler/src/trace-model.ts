@@ -1,5 +1,5 @@
 import type { Machine, MapState, ParallelState, State } from "./ir.js";
-import { subMachines } from "./ir.js";
+import { edgesOf, subMachines } from "./ir.js";
 
 /**
  * One line of control in a run of the machine: the workflow's own, a Parallel
@@ -28,6 +28,8 @@ export interface Thread {
   won?: boolean;
   /** A joining ctx.map with toleratedFailures: how many of its items failed so far. */
   failedItems?: number;
+  /** A thread of an update handler: the update id of the UpdateAccepted that started it. */
+  update?: string;
   /**
    * A CancelRequested found this thread at an operation: it may raise CancelledError
    * there (to the Catch, or a wait's `cancel`), or the operation may still complete.
@@ -62,7 +64,10 @@ export class MachineIndex {
   readonly states = new Map<string, State>();
   readonly #owner = new Map<string, Machine>();
 
-  constructor(root: Machine) {
+  /** The update handler machines by update name (WorkflowMachine.updates). */
+  readonly handlers = new Map<string, Machine>();
+
+  constructor(root: Machine & { updates?: (Machine & { update: string })[] }) {
     const visit = (machine: Machine) => {
       for (const state of machine.states) {
         this.states.set(state.id, state);
@@ -71,6 +76,41 @@ export class MachineIndex {
       }
     };
     visit(root);
+    for (const handler of root.updates ?? []) {
+      this.handlers.set(handler.update, handler);
+      visit(handler);
+    }
+  }
+
+  #issues: Map<string, boolean> | undefined;
+
+  /**
+   * Whether a thread standing at `id` may still issue an operation (a journal event
+   * names it) before its machine ends: false for a path of Choices, Succeed and Fail only.
+   */
+  mayIssue(id: string): boolean {
+    if (!this.#issues) {
+      // Least fixed point over the edges (loops included).
+      const issues = new Map([...this.states.keys()].map((key) => [key, false]));
+      let changed = true;
+      while (changed) {
+        changed = false;
+        for (const [key, state] of this.states) {
+          if (issues.get(key)) continue;
+          const silent = state.kind === "choice" || state.kind === "succeed" || state.kind === "fail";
+          if (
+            !silent ||
+            subMachines(state).some((sub) => issues.get(sub.startAt)) ||
+            edgesOf(state).some((edge) => issues.get(edge.to))
+          ) {
+            issues.set(key, true);
+            changed = true;
+          }
+        }
+      }
+      this.#issues = issues;
+    }
+    return this.#issues.get(id) ?? true;
   }
 
   state(id: string): State {
@@ -82,7 +122,16 @@ export class MachineIndex {
 
 /** A key that is equal for configurations that behave the same from here on. */
 export function configurationKey(configuration: Configuration): string {
-  const { threads, counts, children, cancelled, cancelledOps } = configuration;
+  const { counts, children, cancelled, cancelledOps } = configuration;
+  // Thread ids by position: a Map iteration that ends without an operation and the next
+  // one spawned in its place are the same configuration, not a new one per id (else the
+  // closure unrolls such a loop up to its limit; found by the generated-program test).
+  const position = new Map(configuration.threads.map((thread, i) => [thread.id, i]));
+  const threads = configuration.threads.map((thread) => ({
+    ...thread,
+    id: position.get(thread.id),
+    parent: thread.parent === undefined ? undefined : position.get(thread.parent),
+  }));
   return JSON.stringify([threads, counts, children, cancelled, cancelledOps]);
 }
 
@@ -152,6 +201,7 @@ export function closure(start: Configuration[], index: MachineIndex, limit: numb
   const seen = new Map<string, Configuration>();
   const queue: Configuration[] = [];
   const push = (configuration: Configuration) => {
+    if (tooManyPending(configuration)) return;
     const key = configurationKey(configuration);
     if (seen.has(key) || seen.size >= limit) return;
     seen.set(key, configuration);
@@ -163,6 +213,30 @@ export function closure(start: Configuration[], index: MachineIndex, limit: numb
     for (const successor of silentMoves(configuration, index)) push(successor);
   }
   return [...seen.values()];
+}
+
+/**
+ * Most race losers that went on (orphans) and have not journaled their first operation
+ * yet. Each pass through a loop around a `Promise.race` that an operation-free branch
+ * wins leaves one more, and the machine does not know how many items the loop has, so
+ * without a bound the closure unrolls it up to its limit (found by the generated-program
+ * test). A journal with more than this many such operations unjournaled at once (the
+ * worker journals a batch's operations together) would be rejected.
+ */
+const MAX_PENDING_ORPHANS = 4;
+
+function tooManyPending(configuration: Configuration): boolean {
+  let pending = 0;
+  for (const thread of configuration.threads) {
+    if (
+      thread.id !== 0 &&
+      thread.parent === undefined &&
+      thread.update === undefined &&
+      thread.status === "ready"
+    )
+      pending += 1;
+  }
+  return pending > MAX_PENDING_ORPHANS;
 }
 
 /** The configurations one silent move away. */
@@ -303,7 +377,11 @@ function joinOutcomes(
 export function prune(configuration: Configuration, index: MachineIndex): Configuration {
   const byId = new Map(configuration.threads.map((thread) => [thread.id, thread]));
   configuration.threads = configuration.threads.filter((thread) => {
-    if (thread.id === 0 || (thread.status !== "done" && thread.status !== "failed")) return true;
+    if (thread.id === 0) return true;
+    // A race loser (or an update handler) that can issue no more operations changes
+    // nothing the journal shows: it has ended, as far as the journal can tell.
+    if (thread.parent === undefined && thread.status === "ready" && !index.mayIssue(thread.at)) return false;
+    if (thread.status !== "done" && thread.status !== "failed") return true;
     if (thread.parent === undefined) return false;
     const parent = byId.get(thread.parent) as Thread;
     const state = index.state(parent.at);

@@ -9,6 +9,7 @@ import { collectLifecycleNames } from "./lifecycle-names.js";
 import { MachineBuilder } from "./machine-builder.js";
 import type { ModuleIndex, WorkflowSite } from "./module-index.js";
 import { pruneUnreachable } from "./reachability.js";
+import { compileUpdateHandlers } from "./update-handlers.js";
 
 /** Builds the machine of one `workflow(name, fn)` whose name and function were found. */
 export function compileWorkflow(
@@ -76,12 +77,14 @@ export function compileWorkflow(
   resolveChildResults(scope.lifecycle, (node, severity, code, message) =>
     compiler.report(scope, node, severity, code, message),
   );
+  const updates = body ? compileUpdateHandlers(session, body, scope) : [];
   return {
     workflow: site.name,
     ...(site.exportName ? { exportName: site.exportName } : {}),
     loc: module.file.locate(site.call.start),
     startAt: machine.startAt,
     states: machine.states,
+    ...(updates.length > 0 ? { updates } : {}),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { expect } from "vitest";
-import { toASL } from "../asl.js";
+import { toASL, updatesToASL } from "../asl.js";
 import { type CompileOptions, type CompileResult, compile } from "../compile.js";
 import type { WorkflowMachine } from "../ir.js";
 
@@ -45,6 +45,8 @@ const configured = new Proxy(
 /** Fails the test unless asl-validator accepts the machine's ASL. */
 export function expectValidAsl(machine: WorkflowMachine): void {
   expectValidAslDefinition(toASL(machine), `ASL of workflow "${machine.workflow}"`);
+  for (const { update, definition } of updatesToASL(machine))
+    expectValidAslDefinition(definition, `ASL of update handler "${update}" of "${machine.workflow}"`);
 }
 
 /** Fails the test unless asl-validator accepts an ASL definition (as `stepline diagram --format asl` prints it). */
