@@ -4,6 +4,7 @@ import {
   assertIdentifier,
   createEngine,
   ExecutionNotFoundError,
+  encryptedStore,
   SteplineError,
 } from "@stepline/core";
 import { CliError, usageError } from "./cli-error.js";
@@ -13,6 +14,7 @@ import { COMMANDS, findCommand } from "./command-table.js";
 import { toJson } from "./format/json-value.js";
 import { GLOBAL_HELP, GLOBAL_OPTIONS } from "./global-options.js";
 import type { Io } from "./io.js";
+import { readKeyFile } from "./store/key-file.js";
 import { openStore, storeLocation } from "./store/open-store.js";
 
 /**
@@ -104,8 +106,10 @@ function parseCommandLine(command: Command, args: string[], io: Io): CommandCont
         readOnly: options.readOnly ?? false,
         log,
       });
+      const keyFile = (values["key-file"] as string | undefined) ?? (io.env.STEPLINE_KEY_FILE || undefined);
+      const store = keyFile ? encryptedStore(opened.store, readKeyFile(keyFile, io.cwd)) : opened.store;
       const engine = createEngine({
-        store: opened.store,
+        store,
         log: (level, message, fields) => {
           if (level === "warn" || level === "error") log(`${level}: ${message} ${toJson(fields)}`);
         },
@@ -114,7 +118,7 @@ function parseCommandLine(command: Command, args: string[], io: Io): CommandCont
         return await use({
           client: engine.client,
           schedules: engine.schedules,
-          store: opened.store,
+          store,
           label: opened.label,
         });
       } catch (error) {

@@ -2,6 +2,7 @@ import { type SearchAttributes, withWhere } from "./attributes.js";
 import { createExecution } from "./child-executions.js";
 import { assertPlainData, type InboxEntry } from "./codec.js";
 import { type Duration, parseDuration } from "./duration.js";
+import { EncryptionKeyError } from "./encryption.js";
 import type { EngineEnv } from "./engine-env.js";
 import { CancelledError, InvalidArgumentError, TimeoutError } from "./errors.js";
 import { isTerminalEvent, type JournalEvent, type NewEvent } from "./events.js";
@@ -468,7 +469,11 @@ export class Client {
     const description = describeRecord(record, presence.get(id));
     description.historyWarning = historyWarning(record.journalLength, this.#env.historyLimits);
     if (TERMINAL_STATUSES.has(record.status)) {
-      const end = await this.#terminalEvent(record);
+      // Read without the key of a store encrypted at rest: the record answers, the output stays sealed.
+      const end = await this.#terminalEvent(record).catch((error: unknown) => {
+        if (EncryptionKeyError.is(error)) return undefined;
+        throw error;
+      });
       if (end?.type === "ExecutionSucceeded") description.output = end.output;
       else if (end) description.error = this.#errorOf(end, id);
     }

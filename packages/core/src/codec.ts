@@ -1,4 +1,5 @@
 import { Packr } from "msgpackr";
+import { EncryptionKeyError, sealedKeyId } from "./encryption.js";
 import { EVENT_TYPES, type JournalEvent } from "./events.js";
 import { findUnsafeMessagePack } from "./msgpack-guard.js";
 import { CorruptJournalError, PayloadTooLargeError, SerializationError } from "./store-errors.js";
@@ -115,6 +116,9 @@ export class Codec {
   }
 
   #decode(bytes: Uint8Array, executionId: string, seq: number): unknown {
+    // Sealed by encryption at rest and read without its key (a tool given none): say so.
+    const keyId = sealedKeyId(bytes);
+    if (keyId !== undefined) throw new EncryptionKeyError(keyId, []);
     if (bytes.byteLength > this.maxEventBytes) {
       throw new CorruptJournalError(executionId, seq, `${bytes.byteLength} bytes, above the limit`);
     }

@@ -1,6 +1,7 @@
 import { Client } from "./client.js";
 import { type ByteTransform, Codec } from "./codec.js";
 import { assertNotLoadingDefinitions } from "./definitions-only.js";
+import { encryptedStore, type PayloadEncryption } from "./encryption.js";
 import { EngineEnv } from "./engine-env.js";
 import { type ErrorClass, ErrorRegistry } from "./error-serialization.js";
 import { type HistoryLimits, resolveHistoryLimits } from "./history-limits.js";
@@ -28,8 +29,13 @@ export interface EngineOptions {
   errors?: readonly ErrorClass[];
   /** Largest journal event in bytes, an integer from 1024 to 512 MiB. Default 2 MiB. */
   maxEventBytes?: number;
-  /** Compression or encryption of everything journaled. */
+  /** Compression of everything journaled (synchronous bytes to bytes). */
   transform?: ByteTransform;
+  /**
+   * Encryption at rest: journal and inbox entries sealed with AES-256-GCM before they
+   * reach the store (`encryptionCodec({ keys, currentKeyId })`, docs/stores.md).
+   */
+  encryption?: PayloadEncryption;
   /**
    * Where `ctx.log` and engine warnings go: a function `(level, message, fields) => void`.
    * Default: console, warnings and errors only for the engine.
@@ -109,9 +115,10 @@ export function createEngine(options: EngineOptions): Engine {
   assertNotLoadingDefinitions("createEngine");
   checkEngineOptions(options);
   const historyLimits = resolveHistoryLimits(options.historyLimits);
+  const store = options.encryption ? encryptedStore(options.store, options.encryption) : options.store;
   const env = new EngineEnv(
-    options.store,
-    options.clock ?? options.store.clock ?? systemClock,
+    store,
+    options.clock ?? store.clock ?? systemClock,
     new Codec({ maxEventBytes: options.maxEventBytes, transform: options.transform }),
     new ErrorRegistry(options.errors),
     options.log ?? consoleLog,

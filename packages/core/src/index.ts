@@ -24,6 +24,8 @@ export type { CompensationRunOptions, Compensations } from "./compensations.js";
 export { assertNotLoadingDefinitions, LOADING_DEFINITIONS } from "./definitions-only.js";
 export type { Duration } from "./duration.js";
 export { MAX_DURATION_MS, parseDuration } from "./duration.js";
+export type { EncryptionOptions, PayloadEncryption } from "./encryption.js";
+export { EncryptionKeyError, encryptedStore, encryptionCodec, sealedKeyId } from "./encryption.js";
 export type { Engine, EngineOptions, StepWrapper } from "./engine.js";
 export { createEngine } from "./engine.js";
 export type { ErrorClass } from "./error-serialization.js";

@@ -216,6 +216,16 @@ export function checkEngineOptions(options: unknown): void {
   }
   if (o.log !== undefined)
     checkFunction(o.log, "createEngine: log", "(level, message, fields) => void (or left out)");
+  if (o.encryption !== undefined) {
+    const encryption = o.encryption as { seal?: unknown; open?: unknown } | null;
+    if (typeof encryption?.seal !== "function" || typeof encryption.open !== "function") {
+      refuse(
+        "createEngine: encryption",
+        "what encryptionCodec({ keys, currentKeyId }) returns (or left out)",
+        o.encryption,
+      );
+    }
+  }
   if (o.wrapStep !== undefined)
     checkFunction(o.wrapStep, "createEngine: wrapStep", "(name, body) => body (or left out)");
   if (o.pollInterval !== undefined) {
