@@ -55,6 +55,11 @@ describe("stepline on a store encrypted at rest", () => {
     expect(history.stderr).toContain('encrypted with key "k1"');
     expect(history.stderr).toContain("--key-file");
     expect(history.stderr).not.toContain("    at ");
+    // inspect shows the record, and which key its journal needs.
+    const inspect = await runCli(["inspect", "card-1", ...store()]);
+    expect(inspect.code).toBe(0);
+    expect(inspect.stdout).toContain('encrypted at rest with key "k1": pass --key-file');
+    expect(inspect.stdout).not.toContain(SECRET);
   });
 
   it("refuses a key file that is missing, not JSON or holds a short key", async () => {

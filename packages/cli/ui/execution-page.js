@@ -52,6 +52,10 @@ export function ExecutionPage({ id }) {
       ${execution.error && html`<p class="error" data-testid="execution-error">Failed: ${execution.error.name}: ${execution.error.message}</p>`}
       ${execution.blockedReason && html`<p class="error">Blocked: ${execution.blockedReason}</p>`}
       ${
+        execution.encryptedWith &&
+        html`<p class="error" data-testid="encrypted">The journal is encrypted at rest with key "${execution.encryptedWith}": start stepline ui with --key-file (or STEPLINE_KEY_FILE) to read it.</p>`
+      }
+      ${
         execution.noWorker &&
         html`<p class="error" data-testid="no-worker">No worker has announced workflow ${execution.workflow}: nothing runs this execution until one that runs it starts on this store (check the workflow name).</p>`
       }

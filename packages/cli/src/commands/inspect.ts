@@ -74,6 +74,12 @@ export const inspectCommand: Command = {
     if (execution.cancelRequested) fields.push(["cancel", "requested, not yet carried out"]);
     if (execution.noWorker) fields.push(["worker", noWorkerNotice(execution.workflow)]);
     if (execution.historyWarning) fields.push(["history", execution.historyWarning]);
+    if (execution.encryptedWith !== undefined) {
+      fields.push([
+        "journal",
+        `encrypted at rest with key "${execution.encryptedWith}": pass --key-file (or STEPLINE_KEY_FILE) to read it`,
+      ]);
+    }
     fields.push(["pending", pendingText(report)]);
     context.print(renderFields(fields));
     if (report.inbox.length > 0) {

@@ -1,5 +1,6 @@
 import {
   type Client,
+  EncryptionKeyError,
   type InboxEntry,
   type JournalEvent,
   type SearchAttributes,
@@ -50,6 +51,11 @@ export interface ExecutionReport {
     heartbeats?: { step: string; attempt: number; details: unknown; at: string }[];
     /** Search attributes (`ctx.setAttributes`), `{}` for none. */
     attributes: SearchAttributes;
+    /**
+     * Set when the journal is encrypted at rest with a key this process was not given
+     * (docs/stores.md#encryption-at-rest): the key id. The report then has the record only.
+     */
+    encryptedWith?: string;
   };
   /** The operations it reached, in op order; see {@link visitedStates}. */
   states: VisitedState[];
@@ -83,11 +89,17 @@ export async function loadExecutionReport(
   options: { at?: number } = {},
 ): Promise<ExecutionReport> {
   const description = await client.describe(id);
-  const whole = await client.history(id);
+  // Encrypted at rest and read without the key: the record, and which key the journal needs.
+  let encryptedWith: string | undefined;
+  const whole = await client.history(id).catch((error: unknown) => {
+    if (!EncryptionKeyError.is(error)) throw error;
+    encryptedWith = error.keyId;
+    return [];
+  });
   // As of one event: the prefix up to it, as the execution stood then (inspector's time slider).
   const cut = options.at === undefined ? whole.length : Math.min(options.at + 1, whole.length);
   const events = cut === whole.length ? whole : whole.slice(0, cut);
-  const inbox = await client.inbox(id);
+  const inbox = encryptedWith === undefined ? await client.inbox(id) : [];
   const fields = events.map(fieldsOf);
   const started = fields[0];
   const last = fields[fields.length - 1];
@@ -101,6 +113,7 @@ export async function loadExecutionReport(
     historyWarning: description.historyWarning,
     input: started?.input,
     attributes: description.attributes,
+    ...(encryptedWith === undefined ? {} : { encryptedWith }),
   };
   // A finished or parked execution lasted from its first journal event to its last:
   // an imported one's record was written at the import (not now minus start, not the
