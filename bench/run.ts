@@ -25,7 +25,7 @@
  *
  * Options (environment): BENCH_SECONDS (per phase, default 3), BENCH_JSON=1 (also print one
  * JSON line), BENCH_ONLY=map,cancel (run only these phases, comma-separated: memory, lmdb,
- * replay, compile, redis, map, cancel, deploy), BENCH_DEPLOY_COUNT (journals of the deploy phase).
+ * replay, compile, redis, map, cancel, deploy, encryption), BENCH_DEPLOY_COUNT (journals of the deploy phase).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -36,8 +36,10 @@ import {
   Codec,
   createEngine,
   ErrorRegistry,
+  encryptionCodec,
   type JournalEvent,
   memoryStore,
+  type PayloadEncryption,
   type Store,
   stepIdentity,
   WorkflowRun,
@@ -71,8 +73,18 @@ const results: Result[] = [];
 const progress = new Progress();
 
 /** Runs 10-step executions, `inFlight` at a time, for SECONDS; returns steps/s. */
-async function journaledSteps(label: string, store: Store, inFlight: number): Promise<number> {
-  const engine = createEngine({ store, log: () => {}, pollInterval: 20 });
+async function journaledSteps(
+  label: string,
+  store: Store,
+  inFlight: number,
+  encryption?: PayloadEncryption,
+): Promise<number> {
+  const engine = createEngine({
+    store,
+    log: () => {},
+    pollInterval: 20,
+    ...(encryption ? { encryption } : {}),
+  });
   const worker = engine.worker({ workflows: [tenSteps], concurrency: inFlight, leaseMs: 30_000 });
   await worker.start();
   const deadline = Date.now() + SECONDS * 1000;
@@ -260,6 +272,22 @@ for (const inFlight of runs("lmdb") ? [1, 50] : []) {
     value: steps,
     unit: "steps/s",
     baseline: { name: "same store work without the engine", value: floor },
+  });
+}
+if (runs("encryption")) {
+  // The same 10-step workflows on LMDB, 50 at a time, with every entry sealed (AES-256-GCM).
+  const plain = tempStore();
+  const baseline = await journaledSteps("LMDB, 50 at a time, not encrypted (baseline)", plain.store, 50);
+  await plain.dispose();
+  const sealed = tempStore();
+  const encryption = encryptionCodec({ keys: { bench: new Uint8Array(32).fill(7) }, currentKeyId: "bench" });
+  const steps = await journaledSteps("LMDB, 50 at a time, encrypted at rest", sealed.store, 50, encryption);
+  await sealed.dispose();
+  results.push({
+    name: "LMDB encrypted at rest: journaled steps/s (50 executions at a time)",
+    value: steps,
+    unit: "steps/s",
+    baseline: { name: "the same without encryption", value: baseline },
   });
 }
 if (runs("replay")) {
