@@ -99,6 +99,7 @@ describe("stepline check-deploy on LMDB", () => {
       "summary",
       "resumable",
       "skipped",
+      "otherVersions",
     ]);
     expect(report).toMatchObject({
       workflows: NEW,
@@ -160,20 +161,24 @@ describe("stepline check-deploy on LMDB", () => {
       `skipped, not defined in ${NOTIFY_ONLY}: approve (4), audit (1), legacy (1), ship (1)`,
       `ok: all 2 executions replay against ${NOTIFY_ONLY}`,
     ]);
-    // The old code blocks what the new code started (step "sms" where it has "email").
+    // The old code (v1, no compatibleVersions) does not run what the new code started (v2):
+    // a rollback leaves those to the v2 workers, and the gate does not replay them against it.
     const old = await runCli(["check-deploy", "--workflows", OLD, "--json", "--store", dir]);
-    expect(old.code).toBe(1);
+    expect(old.code).toBe(0);
     const oldReport = JSON.parse(old.stdout);
-    // Sorted: the two are started back to back, often in the same ms (list order then falls to the ids).
-    expect(oldReport.executions.map((e: { id: string }) => e.id).sort()).toEqual([
-      "approve-new",
-      "notify-new",
+    expect(oldReport.executions).toEqual([]);
+    expect(oldReport.otherVersions).toEqual([
+      { workflow: "approve", version: 2, executions: 1 },
+      { workflow: "notify", version: 2, executions: 1 },
     ]);
     // The execution the new code blocked replays on the old code again: resume would move it.
     expect(oldReport.resumable).toEqual(["approve-blocked"]);
     const oldText = await runCli(["check-deploy", "--workflows", OLD, "--store", dir]);
     expect(oldText.stdout).toContain(
       "\nresumable: 1 blocked execution replays on this code (approve-blocked); once it is deployed, stepline resume ID moves each on\n",
+    );
+    expect(oldText.stdout).toContain(
+      "\nnot run by this code, left to the workers of their version (it neither has it nor lists it in compatibleVersions): approve v2 (1), notify v2 (1)\n",
     );
   }, 60_000);
 
@@ -326,6 +331,7 @@ describe("checkDeploy, the core of the gate", () => {
       checked: 0,
       compatible: 0,
       incompatible: [],
+      otherVersions: [],
       workflows: [],
       resumable: [],
       skipped: [{ workflow: "gone", executions: 1 }],

@@ -47,6 +47,8 @@ export interface DeployCheckJson {
   /** Blocked executions the new code replays: `stepline resume ID` once it is deployed. */
   resumable: string[];
   skipped: { workflow: string; executions: number }[];
+  /** Executions the new code's workers do not claim (their version): the old workers must drain them. */
+  otherVersions: { workflow: string; version: number; executions: number }[];
 }
 
 const USAGE = "stepline check-deploy --workflows FILE [--include-finished N] [--json]";
@@ -213,6 +215,12 @@ function textReport(module: string, report: DeployCheckReport, entries: DeployCh
     const names = report.skipped.map((s) => `${s.workflow} (${s.executions})`).join(", ");
     lines.push(`skipped, not defined in ${module}: ${names}`);
   }
+  if (report.otherVersions.length > 0) {
+    const names = report.otherVersions.map((l) => `${l.workflow} v${l.version} (${l.executions})`).join(", ");
+    lines.push(
+      `not run by this code, left to the workers of their version (it neither has it nor lists it in compatibleVersions): ${names}`,
+    );
+  }
   lines.push(
     entries.length === 0
       ? `ok: all ${report.checked} executions replay against ${module}`
@@ -238,5 +246,6 @@ function jsonReport(
     summary: report.workflows,
     resumable: report.resumable,
     skipped: report.skipped,
+    otherVersions: report.otherVersions,
   };
 }

@@ -70,6 +70,13 @@ export interface DeployCheckReport {
   resumable: string[];
   /** Executions that would have been checked but whose workflow the module does not define, by name. */
   skipped: { workflow: string; executions: number }[];
+  /**
+   * Executions in flight of a version the new definition neither has nor lists in
+   * `compatibleVersions`: its workers will not claim them (docs/versioning.md), so they
+   * are not replayed against it; the workers of their version must run them (during a
+   * rolling deploy, the old ones drain them). By workflow and version.
+   */
+  otherVersions: { workflow: string; version: number; executions: number }[];
 }
 
 const DEFAULT_PAGE = 256;
@@ -105,6 +112,7 @@ export async function checkDeploy(
   const records = await store.executions.list({ limit: Number.MAX_SAFE_INTEGER });
   const finishedTaken = new Map<string, number>();
   const skipped = new Map<string, number>();
+  const otherVersionsFound = new Map<string, { workflow: string; version: number; executions: number }>();
   const selected: ExecutionRecord[] = [];
   for (const record of records) {
     if (TERMINAL_STATUSES.has(record.status)) {
@@ -112,8 +120,16 @@ export async function checkDeploy(
       if (taken >= includeFinished) continue;
       finishedTaken.set(record.workflow, taken + 1);
     }
-    if (definitions.has(record.workflow)) selected.push(record);
-    else skipped.set(record.workflow, (skipped.get(record.workflow) ?? 0) + 1);
+    const definition = definitions.get(record.workflow);
+    const version = record.version ?? 1;
+    if (!definition) skipped.set(record.workflow, (skipped.get(record.workflow) ?? 0) + 1);
+    else if (runsVersion(definition, version) || TERMINAL_STATUSES.has(record.status)) selected.push(record);
+    else {
+      const key = `${record.workflow}\t${version}`;
+      const left = otherVersionsFound.get(key) ?? { workflow: record.workflow, version, executions: 0 };
+      left.executions++;
+      otherVersionsFound.set(key, left);
+    }
   }
   const tally = new Tally();
   const incompatible: DeployIncompatibility[] = [];
@@ -146,7 +162,15 @@ export async function checkDeploy(
     skipped: [...skipped]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([workflow, executions]) => ({ workflow, executions })),
+    otherVersions: [...otherVersionsFound.values()].sort((a, b) =>
+      a.workflow < b.workflow ? -1 : a.workflow > b.workflow ? 1 : a.version - b.version,
+    ),
   };
+}
+
+/** True when workers of `definition` claim an execution of `version` (its own or a compatible one). */
+function runsVersion(definition: WorkflowDefinition, version: number): boolean {
+  return version === definition.version || (definition.compatibleVersions ?? []).includes(version);
 }
 
 /** Decodes and replays one journal; a journal that cannot be decoded is incompatible. */

@@ -1,6 +1,6 @@
 /**
  * The code about to be deployed over fixture-deploy-old.ts (check-deploy.test.ts):
- * notify's change is guarded by ctx.patched (compatible); approve renamed a step (and claims v1 journals: compatibleVersions),
+ * notify's change is guarded by ctx.patched (compatible; both claim v1 journals: compatibleVersions); approve renamed a step,
  * ship removed one, audit ends earlier and greet returns another output (each
  * incompatible with some journals of the old code); legacy is gone.
  */
@@ -19,7 +19,7 @@ export const notify = workflow(
     await ctx.step("done", () => true);
     return "notified";
   },
-  { version: 2 },
+  { version: 2, compatibleVersions: [1] },
 );
 
 export const approve = workflow(
