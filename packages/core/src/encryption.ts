@@ -62,7 +62,7 @@ export interface EncryptionOptions {
  * encryption })`, or wrap a store yourself with {@link encryptedStore}.
  *
  * @example
- * const encryption = encryptionCodec({ keys: { k1: process.env.STEPLINE_KEY_K1! }, currentKeyId: "k1" });
+ * const encryption = encryptionCodec({ keys: { k1: keyFromYourSecretStore }, currentKeyId: "k1" });
  * const engine = createEngine({ store: lmdbStore("./.stepline"), encryption });
  */
 export interface PayloadEncryption {

@@ -6,7 +6,7 @@
  * typed here, structurally). The user hands the API in (`createEngine({ telemetry:
  * { api } })`) and this module calls only what it was given. Contexts are passed
  * explicitly (every span's parent is given to `startSpan`), never read from an ambient
- * store, so core needs no AsyncLocalStorage. The one ambient read is
+ * store, so core needs no async context tracking of its own. The one ambient read is
  * `api.context.active()` in `client.start`, the caller's context, which is the user's
  * context manager's business (`StartOptions.otelContext` passes it instead).
  *

@@ -133,16 +133,7 @@ const createSubcommand: Command = {
       workflow: stringOption(values, "workflow"),
       input: (await jsonInputOption("--input", stringOption(values, "input"), context.io)) ?? null,
     };
-    for (const [flag, key] of [
-      ["cron", "cron"],
-      ["every", "every"],
-      ["timezone", "timezone"],
-      ["overlap", "overlap"],
-      ["catchup-window", "catchupWindow"],
-    ] as const) {
-      const value = stringOption(values, flag);
-      if (value !== undefined) options[key] = value;
-    }
+    Object.assign(options, timingOptions(values));
     if (options.workflow === undefined) options.workflow = "";
     const created = await context.withStore(({ schedules }) =>
       schedules.create(id, options as unknown as ScheduleOptions & { overlap?: OverlapPolicy }),
@@ -155,6 +146,22 @@ const createSubcommand: Command = {
     return 0;
   },
 };
+
+/** The timing flags given (`--cron`, `--every`, `--timezone`, `--overlap`, `--catchup-window`), as schedule options. */
+function timingOptions(values: Record<string, string | boolean | undefined>): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const [flag, key] of [
+    ["cron", "cron"],
+    ["every", "every"],
+    ["timezone", "timezone"],
+    ["overlap", "overlap"],
+    ["catchup-window", "catchupWindow"],
+  ] as const) {
+    const value = stringOption(values, flag);
+    if (value !== undefined) options[key] = value;
+  }
+  return options;
+}
 
 const updateSubcommand: Command = {
   name: "update",
@@ -181,16 +188,7 @@ const updateSubcommand: Command = {
     const options: Record<string, unknown> = {};
     const input = await jsonInputOption("--input", stringOption(values, "input"), context.io);
     if (stringOption(values, "input") !== undefined) options.input = input ?? null;
-    for (const [flag, key] of [
-      ["cron", "cron"],
-      ["every", "every"],
-      ["timezone", "timezone"],
-      ["overlap", "overlap"],
-      ["catchup-window", "catchupWindow"],
-    ] as const) {
-      const value = stringOption(values, flag);
-      if (value !== undefined) options[key] = value;
-    }
+    Object.assign(options, timingOptions(values));
     await context.withStore(({ schedules }) => schedules.update(id, options));
     if (context.json) context.printJson({ id, updated: true, changes: options });
     else {
